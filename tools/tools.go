@@ -1,0 +1,10 @@
+//go:build tools
+
+// Package tools pins the versions of the developer tools that make test installs.
+package tools
+
+import (
+	_ "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+	_ "golang.org/x/perf/cmd/benchstat"
+	_ "honnef.co/go/tools/cmd/staticcheck"
+)
