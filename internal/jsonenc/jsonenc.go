@@ -12,10 +12,11 @@ import (
 
 const hex = "0123456789abcdef"
 
-// safe reports the ASCII bytes that need no escaping inside a JSON string.
-var safe = func() (s [utf8.RuneSelf]bool) {
-	for i := range s {
-		s[i] = i >= 0x20 && i != '"' && i != '\\'
+// safe reports the bytes that need no escaping inside a JSON string and
+// start no multi-byte sequence.
+var safe = func() (s [256]bool) {
+	for i := 0x20; i < utf8.RuneSelf; i++ {
+		s[i] = i != '"' && i != '\\'
 	}
 	return s
 }()
@@ -31,13 +32,50 @@ func AppendString(dst []byte, s string) []byte {
 
 // AppendStringContents appends the escaped contents of s without quotes.
 func AppendStringContents(dst []byte, s string) []byte {
+	i := 0
+	// Eight bytes at a time while none needs escaping.
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if hasUnsafe(x) {
+			break
+		}
+	}
+	for i < len(s) && safe[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	return appendEscaped(dst, s, i)
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// hasUnsafe reports whether a byte of x is below 0x20, is '"' or '\\', or
+// has its high bit set (the start of a multi-byte sequence).
+func hasUnsafe(x uint64) bool {
+	less := (x - lsb*0x20) & ^x & msb
+	quote := x ^ (lsb * '"')
+	quote = (quote - lsb) & ^quote & msb
+	back := x ^ (lsb * '\\')
+	back = (back - lsb) & ^back & msb
+	return (less | quote | back | x&msb) != 0
+}
+
+// appendEscaped appends s, of which s[:i] needs no escaping.
+func appendEscaped(dst []byte, s string, i int) []byte {
 	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if safe[b] {
-				i++
-				continue
-			}
+	for i < len(s) {
+		b := s[i]
+		if safe[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
@@ -88,6 +126,9 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 		return dst, false
 	}
 	abs := math.Abs(f)
+	if out, ok := appendShortDecimal(dst, f, abs); ok {
+		return out, true
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -104,6 +145,43 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 	return dst, true
 }
 
+var pow10 = [...]float64{1, 10, 100, 1000, 10000}
+
+// appendShortDecimal formats the common case of a value with at most four
+// decimals and a magnitude below 1e9 without strconv's shortest-digit
+// search. It tries p = 0..4 decimals and accepts the first n = round(f·10^p)
+// for which n/10^p, correctly rounded, is f again: that decimal is then the
+// shortest that reads back as f, which is what strconv would print. At this
+// magnitude the spacing of float64 values is far below 10^-4, so at most one
+// n can read back as f for a given p.
+func appendShortDecimal(dst []byte, f, abs float64) ([]byte, bool) {
+	if abs == 0 || abs >= 1e9 || abs < 1e-4 {
+		return dst, false
+	}
+	for p, scale := range pow10 {
+		n := math.Round(abs * scale)
+		if n/scale != abs {
+			continue
+		}
+		u := uint64(n)
+		if f < 0 {
+			dst = append(dst, '-')
+		}
+		if p == 0 {
+			return strconv.AppendUint(dst, u, 10), true
+		}
+		div := uint64(scale)
+		dst = strconv.AppendUint(dst, u/div, 10)
+		dst = append(dst, '.')
+		frac := u % div
+		for d := div / 10; d > 0; d /= 10 {
+			dst = append(dst, byte('0'+frac/d%10))
+		}
+		return dst, true
+	}
+	return dst, false
+}
+
 // AppendTime appends t in UTC as a quoted RFC 3339 timestamp with
 // millisecond precision, e.g. "2026-11-26T15:04:05.123Z".
 func AppendTime(dst []byte, t time.Time) []byte {
@@ -117,27 +195,34 @@ func AppendTime(dst []byte, t time.Time) []byte {
 		return append(dst, '"')
 	}
 	dst = append(dst, '"')
-	dst = appendInt(dst, year, 4)
+	dst = append2(dst, year/100)
+	dst = append2(dst, year%100)
 	dst = append(dst, '-')
-	dst = appendInt(dst, int(month), 2)
+	dst = append2(dst, int(month))
 	dst = append(dst, '-')
-	dst = appendInt(dst, day, 2)
+	dst = append2(dst, day)
 	dst = append(dst, 'T')
-	dst = appendInt(dst, hour, 2)
+	dst = append2(dst, hour)
 	dst = append(dst, ':')
-	dst = appendInt(dst, min, 2)
+	dst = append2(dst, min)
 	dst = append(dst, ':')
-	dst = appendInt(dst, sec, 2)
-	dst = append(dst, '.')
-	dst = appendInt(dst, ms, 3)
+	dst = append2(dst, sec)
+	dst = append(dst, '.', byte('0'+ms/100))
+	dst = append2(dst, ms%100)
 	return append(dst, 'Z', '"')
 }
 
-func appendInt(dst []byte, v, width int) []byte {
-	var b [4]byte
-	for i := width - 1; i >= 0; i-- {
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(dst, b[:width]...)
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+func append2(dst []byte, v int) []byte {
+	return append(dst, digits2[2*v], digits2[2*v+1])
 }

@@ -38,6 +38,32 @@ func TestAppendFloat(t *testing.T) {
 	}
 }
 
+func FuzzAppendFloat(f *testing.F) {
+	for _, v := range []float64{42.5, 0.1, 0.0001, 999999999.9999, -3.25, 1e-5, 123456.789, 0.30000000000000004} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		got, ok := AppendFloat(nil, v)
+		want, err := json.Marshal(v)
+		if (err == nil) != ok || (ok && string(got) != string(want)) {
+			t.Fatalf("AppendFloat(%v) = %s, %v; encoding/json %s, %v", v, got, ok, want, err)
+		}
+	})
+}
+
+func TestAppendFloatShortDecimals(t *testing.T) {
+	for i := -200000; i <= 200000; i += 7 {
+		for _, scale := range []float64{1, 10, 100, 1000, 10000, 3} {
+			v := float64(i) / scale
+			got, _ := AppendFloat(nil, v)
+			want, _ := json.Marshal(v)
+			if string(got) != string(want) {
+				t.Fatalf("AppendFloat(%v) = %s, want %s", v, got, want)
+			}
+		}
+	}
+}
+
 func TestAppendTime(t *testing.T) {
 	tm := time.Date(2026, 11, 26, 7, 4, 5, 123456789, time.FixedZone("x", 3600))
 	if got := string(AppendTime(nil, tm)); got != `"2026-11-26T06:04:05.123Z"` {
@@ -67,8 +93,14 @@ func FuzzAppendString(f *testing.F) {
 	f.Add("hello")
 	f.Add("\xff\u2028\x00")
 	f.Fuzz(func(t *testing.T, s string) {
-		if !json.Valid(AppendString(nil, s)) {
-			t.Fatalf("invalid JSON for %q", s)
+		var got, want string
+		if err := json.Unmarshal(AppendString(nil, s), &got); err != nil {
+			t.Fatalf("invalid JSON for %q: %v", s, err)
+		}
+		b, _ := json.Marshal(s)
+		_ = json.Unmarshal(b, &want)
+		if got != want {
+			t.Fatalf("AppendString(%q) reads back as %q, encoding/json as %q", s, got, want)
 		}
 	})
 }

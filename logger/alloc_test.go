@@ -1,0 +1,54 @@
+package logger
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+)
+
+// The zero-allocation paths are pinned here; their speed is measured in bench/.
+
+func TestLogLineZeroAllocs(t *testing.T) {
+	h := NewHandler(io.Discard, WithLookupEnv(noEnv), WithService("orders"))
+	ctx, _ := h.Begin(context.Background(), invocationFields())
+	l := slog.New(h)
+	n := testing.AllocsPerRun(200, func() {
+		l.LogAttrs(ctx, slog.LevelInfo, "order processed",
+			slog.String("order_id", "o-123"), slog.Int("items", 3), slog.Float64("total", 42.5),
+			slog.Bool("express", true), slog.String("currency", "EUR"))
+	})
+	if n != 0 {
+		t.Errorf("log line allocs = %v, want 0", n)
+	}
+	n = testing.AllocsPerRun(200, func() {
+		l.InfoContext(ctx, "order processed", "order_id", "o-123", "items", 3, "total", 42.5, "express", true, "currency", "EUR")
+	})
+	if n != 0 {
+		t.Errorf("log line (key-value args) allocs = %v, want 0", n)
+	}
+}
+
+func TestDisabledDebugZeroAllocs(t *testing.T) {
+	h := NewHandler(io.Discard, WithLookupEnv(noEnv))
+	ctx, _ := h.Begin(context.Background(), invocationFields())
+	l := slog.New(h)
+	n := testing.AllocsPerRun(200, func() {
+		l.DebugContext(ctx, "skipped", "k", 1)
+	})
+	if n != 0 {
+		t.Errorf("disabled debug allocs = %v, want 0", n)
+	}
+}
+
+func TestBeginAllocs(t *testing.T) {
+	h := NewHandler(io.Discard, WithLookupEnv(noEnv))
+	f := invocationFields()
+	n := testing.AllocsPerRun(200, func() {
+		_, inv := h.Begin(context.Background(), f)
+		_ = inv.End(false)
+	})
+	if n > 2 {
+		t.Errorf("Begin allocs = %v, want ≤ 2", n)
+	}
+}

@@ -1,0 +1,557 @@
+package logger
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/slogtest"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// noEnv is an empty environment, so tests do not depend on the machine's.
+func noEnv(string) (string, bool) { return "", false }
+
+func envOf(m map[string]string) Option {
+	return WithLookupEnv(func(k string) (string, bool) { v, ok := m[k]; return v, ok })
+}
+
+var fixed = time.Date(2026, 11, 26, 10, 30, 0, 123456789, time.UTC)
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers that counts Writes.
+type syncBuffer struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes int
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes++
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// lines returns the written lines, each checked to be one valid JSON object.
+func lines(t *testing.T, s string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("invalid JSON line %q: %v", sc.Text(), err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+var timestampRE = regexp.MustCompile(`"timestamp":"[^"]*"`)
+
+// golden compares got with testdata/name.golden.jsonl, timestamps masked.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	lines(t, got)
+	got = timestampRE.ReplaceAllString(got, `"timestamp":"<ts>"`)
+	path := filepath.Join("testdata", name+".golden.jsonl")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from golden file:\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func invocationFields() Fields {
+	return Fields{
+		RequestID:          "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+		FunctionName:       "orders",
+		FunctionVersion:    "$LATEST",
+		FunctionARN:        "arn:aws:lambda:eu-west-1:123456789012:function:orders",
+		FunctionMemorySize: 512,
+		ColdStart:          true,
+		XRayTraceID:        "1-5759e988-bd862e3fe1be46a994272793",
+	}
+}
+
+func TestSlogtest(t *testing.T) {
+	for _, scheme := range []struct {
+		name string
+		s    Scheme
+	}{{"powertools", Powertools}, {"lambda", Lambda}} {
+		t.Run(scheme.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			newHandler := func(t *testing.T) slog.Handler {
+				buf.Reset()
+				return NewHandler(&buf, WithLookupEnv(noEnv), WithScheme(scheme.s))
+			}
+			result := func(t *testing.T) map[string]any {
+				ls := lines(t, buf.String())
+				if len(ls) != 1 {
+					t.Fatalf("want one line, got %d: %q", len(ls), buf.String())
+				}
+				m := ls[0]
+				m[slog.TimeKey], m[slog.MessageKey] = m[KeyTimestamp], m[KeyMessage]
+				for _, k := range []string{KeyTimestamp, KeyMessage, KeyService} {
+					delete(m, k)
+				}
+				if m[slog.TimeKey] == nil {
+					delete(m, slog.TimeKey)
+				}
+				return m
+			}
+			slogtest.Run(t, newHandler, result)
+		})
+	}
+}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+		run  func(h *Handler)
+	}{
+		{"powertools", nil, func(h *Handler) {
+			ctx, inv := h.Begin(context.Background(), invocationFields())
+			l := slog.New(h)
+			l.InfoContext(ctx, "order processed", "order_id", "o-1", "items", 3, "total", 42.5, "express", true)
+			l.WarnContext(ctx, "stock low", slog.Group("stock", "sku", "A-1", "left", 2))
+			l.ErrorContext(ctx, "charge failed", "error", &os.PathError{Op: "open", Path: "/tmp/x", Err: os.ErrNotExist})
+			_ = inv.End(false)
+			l.Info("outside an invocation")
+		}},
+		{"lambda", []Option{WithScheme(Lambda)}, func(h *Handler) {
+			ctx, inv := h.Begin(context.Background(), invocationFields())
+			slog.New(h).InfoContext(ctx, "order processed", "order_id", "o-1")
+			_ = inv.End(false)
+		}},
+		{"with_group", nil, func(h *Handler) {
+			ctx, inv := h.Begin(context.Background(), invocationFields())
+			l := slog.New(h).With("tenant", "t1").WithGroup("order").With("id", "o-1")
+			l.InfoContext(ctx, "accepted", "amount", 10)
+			l.WithGroup("empty").InfoContext(ctx, "no attrs in the group")
+			_ = inv.End(false)
+		}},
+		{"redaction", nil, func(h *Handler) {
+			ctx, inv := h.Begin(context.Background(), invocationFields())
+			type creds struct {
+				User     string `json:"user"`
+				Password string `json:"password"`
+				Nested   struct {
+					APIKey string `json:"apiKey"`
+					Keep   string `json:"keep"`
+				} `json:"nested"`
+			}
+			c := creds{User: "ann", Password: "hunter2"}
+			c.Nested.APIKey, c.Nested.Keep = "k-123", "visible"
+			l := slog.New(h).With("Authorization", "Bearer abc")
+			l.InfoContext(ctx, "login",
+				"creds", c,
+				"headers", map[string]string{"Set-Cookie": "s=1", "Accept": "json", "X-Api-Key": "zzz"},
+				slog.Group("db", "db_password", "pw", "host", "h"),
+				"access_token", "tok", "tokens", 1, "secret", slog.GroupValue(slog.String("inner", "x")),
+			)
+			_ = inv.End(false)
+		}},
+		{"sampling", []Option{WithSampleRate(0.5), WithRand(sequence(0.1, 0.9))}, func(h *Handler) {
+			l := slog.New(h)
+			for i := 0; i < 2; i++ {
+				f := invocationFields()
+				f.RequestID = fmt.Sprintf("req-%d", i)
+				ctx, inv := h.Begin(context.Background(), f)
+				l.DebugContext(ctx, "debug detail", "sampled", inv.Sampled())
+				l.InfoContext(ctx, "done")
+				_ = inv.End(false)
+			}
+		}},
+		{"buffering", []Option{WithDebugBuffer(700)}, func(h *Handler) {
+			l := slog.New(h)
+			// Invocation 1 succeeds: its debug lines are dropped.
+			f := invocationFields()
+			f.RequestID = "ok-1"
+			ctx, inv := h.Begin(context.Background(), f)
+			l.DebugContext(ctx, "never written")
+			l.InfoContext(ctx, "done")
+			_ = inv.End(false)
+			// Invocation 2 logs an error: the lines it held come first; the
+			// oldest did not fit and are counted.
+			f.RequestID, f.ColdStart = "err-2", false
+			ctx, inv = h.Begin(context.Background(), f)
+			for i := range 4 {
+				l.DebugContext(ctx, "step", "i", i)
+			}
+			l.ErrorContext(ctx, "failed", "error", errors.New("boom"))
+			l.DebugContext(ctx, "after the error")
+			_ = inv.End(true)
+		}},
+		{"init_duration", nil, func(h *Handler) {
+			f := invocationFields()
+			f.InitDuration = 12345678 * time.Nanosecond
+			ctx, inv := h.Begin(context.Background(), f)
+			l := slog.New(h)
+			l.InfoContext(ctx, "first")
+			l.InfoContext(ctx, "second")
+			_ = inv.End(false)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf syncBuffer
+			h := NewHandler(&buf, append([]Option{WithLookupEnv(noEnv), WithService("orders")}, tt.opts...)...)
+			tt.run(h)
+			golden(t, tt.name, buf.String())
+		})
+	}
+}
+
+func sequence(vals ...float64) func() float64 {
+	i := 0
+	return func() float64 { v := vals[i%len(vals)]; i++; return v }
+}
+
+// TestLambdaFieldsStayTopLevel shows the difference with aws-lambda-go's
+// handler, which nests requestId inside the group WithGroup opened.
+func TestLambdaFieldsStayTopLevel(t *testing.T) {
+	lc := &lambdacontext.LambdaContext{AwsRequestID: "req-1", InvokedFunctionArn: "arn:aws:lambda:us-east-1:1:function:f"}
+	ctx := lambdacontext.NewContext(context.Background(), lc)
+
+	var buf bytes.Buffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv), WithScheme(Lambda))
+	slog.New(h).WithGroup("order").InfoContext(ctx, "x", "id", 1)
+	m := lines(t, buf.String())[0]
+	if m["requestId"] != "req-1" {
+		t.Errorf("requestId not at the top level: %s", buf.String())
+	}
+	if g := m["order"].(map[string]any); g["requestId"] != nil || g["id"] != float64(1) {
+		t.Errorf("group content wrong: %v", g)
+	}
+
+	// aws-lambda-go's handler writes to os.Stdout; capture it.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	theirs := lambdacontext.NewLogHandler()
+	os.Stdout = stdout
+	slog.New(theirs).WithGroup("order").InfoContext(ctx, "x", "id", 1)
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if !strings.Contains(string(out), "order.requestId=req-1") {
+		t.Logf("aws-lambda-go output: %s", out)
+		t.Error("expected aws-lambda-go to nest requestId in the group (if this changed, update the docs)")
+	}
+}
+
+func TestAmbientContext(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r-9", InvokedFunctionArn: "arn:x"})
+	ctx = context.WithValue(ctx, "x-amzn-trace-id", "Root=1-abc-def;Parent=0123;Sampled=1")
+	slog.New(h).InfoContext(ctx, "hi")
+	m := lines(t, buf.String())[0]
+	if m[KeyRequestID] != "r-9" || m[KeyFunctionARN] != "arn:x" || m[KeyXRayTraceID] != "1-abc-def" {
+		t.Errorf("ambient fields missing: %v", m)
+	}
+}
+
+func TestTraceRoot(t *testing.T) {
+	for in, want := range map[string]string{
+		"Root=1-a-b;Parent=c;Sampled=1": "1-a-b",
+		"Parent=c; Root=1-x-y":          "1-x-y",
+		"Sampled=0":                     "",
+		"":                              "",
+		"Root=":                         "",
+	} {
+		if got := TraceRoot(in); got != want {
+			t.Errorf("TraceRoot(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+type panicValuer struct{}
+
+func (panicValuer) LogValue() slog.Value { panic("boom in LogValue") }
+
+type loopValuer struct{}
+
+func (l loopValuer) LogValue() slog.Value { return slog.AnyValue(l) }
+
+type badJSON struct{}
+
+func (badJSON) MarshalJSON() ([]byte, error) { return nil, errors.New("cannot marshal") }
+
+type panicJSON struct{}
+
+func (panicJSON) MarshalJSON() ([]byte, error) { panic("marshal panic") }
+
+type nilErr struct{ msg *string }
+
+func (e *nilErr) Error() string { return *e.msg }
+
+func TestBadValuesKeepTheLineValid(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	var typedNil *nilErr
+	slog.New(h).Info("bad\xffmsg",
+		"panics", panicValuer{},
+		"loops", loopValuer{},
+		"marshal", badJSON{},
+		"marshal_panic", panicJSON{},
+		"nan", math.NaN(), "inf", math.Inf(1), "ninf", math.Inf(-1), "f32", float32(math.NaN()),
+		"utf8", "a\xffb",
+		"nil_error", error(typedNil),
+		"map_nan", map[string]float64{"x": math.NaN()},
+		"bytes", []byte("raw\x00"),
+		"nil", nil,
+		"dur", time.Second,
+		"time", fixed,
+		"u", uint64(math.MaxUint64),
+	)
+	ls := lines(t, buf.String())
+	if len(ls) != 1 {
+		t.Fatalf("want 1 line, got %d", len(ls))
+	}
+	m := ls[0]
+	for _, k := range []string{"panics", "loops", "marshal", "marshal_panic", "nan", "inf", "ninf", "f32", "nil_error", "map_nan"} {
+		s, ok := m[k].(string)
+		if !ok || !strings.HasPrefix(s, "!BADVALUE") {
+			t.Errorf("%s = %#v, want a !BADVALUE string", k, m[k])
+		}
+	}
+	if m["utf8"] != "a\ufffdb" || m[KeyMessage] != "bad\ufffdmsg" {
+		t.Errorf("invalid UTF-8 not replaced: %v / %v", m["utf8"], m[KeyMessage])
+	}
+	if m["nil_error_type"] != "*logger.nilErr" {
+		t.Errorf("nil_error_type = %v", m["nil_error_type"])
+	}
+}
+
+func TestLevelFromEnvironment(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		opts      []Option
+		want      slog.Level
+		warnings  int
+		warnMatch string
+	}{
+		{"default", nil, nil, slog.LevelInfo, 0, ""},
+		{"powertools", map[string]string{"POWERTOOLS_LOG_LEVEL": "debug"}, nil, slog.LevelDebug, 0, ""},
+		{"lambda", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "WARN"}, nil, slog.LevelWarn, 0, ""},
+		{"powertools wins", map[string]string{"POWERTOOLS_LOG_LEVEL": "error", "AWS_LAMBDA_LOG_LEVEL": "debug"}, nil, slog.LevelError, 0, ""},
+		{"option wins", map[string]string{"POWERTOOLS_LOG_LEVEL": "error"}, []Option{WithLevel(slog.LevelWarn)}, slog.LevelWarn, 0, ""},
+		{"warning and critical", map[string]string{"POWERTOOLS_LOG_LEVEL": "Warning"}, nil, slog.LevelWarn, 0, ""},
+		{"trace", map[string]string{"POWERTOOLS_LOG_LEVEL": "TRACE"}, nil, LevelTrace, 0, ""},
+		{"unknown", map[string]string{"POWERTOOLS_LOG_LEVEL": "LOUD"}, nil, slog.LevelInfo, 1, `POWERTOOLS_LOG_LEVEL=\"LOUD\"`},
+		{"more verbose than Lambda allows", map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, nil, slog.LevelDebug, 1, "AWS_LAMBDA_LOG_LEVEL=ERROR"},
+		{"bad sample rate", map[string]string{"POWERTOOLS_LOGGER_SAMPLE_RATE": "2"}, nil, slog.LevelInfo, 1, "POWERTOOLS_LOGGER_SAMPLE_RATE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			h := NewHandler(&buf, append([]Option{envOf(tt.env)}, tt.opts...)...)
+			if h.Level() != tt.want {
+				t.Errorf("level = %v, want %v", h.Level(), tt.want)
+			}
+			ls := lines(t, buf.String())
+			if len(ls) != tt.warnings {
+				t.Fatalf("want %d warning lines, got %q", tt.warnings, buf.String())
+			}
+			if tt.warnings > 0 && (!strings.Contains(buf.String(), tt.warnMatch) || ls[0][KeyLevel] != "WARN") {
+				t.Errorf("warning %q does not mention %q", buf.String(), tt.warnMatch)
+			}
+		})
+	}
+	for _, s := range []string{"critical", "FATAL"} {
+		if l, ok := ParseLevel(s); !ok || l != LevelCritical {
+			t.Errorf("ParseLevel(%q) = %v, %v", s, l, ok)
+		}
+	}
+}
+
+func TestServiceAndDevelopmentFromEnvironment(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, envOf(map[string]string{"POWERTOOLS_SERVICE_NAME": "payments", "POWERTOOLS_DEV": "true"}))
+	slog.New(h).Info("hi", "k", "v")
+	out := buf.String()
+	if !strings.Contains(out, "\n  \"service\": \"payments\"") {
+		t.Errorf("want indented output with the service from env, got %q", out)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Errorf("development output is not JSON: %v", err)
+	}
+	if NewHandler(io.Discard, WithLookupEnv(noEnv)).Service() != DefaultService {
+		t.Error("default service")
+	}
+}
+
+func TestLocation(t *testing.T) {
+	var buf bytes.Buffer
+	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithLocation())).Info("here")
+	m := lines(t, buf.String())[0]
+	if loc, _ := m[KeyLocation].(string); !strings.HasPrefix(loc, "logger/handler_test.go:") {
+		t.Errorf("location = %v", m[KeyLocation])
+	}
+}
+
+func TestContextAttrsAndCorrelationID(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	ctx, inv := h.Begin(context.Background(), invocationFields())
+	ctx = WithCorrelationID(ctx, "corr-1")
+	ctx = ContextWithAttrs(ctx, slog.String("message_id", "m-1"))
+	slog.New(h).WithGroup("g").InfoContext(ctx, "x", "a", 1)
+	_ = inv.End(false)
+	m := lines(t, buf.String())[0]
+	if m[KeyCorrelationID] != "corr-1" || m["message_id"] != "m-1" {
+		t.Errorf("context attrs not at top level: %v", m)
+	}
+	if ContextWithAttrs(ctx) != ctx {
+		t.Error("ContextWithAttrs without attrs should return ctx")
+	}
+}
+
+func TestLateLinesAreDroppedAndCounted(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	ctx, inv := h.Begin(context.Background(), invocationFields())
+	l := slog.New(h)
+	l.InfoContext(ctx, "in time")
+	_ = inv.End(false)
+	l.InfoContext(ctx, "too late")
+	l.ErrorContext(ctx, "too late as well")
+	if n := len(lines(t, buf.String())); n != 1 {
+		t.Errorf("want 1 line, got %d", n)
+	}
+	if inv.Late() != 2 {
+		t.Errorf("Late() = %d, want 2", inv.Late())
+	}
+}
+
+func TestBufferFlushedOnFailure(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv), WithDebugBuffer(0))
+	ctx, inv := h.Begin(context.Background(), invocationFields())
+	l := slog.New(h)
+	l.DebugContext(ctx, "held")
+	if buf.Len() != 0 {
+		t.Fatal("debug line written before the invocation failed")
+	}
+	if !h.Enabled(ctx, slog.LevelDebug) || h.Enabled(ctx, LevelTrace) || h.Enabled(context.Background(), slog.LevelDebug) {
+		t.Error("Enabled disagrees with buffering")
+	}
+	_ = inv.End(true)
+	if ls := lines(t, buf.String()); len(ls) != 1 || ls[0][KeyMessage] != "held" {
+		t.Errorf("want the held line after a failed End, got %q", buf.String())
+	}
+	// A line larger than the whole buffer is counted, not held.
+	var buf2 bytes.Buffer
+	h2 := NewHandler(&buf2, WithLookupEnv(noEnv), WithDebugBuffer(100))
+	ctx, inv = h2.Begin(context.Background(), invocationFields())
+	slog.New(h2).DebugContext(ctx, strings.Repeat("x", 200))
+	_ = inv.End(true)
+	if ls := lines(t, buf2.String()); len(ls) != 1 || ls[0][KeyDroppedLines] != float64(1) {
+		t.Errorf("want one dropped-lines warning, got %q", buf2.String())
+	}
+}
+
+func TestOneWritePerRecordConcurrentSafe(t *testing.T) {
+	var buf syncBuffer
+	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	const goroutines, each = 8, 200
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := invocationFields()
+			f.RequestID = fmt.Sprintf("req-%d", g)
+			ctx, inv := h.Begin(context.Background(), f)
+			l := slog.New(h).With("g", g).WithGroup("grp")
+			for i := range each {
+				l.InfoContext(ctx, "line", "i", i)
+			}
+			_ = inv.End(false)
+		}()
+	}
+	wg.Wait()
+	ls := lines(t, buf.String())
+	if len(ls) != goroutines*each || buf.writes != goroutines*each {
+		t.Fatalf("lines %d writes %d, want %d", len(ls), buf.writes, goroutines*each)
+	}
+	for _, m := range ls {
+		if m[KeyRequestID] != fmt.Sprintf("req-%v", m["g"]) {
+			t.Fatalf("line mixed invocations: %v", m)
+		}
+	}
+}
+
+func TestIsSecret(t *testing.T) {
+	r := newRedactor(normalizeKeys(DefaultRedactKeys))
+	for key, want := range map[string]bool{
+		"password": true, "Password": true, "db_password": true, "dbPassword": true, "PASSWORD_HASH": true,
+		"Authorization": true, "authorization": true, "X-Api-Key": true, "apiKey": true, "api_key": true, "APIKEY": true,
+		"access_token": true, "authToken": true, "Set-Cookie": true, "cookie": true, "AWS_SECRET_ACCESS_KEY": true,
+		"client.secret": true, "private_key": true,
+		"order_id": false, "tokens": false, "passwords_count_x": false, "author": false, "secretary": false,
+		"amount": false, "": false, "cookies": false, "tokenizer": false,
+	} {
+		if got := r.secret(key); got != want {
+			t.Errorf("isSecret(%q) = %v, want %v", key, got, want)
+		}
+	}
+	if newRedactor(nil).secret("password") {
+		t.Error("redaction with no keys")
+	}
+	var buf bytes.Buffer
+	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithRedactKeys())).Info("x", "password", "shown")
+	if !strings.Contains(buf.String(), "shown") {
+		t.Error("WithRedactKeys() should turn redaction off")
+	}
+}
+
+func TestRedactJSON(t *testing.T) {
+	secret := newRedactor(normalizeKeys(DefaultRedactKeys)).secret
+	in := `{"a":1,"token":{"x":[1,"}"]},"list":[{"password":"p\"q","ok":true}],"s":"token","n":null,"secret":-1.5e3}`
+	want := `{"a":1,"token":"[REDACTED]","list":[{"password":"[REDACTED]","ok":true}],"s":"token","n":null,"secret":"[REDACTED]"}`
+	if got := string(redactJSON([]byte(in), secret)); got != want {
+		t.Errorf("redactJSON:\n got %s\nwant %s", got, want)
+	}
+	plain := []byte(`[1,2,{"k":"v"}]`)
+	if got := redactJSON(plain, secret); &got[0] != &plain[0] {
+		t.Error("unchanged input should not be copied")
+	}
+}

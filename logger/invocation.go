@@ -1,0 +1,224 @@
+package logger
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+)
+
+// Fields are the Lambda fields of one invocation, written at the top level
+// of every line logged with its context. Empty fields are not written.
+type Fields struct {
+	RequestID          string
+	FunctionName       string
+	FunctionVersion    string
+	FunctionARN        string
+	FunctionMemorySize int // in MB
+	ColdStart          bool
+	// XRayTraceID is the trace id (the Root= part of the trace header).
+	XRayTraceID   string
+	CorrelationID string
+	TenantID      string
+	// InitDuration, when set, is written as init_duration_ms on the first
+	// line the invocation writes.
+	InitDuration time.Duration
+}
+
+func (f *Fields) appendTo(b []byte, s *Scheme) []byte {
+	str := func(b []byte, key, v string) []byte {
+		if key == "" || v == "" {
+			return b
+		}
+		b = appendKey(b, key)
+		return jsonenc.AppendString(b, v)
+	}
+	if s.ColdStart != "" {
+		b = appendKey(b, s.ColdStart)
+		b = strconv.AppendBool(b, f.ColdStart)
+	}
+	b = str(b, s.FunctionName, f.FunctionName)
+	if s.FunctionMemorySize != "" && f.FunctionMemorySize > 0 {
+		b = appendKey(b, s.FunctionMemorySize)
+		b = strconv.AppendInt(b, int64(f.FunctionMemorySize), 10)
+	}
+	b = str(b, s.FunctionARN, f.FunctionARN)
+	b = str(b, s.FunctionVersion, f.FunctionVersion)
+	b = str(b, s.RequestID, f.RequestID)
+	b = str(b, s.TraceID, f.XRayTraceID)
+	b = str(b, s.CorrelationID, f.CorrelationID)
+	b = str(b, s.TenantID, f.TenantID)
+	return b
+}
+
+// Invocation is one invocation's logging state: its fields, encoded once,
+// the debug sampling decision and the debug buffer. Begin makes one; End
+// closes it. It is safe for use by many goroutines.
+type Invocation struct {
+	owner   *core
+	scheme  Scheme
+	fields  Fields
+	enc     []byte
+	sampled bool
+
+	initPending atomic.Bool
+	errored     atomic.Bool
+	closed      atomic.Bool
+	late        atomic.Int64
+
+	mu      sync.Mutex
+	held    []byte // buffered lines, each ending in '\n'
+	dropped int
+
+	arr [384]byte // backing store of enc for the common case
+}
+
+type invocationKey struct{}
+
+// Begin starts an invocation: it encodes f once and decides debug sampling,
+// and returns ctx carrying the Invocation. Lines logged with the returned
+// context, by this handler or any derived from it, carry f.
+func (h *Handler) Begin(ctx context.Context, f Fields) (context.Context, *Invocation) {
+	c := h.c
+	inv := &Invocation{owner: c, scheme: c.cfg.scheme, fields: f}
+	inv.enc = f.appendTo(inv.arr[:0], &c.cfg.scheme)
+	inv.initPending.Store(f.InitDuration > 0)
+	if r := c.cfg.sampleRate; r > 0 {
+		inv.sampled = c.cfg.rand() < r
+	}
+	return context.WithValue(ctx, invocationKey{}, inv), inv
+}
+
+// NewContext returns ctx carrying inv.
+func NewContext(ctx context.Context, inv *Invocation) context.Context {
+	return context.WithValue(ctx, invocationKey{}, inv)
+}
+
+// FromContext returns the Invocation in ctx, or nil.
+func FromContext(ctx context.Context) *Invocation {
+	if ctx == nil {
+		return nil
+	}
+	inv, _ := ctx.Value(invocationKey{}).(*Invocation)
+	return inv
+}
+
+// Fields returns the invocation's fields.
+func (inv *Invocation) Fields() Fields { return inv.fields }
+
+// Sampled reports whether debug lines of this invocation are written.
+func (inv *Invocation) Sampled() bool { return inv.sampled }
+
+// Errored reports whether the invocation logged an ERROR.
+func (inv *Invocation) Errored() bool { return inv.errored.Load() }
+
+// End closes the invocation. Buffered debug lines are written when failed
+// is true or the invocation logged an ERROR, and dropped otherwise. Lines
+// logged with its context afterwards are dropped and counted (see Late).
+// End returns the writer's error, if any.
+func (inv *Invocation) End(failed bool) error {
+	var err error
+	if failed || inv.errored.Load() {
+		err = inv.release()
+	}
+	inv.closed.Store(true)
+	inv.mu.Lock()
+	inv.held, inv.dropped = nil, 0
+	inv.mu.Unlock()
+	return err
+}
+
+// Late returns how many lines were dropped because they were logged after End.
+func (inv *Invocation) Late() int64 { return inv.late.Load() }
+
+// hold buffers one encoded line, dropping the oldest lines past the bound.
+func (inv *Invocation) hold(line []byte) {
+	limit := inv.owner.cfg.bufferSize
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if len(line) > limit {
+		inv.dropped++
+		return
+	}
+	if inv.held == nil {
+		inv.held = make([]byte, 0, min(limit, 4<<10))
+	}
+	for len(inv.held)+len(line) > limit && len(inv.held) > 0 {
+		i := indexNewline(inv.held)
+		inv.held = append(inv.held[:0], inv.held[i+1:]...)
+		inv.dropped++
+	}
+	inv.held = append(inv.held, line...)
+}
+
+func indexNewline(b []byte) int {
+	for i, c := range b {
+		if c == '\n' {
+			return i
+		}
+	}
+	return len(b) - 1
+}
+
+// release writes the buffered lines, one Write each, preceded by a line
+// that counts the ones dropped for room.
+func (inv *Invocation) release() error {
+	inv.mu.Lock()
+	held, dropped := inv.held, inv.dropped
+	inv.held, inv.dropped = nil, 0
+	inv.mu.Unlock()
+	c := inv.owner
+	var first error
+	if dropped > 0 {
+		r := slog.NewRecord(c.cfg.now(), slog.LevelWarn, "debug log buffer was full: oldest lines dropped", 0)
+		r.AddAttrs(slog.Int(KeyDroppedLines, dropped))
+		h := &Handler{c: c}
+		b := h.appendRecord(nil, context.Background(), inv, r)
+		first = c.write(b)
+	}
+	for len(held) > 0 {
+		i := indexNewline(held)
+		if err := c.write(held[:i+1]); err != nil && first == nil {
+			first = err
+		}
+		held = held[i+1:]
+	}
+	return first
+}
+
+type attrsKey struct{}
+
+type ctxAttrs struct {
+	parent *ctxAttrs
+	attrs  []slog.Attr
+}
+
+func (ca *ctxAttrs) appendTo(b []byte, e *encoder) []byte {
+	if ca.parent != nil {
+		b = ca.parent.appendTo(b, e)
+	}
+	for _, a := range ca.attrs {
+		b = e.appendAttr(b, a)
+	}
+	return b
+}
+
+// ContextWithAttrs returns ctx whose lines carry attrs at the top level,
+// beside the invocation's fields: a correlation id, the message id of the
+// record a batch handler is processing.
+func ContextWithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
+	if len(attrs) == 0 {
+		return ctx
+	}
+	parent, _ := ctx.Value(attrsKey{}).(*ctxAttrs)
+	return context.WithValue(ctx, attrsKey{}, &ctxAttrs{parent: parent, attrs: attrs})
+}
+
+// WithCorrelationID returns ctx whose lines carry id as correlation_id.
+func WithCorrelationID(ctx context.Context, id string) context.Context {
+	return ContextWithAttrs(ctx, slog.String(KeyCorrelationID, id))
+}

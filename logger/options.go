@@ -1,0 +1,290 @@
+package logger
+
+import (
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/env"
+)
+
+// Extra levels beside slog's four, for the level names Lambda and Powertools accept.
+const (
+	LevelTrace    slog.Level = -8
+	LevelCritical slog.Level = 12
+)
+
+// DefaultService is the service name written when neither WithService nor
+// POWERTOOLS_SERVICE_NAME names one (as Powertools does).
+const DefaultService = "service_undefined"
+
+// DefaultBufferSize is the default bound of an invocation's debug buffer.
+const DefaultBufferSize = 20 << 10
+
+// DefaultRedactKeys are the keys whose values are written as "[REDACTED]".
+// A key matches when one of these appears in it as a whole word: keys are
+// compared case-insensitively, with '-', '.' and camelCase boundaries read
+// as '_', so "X-Api-Key", "access_token" and "dbPassword" all match.
+var DefaultRedactKeys = []string{"authorization", "password", "passwd", "secret", "token", "api_key", "apikey", "cookie", "set_cookie", "credential", "private_key"}
+
+// Redacted is the value written in place of a redacted one.
+const Redacted = "[REDACTED]"
+
+// Option configures a Handler.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	level       slog.Leveler
+	levelSet    bool
+	service     string
+	scheme      Scheme
+	location    bool
+	sampleRate  float64
+	sampleSet   bool
+	buffer      bool
+	bufferSize  int
+	bufferLevel slog.Level
+	redact      *redactor
+	dev         bool
+	devSet      bool
+	lookup      env.Lookup
+	now         func() time.Time
+	rand        func() float64
+	warnings    []string
+}
+
+// WithLevel sets the minimum level; it wins over POWERTOOLS_LOG_LEVEL and
+// AWS_LAMBDA_LOG_LEVEL. Pass a *slog.LevelVar to change it at run time.
+func WithLevel(l slog.Leveler) Option {
+	return optionFunc(func(c *config) { c.level, c.levelSet = l, l != nil })
+}
+
+// WithService sets the service field; it wins over POWERTOOLS_SERVICE_NAME.
+func WithService(name string) Option {
+	return optionFunc(func(c *config) { c.service = name })
+}
+
+// WithScheme chooses the names of the fields the handler writes.
+func WithScheme(s Scheme) Option {
+	return optionFunc(func(c *config) { c.scheme = s })
+}
+
+// WithLocation adds the caller's file and line as the location field.
+func WithLocation() Option {
+	return optionFunc(func(c *config) { c.location = true })
+}
+
+// WithSampleRate sets the share (0..1) of invocations whose debug lines are
+// written whatever the level; it wins over POWERTOOLS_LOGGER_SAMPLE_RATE.
+func WithSampleRate(rate float64) Option {
+	return optionFunc(func(c *config) { c.sampleRate, c.sampleSet = rate, true })
+}
+
+// WithDebugBuffer holds an invocation's lines below the handler's level (down
+// to DEBUG) in memory, at most size bytes (DefaultBufferSize when size <= 0),
+// and writes them only if the invocation logs an ERROR or ends failed. When
+// the buffer is full the oldest lines are dropped and their count is written.
+func WithDebugBuffer(size int) Option {
+	return optionFunc(func(c *config) {
+		c.buffer = true
+		if size <= 0 {
+			size = DefaultBufferSize
+		}
+		c.bufferSize = size
+	})
+}
+
+// WithRedactKeys replaces the keys whose values are redacted.
+// Pass nothing to turn redaction off.
+func WithRedactKeys(keys ...string) Option {
+	return optionFunc(func(c *config) { c.redact = newRedactor(normalizeKeys(keys)) })
+}
+
+// WithDevelopment writes indented, human-readable JSON; it wins over POWERTOOLS_DEV.
+func WithDevelopment(on bool) Option {
+	return optionFunc(func(c *config) { c.dev, c.devSet = on, true })
+}
+
+// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c *config) { c.lookup = lookup })
+}
+
+// WithClock replaces time.Now for records that carry no time.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithRand replaces the random source of debug sampling; it returns values in [0, 1).
+func WithRand(r func() float64) Option {
+	return optionFunc(func(c *config) { c.rand = r })
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		redact:      newRedactor(normalizeKeys(DefaultRedactKeys)),
+		bufferLevel: slog.LevelDebug,
+		now:         time.Now,
+		rand:        rand.Float64,
+	}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	lookup := env.Or(c.lookup)
+	c.lookup = lookup
+	if c.service == "" {
+		c.service = lookup.String("POWERTOOLS_SERVICE_NAME")
+	}
+	if c.service == "" {
+		c.service = DefaultService
+	}
+	if !c.devSet {
+		c.dev, _ = lookup.Bool("POWERTOOLS_DEV")
+	}
+	if !c.sampleSet {
+		if v := lookup.String("POWERTOOLS_LOGGER_SAMPLE_RATE"); v != "" {
+			f, ok := lookup.Float("POWERTOOLS_LOGGER_SAMPLE_RATE")
+			if !ok || f < 0 || f > 1 {
+				c.warnings = append(c.warnings, fmt.Sprintf("POWERTOOLS_LOGGER_SAMPLE_RATE=%q is not a number in 0..1; debug sampling is off", v))
+			} else {
+				c.sampleRate = f
+			}
+		}
+	}
+	if c.sampleRate < 0 || c.sampleRate > 1 {
+		c.warnings = append(c.warnings, fmt.Sprintf("sample rate %v is not in 0..1; debug sampling is off", c.sampleRate))
+		c.sampleRate = 0
+	}
+	lambdaLevel, lambdaSet := slog.Level(0), false
+	if v := lookup.String("AWS_LAMBDA_LOG_LEVEL"); v != "" {
+		if l, ok := ParseLevel(v); ok {
+			lambdaLevel, lambdaSet = l, true
+		} else {
+			c.warnings = append(c.warnings, fmt.Sprintf("AWS_LAMBDA_LOG_LEVEL=%q is not a level; ignored", v))
+		}
+	}
+	if !c.levelSet {
+		level := slog.LevelInfo
+		switch v := lookup.String("POWERTOOLS_LOG_LEVEL"); {
+		case v != "":
+			if l, ok := ParseLevel(v); ok {
+				level = l
+			} else {
+				c.warnings = append(c.warnings, fmt.Sprintf("POWERTOOLS_LOG_LEVEL=%q is not a level; using INFO", v))
+			}
+		case lambdaSet:
+			level = lambdaLevel
+		}
+		c.level = level
+	}
+	if lambdaSet && c.level.Level() < lambdaLevel {
+		c.warnings = append(c.warnings, fmt.Sprintf("log level %s is more verbose than AWS_LAMBDA_LOG_LEVEL=%s: Lambda drops lines below %s", levelName(c.level.Level()), levelName(lambdaLevel), levelName(lambdaLevel)))
+	}
+	if c.scheme.Message == "" {
+		c.scheme = Powertools
+	}
+	return c
+}
+
+// ParseLevel reads a level name as Lambda and Powertools users write it:
+// TRACE, DEBUG, INFO, WARN or WARNING, ERROR, CRITICAL or FATAL, in any case.
+func ParseLevel(s string) (slog.Level, bool) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "TRACE":
+		return LevelTrace, true
+	case "DEBUG":
+		return slog.LevelDebug, true
+	case "INFO":
+		return slog.LevelInfo, true
+	case "WARN", "WARNING":
+		return slog.LevelWarn, true
+	case "ERROR":
+		return slog.LevelError, true
+	case "CRITICAL", "FATAL":
+		return LevelCritical, true
+	}
+	return 0, false
+}
+
+func levelName(l slog.Level) string {
+	switch l {
+	case LevelTrace:
+		return "TRACE"
+	case LevelCritical:
+		return "CRITICAL"
+	}
+	return l.String()
+}
+
+// Scheme names the fields a Handler writes. A field whose name is empty is
+// not written.
+type Scheme struct {
+	Level, Message, Time, Location, Service, SamplingRate               string
+	ColdStart, FunctionName, FunctionMemorySize, FunctionARN, RequestID string
+	FunctionVersion, TraceID, CorrelationID, TenantID, InitDuration     string
+	// TimeFirst writes the time before the level, as Lambda's format does.
+	TimeFirst bool
+}
+
+// Powertools is the default scheme: the keys of Powertools for AWS Lambda,
+// so Logs Insights queries written for it keep working.
+var Powertools = Scheme{
+	Level:              KeyLevel,
+	Message:            KeyMessage,
+	Time:               KeyTimestamp,
+	Location:           KeyLocation,
+	Service:            KeyService,
+	SamplingRate:       KeySamplingRate,
+	ColdStart:          KeyColdStart,
+	FunctionName:       KeyFunctionName,
+	FunctionMemorySize: KeyFunctionMemorySize,
+	FunctionARN:        KeyFunctionARN,
+	RequestID:          KeyRequestID,
+	TraceID:            KeyXRayTraceID,
+	CorrelationID:      KeyCorrelationID,
+	TenantID:           "tenant_id",
+	InitDuration:       KeyInitDurationMS,
+}
+
+// Lambda is the scheme of Lambda's own JSON log format, as aws-lambda-go's
+// lambdacontext.NewLogHandler writes it: timestamp, level, message, requestId.
+var Lambda = Scheme{
+	Level:       KeyLevel,
+	Message:     KeyMessage,
+	Time:        KeyTimestamp,
+	Location:    KeyLocation,
+	RequestID:   "requestId",
+	TraceID:     "traceId",
+	TenantID:    "tenantId",
+	ColdStart:   "coldStart",
+	FunctionARN: "functionArn",
+	TimeFirst:   true,
+}
+
+// Field names of the Powertools scheme, shared with the dashboard and the docs.
+const (
+	KeyLevel              = "level"
+	KeyMessage            = "message"
+	KeyTimestamp          = "timestamp"
+	KeyLocation           = "location"
+	KeyService            = "service"
+	KeySamplingRate       = "sampling_rate"
+	KeyColdStart          = "cold_start"
+	KeyFunctionName       = "function_name"
+	KeyFunctionMemorySize = "function_memory_size"
+	KeyFunctionARN        = "function_arn"
+	KeyRequestID          = "function_request_id"
+	KeyXRayTraceID        = "xray_trace_id"
+	KeyCorrelationID      = "correlation_id"
+	KeyInitDurationMS     = "init_duration_ms"
+	KeyError              = "error"
+	KeyErrorType          = "error_type"
+	KeyStackTrace         = "stack_trace"
+	KeyDroppedLines       = "dropped_lines"
+)
