@@ -132,6 +132,14 @@ func (inv *Invocation) End(failed bool) error {
 	return err
 }
 
+// FlushBuffer writes the buffered debug lines now, as if the invocation had
+// failed, and keeps the invocation open: the timeout guard calls it while
+// the handler is still running.
+func (inv *Invocation) FlushBuffer() error {
+	inv.errored.Store(true)
+	return inv.release()
+}
+
 // Late returns how many lines were dropped because they were logged after End.
 func (inv *Invocation) Late() int64 { return inv.late.Load() }
 

@@ -1,0 +1,48 @@
+# make test installs every tool and service the tests need (pinned, into
+# git-ignored folders), starts them on 127.0.0.1 and runs everything.
+# make bench measures lambdaobs beside its peers.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+TOOLS := $(ROOT)/.tools
+GOBIN := $(TOOLS)/bin
+export PATH := $(GOBIN):$(PATH)
+FUZZTIME ?= 10s
+BENCHCOUNT ?= 6
+
+TOOL_BINS := $(GOBIN)/staticcheck $(GOBIN)/aws-lambda-rie $(GOBIN)/benchstat
+
+.PHONY: test tools check unit integration fuzz bench clean
+
+test: tools check unit fuzz
+	@echo "make test: all checks passed"
+
+# Tools are pinned in tools/go.mod; go install is a no-op when they are built.
+tools: $(TOOL_BINS)
+
+$(GOBIN)/%: tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(GOBIN) go install $$(go list -f '{{.ImportPath}}' -tags tools all | grep '/$*$$')
+	@test -x $@
+
+check:
+	@out=$$(gofmt -l . ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	cd bench && go vet ./...
+	staticcheck ./...
+	cd bench && staticcheck ./...
+
+# Unit and integration tests. LAMBDAOBS_INTEGRATION=1 turns a missing
+# component into a failure instead of a skip.
+unit:
+	LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_TOOLS=$(TOOLS) go test -race -count=1 ./...
+	cd bench && LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_TOOLS=$(TOOLS) go test -count=1 ./...
+
+# Every fuzz target, for a fixed budget each.
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+bench: tools
+	./scripts/bench.sh
+
+clean:
+	rm -rf $(TOOLS)

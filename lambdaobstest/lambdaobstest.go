@@ -1,0 +1,280 @@
+// Package lambdaobstest invokes a handler wrapped by lambdawrap inside a
+// test, with a realistic fake Lambda context, and returns what the
+// invocation emitted as Go values: log records, EMF documents and spans.
+//
+//	f := lambdaobstest.New(t, handle, lambdawrap.WithService("orders"))
+//	r := f.Invoke(OrderEvent{ID: "o-1"}, lambdaobstest.Request{})
+//	// r.Logs, r.Metrics, r.Spans, r.Output, r.Err
+//
+// A Function installs the wrapper's logger as slog's default for the
+// duration of the test (so slog.InfoContext in the handler is captured) and
+// restores the previous default at the end: tests using it must not run in
+// parallel with tests that log through slog's default.
+package lambdaobstest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/lambdaobs/lambdaobs/internal/hook"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+)
+
+// Request is the fake Lambda context of one invocation. Zero fields get
+// realistic defaults.
+type Request struct {
+	RequestID   string        // default "req-<n>"
+	FunctionARN string        // default arn:aws:lambda:us-east-1:123456789012:function:<name>
+	TraceHeader string        // the "x-amzn-trace-id" context value; none by default
+	Timeout     time.Duration // time left at the start; default 3 s
+	TenantID    string
+	Context     context.Context // the parent context; default context.Background()
+}
+
+// Result is what one invocation returned and emitted.
+type Result[Out any] struct {
+	Output  Out
+	Err     error
+	Panic   any              // the value the handler panicked with, or nil
+	Logs    []map[string]any // log lines, in order
+	Metrics []map[string]any // EMF documents, in order
+	Spans   []*SpanData      // spans that ended during the invocation
+	Other   []string         // lines that are not JSON objects
+	Raw     string           // everything written
+}
+
+// Options of New that are not lambdawrap options.
+type Options struct {
+	Env          map[string]string // the function's environment
+	InitDuration time.Duration     // the init duration the first invocation reports (0: none)
+	InitType     string            // AWS_LAMBDA_INITIALIZATION_TYPE
+}
+
+// Function is a wrapped handler with its own process state: its first
+// invocation is a cold start.
+type Function[In, Out any] struct {
+	t       testing.TB
+	h       func(context.Context, In) (Out, error)
+	out     *Buffer
+	tracer  *Tracer
+	n       int
+	mu      sync.Mutex
+	name    string
+	wrapped func(context.Context, In) (Out, error)
+}
+
+// New wraps h for tests with opts, writing to an in-memory buffer and
+// tracing with a recording Tracer (a WithTracer in opts wins).
+func New[In, Out any](t testing.TB, h func(context.Context, In) (Out, error), opts ...lambdawrap.Option) *Function[In, Out] {
+	return NewWithOptions(t, h, Options{}, opts...)
+}
+
+// NewWithOptions is New with an environment, init duration and init type.
+func NewWithOptions[In, Out any](t testing.TB, h func(context.Context, In) (Out, error), o Options, opts ...lambdawrap.Option) *Function[In, Out] {
+	t.Helper()
+	env := map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME":        "test-function",
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+		"AWS_REGION":                      "us-east-1",
+	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	if o.InitType != "" {
+		env[lambdawrap.EnvInitType] = o.InitType
+	}
+	f := &Function[In, Out]{t: t, h: h, out: &Buffer{}, tracer: NewTracer(), name: env["AWS_LAMBDA_FUNCTION_NAME"]}
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	all := []lambdawrap.Option{
+		lambdawrap.WithWriter(f.out),
+		lambdawrap.WithLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
+		lambdawrap.WithTracer(f.tracer),
+		hook.FreshProcess(int64(o.InitDuration)).(lambdawrap.Option),
+	}
+	f.wrapped = lambdawrap.Wrap(h, append(all, opts...)...)
+	return f
+}
+
+// Tracer returns the recording tracer the function uses.
+func (f *Function[In, Out]) Tracer() *Tracer { return f.tracer }
+
+// Output returns everything the function wrote so far.
+func (f *Function[In, Out]) Output() string { return f.out.String() }
+
+// Context returns the fake Lambda context of req, as Invoke builds it, and
+// its cancel function.
+func (f *Function[In, Out]) Context(req Request) (context.Context, context.CancelFunc) {
+	f.mu.Lock()
+	f.n++
+	n := f.n
+	f.mu.Unlock()
+	if req.RequestID == "" {
+		req.RequestID = fmt.Sprintf("req-%d", n)
+	}
+	if req.FunctionARN == "" {
+		req.FunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:" + f.name
+	}
+	if req.Timeout == 0 {
+		req.Timeout = 3 * time.Second
+	}
+	parent := req.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx := lambdacontext.NewContext(parent, &lambdacontext.LambdaContext{
+		AwsRequestID:       req.RequestID,
+		InvokedFunctionArn: req.FunctionARN,
+		TenantID:           req.TenantID,
+	})
+	if req.TraceHeader != "" {
+		ctx = context.WithValue(ctx, "x-amzn-trace-id", req.TraceHeader)
+	}
+	return context.WithTimeout(ctx, req.Timeout)
+}
+
+// Invoke runs one invocation and returns what it returned and emitted. A
+// panic in the handler is recovered here (after the wrapper flushed and
+// re-raised it) and returned in Result.Panic.
+func (f *Function[In, Out]) Invoke(in In, req Request) (r Result[Out]) {
+	f.t.Helper()
+	ctx, cancel := f.Context(req)
+	defer cancel()
+	startOut := f.out.Len()
+	startSpans := f.tracer.count()
+	defer func() {
+		r.Panic = recover()
+		raw := f.out.String()[startOut:]
+		r.Raw = raw
+		r.Logs, r.Metrics, r.Other = Parse(raw)
+		r.Spans = f.tracer.since(startSpans)
+	}()
+	r.Output, r.Err = f.wrapped(ctx, in)
+	return r
+}
+
+// Parse splits output into log records, EMF documents (objects with an
+// "_aws" key) and other lines.
+func Parse(output string) (logs, emf []map[string]any, other []string) {
+	sc := bufio.NewScanner(strings.NewReader(output))
+	sc.Buffer(nil, 4<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var m map[string]any
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(line, &m); err != nil {
+			other = append(other, string(line))
+			continue
+		}
+		if _, ok := m["_aws"]; ok {
+			emf = append(emf, m)
+		} else {
+			logs = append(logs, m)
+		}
+	}
+	return logs, emf, other
+}
+
+// Buffer is an in-memory writer safe for concurrent use.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Len returns how many bytes were written.
+func (b *Buffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
+
+// MetricValues returns every value of the named metric across docs.
+func MetricValues(docs []map[string]any, name string) []float64 {
+	var out []float64
+	for _, d := range docs {
+		switch v := d[name].(type) {
+		case float64:
+			if isMetric(d, name) {
+				out = append(out, v)
+			}
+		case []any:
+			if isMetric(d, name) {
+				for _, x := range v {
+					if f, ok := x.(float64); ok {
+						out = append(out, f)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func isMetric(doc map[string]any, name string) bool {
+	aws, _ := doc["_aws"].(map[string]any)
+	dirs, _ := aws["CloudWatchMetrics"].([]any)
+	for _, d := range dirs {
+		dm, _ := d.(map[string]any)
+		ms, _ := dm["Metrics"].([]any)
+		for _, m := range ms {
+			if mm, _ := m.(map[string]any); mm["Name"] == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Dimensions returns the dimension sets of the directive that defines the
+// named metric in doc.
+func Dimensions(doc map[string]any, name string) [][]string {
+	aws, _ := doc["_aws"].(map[string]any)
+	dirs, _ := aws["CloudWatchMetrics"].([]any)
+	for _, d := range dirs {
+		dm, _ := d.(map[string]any)
+		ms, _ := dm["Metrics"].([]any)
+		for _, m := range ms {
+			if mm, _ := m.(map[string]any); mm["Name"] != name {
+				continue
+			}
+			var sets [][]string
+			ds, _ := dm["Dimensions"].([]any)
+			for _, set := range ds {
+				var keys []string
+				for _, k := range set.([]any) {
+					keys = append(keys, k.(string))
+				}
+				sets = append(sets, keys)
+			}
+			return sets
+		}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package lambdawrap_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
+	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+)
+
+// forRequest returns the log lines and EMF documents of one request id.
+func forRequest(output, id string) (logs, docs []map[string]any) {
+	all, emf, _ := lambdaobstest.Parse(output)
+	for _, l := range all {
+		if l["function_request_id"] == id {
+			logs = append(logs, l)
+		}
+	}
+	for _, d := range emf {
+		if d[lambdawrap.PropRequestID] == id {
+			docs = append(docs, d)
+		}
+	}
+	return logs, docs
+}
+
+func TestUnderEmulator(t *testing.T) {
+	bootstrap := testenv.BuildBootstrap(t, "./lambdawrap/testdata/fn")
+	// Registering for SIGTERM keeps the emulator from restarting the
+	// function after a panic (it waits for the internal extension).
+	emu := testenv.StartEmulator(t, bootstrap, "AWS_LAMBDA_FUNCTION_TIMEOUT=2", "LAMBDAOBS_DISABLE_SIGTERM=true")
+
+	invoke := func(id, mode string) (int, string) {
+		code, body := emu.Invoke(t, id, []byte(fmt.Sprintf(`{"mode":%q}`, mode)))
+		// The emulator prints END after the function's output, or, when
+		// the process died, an "Invoke failed" line naming the invocation.
+		q := regexp.QuoteMeta(id)
+		emu.WaitOutput(t, regexp.MustCompile(`END RequestId: `+q+`|InvokeID=`+q+`\b`), 10*time.Second)
+		return code, string(body)
+	}
+
+	t.Run("cold then warm", func(t *testing.T) {
+		if code, _ := invoke("cold-1", "ok"); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		invoke("warm-2", "ok")
+		out := emu.Proc.Output.String()
+		logs, docs := forRequest(out, "cold-1")
+		if len(logs) == 0 || logs[0]["cold_start"] != true {
+			t.Fatalf("first invocation lines: %v", logs)
+		}
+		if logs[0]["init_duration_ms"] == nil {
+			t.Errorf("init_duration_ms missing from the first line: %v", logs[0])
+		}
+		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricColdStart); len(got) != 1 || got[0] != 1 {
+			t.Errorf("ColdStart = %v", got)
+		}
+		initDur := lambdaobstest.MetricValues(docs, lambdawrap.MetricInitDuration)
+		if len(initDur) != 1 {
+			t.Fatalf("InitDuration = %v", initDur)
+		}
+		// The emulator's own measurement of the same init.
+		reports := testenv.InitReports(out)
+		if len(reports) == 0 {
+			t.Fatal("no INIT REPORT from the emulator")
+		}
+		ours := time.Duration(initDur[0] * float64(time.Millisecond))
+		theirs := reports[0]
+		diff := (ours - theirs).Abs()
+		tolerance := max(2*time.Millisecond, theirs/4)
+		t.Logf("init duration: lambdaobs %v, emulator %v, difference %v (tolerance %v)", ours, theirs, diff, tolerance)
+		if diff > tolerance {
+			t.Errorf("InitDuration %v differs from the emulator's %v by %v > %v", ours, theirs, diff, tolerance)
+		}
+
+		logs, docs = forRequest(out, "warm-2")
+		if len(logs) == 0 || logs[0]["cold_start"] != false || logs[0]["init_duration_ms"] != nil {
+			t.Errorf("second invocation lines: %v", logs)
+		}
+		if len(lambdaobstest.MetricValues(docs, lambdawrap.MetricColdStart))+len(lambdaobstest.MetricValues(docs, lambdawrap.MetricInitDuration)) != 0 {
+			t.Errorf("second invocation has lifecycle metrics: %v", docs)
+		}
+	})
+
+	t.Run("error", func(t *testing.T) {
+		code, body := invoke("err-3", "error")
+		if code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		logs, docs := forRequest(emu.Proc.Output.String(), "err-3")
+		var errLine map[string]any
+		for _, l := range logs {
+			if l["message"] == lambdawrap.MsgFailed {
+				errLine = l
+			}
+		}
+		if errLine == nil || errLine["level"] != "ERROR" || errLine["error"] != "order rejected" {
+			t.Errorf("error line: %v", logs)
+		}
+		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricErrors); len(got) != 1 {
+			t.Errorf("Errors = %v", got)
+		}
+		// The response is what aws-lambda-go answers without lambdaobs.
+		bare := testenv.StartEmulator(t, bootstrap, "AWS_LAMBDA_FUNCTION_TIMEOUT=2", "FN_BARE=1")
+		_, bareBody := bare.Invoke(t, "bare-err", []byte(`{"mode":"error"}`))
+		if body != string(bareBody) {
+			t.Errorf("response with lambdaobs %s, without %s", body, bareBody)
+		}
+	})
+
+	t.Run("panic", func(t *testing.T) {
+		code, body := invoke("panic-4", "panic")
+		if code != http.StatusBadGateway {
+			t.Fatalf("status %d, want 502; body %s", code, body)
+		}
+		var resp struct{ ErrorMessage, ErrorType string }
+		_ = json.Unmarshal([]byte(body), &resp)
+		if resp.ErrorMessage != "something broke" {
+			t.Errorf("panic response = %s", body)
+		}
+		logs, docs := forRequest(emu.Proc.Output.String(), "panic-4")
+		var found bool
+		for _, l := range logs {
+			if l["message"] == lambdawrap.MsgPanic && strings.Contains(fmt.Sprint(l["stack_trace"]), "main.handle") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("panic line with stack missing: %v", logs)
+		}
+		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricPanics); len(got) != 1 {
+			t.Errorf("Panics = %v", got)
+		}
+		if got := lambdaobstest.MetricValues(docs, "Before"); len(got) != 1 {
+			t.Errorf("metrics recorded before the panic = %v", got)
+		}
+		// The process exited: the next invocation is a new init, cold again.
+		invoke("after-panic-5", "ok")
+		logs, _ = forRequest(emu.Proc.Output.String(), "after-panic-5")
+		if len(logs) == 0 || logs[0]["cold_start"] != true {
+			t.Errorf("invocation after a panic is not cold: %v", logs)
+		}
+	})
+
+	t.Run("timeout", func(t *testing.T) {
+		code, body := invoke("timeout-6", "sleep")
+		if code != http.StatusOK || !strings.Contains(body, "Task timed out") {
+			t.Fatalf("status %d body %s", code, body)
+		}
+		out := emu.Proc.Output.String()
+		logs, docs := forRequest(out, "timeout-6")
+		var found bool
+		for _, l := range logs {
+			if l["message"] == lambdawrap.MsgTimeout {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no timeout line: %v", logs)
+		}
+		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricTimeouts); len(got) != 1 {
+			t.Errorf("Timeouts = %v", got)
+		}
+		if got := lambdaobstest.MetricValues(docs, "Before"); len(got) != 1 {
+			t.Errorf("metrics recorded before the sleep = %v", got)
+		}
+		// All of it was written before the emulator killed the process.
+		kill := strings.Index(out, "Sending SIGKILL")
+		if kill < 0 || strings.LastIndex(out, lambdawrap.MsgTimeout) > kill {
+			t.Errorf("timeout line not before the kill")
+		}
+	})
+}

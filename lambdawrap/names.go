@@ -1,0 +1,51 @@
+package lambdawrap
+
+// Metric names the wrapper emits, in the lifecycle document whose dimensions
+// are service and function_name (DimService, DimFunctionName), so the
+// dimensions a handler adds to its own metrics never change them. The
+// dashboard package and the docs use these same constants.
+const (
+	MetricColdStart    = "ColdStart"    // Count, 1 on a cold start
+	MetricInitDuration = "InitDuration" // Milliseconds, on the first invocation of a process
+	MetricErrors       = "Errors"       // Count, 1 when the handler returned an error
+	MetricPanics       = "Panics"       // Count, 1 when the handler panicked
+	MetricTimeouts     = "Timeouts"     // Count, 1 when the timeout guard fired
+	MetricLateValues   = "LateValues"   // Count, values recorded after their invocation ended
+)
+
+// Dimensions of the lifecycle document.
+const (
+	DimService      = "service"
+	DimFunctionName = "function_name"
+)
+
+// Properties the wrapper sets on every EMF document, searchable in Logs
+// Insights but not metrics.
+const (
+	PropRequestID = "function_request_id"
+	PropTraceID   = "xray_trace_id"
+	PropInitType  = "init_type"
+)
+
+// Messages of the lines the wrapper itself logs.
+const (
+	MsgFailed  = "invocation failed"
+	MsgPanic   = "invocation panicked"
+	MsgTimeout = "invocation about to time out"
+	MsgLate    = "values recorded after their invocation ended were dropped"
+	MsgSIGTERM = "SIGTERM received: flushing pending telemetry"
+)
+
+// Environment variables the wrapper reads (the logger, metrics and tracing
+// packages read their own).
+const (
+	EnvInitType       = "AWS_LAMBDA_INITIALIZATION_TYPE"
+	EnvDisableSIGTERM = "LAMBDAOBS_DISABLE_SIGTERM"
+)
+
+// Log keys the wrapper adds to its own lines.
+const (
+	KeyElapsedMS   = "elapsed_ms"
+	KeyRemainingMS = "remaining_ms"
+	KeyPanic       = "panic"
+)

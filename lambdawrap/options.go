@@ -1,0 +1,182 @@
+package lambdawrap
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"io"
+	"os"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
+)
+
+// Option configures a wrapped handler.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	service       string
+	namespace     string
+	functionName  string
+	tracer        tracing.Tracer
+	out           io.Writer
+	logHandler    *logger.Handler
+	setDefault    bool
+	logOpts       []logger.Option
+	metricOpts    []metrics.Option
+	margin        time.Duration
+	marginSet     bool
+	errorMetric   bool
+	initType      string
+	lookup        env.Lookup
+	now           func() time.Time
+	proc          *process
+	flushDeadline time.Duration
+	lambdaOpts    []lambda.Option
+	sigterm       bool
+	sigtermSet    bool
+}
+
+// WithService names the service: the service field of every log line and
+// the service dimension of every metric. It wins over POWERTOOLS_SERVICE_NAME.
+func WithService(name string) Option {
+	return optionFunc(func(c *config) { c.service = name })
+}
+
+// WithNamespace sets the CloudWatch namespace of the metrics. It wins over
+// POWERTOOLS_METRICS_NAMESPACE.
+func WithNamespace(ns string) Option {
+	return optionFunc(func(c *config) { c.namespace = ns })
+}
+
+// WithFunctionName sets the function_name dimension of the lifecycle
+// metrics (ColdStart, InitDuration, Errors, …). It wins over
+// POWERTOOLS_METRICS_FUNCTION_NAME and AWS_LAMBDA_FUNCTION_NAME.
+func WithFunctionName(name string) Option {
+	return optionFunc(func(c *config) { c.functionName = name })
+}
+
+// WithTracer sets the tracing backend; without one, spans are no-ops.
+func WithTracer(t tracing.Tracer) Option {
+	return optionFunc(func(c *config) { c.tracer = t })
+}
+
+// WithWriter sets where log lines and EMF documents go (os.Stdout, which
+// Lambda sends to CloudWatch Logs).
+func WithWriter(w io.Writer) Option {
+	return optionFunc(func(c *config) { c.out = w })
+}
+
+// WithLogHandler uses h for the wrapper's own lines and for the invocation
+// fields, and leaves slog's default logger alone. Without it the wrapper
+// makes a logger.Handler on its writer and installs it as slog's default,
+// so slog.InfoContext(ctx, …) in the handler carries the invocation fields.
+func WithLogHandler(h *logger.Handler) Option {
+	return optionFunc(func(c *config) { c.logHandler = h })
+}
+
+// WithoutDefaultLogger keeps the wrapper from installing its handler as
+// slog's default logger.
+func WithoutDefaultLogger() Option {
+	return optionFunc(func(c *config) { c.setDefault = false })
+}
+
+// WithLoggerOptions passes options to the logger.Handler the wrapper makes.
+func WithLoggerOptions(opts ...logger.Option) Option {
+	return optionFunc(func(c *config) { c.logOpts = append(c.logOpts, opts...) })
+}
+
+// WithMetricsOptions passes options to the metrics recorders the wrapper makes.
+func WithMetricsOptions(opts ...metrics.Option) Option {
+	return optionFunc(func(c *config) { c.metricOpts = append(c.metricOpts, opts...) })
+}
+
+// WithTimeoutMargin sets how long before the deadline the timeout guard
+// flushes what the invocation recorded. The default is 5 % of the time the
+// invocation had when it started, clamped to 20..500 ms. A margin <= 0
+// turns the guard off.
+func WithTimeoutMargin(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.margin = d; c.marginSet = true })
+}
+
+// WithoutErrorMetric stops the Errors metric for returned errors (panics
+// and timeouts are still counted).
+func WithoutErrorMetric() Option {
+	return optionFunc(func(c *config) { c.errorMetric = false })
+}
+
+// WithInitType overrides AWS_LAMBDA_INITIALIZATION_TYPE (on-demand,
+// provisioned-concurrency, snap-start, lambda-managed-instances).
+func WithInitType(t string) Option {
+	return optionFunc(func(c *config) { c.initType = t })
+}
+
+// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c *config) { c.lookup = lookup })
+}
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		out:           os.Stdout,
+		setDefault:    true,
+		errorMetric:   true,
+		now:           time.Now,
+		proc:          &theProcess,
+		flushDeadline: 100 * time.Millisecond,
+	}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	c.lookup = env.Or(c.lookup)
+	if c.logHandler != nil {
+		c.setDefault = false
+	}
+	if !c.sigtermSet {
+		off, _ := c.lookup.Bool(EnvDisableSIGTERM)
+		c.sigterm = !off
+	}
+	if c.initType == "" {
+		c.initType = c.lookup.String(EnvInitType)
+	}
+	if c.functionName == "" {
+		c.functionName = c.lookup.String("POWERTOOLS_METRICS_FUNCTION_NAME")
+	}
+	if c.functionName == "" {
+		c.functionName = c.lookup.String("AWS_LAMBDA_FUNCTION_NAME")
+	}
+	return c
+}
+
+// logger options derived from the wrapper's.
+func (c *config) loggerOptions() []logger.Option {
+	opts := []logger.Option{logger.WithLookupEnv(c.lookup)}
+	if c.service != "" {
+		opts = append(opts, logger.WithService(c.service))
+	}
+	return append(opts, c.logOpts...)
+}
+
+func (c *config) metricsOptions(report func(error)) []metrics.Option {
+	opts := []metrics.Option{metrics.WithLookupEnv(c.lookup), metrics.WithErrorHandler(report)}
+	if c.service != "" {
+		opts = append(opts, metrics.WithService(c.service))
+	}
+	if c.namespace != "" {
+		opts = append(opts, metrics.WithNamespace(c.namespace))
+	}
+	if c.functionName != "" {
+		opts = append(opts, metrics.WithFunctionName(c.functionName))
+	}
+	return append(opts, c.metricOpts...)
+}

@@ -1,0 +1,100 @@
+package tracing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+)
+
+func TestParseHeader(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Header
+		str     string
+		wantErr bool
+	}{
+		{
+			in:   "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+			want: Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad8", Sampled: SampledYes},
+			str:  "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+		},
+		{
+			in:   " Sampled=0 ; Root=1-5759e988-bd862e3fe1be46a994272793;Lineage=a87bd80c:1|68fd508a:5",
+			want: Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Sampled: SampledNo, Other: []string{"Lineage=a87bd80c:1|68fd508a:5"}},
+			str:  "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0;Lineage=a87bd80c:1|68fd508a:5",
+		},
+		{in: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=?", want: Header{Root: "1-5759e988-bd862e3fe1be46a994272793"}, str: "Root=1-5759e988-bd862e3fe1be46a994272793"},
+		{in: "", wantErr: true},
+		{in: "Parent=53995c3f42cd8ad8", wantErr: true},
+		{in: "Root=2-5759e988-bd862e3fe1be46a994272793", wantErr: true},
+		{in: "Root=1-5759e988-bd862e3fe1be46a99427279", wantErr: true},
+		{in: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz", wantErr: true},
+		{in: "Root=1-5759e988-bd862e3fe1be46a994272793;junk", wantErr: true},
+	}
+	for _, tt := range tests {
+		h, err := ParseHeader(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseHeader(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if h.Root != tt.want.Root || h.Parent != tt.want.Parent || h.Sampled != tt.want.Sampled || len(h.Other) != len(tt.want.Other) {
+			t.Errorf("ParseHeader(%q) = %+v, want %+v", tt.in, h, tt.want)
+		}
+		if got := h.String(); got != tt.str {
+			t.Errorf("String() = %q, want %q", got, tt.str)
+		}
+	}
+}
+
+func FuzzParseHeader(f *testing.F) {
+	f.Add("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+	f.Add("Root=1-5759e988-bd862e3fe1be46a994272793;Lineage=a:1;Self=x")
+	f.Add(";;=;Root=")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := ParseHeader(s)
+		if err != nil {
+			return
+		}
+		h2, err := ParseHeader(h.String())
+		if err != nil {
+			t.Fatalf("String() of a parsed header does not parse: %q: %v", h.String(), err)
+		}
+		if h2.String() != h.String() {
+			t.Fatalf("round trip changed the header: %q -> %q", h.String(), h2.String())
+		}
+	})
+}
+
+func TestHeaderFromContext(t *testing.T) {
+	t.Setenv("_X_AMZN_TRACE_ID", "Root=1-00000000-000000000000000000000000")
+	if _, ok := HeaderFromContext(context.Background()); ok {
+		t.Error("header read from the environment")
+	}
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793")
+	if h, ok := HeaderFromContext(ctx); !ok || h == "" {
+		t.Error("header not read from the context")
+	}
+}
+
+func TestNoopSpanZeroAllocs(t *testing.T) {
+	ctx := context.Background()
+	n := testing.AllocsPerRun(100, func() {
+		_, s := Start(ctx, "work")
+		s.SetStatus(Error, "x")
+		s.End()
+	})
+	if n != 0 {
+		t.Errorf("no-op span allocs = %v, want 0", n)
+	}
+	s := SpanFromContext(ctx)
+	if s == nil || s.IsRecording() || s.TraceID() != "" {
+		t.Error("SpanFromContext without a span should be the no-op span")
+	}
+	s.SetAttributes(slog.String("k", "v"))
+	s.SetMetadata("m", 1)
+	s.RecordError(errors.New("x"))
+}
