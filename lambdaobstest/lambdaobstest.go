@@ -28,6 +28,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
 // Request is the fake Lambda context of one invocation. Zero fields get
@@ -139,7 +140,7 @@ func (f *Function[In, Out]) Context(req Request) (context.Context, context.Cance
 		TenantID:           req.TenantID,
 	})
 	if req.TraceHeader != "" {
-		ctx = context.WithValue(ctx, "x-amzn-trace-id", req.TraceHeader)
+		ctx = tracing.ContextWithHeader(ctx, req.TraceHeader)
 	}
 	return context.WithTimeout(ctx, req.Timeout)
 }

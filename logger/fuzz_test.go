@@ -27,7 +27,7 @@ func attrsFromBytes(data []byte, s string, depth int) []slog.Attr {
 		case 1:
 			v = slog.Int64Value(int64(data[i]) - 128)
 		case 2:
-			v = slog.Float64Value([]float64{math.NaN(), math.Inf(1), math.Inf(-1), 1.5e300, -0.0, 1e-7}[int(data[i])%6])
+			v = slog.Float64Value([]float64{math.NaN(), math.Inf(1), math.Inf(-1), 1.5e300, math.Copysign(0, -1), 1e-7}[int(data[i])%6])
 		case 3:
 			v = slog.BoolValue(data[i]&1 == 1)
 		case 4:

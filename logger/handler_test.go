@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -278,7 +280,7 @@ func TestAmbientContext(t *testing.T) {
 	var buf bytes.Buffer
 	h := NewHandler(&buf, WithLookupEnv(noEnv))
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r-9", InvokedFunctionArn: "arn:x"})
-	ctx = context.WithValue(ctx, "x-amzn-trace-id", "Root=1-abc-def;Parent=0123;Sampled=1")
+	ctx = tracing.ContextWithHeader(ctx, "Root=1-abc-def;Parent=0123;Sampled=1")
 	slog.New(h).InfoContext(ctx, "hi")
 	m := lines(t, buf.String())[0]
 	if m[KeyRequestID] != "r-9" || m[KeyFunctionARN] != "arn:x" || m[KeyXRayTraceID] != "1-abc-def" {

@@ -119,10 +119,21 @@ func (h Header) String() string {
 	return b.String()
 }
 
+// lambdaTraceKey is the context key aws-lambda-go stores the trace header
+// under; it is a plain string there, so it is one here too.
+const lambdaTraceKey = "x-amzn-trace-id"
+
+// ContextWithHeader returns ctx carrying header the way aws-lambda-go puts
+// it there, for tests and local runs.
+func ContextWithHeader(ctx context.Context, header string) context.Context {
+	//lint:ignore SA1029 the key is aws-lambda-go's, a plain string.
+	return context.WithValue(ctx, lambdaTraceKey, header)
+}
+
 // HeaderFromContext returns the trace header Lambda put into ctx (the value
 // "x-amzn-trace-id"), never the _X_AMZN_TRACE_ID environment variable, which
 // aws-lambda-go leaves unset when a process runs several invocations at once.
 func HeaderFromContext(ctx context.Context) (string, bool) {
-	s, ok := ctx.Value("x-amzn-trace-id").(string)
+	s, ok := ctx.Value(lambdaTraceKey).(string)
 	return s, ok && s != ""
 }

@@ -197,4 +197,3 @@ func BuildBootstrap(t testing.TB, pkg string, extraArgs ...string) string {
 
 // Addr formats 127.0.0.1:port.
 func Addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
-

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"os/exec"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
+	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+)
+
+// TestRunsLocally runs the quickstart as `go run` does and checks that it
+// prints only JSON lines: the logs and EMF documents of a cold start, a warm
+// call and a declined card.
+func TestRunsLocally(t *testing.T) {
+	bin := testenv.BuildBootstrap(t, "./examples/quickstart")
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("quickstart: %v", err)
+	}
+	logs, docs, other := lambdaobstest.Parse(string(out))
+	if len(other) != 0 {
+		t.Errorf("lines that are not JSON: %q", other)
+	}
+	if len(logs) < 5 || logs[0]["cold_start"] != true || logs[len(logs)-1]["level"] != "ERROR" {
+		t.Errorf("unexpected log lines: %v", logs)
+	}
+	if got := lambdaobstest.MetricValues(docs, "OrdersPlaced"); len(got) != 2 {
+		t.Errorf("OrdersPlaced = %v", got)
+	}
+	if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricColdStart); len(got) != 1 {
+		t.Errorf("ColdStart = %v", got)
+	}
+}
+
+// TestUnderEmulator runs the quickstart as a real function.
+func TestUnderEmulator(t *testing.T) {
+	bin := testenv.BuildBootstrap(t, "./examples/quickstart")
+	emu := testenv.StartEmulator(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=3", "LAMBDAOBS_DISABLE_SIGTERM=true")
+	code, body := emu.Invoke(t, "qs-1", []byte(`{"id":"ord-1","customer":"c-1","items":2,"total":20.5,"card":"4242"}`))
+	var r Receipt
+	if code != 200 || json.Unmarshal(body, &r) != nil || r.OrderID != "ord-1" || r.Charged != 20.5 {
+		t.Fatalf("status %d body %s", code, body)
+	}
+	emu.WaitOutput(t, regexpFor("qs-1"), 5*time.Second)
+	logs, docs, _ := lambdaobstest.Parse(emu.Proc.Output.String())
+	var found bool
+	for _, l := range logs {
+		if l["message"] == "order processed" && l["function_request_id"] == "qs-1" && l["cold_start"] == true {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no 'order processed' line for qs-1 in:\n%s", emu.Proc.Output.String())
+	}
+	if got := lambdaobstest.MetricValues(docs, "OrderValue"); len(got) != 1 || got[0] != 20.5 {
+		t.Errorf("OrderValue = %v", got)
+	}
+	for _, l := range logs {
+		if _, ok := l["card"]; ok && l["level"] != "DEBUG" {
+			t.Errorf("the card was logged above DEBUG: %v", l)
+		}
+	}
+}
+
+func regexpFor(id string) *regexp.Regexp {
+	return regexp.MustCompile(`END RequestId: ` + regexp.QuoteMeta(id))
+}
