@@ -207,6 +207,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	bp := bufpool.Get()
 	defer bufpool.Put(bp)
+	if c.cfg.fixedClock {
+		r.Time = c.cfg.now()
+	}
 	b := h.appendRecord((*bp)[:0], ctx, inv, r)
 	*bp = b
 	if buffered {

@@ -55,6 +55,7 @@ type config struct {
 	devSet      bool
 	lookup      env.Lookup
 	now         func() time.Time
+	fixedClock  bool
 	rand        func() float64
 	warnings    []string
 }
@@ -116,9 +117,10 @@ func WithLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
-// WithClock replaces time.Now for records that carry no time.
+// WithClock sets the time of every line, in place of the time the record
+// carries: for tests and examples that need fixed output.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
+	return optionFunc(func(c *config) { c.now, c.fixedClock = now, now != nil })
 }
 
 // WithRand replaces the random source of debug sampling; it returns values in [0, 1).
