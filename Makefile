@@ -12,9 +12,9 @@ BENCHCOUNT ?= 6
 
 TOOL_BINS := $(GOBIN)/staticcheck $(GOBIN)/aws-lambda-rie $(GOBIN)/benchstat
 
-.PHONY: test tools check unit integration fuzz bench clean
+.PHONY: test tools services check unit integration fuzz bench clean
 
-test: tools check unit fuzz
+test: tools services check unit fuzz
 	@echo "make test: all checks passed"
 
 # Tools are pinned in tools/go.mod; go install is a no-op when they are built.
@@ -23,6 +23,11 @@ tools: $(TOOL_BINS)
 $(GOBIN)/%: tools/go.mod tools/go.sum
 	cd tools && GOBIN=$(GOBIN) go install $$(go list -f '{{.ImportPath}}' -tags tools all | grep '/$*$$')
 	@test -x $@
+
+# Services the integration tests run against, each installed by its own
+# idempotent script under scripts/services/ (pinned versions, into .tools/).
+services:
+	@for s in scripts/services/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; TOOLS=$(TOOLS) "$$s" || exit 1; done
 
 check:
 	@out=$$(gofmt -l . ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -16,6 +16,7 @@ import (
 type SpanData struct {
 	Name        string
 	Kind        tracing.Kind
+	Links       []tracing.Header
 	TraceID     string // X-Ray form
 	ID          string
 	ParentID    string
@@ -83,8 +84,10 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 
 // Start implements tracing.Tracer.
 func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
-	d := &SpanData{Name: name, Kind: cfg.Kind, ID: randomHex(8), Start: time.Now(), Attributes: map[string]any{}}
-	if p, ok := tracing.SpanFromContext(ctx).(*span); ok {
+	d := &SpanData{Name: name, Kind: cfg.Kind, ID: randomHex(8), Start: time.Now(), Attributes: map[string]any{}, Links: cfg.Links}
+	if rp := cfg.RemoteParent; rp != nil {
+		d.TraceID, d.ParentID = rp.Root, rp.Parent
+	} else if p, ok := tracing.SpanFromContext(ctx).(*span); ok {
 		d.TraceID, d.ParentID = p.d.TraceID, p.d.ID
 	} else {
 		d.TraceID = fmt.Sprintf("1-%08x-%s", time.Now().Unix(), randomHex(12))
@@ -164,3 +167,7 @@ func (s *span) IsRecording() bool {
 }
 
 func (s *span) TraceID() string { return s.d.TraceID }
+
+func (s *span) Header() tracing.Header {
+	return tracing.Header{Root: s.d.TraceID, Parent: s.d.ID, Sampled: tracing.SampledYes}
+}

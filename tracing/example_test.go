@@ -13,7 +13,7 @@ func ExampleStart() {
 	ctx := context.Background()
 	ctx, span := tracing.Start(ctx, "charge-card", tracing.WithAttributes(slog.String("provider", "acme")))
 	defer span.End()
-	_ = ctx // pass ctx on, so spans started from it are children of this one
+	_ = ctx                         // pass ctx on, so spans started from it are children of this one
 	fmt.Println(span.IsRecording()) // no tracer in ctx: a no-op span
 	// Output: false
 }

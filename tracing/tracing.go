@@ -59,6 +59,10 @@ type Span interface {
 	IsRecording() bool
 	// TraceID returns the span's trace id in X-Ray form ("1-…-…"), or "".
 	TraceID() string
+	// Header returns the span as an X-Ray trace header (Root, Parent = this
+	// span, Sampled), to propagate it: the AWSTraceHeader of an SQS message,
+	// an outgoing HTTP header. The no-op span returns the zero Header.
+	Header() Header
 }
 
 // Invocation describes the invocation a backend starts its span for.
@@ -91,6 +95,13 @@ type Tracer interface {
 type StartConfig struct {
 	Kind       Kind
 	Attributes []slog.Attr
+	// RemoteParent, when set, makes the span a child of that remote span
+	// (say, the producer of an SQS message) in its trace, instead of a child
+	// of the span in the context.
+	RemoteParent *Header
+	// Links relate the span to other traces (OTel links; X-Ray keeps them as
+	// metadata).
+	Links []Header
 }
 
 // StartOption configures a span at its start.
@@ -108,6 +119,17 @@ func WithKind(k Kind) StartOption {
 // WithAttributes sets attributes at the start of the span.
 func WithAttributes(attrs ...slog.Attr) StartOption {
 	return startOptionFunc(func(c *StartConfig) { c.Attributes = append(c.Attributes, attrs...) })
+}
+
+// WithRemoteParent makes the span a child of the remote span h, in h's
+// trace: a consumer continuing the trace of the message it processes.
+func WithRemoteParent(h Header) StartOption {
+	return startOptionFunc(func(c *StartConfig) { c.RemoteParent = &h })
+}
+
+// WithLinks links the span to the spans of other traces.
+func WithLinks(hs ...Header) StartOption {
+	return startOptionFunc(func(c *StartConfig) { c.Links = append(c.Links, hs...) })
 }
 
 type tracerKey struct{}
@@ -165,3 +187,4 @@ func (noopSpan) RecordError(error)          {}
 func (noopSpan) SetStatus(Code, string)     {}
 func (noopSpan) IsRecording() bool          { return false }
 func (noopSpan) TraceID() string            { return "" }
+func (noopSpan) Header() Header             { return Header{} }
