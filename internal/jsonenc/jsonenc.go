@@ -125,6 +125,11 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, false
 	}
+	if f > -1e15 && f < 1e15 && f != 0 {
+		if i := int64(f); float64(i) == f {
+			return strconv.AppendInt(dst, i, 10), true
+		}
+	}
 	abs := math.Abs(f)
 	if out, ok := appendShortDecimal(dst, f, abs); ok {
 		return out, true
@@ -136,6 +141,28 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 	dst = strconv.AppendFloat(dst, f, format, -1, 64)
 	if format == 'e' {
 		// Clean up e-09 to e-9, as encoding/json does.
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst, true
+}
+
+// AppendFloat32 appends f as encoding/json formats a float32, reporting
+// false for NaN and ±Inf.
+func AppendFloat32(dst []byte, f float32) ([]byte, bool) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return dst, false
+	}
+	format := byte('f')
+	if abs := float32(math.Abs(v)); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, v, format, -1, 32)
+	if format == 'e' {
 		n := len(dst)
 		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
 			dst[n-2] = dst[n-1]

@@ -1,0 +1,361 @@
+package metrics
+
+import (
+	"strconv"
+
+	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+)
+
+// The fixed pieces of a document:
+//
+//	{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ns","Dimensions":[["a"]],"Metrics":[
+//	  {"Name":"m","Unit":"Count"}, ...
+//	]}]},"a":"x","property":"v","m":1}
+const (
+	metricsOpen    = `,"Metrics":[`
+	directiveClose = `]}]}`
+	docClose       = "}\n"
+)
+
+// encode appends every document of st to out, recording the end of each in
+// ends. Items dropped on the way are added to st.rejects.
+func (st *state) encode(c *config, ms int64, out []byte, ends []int) ([]byte, []int) {
+	if len(st.metrics) > 0 {
+		out, ends = st.encodeMetrics(c, ms, out, ends)
+	}
+	for i := range st.singles {
+		out, ends = st.encodeSingle(c, ms, &st.singles[i], out, ends)
+	}
+	return out, ends
+}
+
+func appendHead(dst []byte, c *config, ms int64) []byte {
+	dst = append(dst, `{"_aws":{"Timestamp":`...)
+	dst = strconv.AppendInt(dst, ms, 10)
+	dst = append(dst, `,"CloudWatchMetrics":[{"Namespace":`...)
+	return append(dst, c.nsJSON...)
+}
+
+// encodeMetrics writes the recorded metrics in as few documents as the limits
+// allow: each document takes, in order, up to 100 values of each metric that
+// still has values, up to 100 metrics, and stops early when the next value
+// would take it over MaxDocumentSize.
+func (st *state) encodeMetrics(c *config, ms int64, out []byte, ends []int) ([]byte, []int) {
+	dims := c.dims
+	if st.dimsChanged {
+		dims = st.dims
+	}
+	// A metric named like a dimension, or a property named like either, would
+	// make a duplicate key: drop it.
+	active := 0
+	for i := range st.metrics {
+		m := &st.metrics[i]
+		m.off = 0
+		for j := range dims {
+			if dims[j].name == m.name {
+				st.reject(KindMetric, m.name, reasonDimCollision, len(m.values))
+				m.off = len(m.values)
+				break
+			}
+		}
+		if m.off == 0 {
+			active++
+		}
+	}
+	for i := range st.props {
+		p := &st.props[i]
+		p.skip = false
+		for j := range dims {
+			if dims[j].name == p.key {
+				p.skip = true
+				st.reject(KindProperty, p.key, reasonPropDim, 1)
+				break
+			}
+		}
+		if !p.skip {
+			if j := st.lookup(p.key); j >= 0 && st.metrics[j].off == 0 {
+				p.skip = true
+				st.reject(KindProperty, p.key, reasonPropMetric, 1)
+			}
+		}
+	}
+	if active == 0 {
+		return out, ends
+	}
+
+	// The first document is written straight into out; later ones copy its
+	// head (everything before the first metric definition).
+	headStart := len(out)
+	out = appendHead(out, c, ms)
+	if st.dimsChanged {
+		out = appendDimensions(out, st.dims, st.setKeys, st.setEnds)
+	} else {
+		out = append(out, c.dimsJSON...)
+	}
+	out = append(out, metricsOpen...)
+	headEnd := len(out)
+	root := c.rootDims // dimensions and properties after the directive
+	if st.dimsChanged || len(st.props) > 0 {
+		root = st.root[:0]
+		if st.dimsChanged {
+			root = appendRootDimensions(root, st.dims)
+		} else {
+			root = append(root, c.rootDims...)
+		}
+		rootDims := len(root)
+		root = st.appendProps(root)
+		// Leave room for the largest metric with one value (its name escaped
+		// at worst six-fold, twice, plus syntax): drop the largest properties
+		// first.
+		for headEnd-headStart+len(directiveClose)+len(root)+len(docClose)+12*st.maxName+128 > MaxDocumentSize {
+			k := st.largestProp()
+			if k < 0 {
+				break
+			}
+			st.props[k].skip = true
+			st.reject(KindProperty, st.props[k].key, reasonPropTooLarge, 1)
+			root = st.appendProps(root[:rootDims])
+		}
+		st.root = root
+	}
+
+	vals := st.vals[:0]
+	for docStart := headStart; active > 0; docStart = len(out) {
+		if docStart != headStart {
+			out = append(out, out[headStart:headEnd]...)
+		}
+		vals = vals[:0]
+		n := 0
+		for i := range st.metrics {
+			m := &st.metrics[i]
+			if m.off == len(m.values) {
+				continue
+			}
+			if n == maxMetricsPerDirective {
+				break
+			}
+			outMark, valsMark := len(out), len(vals)
+			if n > 0 {
+				out = append(out, ',')
+			}
+			out = appendDefinition(out, m.name, m.plain, m.unit, m.res)
+			vals = append(vals, ',')
+			vals = appendName(vals, m.name, m.plain)
+			vals = append(vals, ':')
+			k := min(len(m.values)-m.off, maxValuesPerMetric)
+			bracket := 0
+			if k > 1 {
+				vals = append(vals, '[')
+				bracket = 1
+			}
+			room := MaxDocumentSize - (len(out) - docStart) - len(directiveClose) - len(root) - len(docClose) - bracket
+			w := 0
+			for ; w < k; w++ {
+				mark := len(vals)
+				if w > 0 {
+					vals = append(vals, ',')
+				}
+				vals = appendValue(vals, m.values[m.off+w])
+				if len(vals) > room {
+					vals = vals[:mark]
+					break
+				}
+			}
+			if w == 0 {
+				out, vals = out[:outMark], vals[:valsMark]
+				if n > 0 {
+					break // the next document starts with this metric
+				}
+				st.reject(KindMetric, m.name, reasonTooLarge, len(m.values)-m.off)
+				m.off = len(m.values)
+				active--
+				continue
+			}
+			if bracket == 1 {
+				vals = append(vals, ']')
+			}
+			m.off += w
+			n++
+			if m.off == len(m.values) {
+				active--
+			}
+			if w < k {
+				break // the document is full
+			}
+		}
+		if n == 0 {
+			if docStart == headStart {
+				// Nothing fitted in the first document: drop its head, and
+				// let no later document copy it.
+				out = out[:headStart]
+				return out, ends
+			}
+			out = out[:docStart]
+			continue
+		}
+		out = append(out, directiveClose...)
+		out = append(out, root...)
+		out = append(out, vals...)
+		out = append(out, docClose...)
+		ends = append(ends, len(out))
+	}
+	st.vals = vals
+	return out, ends
+}
+
+// appendName appends name as a JSON string; plain names are copied as they are.
+func appendName(dst []byte, name string, plain bool) []byte {
+	if plain {
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		return append(dst, '"')
+	}
+	return jsonenc.AppendString(dst, name)
+}
+
+// appendProps appends the properties not marked skip as top-level members.
+func (st *state) appendProps(dst []byte) []byte {
+	for i := range st.props {
+		p := &st.props[i]
+		if p.skip {
+			continue
+		}
+		dst = append(dst, ',')
+		dst = jsonenc.AppendString(dst, p.key)
+		dst = append(dst, ':')
+		dst = append(dst, st.propBuf[p.start:p.end]...)
+	}
+	return dst
+}
+
+// largestProp returns the index of the largest property not yet skipped, or -1.
+func (st *state) largestProp() int {
+	k, size := -1, -1
+	for i := range st.props {
+		p := &st.props[i]
+		if s := len(p.key) + p.end - p.start; !p.skip && s > size {
+			k, size = i, s
+		}
+	}
+	return k
+}
+
+func (st *state) encodeSingle(c *config, ms int64, s *single, out []byte, ends []int) ([]byte, []int) {
+	start := len(out)
+	dims := st.singleDims[s.d0:s.d1]
+	out = appendHead(out, c, ms)
+	out = append(out, `,"Dimensions":[[`...)
+	for i := range dims {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = jsonenc.AppendString(out, dims[i].Name)
+	}
+	out = append(out, `]]`...)
+	out = append(out, metricsOpen...)
+	out = appendDefinition(out, s.name, false, s.unit, Standard)
+	out = append(out, directiveClose...)
+	for i := range dims {
+		out = append(out, ',')
+		out = jsonenc.AppendString(out, dims[i].Name)
+		out = append(out, ':')
+		out = jsonenc.AppendString(out, dims[i].Value)
+	}
+	out = append(out, ',')
+	out = jsonenc.AppendString(out, s.name)
+	out = append(out, ':')
+	out = appendValue(out, s.value)
+	out = append(out, docClose...)
+	if len(out)-start > MaxDocumentSize {
+		st.reject(KindMetric, s.name, reasonTooLarge, 1)
+		return out[:start], ends
+	}
+	return out, append(ends, len(out))
+}
+
+// appendDefinition appends one MetricDefinition. Standard resolution is
+// CloudWatch's default and is left out.
+func appendDefinition(dst []byte, name string, plain bool, unit Unit, res Resolution) []byte {
+	dst = append(dst, `{"Name":`...)
+	dst = appendName(dst, name, plain)
+	dst = append(dst, `,"Unit":"`...)
+	dst = append(dst, unit...)
+	if res == High {
+		return append(dst, `","StorageResolution":1}`...)
+	}
+	return append(dst, `"}`...)
+}
+
+// appendDimensions appends `,"Dimensions":[...]`: the default set (the dims
+// marked def) when it is not empty or when there is no other set, then each
+// extra set that differs from it. No dimensions at all is [[]], which the
+// EMF schema requires.
+func appendDimensions(dst []byte, dims []dim, setKeys, setEnds []int32) []byte {
+	dst = append(dst, `,"Dimensions":[`...)
+	ndef := 0
+	for i := range dims {
+		if dims[i].def {
+			ndef++
+		}
+	}
+	wrote := false
+	if ndef > 0 || len(setEnds) == 0 {
+		dst = append(dst, '[')
+		first := true
+		for i := range dims {
+			if dims[i].def {
+				if !first {
+					dst = append(dst, ',')
+				}
+				first = false
+				dst = jsonenc.AppendString(dst, dims[i].name)
+			}
+		}
+		dst = append(dst, ']')
+		wrote = true
+	}
+	from := int32(0)
+	for _, end := range setEnds {
+		set := setKeys[from:end]
+		from = end
+		if ndef > 0 && len(set) == ndef {
+			same := true
+			for _, k := range set {
+				same = same && dims[k].def
+			}
+			if same {
+				continue
+			}
+		}
+		if wrote {
+			dst = append(dst, ',')
+		}
+		wrote = true
+		dst = append(dst, '[')
+		for i, k := range set {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = jsonenc.AppendString(dst, dims[k].name)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, ']')
+}
+
+// appendRootDimensions appends `,"name":"value"` for each dimension.
+func appendRootDimensions(dst []byte, dims []dim) []byte {
+	for i := range dims {
+		dst = append(dst, ',')
+		dst = jsonenc.AppendString(dst, dims[i].name)
+		dst = append(dst, ':')
+		dst = jsonenc.AppendString(dst, dims[i].value)
+	}
+	return dst
+}
+
+// appendValue appends a finite value as encoding/json writes it.
+func appendValue(dst []byte, v float64) []byte {
+	dst, _ = jsonenc.AppendFloat(dst, v)
+	return dst
+}

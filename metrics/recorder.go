@@ -1,0 +1,381 @@
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/bufpool"
+	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+)
+
+// Dimension is one name/value pair of a metric's identity. CloudWatch takes
+// names of 1 to 250 and values of 1 to 1024 printable ASCII characters.
+type Dimension struct {
+	Name, Value string
+}
+
+// Recorder collects metrics for one unit of work (one Lambda invocation) and
+// writes them as CloudWatch Embedded Metric Format documents on Flush or
+// Close. All methods are safe for concurrent use and never panic. Recording
+// a value takes a mutex and, once the recorder's storage has grown (it is
+// pooled between clones), allocates nothing. A nil Recorder drops everything
+// silently; the zero Recorder behaves like the one FromContext returns for a
+// context without a recorder.
+//
+// What the recorder writes:
+//   - Each document is one JSON object on one line, written with one Write
+//     call, at most MaxDocumentSize bytes.
+//   - Metrics keep the order in which they were first recorded. A metric
+//     recorded more than once is written as an array of values.
+//   - A document holds at most 100 metrics and 100 values per metric; more are
+//     split into further documents, each complete with the namespace,
+//     dimensions and properties, every value written exactly once.
+//   - Every dimension key is a top-level string member; a recorder without
+//     dimensions writes "Dimensions": [[]].
+//   - What CloudWatch would reject (NaN or infinite values, invalid names or
+//     units, a unit or resolution that changes, names that collide, too many
+//     dimensions) is dropped and reported once per Flush through the error
+//     handler (see WithErrorHandler); everything valid is still written.
+type Recorder struct {
+	cfg *config // nil: the recorder drops everything (FromContext fallback)
+
+	mu     sync.Mutex
+	st     *state // lazily taken from statePool; nil after Close
+	ts     time.Time
+	sealed bool
+	wrote  bool // a document was written since New or Clone
+
+	late   atomic.Int64
+	warned atomic.Bool
+}
+
+// New returns a Recorder that writes documents to w (os.Stdout when w is nil).
+// Options win over the environment variables EnvNamespace, EnvServiceName,
+// EnvDisabled and EnvFunctionName. If options or environment had to be
+// corrected (an invalid namespace or default dimension), New reports it once
+// through the error handler.
+//
+// In a Lambda function, New makes a template once at start-up and each
+// invocation records into template.Clone().
+func New(w io.Writer, opts ...Option) *Recorder {
+	c, rej := newConfig(w, opts)
+	if len(rej) > 0 && !c.disabled {
+		c.handler(&RejectedError{Items: rej})
+	}
+	return &Recorder{cfg: c}
+}
+
+// Clone returns an empty Recorder sharing r's configuration: writer,
+// namespace, default dimensions, clock and error handler. Nothing recorded on
+// r is copied. Clone is the per-invocation constructor and costs one small
+// allocation.
+func (r *Recorder) Clone() *Recorder {
+	if r == nil {
+		return &Recorder{}
+	}
+	return &Recorder{cfg: r.cfg}
+}
+
+// FunctionName returns the function name configured by WithFunctionName or
+// POWERTOOLS_METRICS_FUNCTION_NAME, or "" when neither is set. The Lambda
+// wrapper uses it, falling back to the Lambda function name, as the
+// function_name dimension of the ColdStart metric.
+func (r *Recorder) FunctionName() string {
+	if r == nil || r.cfg == nil {
+		return ""
+	}
+	return r.cfg.functionName
+}
+
+// Namespace returns the namespace the recorder writes to, "" for a recorder
+// that drops everything.
+func (r *Recorder) Namespace() string {
+	if r == nil || r.cfg == nil {
+		return ""
+	}
+	return r.cfg.namespace
+}
+
+// Late returns how many calls were dropped because they came after Close (from
+// goroutines the invocation left running) or, for the recorder FromContext
+// returns without one in the context, because there was no invocation.
+func (r *Recorder) Late() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.late.Load()
+}
+
+// begin locks r and returns its state, or returns nil, with r unlocked, when
+// the call must be dropped.
+func (r *Recorder) begin() *state {
+	if r == nil {
+		return nil
+	}
+	c := r.cfg
+	if c == nil {
+		r.dropOrphan()
+		return nil
+	}
+	if c.disabled {
+		return nil
+	}
+	r.mu.Lock()
+	if r.sealed {
+		r.mu.Unlock()
+		r.late.Add(1)
+		return nil
+	}
+	if r.st == nil {
+		r.st = statePool.Get().(*state)
+	}
+	return r.st
+}
+
+// dropOrphan counts a call on a recorder without configuration and reports
+// ErrNoRecorder the first time.
+func (r *Recorder) dropOrphan() {
+	r.late.Add(1)
+	if r.warned.CompareAndSwap(false, true) {
+		defaultHandler(ErrNoRecorder)
+	}
+}
+
+// SetTimestamp sets the timestamp of the documents the next Flush writes; the
+// Lambda wrapper sets the invocation start. Without it, or for the zero Time,
+// the clock (WithClock) is read at Flush. Flush clears it.
+func (r *Recorder) SetTimestamp(t time.Time) {
+	if st := r.begin(); st != nil {
+		r.ts = t
+		r.mu.Unlock()
+	}
+}
+
+// Add records value for the metric name in unit at standard (60 s) storage
+// resolution.
+func (r *Recorder) Add(name string, value float64, unit Unit) {
+	if st := r.begin(); st != nil {
+		st.addMetric(name, value, unit, Standard)
+		r.mu.Unlock()
+	}
+}
+
+// AddHighResolution records value for the metric name in unit at high (1 s)
+// storage resolution. It is AddWithResolution(name, value, unit, High).
+func (r *Recorder) AddHighResolution(name string, value float64, unit Unit) {
+	if st := r.begin(); st != nil {
+		st.addMetric(name, value, unit, High)
+		r.mu.Unlock()
+	}
+}
+
+// AddWithResolution records value for the metric name in unit at storage
+// resolution res, Standard or High. A metric has one unit and one resolution:
+// a value recorded later with another one is dropped and reported.
+func (r *Recorder) AddWithResolution(name string, value float64, unit Unit, res Resolution) {
+	if st := r.begin(); st != nil {
+		st.addMetric(name, value, unit, res)
+		r.mu.Unlock()
+	}
+}
+
+// Count records n in unit Count.
+func (r *Recorder) Count(name string, n float64) {
+	if st := r.begin(); st != nil {
+		st.addMetric(name, n, Count, Standard)
+		r.mu.Unlock()
+	}
+}
+
+// Duration records d in unit Milliseconds, with the fraction kept (1.5 ms is
+// 1.5).
+func (r *Recorder) Duration(name string, d time.Duration) {
+	if st := r.begin(); st != nil {
+		st.addMetric(name, float64(d)/float64(time.Millisecond), Milliseconds, Standard)
+		r.mu.Unlock()
+	}
+}
+
+// SetProperty sets a top-level member of the documents that is not a metric
+// or a dimension (a request id, an order id): searchable in CloudWatch Logs
+// Insights, not a metric. Setting a key again replaces its value.
+//
+// Strings, booleans, integers and floats are encoded directly; nil is null;
+// an error becomes its Error() text; other values go through encoding/json.
+// A value encoding/json cannot encode (a failing or panicking MarshalJSON)
+// becomes a string starting "!ERROR:" or "!PANIC:". NaN and infinite floats
+// are dropped and reported. A key equal to a dimension or metric name is
+// dropped and reported at Flush.
+func (r *Recorder) SetProperty(key string, value any) {
+	if r == nil || r.cfg != nil && r.cfg.disabled {
+		return
+	}
+	var enc []byte
+	switch value.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64,
+		uint, uint8, uint16, uint32, uint64, uintptr, float32, float64:
+	default:
+		enc = marshalProperty(value) // user code: run it outside the lock
+	}
+	if st := r.begin(); st != nil {
+		st.setProperty(key, value, enc)
+		r.mu.Unlock()
+	}
+}
+
+// marshalProperty encodes v with encoding/json, turning every failure into a
+// marked string.
+func marshalProperty(v any) (b []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			b = jsonenc.AppendString(nil, fmt.Sprintf("!PANIC: %v", p))
+		}
+	}()
+	if _, ok := v.(json.Marshaler); !ok {
+		if err, ok := v.(error); ok {
+			return jsonenc.AppendString(nil, err.Error())
+		}
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return jsonenc.AppendString(nil, "!ERROR: "+err.Error())
+	}
+	return data
+}
+
+// AddDimension adds name=value to the default dimension set of this
+// recorder's documents, or replaces the value when name is already in it.
+// A set holds at most 30 dimensions. A dimension CloudWatch would reject, or
+// one that conflicts with a dimension set added by AddDimensionSet, is
+// dropped and reported.
+func (r *Recorder) AddDimension(name, value string) {
+	if st := r.begin(); st != nil {
+		st.addDimension(r.cfg, name, value)
+		r.mu.Unlock()
+	}
+}
+
+// AddDimensionSet adds another dimension set: every metric of the documents is
+// then published once per dimension set. With no arguments it adds the empty
+// set (the metrics without dimensions). The set is dropped and reported as a
+// whole when it has more than 30 keys, an invalid dimension, or a dimension
+// already recorded with another value (a document holds one value per
+// dimension name). Repeated sets are written once. The default set is written
+// beside the added ones unless it is empty.
+func (r *Recorder) AddDimensionSet(dims ...Dimension) {
+	if st := r.begin(); st != nil {
+		st.addDimensionSet(r.cfg, dims)
+		r.mu.Unlock()
+	}
+}
+
+// Single records a one-off metric written at Flush in a document of its own,
+// with the recorder's namespace and timestamp and exactly the dimensions
+// given: neither the default dimensions nor the properties are included (as
+// Powertools' single_metric). Each call is one document.
+func (r *Recorder) Single(name string, value float64, unit Unit, dims ...Dimension) {
+	if st := r.begin(); st != nil {
+		st.addSingle(name, value, unit, dims)
+		r.mu.Unlock()
+	}
+}
+
+// Flush writes what was recorded and resets the recorder to the state Clone
+// leaves it in (metrics, properties, added dimensions, Single metrics and the
+// timestamp are cleared). It writes nothing when nothing was recorded, so a
+// second Flush writes nothing. Every document is one Write call.
+//
+// Flush returns only write errors (after trying every document). What had to
+// be dropped goes to the error handler, once, after the locks are released.
+func (r *Recorder) Flush() error { return r.handle(r.flush(false)) }
+
+// Close flushes the recorder and seals it: calls after Close (from goroutines
+// the invocation left running) are dropped and counted by Late, so they never
+// leak into another invocation's documents. Closing again does nothing.
+func (r *Recorder) Close() error { return r.handle(r.flush(true)) }
+
+// FlushReport is Flush that returns what was dropped (a *RejectedError,
+// ErrNoMetrics, or both joined) instead of passing it to the error handler,
+// so the caller can report it in its own context.
+func (r *Recorder) FlushReport() (dropped, err error) { return r.flush(false) }
+
+// CloseReport is Close that returns what was dropped instead of passing it
+// to the error handler.
+func (r *Recorder) CloseReport() (dropped, err error) { return r.flush(true) }
+
+func (r *Recorder) handle(report, err error) error {
+	if report != nil {
+		r.cfg.handler(report)
+	}
+	return err
+}
+
+func (r *Recorder) flush(seal bool) (dropped, err error) {
+	if r == nil || r.cfg == nil {
+		return nil, nil
+	}
+	c := r.cfg
+	r.mu.Lock()
+	if r.sealed {
+		r.mu.Unlock()
+		return nil, nil
+	}
+	r.sealed = seal
+	st := r.st
+	if c.disabled {
+		r.mu.Unlock()
+		return nil, nil
+	}
+	var (
+		buf    *[]byte
+		endArr [4]int
+		ends   = endArr[:0]
+		report error
+	)
+	if st != nil {
+		ts := r.ts
+		if ts.IsZero() {
+			ts = c.now()
+		}
+		buf = bufpool.Get()
+		*buf, ends = st.encode(c, ts.UnixMilli(), *buf, ends)
+		r.wrote = r.wrote || len(ends) > 0
+		report = st.report(c.warnOnEmpty && !r.wrote)
+		st.reset()
+		if seal {
+			r.st = nil
+			putState(st)
+		}
+	} else if c.warnOnEmpty && !r.wrote {
+		report = ErrNoMetrics
+	}
+	r.ts = time.Time{}
+	r.mu.Unlock()
+
+	if len(ends) > 0 {
+		err = c.write(*buf, ends)
+	}
+	if buf != nil {
+		bufpool.Put(buf)
+	}
+	return report, err
+}
+
+// write writes the documents of buf, ending at ends, one Write call each.
+func (c *config) write(buf []byte, ends []int) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var first error
+	start := 0
+	for _, end := range ends {
+		if _, err := c.w.Write(buf[start:end]); err != nil && first == nil {
+			first = fmt.Errorf("metrics: write: %w", err)
+		}
+		start = end
+	}
+	return first
+}
