@@ -34,6 +34,9 @@ const (
 	MsgTimeout = "invocation about to time out"
 	MsgLate    = "values recorded after their invocation ended were dropped"
 	MsgSIGTERM = "SIGTERM received: flushing pending telemetry"
+	// MsgMetricsDropped is the WARN line naming each metric value, dimension
+	// or property CloudWatch would reject, dropped at a flush.
+	MsgMetricsDropped = "metrics dropped"
 )
 
 // Environment variables the wrapper reads (the logger, metrics and tracing

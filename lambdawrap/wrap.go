@@ -161,9 +161,11 @@ func newWrapper(opts []Option) *wrapper {
 	return w
 }
 
-// reportMetrics logs what the metrics recorders dropped: one WARN line per flush.
+// reportMetrics logs what the metrics template reports outside an
+// invocation (configuration it had to correct); what an invocation's
+// recorders drop is logged by flushLocked, with the invocation's fields.
 func (w *wrapper) reportMetrics(err error) {
-	w.self.LogAttrs(context.Background(), slog.LevelWarn, "metrics dropped", slog.Any(logger.KeyError, err))
+	w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, err))
 }
 
 // scope is one invocation in flight.
@@ -368,17 +370,26 @@ func (s *scope) reportLate() {
 // stay open for what the handler still does.
 func (s *scope) flushLocked(final, failed bool) {
 	s.span.End()
+	flush := (*metrics.Recorder).FlushReport
 	if final {
-		if s.life != nil {
-			_ = s.life.Close()
+		flush = (*metrics.Recorder).CloseReport
+	}
+	var dropped []error
+	for _, r := range [2]*metrics.Recorder{s.life, s.rec} {
+		if r == nil {
+			continue
 		}
-		_ = s.rec.Close()
+		if d, _ := flush(r); d != nil {
+			dropped = append(dropped, d)
+		}
+	}
+	if len(dropped) > 0 {
+		// Logged before the log invocation ends, with its fields.
+		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, errors.Join(dropped...)))
+	}
+	if final {
 		_ = s.inv.End(failed)
 	} else {
-		if s.life != nil {
-			_ = s.life.Flush()
-		}
-		_ = s.rec.Flush()
 		_ = s.inv.FlushBuffer()
 	}
 	if t := s.w.cfg.tracer; t != nil {

@@ -5,11 +5,16 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
 )
 
 // The zero-allocation paths are pinned here; their speed is measured in bench/.
 
 func TestLogLineZeroAllocs(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("allocation counts are pinned without -race (make test runs them so)")
+	}
 	h := NewHandler(io.Discard, WithLookupEnv(noEnv), WithService("orders"))
 	ctx, _ := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
@@ -30,6 +35,9 @@ func TestLogLineZeroAllocs(t *testing.T) {
 }
 
 func TestDisabledDebugZeroAllocs(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("allocation counts are pinned without -race (make test runs them so)")
+	}
 	h := NewHandler(io.Discard, WithLookupEnv(noEnv))
 	ctx, _ := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
@@ -42,6 +50,9 @@ func TestDisabledDebugZeroAllocs(t *testing.T) {
 }
 
 func TestBeginAllocs(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("allocation counts are pinned without -race (make test runs them so)")
+	}
 	h := NewHandler(io.Discard, WithLookupEnv(noEnv))
 	f := invocationFields()
 	n := testing.AllocsPerRun(200, func() {
