@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -178,7 +179,7 @@ type scope struct {
 	rec      *metrics.Recorder
 	life     *metrics.Recorder // the lifecycle document, made when needed
 	span     tracing.Span
-	timer    *time.Timer
+	guard    *guard
 
 	mu           sync.Mutex // serialises the timeout guard, SIGTERM and the end
 	ended        bool
@@ -260,7 +261,7 @@ func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 	if deadline, ok := ctx.Deadline(); ok {
 		s.deadline = deadline
 		if margin := w.margin(deadline.Sub(now)); margin > 0 {
-			s.timer = time.AfterFunc(max(deadline.Sub(now)-margin, 0), s.onTimeout)
+			s.guard = armGuard(s, max(deadline.Sub(now)-margin, 0))
 		}
 	}
 	w.mu.Lock()
@@ -301,9 +302,6 @@ func (s *scope) lifecycle() *metrics.Recorder {
 func (s *scope) finish(err error, panicked any, aborted bool) {
 	w := s.w
 	s.mu.Lock()
-	if s.timer != nil {
-		s.timer.Stop()
-	}
 	failed := err != nil || aborted
 	switch {
 	case panicked != nil:
@@ -331,6 +329,9 @@ func (s *scope) finish(err error, panicked any, aborted bool) {
 	s.flushLocked(true, failed)
 	s.ended = true
 	s.mu.Unlock()
+	if s.guard != nil {
+		s.guard.disarm()
+	}
 
 	w.mu.Lock()
 	delete(w.inflight, s)
@@ -450,4 +451,41 @@ func (w *wrapper) onSIGTERM() {
 
 func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1e3
+}
+
+// guard is a timeout guard: a timer that calls onTimeout of the scope it is
+// armed for. Guards are pooled, so an invocation costs no timer allocation.
+type guard struct {
+	t *time.Timer
+	s atomic.Pointer[scope]
+}
+
+var guards = sync.Pool{New: func() any {
+	g := &guard{}
+	g.t = time.AfterFunc(time.Hour, g.fire)
+	g.t.Stop()
+	return g
+}}
+
+func armGuard(s *scope, d time.Duration) *guard {
+	g := guards.Get().(*guard)
+	g.s.Store(s)
+	g.t.Reset(d)
+	return g
+}
+
+func (g *guard) fire() {
+	if s := g.s.Load(); s != nil {
+		s.onTimeout()
+	}
+}
+
+// disarm stops the guard and returns it to the pool, unless it fired: a
+// fire under way may not have read its scope yet, so that guard is never
+// armed again (its scope has ended, so the late fire does nothing).
+func (g *guard) disarm() {
+	if g.t.Stop() {
+		g.s.Store(nil)
+		guards.Put(g)
+	}
 }

@@ -54,14 +54,15 @@ type Handler struct {
 var _ slog.Handler = (*Handler)(nil)
 
 type core struct {
-	mu      sync.Mutex
-	w       io.Writer
-	cfg     *config
-	static  []byte // service and sampling rate, encoded once
-	keyLvl  []byte // "level":"   with the leading comma when time comes first
-	keyMsg  []byte
-	keyTime []byte
-	clock   atomic.Pointer[secondCache]
+	mu       sync.Mutex
+	w        io.Writer
+	cfg      *config
+	static   []byte // service and sampling rate, encoded once
+	keyLvl   []byte // "level":"   with the leading comma when time comes first
+	keyMsg   []byte
+	keyTime  []byte
+	clock    atomic.Pointer[secondCache]
+	function atomic.Pointer[functionCache]
 }
 
 // secondCache holds the formatted timestamp of one second, so lines in the
@@ -264,7 +265,7 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 	}
 	b = append(b, c.static...)
 	if inv != nil {
-		if inv.owner == c || inv.scheme == *s {
+		if inv.owner == c || inv.owner.cfg.scheme == *s {
 			b = append(b, inv.enc...)
 		} else {
 			b = inv.fields.appendTo(b, s)

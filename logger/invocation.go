@@ -29,25 +29,38 @@ type Fields struct {
 	InitDuration time.Duration
 }
 
-func (f *Fields) appendTo(b []byte, s *Scheme) []byte {
-	str := func(b []byte, key, v string) []byte {
-		if key == "" || v == "" {
-			return b
-		}
-		b = appendKey(b, key)
-		return jsonenc.AppendString(b, v)
+func appendStringField(b []byte, key, v string) []byte {
+	if key == "" || v == "" {
+		return b
 	}
+	b = appendKey(b, key)
+	return jsonenc.AppendString(b, v)
+}
+
+func (f *Fields) appendTo(b []byte, s *Scheme) []byte {
 	if s.ColdStart != "" {
 		b = appendKey(b, s.ColdStart)
 		b = strconv.AppendBool(b, f.ColdStart)
 	}
-	b = str(b, s.FunctionName, f.FunctionName)
+	b = f.appendFunction(b, s)
+	return f.appendRequest(b, s)
+}
+
+// appendFunction writes the fields that describe the function, the same for
+// every invocation of a process but for rare alias changes.
+func (f *Fields) appendFunction(b []byte, s *Scheme) []byte {
+	b = appendStringField(b, s.FunctionName, f.FunctionName)
 	if s.FunctionMemorySize != "" && f.FunctionMemorySize > 0 {
 		b = appendKey(b, s.FunctionMemorySize)
 		b = strconv.AppendInt(b, int64(f.FunctionMemorySize), 10)
 	}
-	b = str(b, s.FunctionARN, f.FunctionARN)
-	b = str(b, s.FunctionVersion, f.FunctionVersion)
+	b = appendStringField(b, s.FunctionARN, f.FunctionARN)
+	return appendStringField(b, s.FunctionVersion, f.FunctionVersion)
+}
+
+// appendRequest writes the fields of one invocation.
+func (f *Fields) appendRequest(b []byte, s *Scheme) []byte {
+	str := appendStringField
 	b = str(b, s.RequestID, f.RequestID)
 	b = str(b, s.TraceID, f.XRayTraceID)
 	b = str(b, s.CorrelationID, f.CorrelationID)
@@ -55,12 +68,37 @@ func (f *Fields) appendTo(b []byte, s *Scheme) []byte {
 	return b
 }
 
+// functionCache holds the encoded function fields of the last invocation,
+// which the next one almost always shares.
+type functionCache struct {
+	name, version, arn string
+	memory             int
+	enc                []byte
+}
+
+// appendFields encodes f by the handler's scheme, reusing the function
+// fields encoded for the invocation before when they are the same.
+func (c *core) appendFields(b []byte, f *Fields) []byte {
+	s := &c.cfg.scheme
+	if s.ColdStart != "" {
+		b = appendKey(b, s.ColdStart)
+		b = strconv.AppendBool(b, f.ColdStart)
+	}
+	fc := c.function.Load()
+	if fc == nil || fc.name != f.FunctionName || fc.version != f.FunctionVersion || fc.arn != f.FunctionARN || fc.memory != f.FunctionMemorySize {
+		fc = &functionCache{name: f.FunctionName, version: f.FunctionVersion, arn: f.FunctionARN, memory: f.FunctionMemorySize}
+		fc.enc = f.appendFunction(nil, s)
+		c.function.Store(fc)
+	}
+	b = append(b, fc.enc...)
+	return f.appendRequest(b, s)
+}
+
 // Invocation is one invocation's logging state: its fields, encoded once,
 // the debug sampling decision and the debug buffer. Begin makes one; End
 // closes it. It is safe for use by many goroutines.
 type Invocation struct {
 	owner   *core
-	scheme  Scheme
 	fields  Fields
 	enc     []byte
 	sampled bool
@@ -84,8 +122,8 @@ type invocationKey struct{}
 // context, by this handler or any derived from it, carry f.
 func (h *Handler) Begin(ctx context.Context, f Fields) (context.Context, *Invocation) {
 	c := h.c
-	inv := &Invocation{owner: c, scheme: c.cfg.scheme, fields: f}
-	inv.enc = f.appendTo(inv.arr[:0], &c.cfg.scheme)
+	inv := &Invocation{owner: c, fields: f}
+	inv.enc = c.appendFields(inv.arr[:0], &f)
 	inv.initPending.Store(f.InitDuration > 0)
 	if r := c.cfg.sampleRate; r > 0 {
 		inv.sampled = c.cfg.rand() < r
