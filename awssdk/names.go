@@ -1,0 +1,18 @@
+package awssdk
+
+// Metric names recorded for every AWS SDK call made with an instrumented
+// aws.Config, on the invocation's metrics.Recorder, with dimensions
+// DimService and DimOperation. The dashboard package and the docs use these
+// same constants.
+const (
+	MetricCallLatency  = "AWSCallLatency"  // Milliseconds, the whole call including retries
+	MetricCallErrors   = "AWSCallErrors"   // Count, 1 when the call failed
+	MetricCallAttempts = "AWSCallAttempts" // Count, attempts made (1 without retries)
+	MetricThrottles    = "AWSThrottles"    // Count, attempts throttled
+)
+
+// Dimensions of the SDK call metrics.
+const (
+	DimService   = "Service"   // the SDK's service id, e.g. "DynamoDB"
+	DimOperation = "Operation" // e.g. "PutItem"
+)
