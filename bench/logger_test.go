@@ -4,7 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/rs/zerolog"
 	"go.uber.org/zap"
@@ -81,6 +84,7 @@ func BenchmarkLogLine(b *testing.B) {
 				zap.Bool("express", true), zap.String("currency", "EUR"))
 		}
 	})
+	benchmarkLogLineDevNull(b)
 	b.Run("zerolog", func(b *testing.B) {
 		l := zerolog.New(io.Discard).With().Timestamp().
 			Str("function_request_id", lambdaFields.RequestID).Str("function_name", lambdaFields.FunctionName).
@@ -89,6 +93,48 @@ func BenchmarkLogLine(b *testing.B) {
 		for b.Loop() {
 			l.Info().Str("order_id", "o-123").Int("items", 3).Float64("total", 42.5).
 				Bool("express", true).Str("currency", "EUR").Msg("order processed")
+		}
+	})
+}
+
+// devNull opens /dev/null: aws-lambda-go's lambdacontext.NewLogHandler only
+// writes to os.Stdout, so it is measured writing there, beside lambdaobs
+// writing to the same file.
+func devNull(b *testing.B) *os.File {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	return f
+}
+
+func benchmarkLogLineDevNull(b *testing.B) {
+	b.Run("lambdacontext_devnull", func(b *testing.B) {
+		f := devNull(b)
+		stdout := os.Stdout
+		os.Stdout = f
+		h := lambdacontext.NewLogHandler(lambdacontext.WithFunctionARN())
+		os.Stdout = stdout
+		l := slog.New(h).With("function_name", lambdaFields.FunctionName, "cold_start", false)
+		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+			AwsRequestID: lambdaFields.RequestID, InvokedFunctionArn: lambdaFields.FunctionARN})
+		b.ReportAllocs()
+		for b.Loop() {
+			l.LogAttrs(ctx, slog.LevelInfo, "order processed",
+				slog.String("order_id", "o-123"), slog.Int("items", 3), slog.Float64("total", 42.5),
+				slog.Bool("express", true), slog.String("currency", "EUR"))
+		}
+	})
+	b.Run("lambdaobs_devnull", func(b *testing.B) {
+		h := logger.NewHandler(devNull(b), logger.WithLookupEnv(noEnv), logger.WithService("orders"))
+		ctx, _ := h.Begin(context.Background(), lambdaFields)
+		l := slog.New(h)
+		b.ReportAllocs()
+		for b.Loop() {
+			l.LogAttrs(ctx, slog.LevelInfo, "order processed",
+				slog.String("order_id", "o-123"), slog.Int("items", 3), slog.Float64("total", 42.5),
+				slog.Bool("express", true), slog.String("currency", "EUR"))
 		}
 	})
 }

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of bench/ (lambdaobs beside its peers, one run) and
-# prints benchstat medians; the raw results go to bench/RESULTS.raw.txt.
+# make bench: every benchmark of bench/ in one run, the cold-start binaries
+# and the end-to-end latencies under the emulator; writes bench/RESULTS.md
+# and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/../bench"
-count=${BENCHCOUNT:-6}
+export BENCHCOUNT=${BENCHCOUNT:-6}
 raw=RESULTS.raw.txt
-go test -run '^$' -bench "${BENCH:-.}" -benchmem -count "$count" -timeout 30m . | tee "$raw"
-echo
-../.tools/bin/benchstat -col /lib "$raw" 2>/dev/null || ../.tools/bin/benchstat "$raw"
+go test -run '^$' -bench "${BENCH:-.}" -benchmem -count "$BENCHCOUNT" -timeout 30m . | tee "$raw"
+../.tools/bin/benchstat "$raw" > RESULTS.benchstat.txt
+variants="bare core"
+for v in xray otel otellambda xraysdk; do [ -d "coldstart/$v" ] && variants="$variants $v"; done
+go run ./cmd/coldstart -runs "${COLDSTART_RUNS:-40}" -o coldstart.json $variants
+go run ./cmd/e2e -n "${E2E_N:-1000}" -rie ../.tools/bin/aws-lambda-rie -o e2e.json
+go run ./cmd/report -raw "$raw" -coldstart coldstart.json -e2e e2e.json -benchstat RESULTS.benchstat.txt > RESULTS.md
+rm -f coldstart.json e2e.json
+cat RESULTS.md

@@ -1,0 +1,282 @@
+// Command report turns one run of the benchmarks (go test -bench output), the
+// cold-start measurements and the end-to-end latencies into RESULTS.md:
+// medians of the rows measured side by side, the ratio of lambdaobs to each
+// peer, and whether each target is met.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+type sample struct{ ns, allocs []float64 }
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+var lineRE = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([0-9.]+) ns/op(?:\s+([0-9.]+) B/op)?(?:\s+([0-9.]+) allocs/op)?`)
+
+func parse(r io.Reader) map[string]*sample {
+	out := map[string]*sample{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := lineRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		s := out[m[1]]
+		if s == nil {
+			s = &sample{}
+			out[m[1]] = s
+		}
+		ns, _ := strconv.ParseFloat(m[2], 64)
+		s.ns = append(s.ns, ns)
+		if m[4] != "" {
+			a, _ := strconv.ParseFloat(m[4], 64)
+			s.allocs = append(s.allocs, a)
+		}
+	}
+	return out
+}
+
+type coldstart struct {
+	Name     string  `json:"name"`
+	Bytes    int64   `json:"bytes"`
+	MedianMS float64 `json:"median_ms"`
+	P90MS    float64 `json:"p90_ms"`
+	Runs     int     `json:"runs"`
+}
+
+type e2e struct {
+	Mode  string  `json:"mode"`
+	N     int     `json:"n"`
+	P50MS float64 `json:"p50_ms"`
+	P99MS float64 `json:"p99_ms"`
+}
+
+// comparison is one table: the rows of a benchmark measured side by side.
+type comparison struct {
+	title, bench, subject, note string
+	overheadOver                string // report overheads over this row instead of raw times
+}
+
+var comparisons = []comparison{
+	{title: "Log line", bench: "LogLine", subject: "lambdaobs", note: `"order processed" with five attributes on a logger carrying the Lambda fields, to io.Discard (the lambdacontext rows write to /dev/null, the only writer aws-lambda-go's handler takes; lambdaobs_devnull is the like-for-like row).`},
+	{title: "Disabled debug line", bench: "DisabledDebug", subject: "lambdaobs"},
+	{title: "EMF document", bench: "EMF", subject: "lambdaobs", note: "One document, 2 dimensions, 5 metrics, to io.Discard."},
+	{title: "Span", bench: "Span", subject: "", note: "Start and End of one span through the facade beside the backend's SDK used directly."},
+	{title: "Whole invocation", bench: "Invoke", subject: "lambdaobs", overheadOver: "bare", note: "lambda.NewHandler(h).Invoke with a 1.5 KB API Gateway proxy event; overhead = row − bare."},
+	{title: "AWS SDK call", bench: "SDKCall", subject: "lambdaobs", overheadOver: "bare", note: "One DynamoDB call against an in-process HTTP server; overhead = row − bare."},
+	{title: "HTTP API adapter", bench: "HTTPAPI", subject: "", note: "Per request, called directly."},
+}
+
+// counterpart returns the lambdaobs row a peer row compares with: for a row
+// named peer_variant, subject_variant when it exists (slog_json_kv ↔
+// lambdaobs_kv), else subject. Subject rows themselves have none.
+func counterpart(row, subject string, data map[string]*sample, bench string) string {
+	if subject == "" || row == subject || strings.HasPrefix(row, subject+"_") {
+		return ""
+	}
+	for i := 0; i < len(row); i++ {
+		if row[i] == '_' {
+			if cand := subject + row[i:]; data[bench+"/"+cand] != nil {
+				return cand
+			}
+		}
+	}
+	if data[bench+"/"+subject] == nil {
+		return ""
+	}
+	return subject
+}
+
+func main() {
+	raw := flag.String("raw", "RESULTS.raw.txt", "go test -bench output")
+	csPath := flag.String("coldstart", "", "coldstart JSON")
+	e2ePath := flag.String("e2e", "", "e2e JSON")
+	stat := flag.String("benchstat", "", "benchstat output to append")
+	flag.Parse()
+
+	f, err := os.Open(*raw)
+	check(err)
+	data := parse(f)
+	f.Close()
+
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	w("# Results\n\nOne run of `make bench` on this machine: medians of `-count %s` for the Go benchmarks (rows of a table were measured side by side in the same run). Ratios are lambdaobs / peer; lower is better.\n\n", os.Getenv("BENCHCOUNT"))
+
+	med := func(name string) (ns, allocs float64, ok bool) {
+		s := data[name]
+		if s == nil {
+			return 0, 0, false
+		}
+		return median(s.ns), median(s.allocs), true
+	}
+	for _, c := range comparisons {
+		var names []string
+		for n := range data {
+			if strings.HasPrefix(n, c.bench+"/") {
+				names = append(names, strings.TrimPrefix(n, c.bench+"/"))
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sort.Strings(names)
+		w("## %s\n\n", c.title)
+		if c.note != "" {
+			w("%s\n\n", c.note)
+		}
+		subjNS, _, hasSubj := med(c.bench + "/" + c.subject)
+		baseNS, baseAllocs, hasBase := med(c.bench + "/" + c.overheadOver)
+		if c.overheadOver != "" && hasBase {
+			w("| row | ns/op | allocs/op | overhead ns | overhead allocs | lambdaobs overhead / row overhead |\n|---|--:|--:|--:|--:|--:|\n")
+			for _, n := range names {
+				ns, al, _ := med(c.bench + "/" + n)
+				ratio := ""
+				if n != c.overheadOver && n != c.subject && hasSubj && ns-baseNS > 0 {
+					ratio = fmt.Sprintf("%.3fx", (subjNS-baseNS)/(ns-baseNS))
+				}
+				over, overA := "", ""
+				if n != c.overheadOver {
+					over, overA = fmt.Sprintf("%.0f", ns-baseNS), fmt.Sprintf("%.0f", al-baseAllocs)
+				}
+				w("| %s | %.0f | %.0f | %s | %s | %s |\n", n, ns, al, over, overA, ratio)
+			}
+		} else {
+			w("| row | ns/op | allocs/op | lambdaobs / row |\n|---|--:|--:|--:|\n")
+			for _, n := range names {
+				ns, al, _ := med(c.bench + "/" + n)
+				ratio := ""
+				if subj := counterpart(n, c.subject, data, c.bench); subj != "" && ns > 0 {
+					sns, _, _ := med(c.bench + "/" + subj)
+					ratio = fmt.Sprintf("%.2fx", sns/ns)
+				}
+				w("| %s | %.1f | %.0f | %s |\n", n, ns, al, ratio)
+			}
+		}
+		w("\n")
+	}
+
+	var cs []coldstart
+	if *csPath != "" {
+		if b, err := os.ReadFile(*csPath); err == nil {
+			check(json.Unmarshal(b, &cs))
+		}
+	}
+	if len(cs) > 0 {
+		w("## Cold start\n\nBootstrap binaries built with `-trimpath -ldflags='-s -w' -tags lambda.norpc`; process start to the end of init (each exits right after init), median of %d runs timed from exec to exit.\n\n", cs[0].Runs)
+		w("| binary | size MB | vs bare MB | init median ms | p90 ms | vs bare ms |\n|---|--:|--:|--:|--:|--:|\n")
+		var bare coldstart
+		for _, c := range cs {
+			if c.Name == "bare" {
+				bare = c
+			}
+		}
+		for _, c := range cs {
+			w("| %s | %.2f | %+.2f | %.2f | %.2f | %+.2f |\n", c.Name, float64(c.Bytes)/1e6, float64(c.Bytes-bare.Bytes)/1e6, c.MedianMS, c.P90MS, c.MedianMS-bare.MedianMS)
+		}
+		w("\n")
+	}
+	var ee []e2e
+	if *e2ePath != "" {
+		if b, err := os.ReadFile(*e2ePath); err == nil {
+			check(json.Unmarshal(b, &ee))
+		}
+	}
+	if len(ee) == 2 {
+		w("## End to end\n\n%d sequential invocations of the same handler body, bare and wrapped, each under its own Runtime Interface Emulator on 127.0.0.1, alternating between the two; client-side latency.\n\n", ee[0].N)
+		w("| function | p50 ms | p99 ms |\n|---|--:|--:|\n")
+		for _, e := range ee {
+			w("| %s | %.3f | %.3f |\n", e.Mode, e.P50MS, e.P99MS)
+		}
+		w("| wrapped / bare | %.3f | %.3f |\n\n", ee[1].P50MS/ee[0].P50MS, ee[1].P99MS/ee[0].P99MS)
+	}
+
+	// Targets.
+	w("## Targets\n\n| target | measured | met |\n|---|---|---|\n")
+	target := func(name, measured string, ok bool) {
+		mark := "yes"
+		if !ok {
+			mark = "**no**"
+		}
+		w("| %s | %s | %s |\n", name, measured, mark)
+	}
+	if a, aa, ok1 := med("LogLine/lambdaobs"); ok1 {
+		if s, _, ok2 := med("LogLine/slog_json"); ok2 {
+			target("log line ≤ 0.5x slog.JSONHandler, 0 allocs", fmt.Sprintf("%.2fx, %.0f allocs", a/s, aa), a/s <= 0.5 && aa == 0)
+		}
+	}
+	if a, aa, ok := med("DisabledDebug/lambdaobs"); ok {
+		target("disabled debug line ≤ 35 ns, 0 allocs", fmt.Sprintf("%.1f ns, %.0f allocs", a, aa), a <= 35 && aa == 0)
+	}
+	if a, aa, ok1 := med("EMF/lambdaobs"); ok1 {
+		if p, _, ok2 := med("EMF/prozz"); ok2 {
+			target("EMF ≤ 0.12x prozz, 0 allocs", fmt.Sprintf("%.3fx, %.0f allocs", a/p, aa), a/p <= 0.12 && aa == 0)
+		}
+	}
+	if bare, bareA, ok := med("Invoke/bare"); ok {
+		if l, la, ok := med("Invoke/lambdaobs"); ok {
+			target("invocation overhead ≤ 3 µs, ≤ 25 allocs", fmt.Sprintf("%.2f µs, %.0f allocs", (l-bare)/1e3, la-bareA), l-bare <= 3000 && la-bareA <= 25)
+			if o, _, ok := med("Invoke/otellambda"); ok {
+				r := (l - bare) / (o - bare)
+				target("invocation overhead ≤ 0.1x otellambda's", fmt.Sprintf("%.3fx", r), r <= 0.1)
+			}
+		}
+		if full, _, ok := med("Invoke/lambdaobs_full"); ok {
+			if glued, _, ok := med("Invoke/glued"); ok {
+				r := (full - bare) / (glued - bare)
+				target("full stack overhead ≤ 0.2x the hand-glued stack's", fmt.Sprintf("%.3fx", r), r <= 0.2)
+			}
+		}
+	}
+	for _, c := range cs {
+		if c.Name != "core" {
+			continue
+		}
+		for _, b := range cs {
+			if b.Name == "bare" {
+				d := float64(c.Bytes-b.Bytes) / 1e6
+				target("core binary ≤ bare + 1.5 MB", fmt.Sprintf("%+.2f MB", d), d <= 1.5)
+				t := c.MedianMS - b.MedianMS
+				target("core init ≤ bare + 0.3 ms", fmt.Sprintf("%+.2f ms", t), t <= 0.3)
+			}
+		}
+	}
+	if len(ee) == 2 {
+		r := ee[1].P50MS / ee[0].P50MS
+		target("end-to-end p50 wrapped/bare ≤ 1.05", fmt.Sprintf("%.3f", r), r <= 1.05)
+	}
+	w("\n")
+	if *stat != "" {
+		if s, err := os.ReadFile(*stat); err == nil {
+			w("## benchstat\n\n```\n%s```\n", s)
+		}
+	}
+	fmt.Print(b.String())
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+}
