@@ -71,6 +71,11 @@ func FuzzHandler(f *testing.F) {
 		if len(data) > 0 && data[0]&1 == 1 {
 			opts = append(opts, WithScheme(Lambda), WithLocation())
 		}
+		maxLine := DefaultMaxLineSize
+		if len(data) > 1 && data[1]&1 == 1 {
+			maxLine = 300 + int(data[1])*4
+			opts = append(opts, WithMaxLineSize(maxLine))
+		}
 		h := NewHandler(&buf, opts...)
 		ctx, inv := h.Begin(context.Background(), Fields{RequestID: s, FunctionName: msg, ColdStart: true, InitDuration: time.Millisecond})
 		var hh slog.Handler = h
@@ -88,6 +93,9 @@ func FuzzHandler(f *testing.F) {
 		out := buf.Bytes()
 		if bytes.Count(out, []byte{'\n'}) != 1 || out[len(out)-1] != '\n' {
 			t.Fatalf("want exactly one line, got %q", out)
+		}
+		if len(out) > maxLine {
+			t.Fatalf("line of %d bytes over the limit %d", len(out), maxLine)
 		}
 		var m map[string]any
 		if err := json.Unmarshal(out, &m); err != nil {

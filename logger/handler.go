@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -162,7 +163,7 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		opened++
 	}
 	before := len(pre)
-	e := encoder{c: h.c}
+	e := encoder{c: h.c, inv: nil}
 	for _, a := range attrs {
 		pre = e.appendAttr(pre, a)
 	}
@@ -211,7 +212,18 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if c.cfg.fixedClock {
 		r.Time = c.cfg.now()
 	}
-	b := h.appendRecord((*bp)[:0], ctx, inv, r)
+	b := h.appendRecord((*bp)[:0], ctx, inv, r, 0)
+	if max := c.cfg.maxLine; len(b) > max {
+		// Too long for one CloudWatch Logs event: encode again with every
+		// string value cut, smaller until the line fits.
+		for limit := max / 8; len(b) > max && limit >= 64; limit /= 2 {
+			b = h.appendRecord(b[:0], ctx, inv, r, limit)
+		}
+		if len(b) > max {
+			b = h.appendMinimal(b[:0], ctx, inv, r)
+		}
+	}
+	b = c.scrub(b, inv)
 	*bp = b
 	if buffered {
 		inv.hold(b)
@@ -240,7 +252,9 @@ func (c *core) write(line []byte) error {
 	return err
 }
 
-func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r slog.Record) []byte {
+// appendRecord encodes r. A limit > 0 cuts every string value longer than
+// limit bytes (marking it) and marks the line as truncated.
+func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r slog.Record, limit int) []byte {
 	c := h.c
 	s := &c.cfg.scheme
 	b = append(b, '{')
@@ -258,7 +272,8 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 		b = appendLocation(b, r.PC)
 	}
 	b = append(b, c.keyMsg...)
-	b = jsonenc.AppendString(b, r.Message)
+	e := encoder{c: c, inv: inv, limit: limit}
+	b = e.str(b, r.Message)
 	if !timeFirst && c.keyTime != nil && !r.Time.IsZero() {
 		b = append(b, c.keyTime...)
 		b = c.appendTime(b, r.Time)
@@ -277,9 +292,16 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 	} else {
 		b = appendAmbient(b, ctx, s)
 	}
-	e := encoder{c: c}
+	if limit > 0 {
+		b = append(b, `,"`+KeyTruncated+`":true`...)
+	}
 	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
 		b = ca.appendTo(b, &e)
+	}
+	if limit > 0 && len(h.pre) > 8*limit {
+		// Attributes bound with With do not fit either: leave them out.
+		b = append(b, `,"`+KeyDroppedAttrs+`":true`...)
+		return append(b, '}', '\n')
 	}
 	b = append(b, h.pre...)
 	open := h.opened
@@ -397,7 +419,25 @@ func indexByte(s string, c byte) int {
 
 // encoder appends attributes by the handler's rules.
 type encoder struct {
-	c *core
+	c     *core
+	inv   *Invocation // where values redacted by key are remembered
+	limit int         // cut string values longer than this (0: never)
+}
+
+// str appends s as a JSON string, cut to the encoder's limit.
+func (e *encoder) str(b []byte, s string) []byte {
+	if e.limit > 0 && len(s) > e.limit {
+		cut := e.limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		b = append(b, '"')
+		b = jsonenc.AppendStringContents(b, s[:cut])
+		b = append(b, "…[truncated "...)
+		b = strconv.AppendInt(b, int64(len(s)-cut), 10)
+		return append(b, " bytes]\""...)
+	}
+	return jsonenc.AppendString(b, s)
 }
 
 func openGroup(b []byte, name string) []byte {
@@ -437,6 +477,9 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	case slog.KindString, slog.KindInt64, slog.KindFloat64, slog.KindBool:
 		// The common kinds, without the checks below that cannot apply.
 		if e.secret(a.Key) {
+			if k == slog.KindString {
+				e.inv.remember(v.String())
+			}
 			return e.appendRedacted(b, a.Key)
 		}
 		b = sep(b)
@@ -444,7 +487,7 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 		b = append(b, ':')
 		switch k {
 		case slog.KindString:
-			return jsonenc.AppendString(b, v.String())
+			return e.str(b, v.String())
 		case slog.KindInt64:
 			return strconv.AppendInt(b, v.Int64(), 10)
 		case slog.KindFloat64:
@@ -495,6 +538,7 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 		return append(b, '}')
 	}
 	if e.secret(a.Key) {
+		e.inv.rememberValue(v)
 		return e.appendRedacted(b, a.Key)
 	}
 	b = sep(b)
@@ -502,7 +546,7 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	b = append(b, ':')
 	switch v.Kind() {
 	case slog.KindString:
-		return jsonenc.AppendString(b, v.String())
+		return e.str(b, v.String())
 	case slog.KindInt64:
 		return strconv.AppendInt(b, v.Int64(), 10)
 	case slog.KindUint64:
@@ -555,7 +599,7 @@ func (e *encoder) appendAny(b []byte, key string, x any) []byte {
 		if !ok {
 			b = appendBad(b, msg)
 		} else {
-			b = jsonenc.AppendString(b, msg)
+			b = e.str(b, msg)
 		}
 		b = append(b, ',')
 		b = jsonenc.AppendString(b, key+"_type")
@@ -571,7 +615,11 @@ func (e *encoder) appendAny(b []byte, key string, x any) []byte {
 		return appendBad(b, err.Error())
 	}
 	if e.c.cfg.redact != nil && len(e.c.cfg.redact.words) > 0 {
-		out = redactJSON(out, e.secret)
+		out = redactJSON(out, e.secret, e.inv.remember)
+	}
+	if e.limit > 0 && len(out) > e.limit {
+		// Too big to keep as JSON: its text, cut.
+		return e.str(b, string(out))
 	}
 	return append(b, out...)
 }
@@ -605,4 +653,26 @@ func safeMarshal(x any) (out []byte, err error) {
 
 func (e *encoder) secret(key string) bool {
 	return e.c.cfg.redact.secret(key)
+}
+
+// appendMinimal is the last resort for a record that does not fit even with
+// every value cut: its level, message (cut) and time with the invocation's
+// fields, or without them when even those do not fit.
+func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, r slog.Record) []byte {
+	r2 := slog.NewRecord(r.Time, r.Level, r.Message, 0)
+	h2 := &Handler{c: h.c}
+	limit := h.c.cfg.maxLine
+	for _, in := range []*Invocation{inv, nil} {
+		c := ctx
+		if in == nil {
+			c = context.Background()
+		}
+		b = h2.appendRecord(b[:0], c, in, r2, max(16, min(1024, limit/8)))
+		b = b[:len(b)-2] // the closing brace and newline
+		b = append(b, `,"`+KeyDroppedAttrs+`":true}`+"\n"...)
+		if len(b) <= limit {
+			break
+		}
+	}
+	return b
 }

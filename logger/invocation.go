@@ -3,6 +3,7 @@ package logger
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -112,6 +113,8 @@ type Invocation struct {
 	held    []byte // buffered lines, each ending in '\n'
 	dropped int
 
+	secrets atomic.Pointer[[]string] // JSON-escaped values redacted by key, scrubbed from every line
+
 	arr [384]byte // backing store of enc for the common case
 }
 
@@ -178,6 +181,51 @@ func (inv *Invocation) FlushBuffer() error {
 	return inv.release()
 }
 
+// remember keeps v, a value that was redacted by key, so that it is scrubbed
+// wherever else it shows up in the invocation's lines (an error message
+// that quotes it, say).
+func (inv *Invocation) remember(v string) {
+	if inv == nil || len(v) < minSecretLen {
+		return
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	var cur []string
+	if p := inv.secrets.Load(); p != nil {
+		cur = *p
+	}
+	next := cur
+	for _, part := range secretParts(v) {
+		if len(part) < minSecretLen {
+			continue
+		}
+		esc := string(jsonenc.AppendStringContents(nil, part))
+		if !slices.Contains(next, esc) {
+			if len(next) == len(cur) {
+				next = append([]string(nil), cur...)
+			}
+			next = append(next, esc)
+		}
+	}
+	if len(next) != len(cur) {
+		inv.secrets.Store(&next)
+	}
+}
+
+func (inv *Invocation) rememberValue(v slog.Value) {
+	if inv != nil && v.Kind() == slog.KindString {
+		inv.remember(v.String())
+	}
+}
+
+// AddSecrets makes the invocation scrub values from every line it writes,
+// wherever they appear: tokens and passwords the handler knows of.
+func (inv *Invocation) AddSecrets(values ...string) {
+	for _, v := range values {
+		inv.remember(v)
+	}
+}
+
 // Late returns how many lines were dropped because they were logged after End.
 func (inv *Invocation) Late() int64 { return inv.late.Load() }
 
@@ -223,7 +271,7 @@ func (inv *Invocation) release() error {
 		r := slog.NewRecord(c.cfg.now(), slog.LevelWarn, "debug log buffer was full: oldest lines dropped", 0)
 		r.AddAttrs(slog.Int(KeyDroppedLines, dropped))
 		h := &Handler{c: c}
-		b := h.appendRecord(nil, context.Background(), inv, r)
+		b := h.appendRecord(nil, context.Background(), inv, r, 0)
 		first = c.write(b)
 	}
 	for len(held) > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 )
 
 // Extra levels beside slog's four, for the level names Lambda and Powertools accept.
@@ -27,7 +28,11 @@ const DefaultBufferSize = 20 << 10
 // A key matches when one of these appears in it as a whole word: keys are
 // compared case-insensitively, with '-', '.' and camelCase boundaries read
 // as '_', so "X-Api-Key", "access_token" and "dbPassword" all match.
-var DefaultRedactKeys = []string{"authorization", "password", "passwd", "secret", "token", "api_key", "apikey", "cookie", "set_cookie", "credential", "private_key"}
+var DefaultRedactKeys = []string{"authorization", "password", "passwd", "secret", "token", "api_key", "apikey", "cookie", "cookies", "set_cookie", "credential", "credentials", "private_key"}
+
+// DefaultMaxLineSize is the longest line a Handler writes: under CloudWatch
+// Logs' 256 KB event limit, with room for what Lambda adds.
+const DefaultMaxLineSize = 256_000
 
 // Redacted is the value written in place of a redacted one.
 const Redacted = "[REDACTED]"
@@ -58,6 +63,8 @@ type config struct {
 	fixedClock  bool
 	rand        func() float64
 	warnings    []string
+	maxLine     int
+	secrets     []string // values scrubbed from every line, JSON-escaped
 }
 
 // WithLevel sets the minimum level; it wins over POWERTOOLS_LOG_LEVEL and
@@ -112,6 +119,13 @@ func WithDevelopment(on bool) Option {
 	return optionFunc(func(c *config) { c.dev, c.devSet = on, true })
 }
 
+// WithMaxLineSize sets the longest line written (DefaultMaxLineSize when
+// n <= 0). A longer record is written with its string values cut and marked
+// ("…[truncated N bytes]", "truncated": true), still one valid JSON object.
+func WithMaxLineSize(n int) Option {
+	return optionFunc(func(c *config) { c.maxLine = n })
+}
+
 // WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
 func WithLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
@@ -140,6 +154,15 @@ func newConfig(opts []Option) *config {
 	}
 	lookup := env.Or(c.lookup)
 	c.lookup = lookup
+	if c.maxLine <= 0 {
+		c.maxLine = DefaultMaxLineSize
+	}
+	// The function's own credentials never appear in a line, whatever wraps them.
+	for _, k := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		if v := lookup.String(k); len(v) >= minSecretLen {
+			c.secrets = append(c.secrets, string(jsonenc.AppendStringContents(nil, v)))
+		}
+	}
 	if c.service == "" {
 		c.service = lookup.String("POWERTOOLS_SERVICE_NAME")
 	}
@@ -289,4 +312,6 @@ const (
 	KeyErrorType          = "error_type"
 	KeyStackTrace         = "stack_trace"
 	KeyDroppedLines       = "dropped_lines"
+	KeyTruncated          = "truncated"     // true on a line whose values were cut to fit
+	KeyDroppedAttrs       = "dropped_attrs" // true on a line that had to leave attributes out
 )

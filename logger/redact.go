@@ -1,6 +1,10 @@
 package logger
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 )
 
@@ -106,9 +110,11 @@ func matchWordAt(key string, i int, w string) bool {
 }
 
 // redactJSON rewrites valid JSON, replacing the value of every object member
-// whose key is secret with "[REDACTED]". It returns src unchanged when
-// nothing matched.
-func redactJSON(src []byte, secret func(string) bool) []byte {
+// whose key is secret with "[REDACTED]" and passing the string values it
+// replaced to remember. A string value that holds JSON itself (the body of
+// an API Gateway event) is redacted the same way. It returns src unchanged
+// when nothing matched.
+func redactJSON(src []byte, secret func(string) bool, remember func(string)) []byte {
 	var out []byte
 	last := 0 // src[last:] not yet copied to out
 	// stack of container kinds: '{' or '['
@@ -149,8 +155,14 @@ func redactJSON(src []byte, secret func(string) bool) []byte {
 				for j < len(src) && (src[j] == ':' || isSpace(src[j])) {
 					j++
 				}
-				if secret(unescapeKey(keyRaw)) {
+				if secret(string(keyRaw)) {
 					vend := skipValue(src, j)
+					if j < len(src) && src[j] == '"' && remember != nil {
+						var v string
+						if json.Unmarshal(src[j:vend], &v) == nil {
+							remember(v)
+						}
+					}
 					out = append(out, src[last:j]...)
 					out = jsonenc.AppendString(out, Redacted)
 					last = vend
@@ -161,6 +173,11 @@ func redactJSON(src []byte, secret func(string) bool) []byte {
 				expectKey = false
 				continue
 			}
+			if nested, ok := redactNested(src[i:end], secret, remember); ok {
+				out = append(out, src[last:i]...)
+				out = append(out, nested...)
+				last = end
+			}
 			i = end
 		default:
 			i++
@@ -170,6 +187,23 @@ func redactJSON(src []byte, secret func(string) bool) []byte {
 		return src
 	}
 	return append(out, src[last:]...)
+}
+
+// redactNested redacts the JSON held in the JSON string lit, if it holds an
+// object or array with something to redact.
+func redactNested(lit []byte, secret func(string) bool, remember func(string)) ([]byte, bool) {
+	if len(lit) < 4 || (lit[1] != '{' && lit[1] != '[') {
+		return nil, false
+	}
+	var inner string
+	if json.Unmarshal(lit, &inner) != nil || !json.Valid([]byte(inner)) {
+		return nil, false
+	}
+	red := redactJSON([]byte(inner), secret, remember)
+	if string(red) == inner {
+		return nil, false
+	}
+	return jsonenc.AppendString(nil, string(red)), true
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -223,8 +257,48 @@ func skipValue(src []byte, i int) int {
 	return i
 }
 
-// unescapeKey returns the key as written; keys with escapes are read as is,
-// which can only make a match less likely for keys no real program uses.
-func unescapeKey(raw []byte) string {
-	return string(raw)
+// minSecretLen is the shortest value remembered as a secret: shorter ones
+// would scrub ordinary words from lines.
+const minSecretLen = 6
+
+// secretParts returns the pieces of a redacted value that may show up
+// elsewhere on their own: the value, the credentials of "Bearer <token>",
+// the values of "a=1; b=2" cookies.
+func secretParts(v string) []string {
+	parts := []string{v}
+	if i := strings.LastIndexByte(v, ' '); i >= 0 && !strings.Contains(v, "=") {
+		parts = append(parts, v[i+1:])
+	}
+	if strings.Contains(v, "=") {
+		for _, kv := range strings.Split(v, ";") {
+			if _, val, ok := strings.Cut(kv, "="); ok {
+				parts = append(parts, strings.TrimSpace(val))
+			}
+		}
+	}
+	return parts
+}
+
+// scrub replaces, in a finished line, every secret value known to the
+// handler (the function's credentials) or to the invocation (values that
+// were redacted by key).
+func (c *core) scrub(line []byte, inv *Invocation) []byte {
+	for _, s := range c.cfg.secrets {
+		line = replaceAll(line, s)
+	}
+	if inv != nil {
+		if p := inv.secrets.Load(); p != nil {
+			for _, s := range *p {
+				line = replaceAll(line, s)
+			}
+		}
+	}
+	return line
+}
+
+func replaceAll(line []byte, s string) []byte {
+	if !bytes.Contains(line, []byte(s)) {
+		return line
+	}
+	return bytes.ReplaceAll(line, []byte(s), []byte(Redacted))
 }
