@@ -34,6 +34,7 @@ const (
 	MsgTimeout = "invocation about to time out"
 	MsgLate    = "values recorded after their invocation ended were dropped"
 	MsgSIGTERM = "SIGTERM received: flushing pending telemetry"
+	MsgEvent   = "event" // the event, logged when POWERTOOLS_LOGGER_LOG_EVENT is true
 	// MsgMetricsDropped is the WARN line naming each metric value, dimension
 	// or property CloudWatch would reject, dropped at a flush.
 	MsgMetricsDropped = "metrics dropped"
@@ -44,6 +45,7 @@ const (
 const (
 	EnvInitType       = "AWS_LAMBDA_INITIALIZATION_TYPE"
 	EnvDisableSIGTERM = "LAMBDAOBS_DISABLE_SIGTERM"
+	EnvLogEvent       = "POWERTOOLS_LOGGER_LOG_EVENT"
 )
 
 // Log keys the wrapper adds to its own lines.
@@ -51,4 +53,5 @@ const (
 	KeyElapsedMS   = "elapsed_ms"
 	KeyRemainingMS = "remaining_ms"
 	KeyPanic       = "panic"
+	KeyEvent       = "event"
 )

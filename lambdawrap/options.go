@@ -39,6 +39,8 @@ type config struct {
 	flushDeadline time.Duration
 	lambdaOpts    []lambda.Option
 	sigterm       bool
+	logEvent      bool
+	logEventSet   bool
 	sigtermSet    bool
 }
 
@@ -110,6 +112,13 @@ func WithoutErrorMetric() Option {
 	return optionFunc(func(c *config) { c.errorMetric = false })
 }
 
+// WithLogEvent logs each invocation's event at INFO, redacted like every
+// value (secret keys, also inside a JSON body). It wins over
+// POWERTOOLS_LOGGER_LOG_EVENT; events are never logged unless asked.
+func WithLogEvent(on bool) Option {
+	return optionFunc(func(c *config) { c.logEvent, c.logEventSet = on, true })
+}
+
 // WithInitType overrides AWS_LAMBDA_INITIALIZATION_TYPE (on-demand,
 // provisioned-concurrency, snap-start, lambda-managed-instances).
 func WithInitType(t string) Option {
@@ -141,6 +150,9 @@ func newConfig(opts []Option) *config {
 	c.lookup = env.Or(c.lookup)
 	if c.logHandler != nil {
 		c.setDefault = false
+	}
+	if !c.logEventSet {
+		c.logEvent, _ = c.lookup.Bool(EnvLogEvent)
 	}
 	if !c.sigtermSet {
 		off, _ := c.lookup.Bool(EnvDisableSIGTERM)

@@ -2,6 +2,7 @@ package lambdawrap
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,7 +31,11 @@ import (
 // Wrap reads its configuration once, when called: call it in main (or at
 // package init), not per invocation.
 func Wrap[In, Out any](h func(context.Context, In) (Out, error), opts ...Option) func(context.Context, In) (Out, error) {
-	w := newWrapper(opts)
+	return observe(newWrapper(opts), h)
+}
+
+// observe returns h observed by w.
+func observe[In, Out any](w *wrapper, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
 	return func(ctx context.Context, in In) (out Out, err error) {
 		ctx, s := w.begin(ctx)
 		done := false
@@ -44,6 +49,9 @@ func Wrap[In, Out any](h func(context.Context, In) (Out, error), opts ...Option)
 				panic(r)
 			}
 		}()
+		if w.cfg.logEvent {
+			w.self.LogAttrs(ctx, slog.LevelInfo, MsgEvent, slog.Any(KeyEvent, in))
+		}
 		out, err = h(ctx, in)
 		done = true
 		s.finish(err, nil, false)
@@ -75,6 +83,9 @@ func (b *byteHandler) Invoke(ctx context.Context, payload []byte) (out []byte, e
 			panic(r)
 		}
 	}()
+	if b.w.cfg.logEvent {
+		b.w.self.LogAttrs(ctx, slog.LevelInfo, MsgEvent, slog.Any(KeyEvent, json.RawMessage(payload)))
+	}
 	out, err = b.h.Invoke(ctx, payload)
 	done = true
 	s.finish(err, nil, false)
@@ -87,29 +98,11 @@ func (b *byteHandler) Invoke(ctx context.Context, payload []byte) (out []byte, e
 // environment down. Extra lambda options may be given with WithLambdaOptions.
 func Start[In, Out any](h func(context.Context, In) (Out, error), opts ...Option) {
 	w := newWrapper(opts)
-	wrapped := func(ctx context.Context, in In) (out Out, err error) {
-		ctx, s := w.begin(ctx)
-		done := false
-		defer func() {
-			if done {
-				return
-			}
-			r := recover()
-			s.finish(nil, r, true)
-			if r != nil {
-				panic(r)
-			}
-		}()
-		out, err = h(ctx, in)
-		done = true
-		s.finish(err, nil, false)
-		return out, err
-	}
 	var lopts []lambda.Option
 	if w.cfg.sigterm {
 		lopts = append(lopts, lambda.WithEnableSIGTERM(w.onSIGTERM))
 	}
-	lambda.StartWithOptions(wrapped, append(lopts, w.cfg.lambdaOpts...)...)
+	lambda.StartWithOptions(observe(w, h), append(lopts, w.cfg.lambdaOpts...)...)
 }
 
 // WithoutSIGTERM does not ask Lambda for SIGTERM at shutdown (Start only).
