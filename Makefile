@@ -12,7 +12,7 @@ BENCHCOUNT ?= 6
 
 TOOL_BINS := $(GOBIN)/staticcheck $(GOBIN)/aws-lambda-rie $(GOBIN)/benchstat
 
-.PHONY: test tools services check unit integration fuzz bench clean
+.PHONY: test tools services check unit integration fuzz bench soak clean
 
 test: tools services check unit fuzz
 	@echo "make test: all checks passed"
@@ -48,6 +48,12 @@ unit:
 # Every fuzz target, for a fixed budget each.
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+# The long run: 10 000 invocations under the emulator, and every fuzz
+# target for a minute.
+soak: tools services
+	LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_SOAK_N=10000 LAMBDAOBS_TOOLS=$(TOOLS) go test -count=1 -timeout 60m -run TestSoak -v ./internal/soak/ | grep -E 'soak:|^(ok|FAIL|---)'
+	FUZZTIME=60s ./scripts/fuzz.sh
 
 bench: tools
 	./scripts/bench.sh

@@ -1,0 +1,243 @@
+package soak
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/logger"
+)
+
+type event struct {
+	Kind string `json:"kind"`
+	N    int    `json:"n"`
+}
+
+// mix is the share of each behaviour, out of 1000.
+var mix = []struct {
+	kind string
+	per  int
+	n    int
+}{
+	{"ok", 380, 0},
+	{"error", 100, 0},
+	{"panic", 30, 0},
+	{"timeout", 5, 0},
+	{"huge_log", 30, 0},
+	{"many_metrics", 100, 150},
+	{"many_values", 100, 150},
+	{"large_response", 105, 200_000},
+	{"concurrent", 150, 50},
+}
+
+func pick(r *rand.Rand) event {
+	x := r.IntN(1000)
+	for _, m := range mix {
+		if x < m.per {
+			return event{Kind: m.kind, N: m.n}
+		}
+		x -= m.per
+	}
+	return event{Kind: "ok"}
+}
+
+// expected returns the metric values an event records.
+func expected(e event, totals map[string]float64) {
+	totals["Soak"]++
+	switch e.Kind {
+	case "many_metrics":
+		for i := range e.N {
+			totals["Metric"+strconv.Itoa(i)]++
+		}
+	case "many_values":
+		totals["Values"] += float64(e.N)
+	case "concurrent":
+		totals["Concurrent"] += float64(8 * e.N)
+	case "error":
+		totals[lambdawrap.MetricErrors]++
+	case "panic":
+		totals[lambdawrap.MetricPanics]++
+	case "timeout":
+		totals[lambdawrap.MetricTimeouts]++
+	}
+}
+
+func soakN(t *testing.T) int {
+	if v := os.Getenv("LAMBDAOBS_SOAK_N"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("LAMBDAOBS_SOAK_N=%q", v)
+		}
+		return n
+	}
+	return 1000
+}
+
+func emfSchema(t *testing.T) *jsonschema.Schema {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	path := filepath.Join(testenv.RepoRoot(), "metrics", "testdata", "emf-schema.json")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource(path, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSoak(t *testing.T) {
+	n := soakN(t)
+	bin := testenv.BuildBootstrap(t, "./internal/soak/testdata/fn")
+	emu := testenv.StartEmulator(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=1", "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_NAME=soak")
+	r := rand.New(rand.NewPCG(1, 2))
+	totals := map[string]float64{}
+	kinds := map[string]int{}
+	ids := make([]string, n)
+	start := time.Now()
+	for i := range n {
+		e := pick(r)
+		kinds[e.Kind]++
+		expected(e, totals)
+		ids[i] = fmt.Sprintf("soak-%05d", i)
+		payload, _ := json.Marshal(e)
+		code, body := emu.Invoke(t, ids[i], payload)
+		if e.Kind == "panic" && code != 502 || e.Kind != "panic" && code != 200 {
+			t.Fatalf("%s (%s): status %d %s", ids[i], e.Kind, code, body)
+		}
+	}
+	last := regexp.QuoteMeta(ids[n-1])
+	emu.WaitOutput(t, regexp.MustCompile(`END RequestId: `+last+`|InvokeID=`+last+`\b`), 10*time.Second)
+	elapsed := time.Since(start)
+	out := emu.Proc.Output.String()
+
+	schema := emfSchema(t)
+	logIDs := map[string]int{}
+	docIDs := map[string]int{}
+	got := map[string]float64{}
+	var jsonLines, invalid, docs, schemaBad, logLines, truncated, tooLong int
+	var coldStarts float64
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !bytes.HasPrefix(line, []byte("{")) {
+			continue
+		}
+		jsonLines++
+		if len(line) > logger.DefaultMaxLineSize {
+			tooLong++
+		}
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			invalid++
+			if invalid < 5 {
+				t.Errorf("invalid JSON line (%d bytes): %.200s", len(line), line)
+			}
+			continue
+		}
+		if _, ok := m["_aws"]; ok {
+			docs++
+			inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(line))
+			if err := schema.Validate(inst); err != nil {
+				schemaBad++
+				if schemaBad < 5 {
+					t.Errorf("EMF document fails the schema: %v\n%.300s", err, line)
+				}
+			}
+			if id, ok := m[lambdawrap.PropRequestID].(string); ok {
+				docIDs[id]++
+			}
+			for _, name := range metricNames(m) {
+				switch v := m[name].(type) {
+				case float64:
+					got[name] += v
+				case []any:
+					for _, x := range v {
+						got[name] += x.(float64)
+					}
+				}
+			}
+			continue
+		}
+		if id, ok := m["function_request_id"].(string); ok {
+			logLines++
+			logIDs[id]++
+		}
+		if m[logger.KeyTruncated] == true {
+			truncated++
+		}
+	}
+	coldStarts = got[lambdawrap.MetricColdStart]
+	processes := strings.Count(out, "INIT START")
+
+	missingLogs, missingDocs := 0, 0
+	for _, id := range ids {
+		if logIDs[id] == 0 {
+			missingLogs++
+		}
+		if docIDs[id] == 0 {
+			missingDocs++
+		}
+	}
+	t.Logf("soak: %d invocations in %v; kinds %v", n, elapsed.Round(time.Millisecond), kinds)
+	t.Logf("soak: %d JSON lines (%d invalid), %d log lines, %d EMF documents (%d schema-invalid)", jsonLines, invalid, logLines, docs, schemaBad)
+	t.Logf("soak: %d lines over %d bytes; %d lines truncated to fit (huge_log events: %d)", tooLong, logger.DefaultMaxLineSize, truncated, kinds["huge_log"])
+	if tooLong > 0 || truncated != kinds["huge_log"] {
+		t.Errorf("%d lines over the CloudWatch Logs event limit; %d truncated lines for %d huge_log events", tooLong, truncated, kinds["huge_log"])
+	}
+	t.Logf("soak: %d processes started, ColdStart total %v; invocations without log lines %d, without EMF documents %d", processes, coldStarts, missingLogs, missingDocs)
+	if invalid > 0 || schemaBad > 0 {
+		t.Errorf("%d invalid JSON lines, %d schema-invalid documents", invalid, schemaBad)
+	}
+	if missingLogs > 0 || missingDocs > 0 {
+		t.Errorf("%d invocations without their log lines, %d without their EMF documents", missingLogs, missingDocs)
+	}
+	if int(coldStarts) != processes {
+		t.Errorf("ColdStart total %v, processes started %d", coldStarts, processes)
+	}
+	for name, want := range totals {
+		if got[name] != want {
+			t.Errorf("metric %s: total %v, the events asked for %v", name, got[name], want)
+		}
+	}
+}
+
+func metricNames(doc map[string]any) []string {
+	aws, _ := doc["_aws"].(map[string]any)
+	dirs, _ := aws["CloudWatchMetrics"].([]any)
+	var names []string
+	for _, d := range dirs {
+		dm, _ := d.(map[string]any)
+		ms, _ := dm["Metrics"].([]any)
+		for _, m := range ms {
+			if mm, ok := m.(map[string]any); ok {
+				names = append(names, mm["Name"].(string))
+			}
+		}
+	}
+	return names
+}
