@@ -54,6 +54,9 @@ func observe[In, Out any](w *wrapper, h func(context.Context, In) (Out, error)) 
 		}
 		out, err = h(ctx, in)
 		done = true
+		if rr := s.responseRecorder(); rr != nil && err == nil {
+			rr.SetResponse(out)
+		}
 		s.finish(err, nil, false)
 		return out, err
 	}
@@ -88,6 +91,9 @@ func (b *byteHandler) Invoke(ctx context.Context, payload []byte) (out []byte, e
 	}
 	out, err = b.h.Invoke(ctx, payload)
 	done = true
+	if rr := s.responseRecorder(); rr != nil && err == nil {
+		rr.SetResponse(out)
+	}
 	s.finish(err, nil, false)
 	return out, err
 }
@@ -289,6 +295,15 @@ func (s *scope) lifecycle() *metrics.Recorder {
 		}
 	}
 	return s.life
+}
+
+// responseRecorder returns the invocation span when it keeps responses
+// (checked first, so a response is boxed only for such a span).
+func (s *scope) responseRecorder() tracing.ResponseRecorder {
+	if rr, ok := s.span.(tracing.ResponseRecorder); ok && s.span.IsRecording() {
+		return rr
+	}
+	return nil
 }
 
 // finish records the outcome and flushes, once.

@@ -105,31 +105,34 @@ type StartConfig struct {
 }
 
 // StartOption configures a span at its start.
-type StartOption interface{ apply(*StartConfig) }
+type StartOption interface{ apply(StartConfig) StartConfig }
 
-type startOptionFunc func(*StartConfig)
+// startOptionFunc works on a copy of the configuration, so that Start's
+// StartConfig stays on the stack (a pointer passed to an interface method
+// would move it to the heap on every call).
+type startOptionFunc func(StartConfig) StartConfig
 
-func (f startOptionFunc) apply(c *StartConfig) { f(c) }
+func (f startOptionFunc) apply(c StartConfig) StartConfig { return f(c) }
 
 // WithKind sets the span kind.
 func WithKind(k Kind) StartOption {
-	return startOptionFunc(func(c *StartConfig) { c.Kind = k })
+	return startOptionFunc(func(c StartConfig) StartConfig { c.Kind = k; return c })
 }
 
 // WithAttributes sets attributes at the start of the span.
 func WithAttributes(attrs ...slog.Attr) StartOption {
-	return startOptionFunc(func(c *StartConfig) { c.Attributes = append(c.Attributes, attrs...) })
+	return startOptionFunc(func(c StartConfig) StartConfig { c.Attributes = append(c.Attributes, attrs...); return c })
 }
 
 // WithRemoteParent makes the span a child of the remote span h, in h's
 // trace: a consumer continuing the trace of the message it processes.
 func WithRemoteParent(h Header) StartOption {
-	return startOptionFunc(func(c *StartConfig) { c.RemoteParent = &h })
+	return startOptionFunc(func(c StartConfig) StartConfig { c.RemoteParent = &h; return c })
 }
 
 // WithLinks links the span to the spans of other traces.
 func WithLinks(hs ...Header) StartOption {
-	return startOptionFunc(func(c *StartConfig) { c.Links = append(c.Links, hs...) })
+	return startOptionFunc(func(c StartConfig) StartConfig { c.Links = append(c.Links, hs...); return c })
 }
 
 type tracerKey struct{}
@@ -170,7 +173,7 @@ func Start(ctx context.Context, name string, opts ...StartOption) (context.Conte
 	}
 	var cfg StartConfig
 	for _, o := range opts {
-		o.apply(&cfg)
+		cfg = o.apply(cfg)
 	}
 	return t.Start(ctx, name, cfg)
 }

@@ -1,0 +1,90 @@
+// Package xraytracing is the AWS X-Ray backend of package tracing, built on
+// github.com/aws/aws-xray-sdk-go/v2. It sends segment documents over UDP to
+// the X-Ray daemon that Lambda runs beside every function with active
+// tracing.
+//
+// # Maintenance mode
+//
+// The X-Ray SDKs and daemon are in maintenance mode since 2026-02-25, with
+// end of support on 2027-02-25; AWS recommends OpenTelemetry instead. New
+// functions should use tracing/oteltracing, the recommended backend. This
+// package is for functions that already trace with X-Ray and want to keep
+// their traces, dashboards and sampling rules as they are.
+//
+// # What is sent
+//
+// Each invocation is a subsegment named "## handler" (WithHandlerName) of the
+// segment Lambda records for the function: its trace id and parent are the
+// Root and Parent of the trace header Lambda passed in the invocation's
+// context, which lambdawrap hands over in tracing.Invocation. The
+// _X_AMZN_TRACE_ID environment variable is never read: under
+// AWS_LAMBDA_MAX_CONCURRENCY > 1 it is not set, and invocations running at
+// once must not share a trace. The subsegment is annotated with ColdStart,
+// Service and, on the first invocation of a process, InitDurationMs; the
+// response (WithCaptureResponse, off by default) and errors
+// (WithCaptureError, on by default) are kept as metadata in the service's
+// namespace, as Powertools does. tracing.ClientError sets the "error" flag
+// and tracing.Error the "fault" flag.
+//
+// Spans started with tracing.Start are subsegments of the span in their
+// context. A span with tracing.WithRemoteParent (a consumer continuing the
+// trace of an SQS message) is a segment of its own in the remote trace,
+// child of the remote span; links are kept as metadata.
+//
+// Only a trace header with Sampled=1 is recorded, as the SDK does: Sampled=0,
+// Sampled=?, or no header at all (Lambda without active tracing) make spans
+// that record nothing but still carry the trace id for propagation. POWERTOOLS_TRACE_DISABLED=true (or WithDisabled(true)) makes
+// every span a no-op.
+//
+// # When documents are sent
+//
+// A span's document goes out, synchronously, when the span at its root ends:
+// the invocation's subsegment when the wrapper ends it, before the handler's
+// return reaches Lambda, which may freeze the process right after. Its
+// descendants travel inside it; those still running are sent in progress
+// ("in_progress": true) and sent again, alone, when they end. Flush has
+// nothing left to do but wait for documents other goroutines are sending.
+// UDP sends do not wait for the daemon: when none listens, datagrams are
+// lost and nothing else happens.
+//
+// # Size
+//
+// A datagram carries at most 64 000 bytes (MaxDatagramSize); larger ones
+// fail with "message too long" and are lost. Documents are fitted instead,
+// never dropped: subsegments that do not fit their parent's document are sent
+// as independent subsegments, and a span too large on its own has its
+// largest metadata values replaced, one at a time, by
+//
+//	{"truncated": true, "size": <bytes of JSON>, "preview": "<start of the JSON>…[truncated N bytes]"}
+//
+// then loses its exception stacks, its metadata (each namespace then reads
+// {"truncated": true}), and finally everything but its ids, times, flags,
+// annotations and first exception.
+//
+// # The X-Ray SDK
+//
+// Segments are the SDK's xray.Segment, encoded by encoding/json as the SDK
+// encodes them. New does not call xray.Configure and changes no global of
+// the SDK: each segment carries the tracer's own xray.Config, so several
+// tracers, and code that configures the SDK itself, coexist. The span's
+// segment is in its context under the SDK's key, so xray.GetSegment,
+// xray.AddAnnotation, xray.Capture and the SDK's AWS instrumentation work
+// inside a handler: subsegments the SDK begins under a span are sent as
+// independent subsegments when they close. Subsegments the SDK begins
+// under those are not sent (the SDK keeps them where only its own emitter
+// reaches); use tracing.Start for nested spans.
+//
+// The SDK reads AWS_XRAY_DAEMON_ADDRESS when the program starts and panics
+// if it is malformed; Lambda always sets a valid one.
+//
+// # Environment
+//
+// Options given to New win over these:
+//
+//	POWERTOOLS_TRACE_DISABLED           true: no-op spans, nothing sent (default false)
+//	AWS_XRAY_SDK_DISABLED               true: the same (default false)
+//	POWERTOOLS_TRACER_CAPTURE_RESPONSE  true: the response as metadata (default false)
+//	POWERTOOLS_TRACER_CAPTURE_ERROR     false: errors as flags only (default true)
+//	AWS_XRAY_DAEMON_ADDRESS             the daemon (default 127.0.0.1:2000)
+//	POWERTOOLS_SERVICE_NAME             metadata namespace outside invocations (default "default")
+package xraytracing

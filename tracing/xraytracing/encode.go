@@ -1,0 +1,397 @@
+package xraytracing
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
+	"github.com/aws/aws-xray-sdk-go/v2/xray"
+
+	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+)
+
+// Documents are the SDK's xray.Segment encoded by encoding/json, one per
+// span; a parent carries its children in "subsegments" as far as the
+// datagram allows, and the rest are sent as independent subsegments, as the
+// SDK's streaming strategy does, but by size rather than by count.
+
+// typeField turns an embedded subsegment into an independent one (its
+// trace_id and parent_id are always set).
+const typeField = `"type":"subsegment",`
+
+// encodeTree returns the documents of s and its descendants: s's own
+// document, fitted to limit bytes, and one for each descendant that did not
+// fit in it. The caller holds s.root.mu.
+func encodeTree(s *span, limit int) [][]byte {
+	e := encoder{limit: limit}
+	if s.parent == nil {
+		return append(e.docs, e.node(s, limit))
+	}
+	// A descendant sent after its root: an independent subsegment.
+	return append(e.docs, independent(e.node(s, limit-len(typeField))))
+}
+
+type encoder struct {
+	limit int
+	docs  [][]byte // descendants sent apart
+}
+
+// node returns the JSON of s with as many of its descendants embedded as
+// fit in budget bytes; the others go to e.docs.
+func (e *encoder) node(s *span, budget int) []byte {
+	own := ownJSON(s, budget)
+	if len(s.children) == 0 {
+		return own
+	}
+	kids := make([][]byte, len(s.children))
+	for i, c := range s.children {
+		kids[i] = e.node(c, e.limit-len(typeField))
+	}
+	const open, closing = `,"subsegments":[`, `]`
+	size := len(own) + len(open) + len(closing) + len(kids) - 1
+	for _, k := range kids {
+		size += len(k)
+	}
+	if size > budget {
+		// Smallest first, so as many as possible stay embedded.
+		slices.SortFunc(kids, func(a, b []byte) int { return len(a) - len(b) })
+		size = len(own) + len(open) + len(closing)
+		n := 0
+		for _, k := range kids {
+			add := len(k)
+			if n > 0 {
+				add++
+			}
+			if size+add > budget {
+				e.docs = append(e.docs, independent(k))
+				continue
+			}
+			kids[n] = k
+			n++
+			size += add
+		}
+		kids = kids[:n]
+		if n == 0 {
+			return own
+		}
+	}
+	out := make([]byte, 0, size)
+	out = append(out, own[:len(own)-1]...) // own is a JSON object: drop its '}'
+	out = append(out, open...)
+	for i, k := range kids {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, k...)
+	}
+	return append(out, closing+"}"...)
+}
+
+// independent inserts "type":"subsegment" into a subsegment's JSON.
+func independent(doc []byte) []byte {
+	out := make([]byte, 0, len(doc)+len(typeField))
+	out = append(out, '{')
+	out = append(out, typeField...)
+	return append(out, doc[1:]...)
+}
+
+func ownJSON(s *span, budget int) []byte {
+	s.seg.Lock()
+	defer s.seg.Unlock()
+	return segJSON(&s.seg, budget)
+}
+
+// segJSON returns the JSON of seg without descendants, at most budget bytes
+// long. The caller holds seg's lock.
+func segJSON(seg *xray.Segment, budget int) []byte {
+	b, err := marshalSeg(seg)
+	if err == nil && len(b) <= budget {
+		return b
+	}
+	return fitSeg(seg, budget)
+}
+
+func marshalSeg(seg *xray.Segment) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("xraytracing: encode segment: panic: %v", r)
+		}
+	}()
+	return json.Marshal(seg)
+}
+
+// fitSeg encodes a copy of seg cut down to budget bytes, giving up the
+// least useful data first:
+//
+//  1. the largest metadata values, one at a time, each replaced by
+//     {"truncated":true,"size":N,"preview":"<its JSON>…[truncated M bytes]"}
+//     with as long a preview as fits;
+//  2. the stacks of the exceptions in the cause;
+//  3. all metadata, each namespace replaced by {"truncated":true};
+//  4. everything but the ids, name, times, flags, annotations and the first
+//     exception's type and message (cut to 1 KiB); then the annotations.
+//
+// The segment itself is not changed.
+func fitSeg(seg *xray.Segment, budget int) []byte {
+	cp := copySeg(seg)
+	type entry struct {
+		ns, key string
+		v       *metaValue
+		enc     int // encoded length
+		final   bool
+	}
+	var entries []entry
+	for ns, m := range seg.Metadata {
+		cm := make(map[string]any, len(m))
+		for k, v := range m {
+			mv, ok := v.(*metaValue)
+			if !ok {
+				mv = newMetaValue(v, budget)
+			}
+			cm[k] = mv
+			entries = append(entries, entry{ns: ns, key: k, v: mv, enc: mv.encodedLen()})
+		}
+		cp.Metadata[ns] = cm
+	}
+	// 1. Shrink the largest metadata value until the document fits.
+	for {
+		b, err := marshalSeg(cp)
+		if err != nil {
+			break
+		}
+		if len(b) <= budget {
+			return b
+		}
+		over := len(b) - budget
+		i := -1
+		for j := range entries {
+			if !entries[j].final && (i < 0 || entries[j].enc > entries[i].enc) {
+				i = j
+			}
+		}
+		if i < 0 {
+			break
+		}
+		en := &entries[i]
+		target := en.enc - over
+		nv := en.v.shrink(target)
+		n := nv.encodedLen()
+		if n >= en.enc {
+			en.final = true
+			continue
+		}
+		cp.Metadata[en.ns][en.key] = nv
+		en.final = n > target // it could not make room enough: as small as it gets
+		en.v, en.enc = nv, n
+	}
+	// 2. Exceptions without their stacks.
+	if cp.Cause != nil && len(cp.Cause.Exceptions) > 0 {
+		c := *cp.Cause
+		c.Exceptions = slices.Clone(c.Exceptions)
+		for i := range c.Exceptions {
+			c.Exceptions[i].Stack = nil
+		}
+		cp.Cause = &c
+		if b, err := marshalSeg(cp); err == nil && len(b) <= budget {
+			return b
+		}
+	}
+	// 3. No metadata, but the mark that there was some.
+	if len(cp.Metadata) > 0 {
+		for ns := range cp.Metadata {
+			cp.Metadata[ns] = map[string]any{"truncated": true}
+		}
+		if b, err := marshalSeg(cp); err == nil && len(b) <= budget {
+			return b
+		}
+	}
+	// 4. The bare segment.
+	bare := &xray.Segment{
+		TraceID: seg.TraceID, ID: seg.ID, Name: seg.Name, StartTime: seg.StartTime, EndTime: seg.EndTime,
+		InProgress: seg.InProgress, ParentID: seg.ParentID, Fault: seg.Fault, Error: seg.Error,
+		Throttle: seg.Throttle, Type: seg.Type, Namespace: seg.Namespace,
+		Metadata: map[string]map[string]any{"default": {"truncated": true}},
+	}
+	if seg.Cause != nil && len(seg.Cause.Exceptions) > 0 {
+		ex := seg.Cause.Exceptions[0]
+		bare.Cause = &xray.CauseData{Exceptions: []exception.Exception{{ID: ex.ID, Type: clip(ex.Type, 256), Message: clip(ex.Message, 1024), Remote: ex.Remote}}}
+	}
+	bare.Annotations = seg.Annotations
+	if b, err := marshalSeg(bare); err == nil && len(b) <= budget {
+		return b
+	}
+	bare.Annotations = nil
+	if b, err := marshalSeg(bare); err == nil && len(b) <= budget {
+		return b
+	}
+	bare.Cause = nil
+	b, _ := marshalSeg(bare)
+	return b
+}
+
+// copySeg copies the fields of seg that are encoded; Metadata is a new map
+// for fitSeg to fill.
+func copySeg(seg *xray.Segment) *xray.Segment {
+	cp := &xray.Segment{
+		TraceID: seg.TraceID, ID: seg.ID, Name: seg.Name, StartTime: seg.StartTime, EndTime: seg.EndTime,
+		InProgress: seg.InProgress, ParentID: seg.ParentID, Fault: seg.Fault, Error: seg.Error,
+		Throttle: seg.Throttle, Cause: seg.Cause, ResourceARN: seg.ResourceARN, Origin: seg.Origin,
+		Type: seg.Type, Namespace: seg.Namespace, User: seg.User, PrecursorIDs: seg.PrecursorIDs,
+		HTTP: seg.HTTP, AWS: seg.AWS, Service: seg.Service, SQL: seg.SQL,
+		Annotations: seg.Annotations, Subsegments: seg.Subsegments, Dummy: seg.Dummy,
+	}
+	if len(seg.Metadata) > 0 {
+		cp.Metadata = make(map[string]map[string]any, len(seg.Metadata))
+	}
+	return cp
+}
+
+// clip cuts s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// metaValue is a metadata value encoded once, when it was set. A value
+// whose JSON is longer than the limit keeps only the first bytes of it and
+// encodes as a truncation marker (see marker).
+type metaValue struct {
+	raw  []byte // the JSON, or its first bytes when cut
+	size int    // length of the whole JSON
+	cut  int    // when > 0: the value encodes as a marker of at most cut bytes
+}
+
+func newMetaValue(v any, limit int) *metaValue {
+	b := marshalValue(v)
+	if len(b) <= limit {
+		return &metaValue{raw: b, size: len(b)}
+	}
+	return &metaValue{raw: bytes.Clone(b[:runeStart(b, limit)]), size: len(b), cut: limit}
+}
+
+// MarshalJSON implements json.Marshaler.
+func (m *metaValue) MarshalJSON() ([]byte, error) {
+	if m.cut == 0 {
+		return m.raw, nil
+	}
+	return marker(m.raw, m.size, m.cut), nil
+}
+
+func (m *metaValue) encodedLen() int {
+	if m.cut == 0 {
+		return len(m.raw)
+	}
+	return len(marker(m.raw, m.size, m.cut))
+}
+
+// shrink returns m encoding to at most target bytes, or to its smallest
+// marker.
+func (m *metaValue) shrink(target int) *metaValue {
+	return &metaValue{raw: m.raw, size: m.size, cut: max(target, 1)}
+}
+
+// marker returns the JSON standing for a value of size bytes whose JSON
+// starts with prefix, in at most target bytes when possible:
+//
+//	{"truncated":true,"size":N,"preview":"<prefix, cut>…[truncated M bytes]"}
+//
+// where M is what the preview leaves out; without room for a preview,
+// {"truncated":true,"size":N}.
+func marker(prefix []byte, size, target int) []byte {
+	head := `{"truncated":true,"size":` + strconv.Itoa(size)
+	const previewKey, ellipsis, bytesClose = `,"preview":"`, "…[truncated ", ` bytes]"}`
+	avail := target - len(head) - len(previewKey) - len(ellipsis) - len(strconv.Itoa(size)) - len(bytesClose)
+	if avail <= 0 || len(prefix) == 0 {
+		return append([]byte(head), '}')
+	}
+	k := runeStart(prefix, min(len(prefix), avail))
+	var esc []byte
+	for {
+		esc = jsonenc.AppendStringContents(esc[:0], string(prefix[:k]))
+		if len(esc) <= avail || k == 0 {
+			break
+		}
+		nk := k * avail / len(esc)
+		if nk >= k {
+			nk = k - 1
+		}
+		k = runeStart(prefix, nk)
+	}
+	out := make([]byte, 0, target)
+	out = append(out, head...)
+	out = append(out, previewKey...)
+	out = append(out, esc...)
+	out = append(out, ellipsis...)
+	out = strconv.AppendInt(out, int64(size-k), 10)
+	return append(out, bytesClose...)
+}
+
+// runeStart moves n back to the start of a character of b.
+func runeStart(b []byte, n int) int {
+	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return n
+}
+
+// marshalValue encodes v as JSON, never failing: a value encoding/json
+// rejects (a channel, NaN, a cycle) or that panics becomes a string saying
+// so; an error becomes its message; a json.RawMessage is kept when valid.
+func marshalValue(v any) (b []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, _ = json.Marshal(fmt.Sprintf("<%T: panic while encoding: %v>", v, r))
+		}
+	}()
+	switch x := v.(type) {
+	case nil:
+		return []byte("null")
+	case json.RawMessage:
+		var buf bytes.Buffer
+		if json.Compact(&buf, x) == nil {
+			return buf.Bytes()
+		}
+		v = string(x)
+	case error:
+		v = x.Error()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(fmt.Sprintf("<%T: %v>", v, err))
+	}
+	return b
+}
+
+// sdkEmitter sends the subsegments the X-Ray SDK itself begins under a span
+// of the tracer (xray.BeginSubsegment, xray.Capture, the SDK's AWS
+// instrumentation) when they close. They come with the SDK holding their
+// lock.
+type sdkEmitter struct{ t *Tracer }
+
+var _ xray.Emitter = sdkEmitter{}
+
+// Emit implements xray.Emitter.
+func (e sdkEmitter) Emit(seg *xray.Segment) {
+	defer recoverQuietly()
+	if seg == nil || seg.Dummy || seg.ParentSegment == nil || !seg.ParentSegment.Sampled {
+		return
+	}
+	t := e.t
+	t.inflight.Add(1)
+	defer t.inflight.Add(-1)
+	t.send([][]byte{segJSON(seg, t.limit)})
+}
+
+// RefreshEmitterWithAddress implements xray.Emitter. The address is the
+// tracer's, fixed by New.
+func (sdkEmitter) RefreshEmitterWithAddress(*net.UDPAddr) {}

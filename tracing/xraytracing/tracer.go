@@ -1,0 +1,266 @@
+package xraytracing
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-xray-sdk-go/v2/strategy/ctxmissing"
+	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
+	"github.com/aws/aws-xray-sdk-go/v2/xray"
+
+	"github.com/lambdaobs/lambdaobs/internal/bufpool"
+	"github.com/lambdaobs/lambdaobs/tracing"
+)
+
+// MaxDatagramSize is the largest datagram the tracer sends, the daemon's
+// header line included. UDP carries at most 65 507 bytes over IPv4; a
+// larger document fails with "message too long" and is lost, so documents
+// are fitted under this size instead (see the package documentation).
+const MaxDatagramSize = 64000
+
+// Annotations of the invocation subsegment. X-Ray indexes annotations, so
+// traces can be filtered on them: annotation.ColdStart = true.
+const (
+	AnnotationColdStart    = "ColdStart"      // bool: the invocation was a cold start
+	AnnotationService      = "Service"        // string: the service name, when known
+	AnnotationInitDuration = "InitDurationMs" // number: init duration in ms, first invocation of a process only
+)
+
+// Metadata keys the tracer writes, in the namespace of the service (the
+// Service annotation), or "default" when there is none.
+const (
+	MetadataResponse = "response" // the handler's response (WithCaptureResponse)
+	MetadataError    = "error"    // the last recorded error: {"message", "type"} (WithCaptureError)
+	MetadataStatus   = "status"   // the description given with a ClientError or Error status, unless the recorded error's
+	MetadataLinks    = "links"    // the trace headers a span links to (tracing.WithLinks)
+)
+
+// Tracer is the X-Ray backend of package tracing. It is safe for concurrent
+// use by any number of invocations and goroutines: all per-invocation state
+// lives in the spans, which the context carries.
+type Tracer struct {
+	cfg   *config
+	xcfg  *xray.Config // the SDK configuration every segment of this tracer carries
+	limit int          // largest document, the header line excluded
+	conn  *net.UDPConn // nil when the address could not be used: datagrams are dropped
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+	inflight  atomic.Int64 // documents being encoded or sent
+}
+
+var _ tracing.Tracer = (*Tracer)(nil)
+
+// New returns a Tracer sending to the X-Ray daemon over UDP. It reads its
+// configuration once, when called: call it in main.
+//
+// New never fails: when the daemon's address cannot be used, the tracer
+// records spans as usual and drops the datagrams, as UDP would if no daemon
+// listened. It does not call xray.Configure and changes no global of the
+// X-Ray SDK: each segment it makes carries the tracer's own xray.Config.
+func New(opts ...Option) *Tracer {
+	c := newConfig(opts)
+	t := &Tracer{cfg: c, limit: c.maxDatagram - len(xray.Header)}
+	efs, _ := exception.NewDefaultFormattingStrategy()
+	sts, _ := xray.NewDefaultStreamingStrategy()
+	t.xcfg = &xray.Config{
+		Emitter:                     sdkEmitter{t},
+		ExceptionFormattingStrategy: efs,
+		StreamingStrategy:           sts,
+		ContextMissingStrategy:      ctxmissing.NewDefaultIgnoreErrorStrategy(),
+	}
+	if c.disabled {
+		return t
+	}
+	addr := udpAddress(c.daemonAddr)
+	if addr == "" {
+		addr = DefaultDaemonAddress
+	}
+	raddr, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		raddr, err = net.ResolveUDPAddr("udp", DefaultDaemonAddress)
+	}
+	if err == nil {
+		t.conn, _ = net.DialUDP("udp", nil, raddr)
+	}
+	return t
+}
+
+// Close releases the tracer's socket. Spans keep working afterwards but send
+// nothing. Lambda functions need not call it.
+func (t *Tracer) Close() error {
+	if t == nil {
+		return nil
+	}
+	var err error
+	t.closeOnce.Do(func() {
+		t.closed.Store(true)
+		if t.conn != nil {
+			err = t.conn.Close()
+		}
+	})
+	return err
+}
+
+// StartInvocation implements tracing.Tracer. It starts the invocation's
+// subsegment (named "## handler" unless WithHandlerName says otherwise) as a
+// child of the segment Lambda records for the function, which the trace
+// header in inv names (Root and Parent), and annotates it with ColdStart,
+// Service and, on the first invocation of a process, InitDurationMs.
+//
+// The header is inv.TraceHeader, which the wrapper took from the context;
+// the _X_AMZN_TRACE_ID environment variable is never read. Without a valid
+// header, or when the header says Sampled=0, the span records nothing but
+// still carries the trace id for propagation.
+//
+// The subsegment and its descendants are sent as one document when the span
+// ends (split if it would not fit one datagram).
+func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
+	if t == nil || t.cfg.disabled {
+		return ctx, tracing.Noop
+	}
+	h, err := tracing.ParseHeader(inv.TraceHeader)
+	if err != nil || h.Parent == "" || h.Sampled != tracing.SampledYes {
+		if err != nil {
+			h = tracing.Header{}
+		}
+		u := t.newUnsampled(h.Root, h.Parent)
+		return withSpan(ctx, u, &u.seg), u
+	}
+	start := inv.Start
+	if start.IsZero() {
+		start = t.cfg.now()
+	}
+	s := t.newRoot(t.cfg.handlerName, h.Root, h.Parent, true, t.namespace(inv.Service), start)
+	seg := &s.seg
+	seg.Annotations = make(map[string]any, 3)
+	seg.Annotations[AnnotationColdStart] = inv.ColdStart
+	if inv.Service != "" {
+		seg.Annotations[AnnotationService] = inv.Service
+	}
+	if inv.InitDuration > 0 {
+		seg.Annotations[AnnotationInitDuration] = float64(inv.InitDuration.Microseconds()) / 1e3
+	}
+	return withSpan(ctx, s, seg), s
+}
+
+// Start implements tracing.Tracer. The span is a subsegment of the span in
+// ctx, sent with the document of the invocation. Without a span of this
+// tracer in ctx it continues the trace in the context's Lambda trace header
+// (a handler not wrapped by lambdawrap), or starts a new trace.
+//
+// With cfg.RemoteParent the span is a new segment in the remote trace, the
+// child of the remote span (say, the producer of an SQS message), sent when
+// it ends; it records when the remote header says Sampled=1, or leaves the
+// decision to the span in ctx. Links are kept as metadata ("links").
+// Client and producer spans get the namespace "remote".
+func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
+	if t == nil || t.cfg.disabled {
+		return ctx, tracing.Noop
+	}
+	cur := tracing.SpanFromContext(ctx)
+	if rp := cfg.RemoteParent; rp != nil && validRoot(rp.Root) && (rp.Parent == "" || isHex(rp.Parent, 16)) {
+		sampled := rp.Sampled == tracing.SampledYes || rp.Sampled == tracing.SampledUnknown && cur.IsRecording()
+		return t.startRoot(ctx, name, cfg, rp.Root, rp.Parent, false, sampled, t.nsOf(cur))
+	}
+	switch p := cur.(type) {
+	case *span:
+		if p.t == t {
+			c := t.newChild(p, name, cfg.Kind)
+			c.configure(cfg)
+			return withSpan(ctx, c, &c.seg), c
+		}
+	case *unsampled:
+		if p.t == t {
+			return ctx, p
+		}
+	}
+	// A span of another backend: continue its trace as a remote parent.
+	if h := cur.Header(); validRoot(h.Root) && isHex(h.Parent, 16) {
+		return t.startRoot(ctx, name, cfg, h.Root, h.Parent, false, h.Sampled == tracing.SampledYes, t.nsOf(cur))
+	}
+	// The trace Lambda passed in the context: a subsegment of its facade.
+	if hs, ok := tracing.HeaderFromContext(ctx); ok {
+		if h, err := tracing.ParseHeader(hs); err == nil && h.Parent != "" {
+			return t.startRoot(ctx, name, cfg, h.Root, h.Parent, true, h.Sampled == tracing.SampledYes, t.namespace(""))
+		}
+	}
+	return t.startRoot(ctx, name, cfg, newTraceID(t.cfg.now()), "", false, true, t.namespace(""))
+}
+
+func (t *Tracer) startRoot(ctx context.Context, name string, cfg tracing.StartConfig, root, parent string, subsegment, sampled bool, ns string) (context.Context, tracing.Span) {
+	if !sampled {
+		u := t.newUnsampled(root, parent)
+		return withSpan(ctx, u, &u.seg), u
+	}
+	s := t.newRoot(name, root, parent, subsegment, ns, t.cfg.now())
+	setKind(&s.seg, cfg.Kind)
+	s.configure(cfg)
+	return withSpan(ctx, s, &s.seg), s
+}
+
+// Flush implements tracing.Tracer. Documents are sent synchronously when
+// their span ends, so Flush only waits for those being encoded or sent by
+// other goroutines at the time of the call. It returns ctx's error if ctx
+// ends first, and nil otherwise; a daemon that is not there is not an error.
+func (t *Tracer) Flush(ctx context.Context) error {
+	if t == nil || t.inflight.Load() == 0 {
+		return nil
+	}
+	tick := time.NewTicker(50 * time.Microsecond)
+	defer tick.Stop()
+	for t.inflight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// namespace is the metadata namespace of a document: the service, as
+// Powertools does.
+func (t *Tracer) namespace(service string) string {
+	switch {
+	case service != "":
+		return service
+	case t.cfg.service != "":
+		return t.cfg.service
+	}
+	return "default"
+}
+
+func (t *Tracer) nsOf(cur tracing.Span) string {
+	if p, ok := cur.(*span); ok && p.t == t {
+		return p.root.ns
+	}
+	return t.namespace("")
+}
+
+// withSpan returns ctx carrying s for package tracing and seg for the X-Ray
+// SDK, so xray.GetSegment, xray.AddAnnotation, xray.Capture and the SDK's
+// AWS instrumentation work under the span.
+func withSpan(ctx context.Context, s tracing.Span, seg *xray.Segment) context.Context {
+	return context.WithValue(tracing.ContextWithSpan(ctx, s), xray.ContextKey, seg)
+}
+
+// send writes each document as one datagram, header line first. Errors are
+// ignored: UDP to an absent daemon loses the datagram and nothing else.
+func (t *Tracer) send(docs [][]byte) {
+	if t.conn == nil || t.closed.Load() {
+		return
+	}
+	bp := bufpool.Get()
+	for _, d := range docs {
+		if len(d) > t.limit {
+			continue // cannot happen: encode fits every document
+		}
+		*bp = append(append((*bp)[:0], xray.Header...), d...)
+		_, _ = t.conn.Write(*bp)
+	}
+	bufpool.Put(bp)
+}
