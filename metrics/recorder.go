@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -51,6 +52,14 @@ type Recorder struct {
 
 	late   atomic.Int64
 	warned atomic.Bool
+
+	children []*child // recorders made by With, flushed with r
+}
+
+// child is a recorder made by With and the dimensions it was made for.
+type child struct {
+	key string
+	r   *Recorder
 }
 
 // New returns a Recorder that writes documents to w (os.Stdout when w is nil).
@@ -78,6 +87,67 @@ func (r *Recorder) Clone() *Recorder {
 		return &Recorder{}
 	}
 	return &Recorder{cfg: r.cfg}
+}
+
+// With returns the recorder for metrics that carry dims besides r's default
+// dimensions: its documents are written, as documents of their own, when r
+// is flushed or closed. Calls with the same dimensions return the same
+// recorder, so per-call metrics of, say, one AWS operation share one
+// document per flush. With on a recorder that drops everything returns one
+// that drops everything.
+func (r *Recorder) With(dims ...Dimension) *Recorder {
+	if r == nil || r.cfg == nil {
+		return r
+	}
+	key := dimsKey(dims)
+	r.mu.Lock()
+	for _, c := range r.children {
+		if c.key == key {
+			r.mu.Unlock()
+			return c.r
+		}
+	}
+	c := &Recorder{cfg: r.cfg, sealed: r.sealed, ts: r.ts}
+	r.children = append(r.children, &child{key: key, r: c})
+	r.mu.Unlock()
+	for _, d := range dims {
+		c.AddDimension(d.Name, d.Value)
+	}
+	return c
+}
+
+// inherit gives r the properties of its parent that it does not set itself,
+// so its documents carry the invocation's request and trace ids.
+func (r *Recorder) inherit(props []prop, buf []byte) {
+	if len(props) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st
+	if st == nil || len(st.metrics) == 0 {
+		return
+	}
+	for _, p := range props {
+		if !p.skip && !st.hasProp(p.key) {
+			st.setPropRaw(p.key, buf[p.start:p.end])
+		}
+	}
+}
+
+func dimsKey(dims []Dimension) string {
+	n := 0
+	for _, d := range dims {
+		n += len(d.Name) + len(d.Value) + 2
+	}
+	b := make([]byte, 0, n)
+	for _, d := range dims {
+		b = append(b, d.Name...)
+		b = append(b, 0)
+		b = append(b, d.Value...)
+		b = append(b, 0)
+	}
+	return string(b)
 }
 
 // FunctionName returns the function name configured by WithFunctionName or
@@ -284,10 +354,13 @@ func (r *Recorder) Single(name string, value float64, unit Unit, dims ...Dimensi
 	}
 }
 
-// Flush writes what was recorded and resets the recorder to the state Clone
-// leaves it in (metrics, properties, added dimensions, Single metrics and the
-// timestamp are cleared). It writes nothing when nothing was recorded, so a
-// second Flush writes nothing. Every document is one Write call.
+// Flush writes what was recorded, as documents of r and then of the
+// recorders made by With, and clears the values it wrote (metrics, Single
+// metrics, the timestamp). Properties and added dimensions stay: they
+// describe the unit of work, and values recorded after a Flush (a timeout
+// flush, then the handler's last metrics) are written with them again. It
+// writes nothing when no value was recorded, so a second Flush writes
+// nothing. Every document is one Write call.
 //
 // Flush returns only write errors (after trying every document). What had to
 // be dropped goes to the error handler, once, after the locks are released.
@@ -315,6 +388,34 @@ func (r *Recorder) handle(report, err error) error {
 }
 
 func (r *Recorder) flush(seal bool) (dropped, err error) {
+	if r == nil || r.cfg == nil {
+		return r.flushOwn(seal)
+	}
+	// The children carry the parent's properties: take them before the
+	// parent's own flush (Close clears them).
+	r.mu.Lock()
+	children := r.children
+	var props []prop
+	var propBuf []byte
+	if st := r.st; st != nil && len(children) > 0 {
+		props, propBuf = append(props, st.props...), append(propBuf, st.propBuf...)
+	}
+	r.mu.Unlock()
+	dropped, err = r.flushOwn(seal)
+	for _, c := range children {
+		c.r.inherit(props, propBuf)
+		d, e := c.r.flushOwn(seal)
+		if d != nil {
+			dropped = errors.Join(dropped, d)
+		}
+		if e != nil && err == nil {
+			err = e
+		}
+	}
+	return dropped, err
+}
+
+func (r *Recorder) flushOwn(seal bool) (dropped, err error) {
 	if r == nil || r.cfg == nil {
 		return nil, nil
 	}
@@ -345,7 +446,11 @@ func (r *Recorder) flush(seal bool) (dropped, err error) {
 		*buf, ends = st.encode(c, ts.UnixMilli(), *buf, ends)
 		r.wrote = r.wrote || len(ends) > 0
 		report = st.report(c.warnOnEmpty && !r.wrote)
-		st.reset()
+		if seal {
+			st.reset()
+		} else {
+			st.resetValues()
+		}
 		if seal {
 			r.st = nil
 			putState(st)

@@ -202,7 +202,11 @@ func TestCloseThenLate(t *testing.T) {
 	}
 }
 
-func TestFlushResets(t *testing.T) {
+// TestFlushWritesOnce checks that a Flush clears the values it wrote and
+// keeps what describes the unit of work: properties and added dimensions
+// stay on later documents (a timeout flush, then the final one, both carry
+// the request id).
+func TestFlushWritesOnce(t *testing.T) {
 	r, w, _ := newTest(t, WithNamespace("Shop"))
 	r.Count("A", 1)
 	r.SetProperty("p", 1)
@@ -221,8 +225,44 @@ func TestFlushResets(t *testing.T) {
 	if docs[0].Timestamp != testTime.Add(-time.Minute).UnixMilli() || docs[1].Timestamp != testTime.UnixMilli() {
 		t.Errorf("timestamps %d, %d", docs[0].Timestamp, docs[1].Timestamp)
 	}
-	if _, ok := docs[1].Root["p"]; ok || len(docs[1].Dimensions[0]) != 0 {
-		t.Errorf("second document kept the first one's property or dimension: %+v", docs[1])
+	if _, ok := docs[1].Root["A"]; ok {
+		t.Errorf("second document repeats the first one's metric: %+v", docs[1])
+	}
+	if fmt.Sprint(docs[1].Root["p"]) != "1" || docs[1].Root["d"] != "v" {
+		t.Errorf("second document lost the property or dimension: %+v", docs[1])
+	}
+}
+
+func TestWithChildren(t *testing.T) {
+	r, w, _ := newTest(t, WithNamespace("Shop"), WithService("orders"))
+	r.SetProperty("function_request_id", "r-1")
+	r.Count("Own", 1)
+	put := r.With(Dimension{"Service", "DynamoDB"}, Dimension{"Operation", "PutItem"})
+	if r.With(Dimension{"Service", "DynamoDB"}, Dimension{"Operation", "PutItem"}) != put {
+		t.Error("With returned another recorder for the same dimensions")
+	}
+	put.Add("AWSCallLatency", 12.5, Milliseconds)
+	put.Add("AWSCallLatency", 7, Milliseconds)
+	r.With(Dimension{"Service", "SQS"}, Dimension{"Operation", "SendMessage"}).Count("AWSCallErrors", 1)
+	_ = r.Close()
+	docs := w.decoded()
+	if len(docs) != 3 {
+		t.Fatalf("want 3 documents, got %d", len(docs))
+	}
+	d := docs[1]
+	if fmt.Sprint(d.Dimensions) != "[[service Service Operation]]" || d.Root["Operation"] != "PutItem" || d.Root["function_request_id"] != "r-1" {
+		t.Errorf("child document: %+v", d)
+	}
+	if _, mixed := docs[0].Root["AWSCallLatency"]; mixed {
+		t.Error("the child's metric is in the parent's document")
+	}
+	put.Count("Late", 1)
+	if put.Late() != 1 {
+		t.Errorf("a child of a closed recorder took a value")
+	}
+	var nilRec *Recorder
+	if nilRec.With(Dimension{"a", "b"}) != nil {
+		t.Error("With on nil")
 	}
 }
 

@@ -81,6 +81,46 @@ func putState(st *state) {
 // caller's strings, except metric names: a slot remembers its last name so
 // that recording the same metrics again, invocation after invocation, skips
 // validating the names.
+// resetValues clears what a Flush wrote (metrics, Single metrics) and keeps
+// what describes the unit of work (properties, added dimensions), so that
+// values recorded after a Flush are written with them again.
+func (st *state) resetValues() {
+	for i := range st.metrics {
+		st.metrics[i].values = st.metrics[i].values[:0]
+	}
+	st.metrics = st.metrics[:0]
+	if len(st.index) > 0 {
+		clear(st.index)
+	}
+	st.maxName = 0
+	if len(st.singles) > 0 {
+		clear(st.singles)
+		clear(st.singleDims)
+		st.singles, st.singleDims = st.singles[:0], st.singleDims[:0]
+	}
+	if len(st.rejects) > 0 {
+		clear(st.rejects)
+		st.rejects = st.rejects[:0]
+	}
+	st.omitted = 0
+}
+
+func (st *state) hasProp(key string) bool {
+	for i := range st.props {
+		if st.props[i].key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// setPropRaw sets a property to an already encoded JSON value.
+func (st *state) setPropRaw(key string, raw []byte) {
+	start := len(st.propBuf)
+	st.propBuf = append(st.propBuf, raw...)
+	st.props = append(st.props, prop{key: key, start: start, end: len(st.propBuf)})
+}
+
 func (st *state) reset() {
 	for i := range st.metrics {
 		st.metrics[i].values = st.metrics[i].values[:0]
