@@ -16,3 +16,18 @@ const (
 	DimService   = "Service"   // the SDK's service id, e.g. "DynamoDB"
 	DimOperation = "Operation" // e.g. "PutItem"
 )
+
+// TraceHeaderAttribute is the SQS message system attribute that carries the
+// X-Ray trace header.
+const TraceHeaderAttribute = "AWSTraceHeader"
+
+// Keys of the DEBUG line logged for each call, and its message.
+const (
+	MsgCall       = "aws call"
+	KeyService    = "aws_service"
+	KeyOperation  = "aws_operation"
+	KeyStatusCode = "status_code"
+	KeyAttempts   = "attempts"
+	KeyLatencyMS  = "latency_ms"
+	KeyRequestID  = "aws_request_id"
+)

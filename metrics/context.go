@@ -27,3 +27,14 @@ func FromContext(ctx context.Context) *Recorder {
 	}
 	return &Recorder{}
 }
+
+// Lookup returns the recorder ctx carries, and false when it carries none
+// (code running outside an invocation). Unlike FromContext it never makes a
+// recorder that reports.
+func Lookup(ctx context.Context) (*Recorder, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	r, ok := ctx.Value(ctxKey{}).(*Recorder)
+	return r, ok && r != nil
+}

@@ -1,0 +1,269 @@
+package awssdk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.uber.org/goleak"
+
+	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/awssdk/xrayaws"
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
+	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/xraytracing"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"), goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"), goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait"))
+}
+
+const header = "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"
+
+func baseConfig() aws.Config {
+	return aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "fake-secret-key", ""),
+	}
+}
+
+func xrayTracer(t *testing.T, d *testenv.XRayDaemon) *xraytracing.Tracer {
+	tr := xraytracing.New(xraytracing.WithDaemonAddress(d.Addr), xraytracing.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	t.Cleanup(func() { _ = tr.Close() })
+	return tr
+}
+
+// callDocs returns the metric values of the documents with the given
+// Service and Operation dimensions.
+func callDocs(docs []map[string]any, service, op string) []map[string]any {
+	var out []map[string]any
+	for _, d := range docs {
+		if d[awssdk.DimService] == service && d[awssdk.DimOperation] == op {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func TestDynamoDBWithXRay(t *testing.T) {
+	endpoint := testenv.StartDynalite(t)
+	daemon := testenv.StartXRayDaemon(t)
+	cfg := baseConfig()
+	awssdk.Instrument(&cfg, xrayaws.Tracing())
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+
+	ctx := context.Background()
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{ // outside an invocation: metrics dropped, no panic
+		TableName:            aws.String("orders"),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	h := func(ctx context.Context, id string) (string, error) {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: id}, "secret_note": &ddbtypes.AttributeValueMemberS{Value: "payload-never-logged"}}}); err != nil {
+			return "", err
+		}
+		if _, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("orders"), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: id}}}); err != nil {
+			return "", err
+		}
+		_, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("missing"), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: id}}})
+		var nf *ddbtypes.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			return "", fmt.Errorf("want ResourceNotFoundException, got %v", err)
+		}
+		return "ok", nil
+	}
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}}, lambdawrap.WithTracer(xrayTracer(t, daemon)))
+	r := f.Invoke("o-1", lambdaobstest.Request{TraceHeader: header, RequestID: "ddb-1"})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+
+	// Metrics, per Service and Operation, in documents of their own.
+	put := callDocs(r.Metrics, "DynamoDB", "PutItem")
+	get := callDocs(r.Metrics, "DynamoDB", "GetItem")
+	if len(put) != 1 || len(get) != 1 {
+		t.Fatalf("want one PutItem and one GetItem document, got %d, %d: %v", len(put), len(get), r.Metrics)
+	}
+	if got := lambdaobstest.MetricValues(get, awssdk.MetricCallLatency); len(got) != 2 {
+		t.Errorf("GetItem latencies = %v", got)
+	}
+	if got := lambdaobstest.MetricValues(get, awssdk.MetricCallErrors); fmt.Sprint(got) != "[0 1]" {
+		t.Errorf("GetItem errors = %v, want [0 1]", got)
+	}
+	if got := lambdaobstest.MetricValues(put, awssdk.MetricCallAttempts); fmt.Sprint(got) != "[1]" {
+		t.Errorf("PutItem attempts = %v", got)
+	}
+	if put[0][lambdawrap.PropRequestID] != "ddb-1" || fmt.Sprint(lambdaobstest.Dimensions(put[0], awssdk.MetricCallLatency)) != "[[service Service Operation]]" {
+		t.Errorf("PutItem document: %v", put[0])
+	}
+	for _, d := range r.Metrics {
+		if d[awssdk.DimOperation] == "CreateTable" {
+			t.Error("the call made outside the invocation was recorded")
+		}
+	}
+
+	// One DEBUG line per call, no payload.
+	var calls []map[string]any
+	for _, l := range r.Logs {
+		if l["message"] == awssdk.MsgCall {
+			calls = append(calls, l)
+		}
+	}
+	if len(calls) != 3 {
+		t.Fatalf("want 3 call lines, got %d", len(calls))
+	}
+	if c := calls[2]; c["aws_operation"] != "GetItem" || c["status_code"] != 400.0 || c["error_code"] != "ResourceNotFoundException" || c["aws_request_id"] == "" || c["function_request_id"] != "ddb-1" {
+		t.Errorf("failed call line: %v", c)
+	}
+	if strings.Contains(r.Raw, "payload-never-logged") {
+		t.Error("a request payload was logged")
+	}
+
+	// Spans: aws-xray-sdk-go's subsegments for each call, in the invocation's trace.
+	docs := daemon.Wait(t, "the DynamoDB subsegments", func(docs []map[string]any) bool {
+		n := 0
+		testenv.Walk(docs, func(s map[string]any) {
+			if s["name"] == "DynamoDB" {
+				n++
+			}
+		})
+		return n >= 3
+	})
+	var ops []string
+	var faults int
+	testenv.Walk(docs, func(s map[string]any) {
+		if s["name"] != "DynamoDB" {
+			return
+		}
+		a, _ := s["aws"].(map[string]any)
+		ops = append(ops, fmt.Sprint(a["operation"]))
+		if s["error"] == true || s["fault"] == true {
+			faults++
+			if a["operation"] != "GetItem" {
+				t.Errorf("unexpected failed subsegment %v", s)
+			}
+		}
+		if a["request_id"] == nil || a["region"] != "us-east-1" {
+			t.Errorf("subsegment without request id or region: %v", a)
+		}
+	})
+	if strings.Join(ops, ",") != "PutItem,GetItem,GetItem" || faults != 1 {
+		t.Errorf("DynamoDB subsegments %v, failed %d", ops, faults)
+	}
+	for _, d := range docs {
+		if d["trace_id"] != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" {
+			t.Errorf("document in another trace: %v", d["trace_id"])
+		}
+	}
+}
+
+func TestSQSCarriesTheTraceHeader(t *testing.T) {
+	endpoint := testenv.StartSQS(t)
+	cfg := baseConfig()
+	awssdk.Instrument(&cfg, nil)
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	ctx := context.Background()
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := func(ctx context.Context, body string) (string, error) {
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: created.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			return "", err
+		}
+		_, err := q.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: created.QueueUrl, Entries: []sqstypes.SendMessageBatchRequestEntry{
+			{Id: aws.String("a"), MessageBody: aws.String(body + "-a")}, {Id: aws.String("b"), MessageBody: aws.String(body + "-b")},
+		}})
+		return "sent", err
+	}
+	f := lambdaobstest.New(t, h)
+	r := f.Invoke("order-1", lambdaobstest.Request{TraceHeader: header})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10,
+		//lint:ignore SA1019 local-aws-sqs returns AWSTraceHeader only for AttributeNames ["All"].
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Messages) != 3 {
+		t.Fatalf("received %d messages", len(got.Messages))
+	}
+	for _, m := range got.Messages {
+		th, err := tracing.ParseHeader(m.Attributes[awssdk.TraceHeaderAttribute])
+		if err != nil || th.Root != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" || th.Parent == "" {
+			t.Errorf("message %s: AWSTraceHeader %q (%v)", aws.ToString(m.Body), m.Attributes[awssdk.TraceHeaderAttribute], err)
+		}
+	}
+	if send := callDocs(r.Metrics, "SQS", "SendMessage"); len(send) != 1 {
+		t.Errorf("SendMessage metrics: %v", r.Metrics)
+	}
+}
+
+// TestThrottledCallIsRetried answers ThrottlingException twice, then succeeds.
+func TestThrottledCallIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("req-%d", calls.Load()))
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	daemon := testenv.StartXRayDaemon(t)
+	cfg := baseConfig()
+	awssdk.Instrument(&cfg, xrayaws.Tracing())
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(srv.URL)
+		o.RetryMaxAttempts = 5
+	})
+	h := func(ctx context.Context, id string) (string, error) {
+		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: id}}})
+		return "ok", err
+	}
+	f := lambdaobstest.New(t, h, lambdawrap.WithTracer(xrayTracer(t, daemon)))
+	r := f.Invoke("o-1", lambdaobstest.Request{TraceHeader: header})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	put := callDocs(r.Metrics, "DynamoDB", "PutItem")
+	attempts := lambdaobstest.MetricValues(put, awssdk.MetricCallAttempts)
+	throttles := lambdaobstest.MetricValues(put, awssdk.MetricThrottles)
+	errs := lambdaobstest.MetricValues(put, awssdk.MetricCallErrors)
+	if fmt.Sprint(attempts, throttles, errs) != "[3] [2] [0]" {
+		t.Errorf("attempts %v throttles %v errors %v, want [3] [2] [0]", attempts, throttles, errs)
+	}
+	docs := daemon.Wait(t, "the PutItem subsegment", func(docs []map[string]any) bool {
+		found := false
+		testenv.Walk(docs, func(s map[string]any) { found = found || s["name"] == "DynamoDB" })
+		return found
+	})
+	testenv.Walk(docs, func(s map[string]any) {
+		if s["name"] == "DynamoDB" && (s["error"] == true || s["fault"] == true || s["throttle"] == true) {
+			t.Errorf("the call succeeded in the end, but its subsegment is marked failed: %v", s)
+		}
+	})
+}
