@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-xray-sdk-go/v2/instrumentation/awsv2"
+	"github.com/aws/aws-xray-sdk-go/v2/xray"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	oteltrace "go.opentelemetry.io/otel/trace"
+
+	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/awssdk/xrayaws"
+	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/xraytracing"
+)
+
+// One DynamoDB GetItem against an in-process HTTP server, per row:
+// bare client; the X-Ray SDK's instrumentation alone; otelaws alone; and
+// lambdaobs (its metrics and debug line beside the backend's
+// instrumentation). The invocation around the calls is renewed every ten
+// calls, so its flush is part of lambdaobs' cost.
+
+const callsPerInvocation = 10
+
+func ddbServer(b *testing.B) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-RequestId", "REQ1234567890")
+		_, _ = w.Write([]byte(`{"Item":{"id":{"S":"o-1"}}}`))
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// discardEmitter drops the X-Ray SDK's documents instead of sending them.
+type discardEmitter struct{}
+
+func (discardEmitter) Emit(*xray.Segment)                     {}
+func (discardEmitter) RefreshEmitterWithAddress(*net.UDPAddr) {}
+
+func ddbClient(cfg aws.Config, url string) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+func sdkConfig() aws.Config {
+	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+}
+
+var getItem = &dynamodb.GetItemInput{TableName: aws.String("orders"), Key: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "o-1"}}}
+
+func runCalls(b *testing.B, db *dynamodb.Client, invocation func() (context.Context, func())) {
+	ctx, end := invocation()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := db.GetItem(ctx, getItem); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%callsPerInvocation == 0 {
+			end()
+			ctx, end = invocation()
+		}
+	}
+	end()
+}
+
+func BenchmarkSDKCall(b *testing.B) {
+	url := ddbServer(b)
+	plain := func() (context.Context, func()) { return context.Background(), func() {} }
+	b.Run("bare", func(b *testing.B) {
+		runCalls(b, ddbClient(sdkConfig(), url), plain)
+	})
+	b.Run("xray_sdk", func(b *testing.B) {
+		cfg := sdkConfig()
+		awsv2.AWSV2Instrumentor(&cfg.APIOptions)
+		runCalls(b, ddbClient(cfg, url), func() (context.Context, func()) {
+			ctx, err := xray.ContextWithConfig(context.Background(), xray.Config{DaemonAddr: "127.0.0.1:2999", Emitter: discardEmitter{}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, seg := xray.BeginSegment(ctx, "bench")
+			return ctx, func() { seg.Close(nil) }
+		})
+	})
+	b.Run("otelaws", func(b *testing.B) {
+		cfg := sdkConfig()
+		tp := sdktrace.NewTracerProvider()
+		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		otelaws.AppendMiddlewares(&cfg.APIOptions, otelaws.WithTracerProvider(tp))
+		runCalls(b, ddbClient(cfg, url), func() (context.Context, func()) {
+			ctx, span := tp.Tracer("bench").Start(context.Background(), "invocation", oteltrace.WithSpanKind(oteltrace.SpanKindServer))
+			return ctx, func() { span.End() }
+		})
+	})
+	b.Run("lambdaobs_xray", func(b *testing.B) {
+		cfg := sdkConfig()
+		awssdk.Instrument(&cfg, xrayaws.Tracing())
+		tr := xraytracing.New(xraytracing.WithDaemonAddress("127.0.0.1:2999"), xraytracing.WithLookupEnv(noEnv))
+		b.Cleanup(func() { _ = tr.Close() })
+		template := metrics.New(io.Discard, metrics.WithLookupEnv(noEnv), metrics.WithService("bench"))
+		n := 0
+		runCalls(b, ddbClient(cfg, url), func() (context.Context, func()) {
+			n++
+			rec := template.Clone()
+			ctx := metrics.NewContext(context.Background(), rec)
+			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: fmt.Sprintf("Root=1-6745a0b1-3c9d2e8f1a4b5c6d%08x;Parent=53995c3f42cd8ad8;Sampled=1", n)})
+			return ctx, func() { span.End(); _ = rec.Close() }
+		})
+	})
+}
