@@ -11,11 +11,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	emf "github.com/prozz/aws-embedded-metrics-golang/emf"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -85,5 +88,35 @@ func BenchmarkInvoke(b *testing.B) {
 	b.Run("otellambda", func(b *testing.B) {
 		tp := noop.NewTracerProvider()
 		runInvoke(b, lambda.NewHandler(otellambda.InstrumentHandler(bareAPIHandler, otellambda.WithTracerProvider(tp))))
+	})
+	// The full stacks: a recording OTel tracer (spans kept, exported
+	// nowhere), the log line and the five metrics flushed.
+	b.Run("lambdaobs_full", func(b *testing.B) {
+		prev := slog.Default()
+		defer slog.SetDefault(prev)
+		tr := oteltracing.New(nil, oteltracing.WithLookupEnv(noEnvLookup), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+		h := lambdawrap.Wrap(observedAPIHandler,
+			lambdawrap.WithWriter(io.Discard), lambdawrap.WithService("orders"), lambdawrap.WithTracer(tr),
+			lambdawrap.WithNamespace("Bench"), lambdawrap.WithLookupEnv(noEnvLookup))
+		runInvoke(b, lambda.NewHandler(h))
+	})
+	b.Run("glued", func(b *testing.B) {
+		// What teams write without lambdaobs: otellambda for the span,
+		// slog.JSONHandler with the Lambda fields added by hand, and prozz
+		// for EMF.
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+		defer func() { _ = tp.Shutdown(context.Background()) }()
+		base := slog.New(slog.NewJSONHandler(io.Discard, nil))
+		h := func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+			lc, _ := lambdacontext.FromContext(ctx)
+			log := base.With("function_request_id", lc.AwsRequestID, "function_arn", lc.InvokedFunctionArn, "service", "orders")
+			log.LogAttrs(ctx, slog.LevelInfo, "order fetched", slog.String("order_id", e.PathParameters["id"]))
+			m := emf.New(emf.WithWriter(io.Discard)).Namespace("Bench").Dimension("service", "orders")
+			m.Metric("OrdersFetched", 1).MetricFloatAs("OrderValue", 59.9, emf.None).MetricAs("Items", 3, emf.Count).
+				MetricAs("PayloadBytes", 1400, emf.Bytes).MetricFloatAs("FetchLatency", 1.25, emf.Milliseconds)
+			m.Log()
+			return events.APIGatewayProxyResponse{StatusCode: 200, Body: e.PathParameters["id"]}, nil
+		}
+		runInvoke(b, lambda.NewHandler(otellambda.InstrumentHandler(h, otellambda.WithTracerProvider(tp), otellambda.WithFlusher(tp))))
 	})
 }

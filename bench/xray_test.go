@@ -24,10 +24,6 @@ import (
 // spans the handler subsegment ends (its document, carrying them, is encoded
 // and sent) and a new one starts, so the time per span includes its share of
 // the encoding and the send.
-//
-// These run as BenchmarkSpanXRay/…; xrayBenchmarks lists them for
-// BenchmarkSpan.
-
 const xrayBatch = 16
 
 // xrayBenchmarks are the X-Ray rows of the span comparison.
@@ -37,12 +33,6 @@ var xrayBenchmarks = []struct {
 }{
 	{"xray_lambdaobs", benchSpanXRayLambdaobs},
 	{"xray_sdk", benchSpanXRaySDK},
-}
-
-func BenchmarkSpanXRay(b *testing.B) {
-	for _, bm := range xrayBenchmarks {
-		b.Run(bm.name, bm.fn)
-	}
 }
 
 // udpSink returns a socket on 127.0.0.1 that nobody reads.

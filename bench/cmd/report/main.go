@@ -81,10 +81,10 @@ var comparisons = []comparison{
 	{title: "Log line", bench: "LogLine", subject: "lambdaobs", note: `"order processed" with five attributes on a logger carrying the Lambda fields, to io.Discard (the lambdacontext rows write to /dev/null, the only writer aws-lambda-go's handler takes; lambdaobs_devnull is the like-for-like row).`},
 	{title: "Disabled debug line", bench: "DisabledDebug", subject: "lambdaobs"},
 	{title: "EMF document", bench: "EMF", subject: "lambdaobs", note: "One document, 2 dimensions, 5 metrics, to io.Discard."},
-	{title: "Span", bench: "Span", subject: "", note: "Start and End of one span through the facade beside the backend's SDK used directly."},
+	{title: "Span", bench: "Span", subject: "lambdaobs", note: "Start and End of one span through the facade beside the backend's SDK used directly."},
 	{title: "Whole invocation", bench: "Invoke", subject: "lambdaobs", overheadOver: "bare", note: "lambda.NewHandler(h).Invoke with a 1.5 KB API Gateway proxy event; overhead = row − bare."},
 	{title: "AWS SDK call", bench: "SDKCall", subject: "lambdaobs", overheadOver: "bare", note: "One DynamoDB call against an in-process HTTP server; overhead = row − bare."},
-	{title: "HTTP API adapter", bench: "HTTPAPI", subject: "", note: "Per request, called directly."},
+	{title: "HTTP API adapter", bench: "HTTPAPI", subject: "lambdaobs", overheadOver: "bare", note: "Per request, called directly; overhead = row − bare."},
 }
 
 // counterpart returns the lambdaobs row a peer row compares with: for a row
@@ -97,6 +97,10 @@ func counterpart(row, subject string, data map[string]*sample, bench string) str
 	for i := 0; i < len(row); i++ {
 		if row[i] == '_' {
 			if cand := subject + row[i:]; data[bench+"/"+cand] != nil {
+				return cand
+			}
+			// backend_peer ↔ backend_lambdaobs (xray_sdk ↔ xray_lambdaobs)
+			if cand := row[:i+1] + subject; cand != row && data[bench+"/"+cand] != nil {
 				return cand
 			}
 		}

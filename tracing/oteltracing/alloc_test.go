@@ -1,0 +1,37 @@
+//go:build !race
+
+package oteltracing_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
+)
+
+// TestSpanAllocs pins the cost of a span through the facade: the SDK's
+// three allocations (span, context, snapshot at End) and two of ours (the
+// facade's span and its context).
+func TestSpanAllocs(t *testing.T) {
+	tr := oteltracing.New(&countingExporter{}, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"))
+	shutdown(t, tr)
+	ctx := tracing.NewContext(context.Background(), tr)
+	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "f", TraceHeader: testHeader})
+	defer inv.End()
+	n := testing.AllocsPerRun(1000, func() {
+		_, s := tracing.Start(ctx, "work")
+		s.End()
+	})
+	if n > 5 {
+		t.Errorf("tracing.Start + End: %v allocations, want <= 5", n)
+	}
+	disabled := oteltracing.New(nil, oteltracing.WithDisabled(true))
+	dctx := tracing.NewContext(context.Background(), disabled)
+	if n := testing.AllocsPerRun(1000, func() {
+		_, s := tracing.Start(dctx, "work")
+		s.End()
+	}); n != 0 {
+		t.Errorf("disabled tracer: %v allocations, want 0", n)
+	}
+}

@@ -1,0 +1,62 @@
+// Package oteltracing is the OpenTelemetry backend of the tracing facade:
+// a tracing.Tracer on the OpenTelemetry Go SDK whose trace ids are X-Ray
+// compatible, so that a function's spans join the trace Lambda started
+// (and the X-Ray service map) whether they go to a collector or straight
+// to X-Ray.
+//
+//	exp, err := otlp.New() // the collector layer on 127.0.0.1:4318
+//	if err != nil { … }
+//	tracer := oteltracing.New(exp)
+//	lambdawrap.Start(handle, lambdawrap.WithService("orders"), lambdawrap.WithTracer(tracer))
+//
+// Exporters live in packages of their own, so a program links only the one
+// it uses:
+//
+//   - [github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp]: OTLP/HTTP
+//     to a collector (the OpenTelemetry or ADOT Lambda layer).
+//   - [github.com/lambdaobs/lambdaobs/tracing/oteltracing/xrayotlp]:
+//     OTLP/HTTP straight to X-Ray, signed with the function's credentials:
+//     no collector layer, no cold start paid for it.
+//   - [github.com/lambdaobs/lambdaobs/tracing/oteltracing/stdout]: JSON
+//     lines, for local runs.
+//
+// Any sdktrace.SpanExporter works too. Neither otlp nor xrayotlp links
+// gRPC or the protobuf runtime: they encode the OTLP request themselves.
+//
+// # Spans
+//
+// Each invocation gets a SERVER span named after the function, child of
+// the span in Lambda's trace header (the "x-amzn-trace-id" context value;
+// never _X_AMZN_TRACE_ID, which Lambda leaves unset when a process runs
+// several invocations at once), with the FaaS semantic conventions
+// (semconv v1.43.0): faas.invocation_id, faas.coldstart, faas.trigger,
+// aws.lambda.invoked_arn, cloud.resource_id (the function ARN, an alias
+// replaced by the version), cloud.account.id, and on the first invocation
+// of a process lambdaobs.init_duration_ms. The resource carries
+// service.name, cloud.provider, cloud.platform, cloud.region, faas.name,
+// faas.version, faas.instance, faas.max_memory and aws.log.group.names.
+// The span's status is Error when the handler returns an error, panics or
+// times out, and unset for a tracing.ClientError.
+//
+// Spans started with tracing.Start are children of the span in the
+// context; tracing.WithRemoteParent makes one a child of a span in another
+// trace (the producer of a message) and tracing.WithLinks links it to
+// others. Span.Header gives the X-Ray header of a span, to propagate it.
+// OpenTelemetry instrumentation given TracerProvider joins the same trace.
+//
+// By default the sampling decision is Lambda's (the Sampled field of its
+// header): with the function's active tracing off Lambda passes Sampled=0
+// and nothing is recorded; see WithSampler.
+//
+// # Export
+//
+// Ended spans wait in memory; lambdawrap flushes the tracer before the
+// handler returns (bounded by the invocation's deadline, and on timeout
+// and SIGTERM), and the flush exports them in one request, in the
+// flushing goroutine. The tracer starts no goroutine of its own, so
+// nothing is left running when Lambda freezes the process. String
+// attribute values are cut to 4096 bytes (WithAttributeValueLengthLimit).
+//
+// POWERTOOLS_TRACE_DISABLED=true (or OTEL_SDK_DISABLED=true) turns the
+// tracer into a no-op: every span is tracing.Noop and nothing is exported.
+package oteltracing

@@ -1,0 +1,215 @@
+package oteltracing
+
+import (
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/lambdaobs/lambdaobs/internal/env"
+)
+
+// DefaultAttributeValueLengthLimit is how long a string attribute value may
+// be before it is cut, unless WithAttributeValueLengthLimit or
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT say otherwise.
+const DefaultAttributeValueLengthLimit = 4096
+
+// DefaultMaxExportBatchSize is how many ended spans wait for the flush
+// before they are exported at once, by the goroutine ending the last one.
+const DefaultMaxExportBatchSize = 512
+
+// Option configures a Tracer.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	lookup        env.Lookup
+	service       string
+	sampler       sdktrace.Sampler
+	valueLimit    int
+	valueLimitSet bool
+	batch         int
+	trigger       string
+	resAttrs      []attribute.KeyValue
+	onError       func(error)
+	disabled      bool
+	disabledSet   bool
+}
+
+// WithService sets service.name. It wins over OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES and the service lambdawrap passes with each
+// invocation.
+func WithService(name string) Option {
+	return optionFunc(func(c *config) { c.service = name })
+}
+
+// WithSampler sets the sampler. The default follows the sampling decision
+// in Lambda's trace header (ParentBased(AlwaysSample)), as X-Ray does, or
+// the sampler OTEL_TRACES_SAMPLER names. When the function's active tracing
+// is off Lambda's header says Sampled=0 and nothing is recorded: use
+// WithSampler(sdktrace.AlwaysSample()) (or OTEL_TRACES_SAMPLER=always_on) to
+// record every invocation anyway.
+func WithSampler(s sdktrace.Sampler) Option {
+	return optionFunc(func(c *config) { c.sampler = s })
+}
+
+// WithAttributeValueLengthLimit cuts string attribute values (and each
+// string of a slice) to n bytes; n < 0 means no limit. The default is
+// DefaultAttributeValueLengthLimit. It wins over
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.
+func WithAttributeValueLengthLimit(n int) Option {
+	return optionFunc(func(c *config) { c.valueLimit = n; c.valueLimitSet = true })
+}
+
+// WithMaxExportBatchSize sets how many ended spans may wait for the flush
+// (default DefaultMaxExportBatchSize). When that many are waiting, the
+// goroutine that ends the next one exports them all before End returns.
+func WithMaxExportBatchSize(n int) Option {
+	return optionFunc(func(c *config) { c.batch = n })
+}
+
+// WithTrigger sets faas.trigger of the invocation spans: "http",
+// "pubsub", "datasource", "timer" or "other" (the default). An event-source
+// adapter may also set it per invocation with
+// tracing.SpanFromContext(ctx).SetAttributes(slog.String("faas.trigger", …)).
+func WithTrigger(trigger string) Option {
+	return optionFunc(func(c *config) { c.trigger = trigger })
+}
+
+// WithResourceAttributes adds attributes to the resource (after those of
+// OTEL_RESOURCE_ATTRIBUTES, which they override).
+func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c *config) { c.resAttrs = append(c.resAttrs, attrs...) })
+}
+
+// WithErrorHandler receives the errors of exports and configuration
+// (default: otel.Handle, which logs them to stderr). It must be safe for
+// concurrent use.
+func WithErrorHandler(h func(error)) Option {
+	return optionFunc(func(c *config) { c.onError = h })
+}
+
+// WithDisabled turns tracing off (true) or on (false), whatever
+// POWERTOOLS_TRACE_DISABLED and OTEL_SDK_DISABLED say.
+func WithDisabled(disabled bool) Option {
+	return optionFunc(func(c *config) { c.disabled = disabled; c.disabledSet = true })
+}
+
+// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c *config) { c.lookup = lookup })
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	c.lookup = env.Or(c.lookup)
+	if c.onError == nil {
+		c.onError = otel.Handle
+	}
+	if !c.disabledSet {
+		off, _ := c.lookup.Bool("POWERTOOLS_TRACE_DISABLED")
+		sdkOff, _ := c.lookup.Bool("OTEL_SDK_DISABLED")
+		c.disabled = off || sdkOff
+	}
+	if c.batch <= 0 {
+		c.batch = DefaultMaxExportBatchSize
+	}
+	if c.trigger == "" {
+		c.trigger = "other"
+	}
+	if !c.valueLimitSet {
+		c.valueLimit = DefaultAttributeValueLengthLimit
+		for _, k := range []string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"} {
+			if n, ok := c.int(k); ok {
+				c.valueLimit = n
+				break
+			}
+		}
+	}
+	if c.sampler == nil {
+		c.sampler = c.envSampler()
+	}
+	return c
+}
+
+func (c *config) int(key string) (int, bool) {
+	v := c.lookup.String(key)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		c.onError(errorf("%s=%q is not an integer", key, v))
+		return 0, false
+	}
+	return n, true
+}
+
+// spanLimits are the SDK's defaults, with the attribute value length and
+// the OTEL_SPAN_* limits read through the lookup.
+func (c *config) spanLimits() sdktrace.SpanLimits {
+	l := sdktrace.SpanLimits{
+		AttributeValueLengthLimit:   c.valueLimit,
+		AttributeValueDepthLimit:    sdktrace.DefaultAttributeValueDepthLimit,
+		AttributeCountLimit:         sdktrace.DefaultAttributeCountLimit,
+		EventCountLimit:             sdktrace.DefaultEventCountLimit,
+		LinkCountLimit:              sdktrace.DefaultLinkCountLimit,
+		AttributePerEventCountLimit: sdktrace.DefaultAttributePerEventCountLimit,
+		AttributePerLinkCountLimit:  sdktrace.DefaultAttributePerLinkCountLimit,
+	}
+	for key, p := range map[string]*int{
+		"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT":  &l.AttributeCountLimit,
+		"OTEL_SPAN_EVENT_COUNT_LIMIT":      &l.EventCountLimit,
+		"OTEL_SPAN_LINK_COUNT_LIMIT":       &l.LinkCountLimit,
+		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT": &l.AttributePerEventCountLimit,
+		"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT":  &l.AttributePerLinkCountLimit,
+	} {
+		if n, ok := c.int(key); ok {
+			*p = n
+		}
+	}
+	return l
+}
+
+// envSampler is the sampler OTEL_TRACES_SAMPLER (and _ARG) name, or
+// ParentBased(AlwaysSample).
+func (c *config) envSampler() sdktrace.Sampler {
+	name := strings.ToLower(c.lookup.String("OTEL_TRACES_SAMPLER"))
+	ratio := func() float64 {
+		arg := c.lookup.String("OTEL_TRACES_SAMPLER_ARG")
+		if arg == "" {
+			return 1
+		}
+		r, err := strconv.ParseFloat(arg, 64)
+		if err != nil || r < 0 || r > 1 {
+			c.onError(errorf("OTEL_TRACES_SAMPLER_ARG=%q is not a ratio in [0, 1]", arg))
+			return 1
+		}
+		return r
+	}
+	switch name {
+	case "", "parentbased_always_on":
+		return sdktrace.ParentBased(sdktrace.AlwaysSample())
+	case "always_on":
+		return sdktrace.AlwaysSample()
+	case "always_off":
+		return sdktrace.NeverSample()
+	case "traceidratio":
+		return sdktrace.TraceIDRatioBased(ratio())
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample())
+	case "parentbased_traceidratio":
+		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio()))
+	default:
+		c.onError(errorf("OTEL_TRACES_SAMPLER=%q is not supported; using parentbased_always_on", name))
+		return sdktrace.ParentBased(sdktrace.AlwaysSample())
+	}
+}

@@ -1,0 +1,153 @@
+package otlp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlphttp"
+)
+
+// DefaultEndpointURL is where the OpenTelemetry and ADOT Lambda layers'
+// collectors receive OTLP/HTTP.
+const DefaultEndpointURL = "http://127.0.0.1:4318/v1/traces"
+
+// Compression is the encoding of request bodies.
+type Compression int
+
+// Compressions.
+const (
+	NoCompression Compression = iota + 1
+	GzipCompression
+)
+
+// Option configures an Exporter.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	url         string
+	headers     map[string]string
+	timeout     time.Duration
+	compression Compression
+	client      *http.Client
+	lookup      env.Lookup
+}
+
+// WithEndpointURL sets the full URL spans are POSTed to
+// ("http://127.0.0.1:4318/v1/traces"). It wins over the environment.
+func WithEndpointURL(u string) Option {
+	return optionFunc(func(c *config) { c.url = u })
+}
+
+// WithHeaders adds HTTP headers to every request (an API key, say). They
+// win over OTEL_EXPORTER_OTLP_HEADERS for the same names.
+func WithHeaders(h map[string]string) Option {
+	return optionFunc(func(c *config) {
+		if c.headers == nil {
+			c.headers = map[string]string{}
+		}
+		for k, v := range h {
+			c.headers[k] = v
+		}
+	})
+}
+
+// WithTimeout bounds one export, retries included (default 10 s).
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.timeout = d })
+}
+
+// WithCompression sets the compression of request bodies (default none:
+// the collector is on the same machine).
+func WithCompression(comp Compression) Option {
+	return optionFunc(func(c *config) { c.compression = comp })
+}
+
+// WithHTTPClient sends requests with client (for TLS settings or a proxy).
+// Its idle connections are then the caller's to close.
+func WithHTTPClient(client *http.Client) Option {
+	return optionFunc(func(c *config) { c.client = client })
+}
+
+// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c *config) { c.lookup = lookup })
+}
+
+// Exporter sends spans to an OTLP/HTTP endpoint. It implements
+// sdktrace.SpanExporter; give it to oteltracing.New.
+type Exporter struct {
+	e *otlphttp.Exporter
+}
+
+var _ sdktrace.SpanExporter = (*Exporter)(nil)
+
+// New returns an exporter configured by opts and the environment. It
+// returns an error when the endpoint is not an http(s) URL or an
+// OTEL_EXPORTER_OTLP_* variable does not parse; it does not connect.
+func New(opts ...Option) (*Exporter, error) {
+	var c config
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	lookup := env.Or(c.lookup)
+	ev, err := otlphttp.ReadEnv(lookup)
+	if err != nil {
+		return nil, fmt.Errorf("otlp: %w", err)
+	}
+	oc := otlphttp.Config{Name: "otlp", URL: DefaultEndpointURL, Timeout: 10 * time.Second, Client: c.client}
+	if ev.URL != "" {
+		oc.URL = ev.URL
+	}
+	if c.url != "" {
+		u, err := url.Parse(c.url)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("otlp: endpoint %q is not an http(s) URL", c.url)
+		}
+		oc.URL = c.url
+	}
+	if len(ev.Headers)+len(c.headers) > 0 {
+		oc.Headers = map[string]string{}
+		for k, v := range ev.Headers {
+			oc.Headers[k] = v
+		}
+		for k, v := range c.headers {
+			oc.Headers[k] = v
+		}
+	}
+	if ev.Timeout > 0 {
+		oc.Timeout = ev.Timeout
+	}
+	if c.timeout > 0 {
+		oc.Timeout = c.timeout
+	}
+	oc.Gzip = ev.Compression == "gzip"
+	if c.compression != 0 {
+		oc.Gzip = c.compression == GzipCompression
+	}
+	return &Exporter{e: otlphttp.New(oc)}, nil
+}
+
+// EndpointURL returns where the exporter sends spans.
+func (e *Exporter) EndpointURL() string { return e.e.URL() }
+
+// ExportSpans sends spans in one request, and returns when the collector
+// has answered or ctx ends. The tracer calls it; user code does not.
+func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	return e.e.ExportSpans(ctx, spans)
+}
+
+// Shutdown stops the exporter: later exports fail. It closes the idle
+// connections of the exporter's own HTTP client.
+func (e *Exporter) Shutdown(ctx context.Context) error {
+	return e.e.Shutdown(ctx)
+}

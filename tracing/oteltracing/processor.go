@@ -1,0 +1,112 @@
+package oteltracing
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// inlineExportTimeout bounds an export made by End when the batch is full.
+const inlineExportTimeout = 5 * time.Second
+
+// processor keeps ended spans until ForceFlush, then exports them in the
+// caller's goroutine. It starts no goroutine: when ForceFlush returns,
+// nothing of the export runs any more, so Lambda may freeze the process.
+// When maxBatch spans are waiting, the End that adds the last one exports
+// them. Exports are serialised; a ForceFlush waits for one in progress,
+// so the spans ended before it was called are sent when it returns.
+type processor struct {
+	exp      sdktrace.SpanExporter
+	maxBatch int
+	onError  func(error)
+
+	sem   chan struct{} // held while exporting
+	mu    sync.Mutex
+	buf   []sdktrace.ReadOnlySpan
+	spare []sdktrace.ReadOnlySpan // an exported batch's array, reused
+	down  atomic.Bool
+}
+
+var _ sdktrace.SpanProcessor = (*processor)(nil)
+
+func newProcessor(exp sdktrace.SpanExporter, maxBatch int, onError func(error)) *processor {
+	return &processor{exp: exp, maxBatch: maxBatch, onError: onError, sem: make(chan struct{}, 1)}
+}
+
+func (p *processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+func (p *processor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if p.exp == nil || p.down.Load() || !s.SpanContext().IsSampled() {
+		return
+	}
+	p.mu.Lock()
+	if p.buf == nil {
+		p.buf, p.spare = p.spare, nil
+	}
+	p.buf = append(p.buf, s)
+	full := len(p.buf) >= p.maxBatch
+	p.mu.Unlock()
+	if full {
+		ctx, cancel := context.WithTimeout(context.Background(), inlineExportTimeout)
+		defer cancel()
+		_ = p.flush(ctx)
+	}
+}
+
+// ForceFlush exports every span ended so far and returns when they are
+// sent, or when ctx ends (the spans not yet handed to the exporter then wait
+// for the next flush).
+func (p *processor) ForceFlush(ctx context.Context) error {
+	if p.exp == nil || p.down.Load() {
+		return nil
+	}
+	return p.flush(ctx)
+}
+
+func (p *processor) flush(ctx context.Context) error {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.sem }()
+	p.mu.Lock()
+	all := p.buf
+	p.buf = nil
+	p.mu.Unlock()
+	var first error
+	for batch := all; len(batch) > 0; {
+		n := min(len(batch), p.maxBatch)
+		if err := p.exp.ExportSpans(ctx, batch[:n]); err != nil {
+			p.onError(err)
+			if first == nil {
+				first = err
+			}
+		}
+		batch = batch[n:]
+	}
+	if cap(all) > 0 && cap(all) <= 4*p.maxBatch {
+		clear(all) // the spans are exported: let them go
+		p.mu.Lock()
+		p.spare = all[:0]
+		p.mu.Unlock()
+	}
+	return first
+}
+
+// Shutdown flushes and shuts the exporter down.
+func (p *processor) Shutdown(ctx context.Context) error {
+	if p.exp == nil || p.down.Load() {
+		return nil
+	}
+	err := p.flush(ctx)
+	if p.down.CompareAndSwap(false, true) {
+		if e := p.exp.Shutdown(ctx); err == nil {
+			err = e
+		}
+	}
+	return err
+}

@@ -1,0 +1,419 @@
+package oteltracing
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/contrib/propagators/aws/xray"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/lambdaobs/lambdaobs/tracing"
+)
+
+// ScopeName is the instrumentation scope of the spans the Tracer starts.
+const ScopeName = "github.com/lambdaobs/lambdaobs/tracing/oteltracing"
+
+// Attribute keys of the invocation span that no semantic convention
+// defines.
+const (
+	// AttrInitDuration is the init duration of the process, in
+	// milliseconds, on the span of its first invocation.
+	AttrInitDuration = "lambdaobs.init_duration_ms"
+)
+
+// Tracer is a tracing.Tracer on the OpenTelemetry SDK. Give it to
+// lambdawrap.WithTracer: each invocation then gets a SERVER span, child of
+// Lambda's trace header, and the spans user code starts with tracing.Start
+// are its children. Spans are exported when the wrapper flushes, before
+// the handler returns, in the flushing goroutine.
+//
+// A Tracer is safe for concurrent use by invocations running at once.
+type Tracer struct {
+	cfg  *config
+	proc *processor
+	ids  idGenerator
+	res  resourceInfo
+
+	mu    sync.Mutex
+	state atomic.Pointer[sdkState]
+}
+
+// sdkState is the SDK's provider and tracer, made when the service name is
+// known: at New, or at the first invocation.
+type sdkState struct {
+	tp     *sdktrace.TracerProvider
+	tracer trace.Tracer
+}
+
+var _ tracing.Tracer = (*Tracer)(nil)
+
+// New returns a Tracer exporting through exporter (from the otlp, xrayotlp
+// or stdout package, or any sdktrace.SpanExporter; nil exports nothing).
+// The exporter is called only when the tracer flushes, or when
+// WithMaxExportBatchSize spans are waiting, never from a goroutine of its
+// own.
+//
+// The environment it reads (options win): POWERTOOLS_TRACE_DISABLED and
+// OTEL_SDK_DISABLED (true: every span is a no-op); OTEL_SERVICE_NAME;
+// OTEL_RESOURCE_ATTRIBUTES; OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG;
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT (or OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)
+// and the other OTEL_SPAN_*_LIMIT variables; and what Lambda sets:
+// AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION,
+// AWS_LAMBDA_FUNCTION_MEMORY_SIZE, AWS_LAMBDA_LOG_GROUP_NAME and
+// AWS_LAMBDA_LOG_STREAM_NAME for the resource. It never reads
+// _X_AMZN_TRACE_ID: the trace header comes from each invocation's context.
+func New(exporter sdktrace.SpanExporter, opts ...Option) *Tracer {
+	c := newConfig(opts)
+	t := &Tracer{cfg: c}
+	if c.disabled {
+		return t
+	}
+	t.proc = newProcessor(exporter, c.batch, c.onError)
+	t.res = c.resourceInfo()
+	if t.res.service != "" {
+		t.build("", "", "", "")
+	}
+	return t
+}
+
+// Enabled reports whether the tracer records spans (it is not disabled by
+// an option or POWERTOOLS_TRACE_DISABLED / OTEL_SDK_DISABLED).
+func (t *Tracer) Enabled() bool { return !t.cfg.disabled }
+
+// sdk returns the SDK's provider and tracer, making them if needed with
+// what the first invocation says.
+func (t *Tracer) sdk(service, region, fnName, fnVer string) *sdkState {
+	if st := t.state.Load(); st != nil {
+		return st
+	}
+	return t.build(service, region, fnName, fnVer)
+}
+
+func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st := t.state.Load(); st != nil {
+		return st
+	}
+	if service == "" {
+		service = t.cfg.lookup.String("POWERTOOLS_SERVICE_NAME")
+	}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(t.res.build(service, region, fnName, fnVer)),
+		sdktrace.WithSampler(t.cfg.sampler),
+		sdktrace.WithIDGenerator(&t.ids),
+		sdktrace.WithRawSpanLimits(t.cfg.spanLimits()),
+		sdktrace.WithSpanProcessor(t.proc),
+	)
+	st := &sdkState{tp: tp, tracer: tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL))}
+	t.state.Store(st)
+	return st
+}
+
+// TracerProvider returns the OpenTelemetry TracerProvider of the tracer,
+// for OpenTelemetry instrumentation (otelaws, otelhttp, …): their spans
+// join the invocation's trace and are flushed with it. Before the service
+// name is known (no WithService, OTEL_SERVICE_NAME or service.name in
+// OTEL_RESOURCE_ATTRIBUTES) it returns a provider that makes the SDK's at
+// its first use, so that the first invocation can still name the service.
+// A disabled tracer returns a no-op provider.
+func (t *Tracer) TracerProvider() trace.TracerProvider {
+	if t.cfg.disabled {
+		return noop.NewTracerProvider()
+	}
+	if st := t.state.Load(); st != nil {
+		return st.tp
+	}
+	return &lazyProvider{t: t}
+}
+
+// StartInvocation implements tracing.Tracer: it starts the SERVER span of
+// one invocation, child of the span in inv.TraceHeader (Lambda's), with
+// the FaaS attributes.
+func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
+	if t.cfg.disabled {
+		return ctx, tracing.Noop
+	}
+	arn := parseARN(inv.FunctionARN)
+	st := t.sdk(inv.Service, arn.region, inv.FunctionName, inv.Version)
+
+	parent := ctx
+	forced := false
+	opts := make([]trace.SpanStartOption, 0, 4)
+	if sc, tid, ok := headerContext(inv.TraceHeader); ok {
+		// The remote span is shadowed by the new one in the returned context.
+		parent = trace.ContextWithRemoteSpanContext(ctx, sc)
+	} else if tid.IsValid() {
+		// A Root without a Parent: keep the trace id, as a new root span.
+		parent = context.WithValue(ctx, traceIDKey{}, tid)
+		forced = true
+		opts = append(opts, trace.WithNewRoot())
+	} else {
+		opts = append(opts, trace.WithNewRoot())
+	}
+
+	attrs := make([]attribute.KeyValue, 0, 8)
+	if inv.RequestID != "" {
+		attrs = append(attrs, semconv.FaaSInvocationID(inv.RequestID))
+	}
+	attrs = append(attrs, semconv.FaaSColdstart(inv.ColdStart), semconv.FaaSTriggerKey.String(t.cfg.trigger))
+	if inv.FunctionARN != "" {
+		attrs = append(attrs, semconv.AWSLambdaInvokedARN(inv.FunctionARN), semconv.CloudResourceID(arn.resourceID(inv.Version)))
+		if arn.account != "" {
+			attrs = append(attrs, semconv.CloudAccountID(arn.account))
+		}
+	}
+	if inv.InitDuration > 0 {
+		attrs = append(attrs, attribute.Float64(AttrInitDuration, float64(inv.InitDuration.Microseconds())/1e3))
+	}
+	opts = append(opts, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	if !inv.Start.IsZero() {
+		opts = append(opts, trace.WithTimestamp(inv.Start))
+	}
+	name := inv.FunctionName
+	if name == "" {
+		name = "handler"
+	}
+	ctx2, s := st.tracer.Start(parent, name, opts...)
+	if forced {
+		// Root spans started from the handler's context get trace ids of
+		// their own.
+		ctx2 = trace.ContextWithSpan(ctx, s)
+	}
+	sp := &span{s: s, kind: tracing.KindServer}
+	return tracing.ContextWithSpan(ctx2, sp), sp
+}
+
+// Start implements tracing.Tracer: it starts a child of the span in ctx
+// (an OpenTelemetry span there, started by this tracer or by OTel
+// instrumentation), or of cfg.RemoteParent, or a root span.
+func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
+	if t.cfg.disabled {
+		return ctx, tracing.Noop
+	}
+	st := t.state.Load()
+	if st == nil {
+		st = t.sdk("", "", "", "")
+	}
+	parent := ctx
+	if rp := cfg.RemoteParent; rp != nil {
+		if sc, _, ok := spanContext(*rp); ok {
+			parent = trace.ContextWithRemoteSpanContext(ctx, sc)
+		}
+	}
+	if cfg.Kind == tracing.KindInternal && len(cfg.Attributes) == 0 && len(cfg.Links) == 0 {
+		// No options: nothing more to allocate.
+		ctx2, s := st.tracer.Start(parent, name)
+		sp := &span{s: s}
+		return tracing.ContextWithSpan(ctx2, sp), sp
+	}
+	opts := make([]trace.SpanStartOption, 0, 3)
+	if cfg.Kind != tracing.KindInternal {
+		opts = append(opts, trace.WithSpanKind(spanKind(cfg.Kind)))
+	}
+	if len(cfg.Attributes) > 0 {
+		opts = append(opts, trace.WithAttributes(attributes(nil, cfg.Attributes)...))
+	}
+	if len(cfg.Links) > 0 {
+		links := make([]trace.Link, 0, len(cfg.Links))
+		for _, h := range cfg.Links {
+			if sc, _, ok := spanContext(h); ok {
+				links = append(links, trace.Link{SpanContext: sc})
+			}
+		}
+		opts = append(opts, trace.WithLinks(links...))
+	}
+	// In the returned context the new span shadows a remote parent.
+	ctx2, s := st.tracer.Start(parent, name, opts...)
+	sp := &span{s: s, kind: cfg.Kind}
+	return tracing.ContextWithSpan(ctx2, sp), sp
+}
+
+// Flush implements tracing.Tracer: it exports the spans ended so far and
+// returns when they are sent, or when ctx ends. Nothing of the export is
+// left running when it returns.
+func (t *Tracer) Flush(ctx context.Context) error {
+	if t.cfg.disabled || t.proc == nil {
+		return nil
+	}
+	return t.proc.ForceFlush(ctx)
+}
+
+// Shutdown flushes, then shuts the provider and the exporter down (the
+// exporters of this module close their idle connections). Spans ended
+// afterwards are dropped. Lambda rarely gives a process the chance to call
+// it; tests and local runs do.
+func (t *Tracer) Shutdown(ctx context.Context) error {
+	if t.cfg.disabled || t.proc == nil {
+		return nil
+	}
+	if st := t.state.Load(); st != nil {
+		return st.tp.Shutdown(ctx) // shuts the processor down too
+	}
+	return t.proc.Shutdown(ctx)
+}
+
+func spanKind(k tracing.Kind) trace.SpanKind {
+	switch k {
+	case tracing.KindServer:
+		return trace.SpanKindServer
+	case tracing.KindClient:
+		return trace.SpanKindClient
+	case tracing.KindProducer:
+		return trace.SpanKindProducer
+	case tracing.KindConsumer:
+		return trace.SpanKindConsumer
+	}
+	return trace.SpanKindInternal
+}
+
+// headerContext parses an X-Ray trace header into the remote span context
+// it names. Without a Parent it returns only the trace id.
+func headerContext(header string) (trace.SpanContext, trace.TraceID, bool) {
+	if header == "" {
+		return trace.SpanContext{}, trace.TraceID{}, false
+	}
+	h, err := tracing.ParseHeader(header)
+	if err != nil {
+		return trace.SpanContext{}, trace.TraceID{}, false
+	}
+	return spanContext(h)
+}
+
+// spanContext converts h; ok is false when h has no valid Root and Parent
+// (the trace id is still returned when the Root is valid).
+func spanContext(h tracing.Header) (trace.SpanContext, trace.TraceID, bool) {
+	tid, ok := traceID(h.Root)
+	if !ok {
+		return trace.SpanContext{}, trace.TraceID{}, false
+	}
+	var sid trace.SpanID
+	if len(h.Parent) != 16 {
+		return trace.SpanContext{}, tid, false
+	}
+	if _, err := hex.Decode(sid[:], []byte(h.Parent)); err != nil || !sid.IsValid() {
+		return trace.SpanContext{}, tid, false
+	}
+	var flags trace.TraceFlags
+	if h.Sampled == tracing.SampledYes {
+		flags = trace.FlagsSampled
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags, Remote: true}), tid, true
+}
+
+// traceID converts an X-Ray root ("1-5759e988-bd862e3fe1be46a994272793")
+// to an OTel trace id (5759e988bd862e3fe1be46a994272793).
+func traceID(root string) (trace.TraceID, bool) {
+	var tid trace.TraceID
+	if len(root) != 35 || root[0] != '1' || root[1] != '-' || root[10] != '-' {
+		return tid, false
+	}
+	if _, err := hex.Decode(tid[:4], []byte(root[2:10])); err != nil {
+		return tid, false
+	}
+	if _, err := hex.Decode(tid[4:], []byte(root[11:])); err != nil {
+		return tid, false
+	}
+	return tid, tid.IsValid()
+}
+
+// XRayTraceID formats an OTel trace id in X-Ray form
+// ("1-5759e988-bd862e3fe1be46a994272793"), or returns "" for the zero id.
+func XRayTraceID(tid trace.TraceID) string {
+	if !tid.IsValid() {
+		return ""
+	}
+	var b [35]byte
+	b[0], b[1], b[10] = '1', '-', '-'
+	hex.Encode(b[2:10], tid[:4])
+	hex.Encode(b[11:], tid[4:])
+	return string(b[:])
+}
+
+// arn is the parts of a Lambda function ARN
+// (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]).
+type arn struct {
+	full, region, account, qualifier string
+	unqualified                      string
+}
+
+func parseARN(s string) arn {
+	a := arn{full: s, unqualified: s}
+	parts := strings.Split(s, ":")
+	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "lambda" {
+		return a
+	}
+	a.region, a.account = parts[3], parts[4]
+	if len(parts) >= 8 {
+		a.qualifier = parts[7]
+		a.unqualified = strings.Join(parts[:7], ":")
+	}
+	return a
+}
+
+// resourceID is cloud.resource_id: the function's ARN, with an alias
+// replaced by the version that runs (the semantic conventions' rule, as one
+// process may be invoked through several aliases).
+func (a arn) resourceID(version string) string {
+	if a.qualifier == "" || version == "" || version == "$LATEST" || a.qualifier == version {
+		return a.full
+	}
+	return a.unqualified + ":" + version
+}
+
+// traceIDKey carries, for the id generator, the trace id a root span must
+// take (an X-Ray header with a Root and no Parent).
+type traceIDKey struct{}
+
+// idGenerator makes X-Ray compatible ids (the contrib xray generator: the
+// first 4 bytes of a trace id are its epoch seconds), keeping a trace id
+// given in the context.
+type idGenerator struct{ xray xray.IDGenerator }
+
+func (g *idGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
+	tid, sid := g.xray.NewIDs(ctx)
+	if forced, ok := ctx.Value(traceIDKey{}).(trace.TraceID); ok && forced.IsValid() {
+		tid = forced
+	}
+	return tid, sid
+}
+
+func (g *idGenerator) NewSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
+	return g.xray.NewSpanID(ctx, tid)
+}
+
+// lazyProvider is the TracerProvider handed out before the SDK's exists.
+type lazyProvider struct {
+	embedded.TracerProvider
+	t *Tracer
+}
+
+func (p *lazyProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return &lazyTracer{t: p.t, name: name, opts: opts}
+}
+
+type lazyTracer struct {
+	embedded.Tracer
+	t    *Tracer
+	name string
+	opts []trace.TracerOption
+	real atomic.Pointer[trace.Tracer]
+}
+
+func (l *lazyTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	tr := l.real.Load()
+	if tr == nil {
+		x := l.t.sdk("", "", "", "").tp.Tracer(l.name, l.opts...)
+		l.real.Store(&x)
+		tr = &x
+	}
+	return (*tr).Start(ctx, name, opts...)
+}

@@ -1,0 +1,179 @@
+package xrayotlp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlphttp"
+)
+
+// SigningName is the service name requests are signed for.
+const SigningName = "xray"
+
+// Compression is the encoding of request bodies.
+type Compression int
+
+// Compressions.
+const (
+	NoCompression Compression = iota + 1
+	GzipCompression
+)
+
+// Option configures an Exporter.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	region      string
+	url         string
+	creds       aws.CredentialsProvider
+	timeout     time.Duration
+	compression Compression
+	client      *http.Client
+	lookup      env.Lookup
+	now         func() time.Time
+}
+
+// WithRegion sets the region of the X-Ray endpoint and of the signature. It
+// wins over AWS_REGION.
+func WithRegion(region string) Option {
+	return optionFunc(func(c *config) { c.region = region })
+}
+
+// WithEndpointURL sets the full URL spans are POSTed to, instead of
+// https://xray.REGION.amazonaws.com/v1/traces. Requests are still signed for
+// the region.
+func WithEndpointURL(u string) Option {
+	return optionFunc(func(c *config) { c.url = u })
+}
+
+// WithCredentials signs with the credentials p provides (an aws.Config's
+// Credentials, which refreshes them), instead of the AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables.
+func WithCredentials(p aws.CredentialsProvider) Option {
+	return optionFunc(func(c *config) { c.creds = p })
+}
+
+// WithTimeout bounds one export, retries included (default 10 s).
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.timeout = d })
+}
+
+// WithCompression sets the compression of request bodies (default gzip).
+func WithCompression(comp Compression) Option {
+	return optionFunc(func(c *config) { c.compression = comp })
+}
+
+// WithHTTPClient sends requests with client. Its idle connections are then
+// the caller's to close.
+func WithHTTPClient(client *http.Client) Option {
+	return optionFunc(func(c *config) { c.client = client })
+}
+
+// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c *config) { c.lookup = lookup })
+}
+
+// Exporter sends spans to the X-Ray OTLP endpoint. It implements
+// sdktrace.SpanExporter; give it to oteltracing.New.
+type Exporter struct {
+	e      *otlphttp.Exporter
+	creds  aws.CredentialsProvider
+	region string
+	signer *v4.Signer
+	now    func() time.Time
+}
+
+var _ sdktrace.SpanExporter = (*Exporter)(nil)
+
+// New returns an exporter configured by opts and the environment. It
+// returns an error when no region or no credentials are known, or the
+// endpoint is not an http(s) URL; it does not connect.
+func New(opts ...Option) (*Exporter, error) {
+	c := config{compression: GzipCompression, timeout: 10 * time.Second, now: time.Now}
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	lookup := env.Or(c.lookup)
+	if c.region == "" {
+		c.region = lookup.String("AWS_REGION")
+	}
+	if c.region == "" {
+		c.region = lookup.String("AWS_DEFAULT_REGION")
+	}
+	if c.region == "" {
+		return nil, errors.New("xrayotlp: no region: set AWS_REGION or use WithRegion")
+	}
+	if c.creds == nil {
+		key, secret := lookup.String("AWS_ACCESS_KEY_ID"), lookup.String("AWS_SECRET_ACCESS_KEY")
+		if key == "" || secret == "" {
+			return nil, errors.New("xrayotlp: no credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; use WithCredentials")
+		}
+		c.creds = credentials.NewStaticCredentialsProvider(key, secret, lookup.String("AWS_SESSION_TOKEN"))
+	}
+	if c.url == "" {
+		domain := "amazonaws.com"
+		if strings.HasPrefix(c.region, "cn-") {
+			domain = "amazonaws.com.cn"
+		}
+		c.url = "https://xray." + c.region + "." + domain + "/v1/traces"
+	}
+	if u, err := url.Parse(c.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("xrayotlp: endpoint %q is not an http(s) URL", c.url)
+	}
+	x := &Exporter{creds: c.creds, region: c.region, signer: v4.NewSigner(), now: c.now}
+	x.e = otlphttp.New(otlphttp.Config{
+		Name:    "xrayotlp",
+		URL:     c.url,
+		Gzip:    c.compression != NoCompression,
+		Timeout: c.timeout,
+		Client:  c.client,
+		Sign:    x.sign,
+	})
+	return x, nil
+}
+
+// sign signs req, whose body is body, for X-Ray in the exporter's region.
+func (x *Exporter) sign(ctx context.Context, req *http.Request, body []byte) error {
+	creds, err := x.creds.Retrieve(ctx)
+	if err != nil {
+		return fmt.Errorf("credentials: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	return x.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), SigningName, x.region, x.now().UTC())
+}
+
+// EndpointURL returns where the exporter sends spans.
+func (x *Exporter) EndpointURL() string { return x.e.URL() }
+
+// Region returns the region requests are signed for.
+func (x *Exporter) Region() string { return x.region }
+
+// ExportSpans sends spans in one signed request, and returns when X-Ray has
+// answered or ctx ends. The tracer calls it; user code does not.
+func (x *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	return x.e.ExportSpans(ctx, spans)
+}
+
+// Shutdown stops the exporter: later exports fail. It closes the idle
+// connections of the exporter's own HTTP client.
+func (x *Exporter) Shutdown(ctx context.Context) error {
+	return x.e.Shutdown(ctx)
+}
