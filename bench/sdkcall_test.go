@@ -20,9 +20,11 @@ import (
 	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	lobsotelaws "github.com/lambdaobs/lambdaobs/awssdk/otelaws"
 	"github.com/lambdaobs/lambdaobs/awssdk/xrayaws"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 	"github.com/lambdaobs/lambdaobs/tracing/xraytracing"
 )
 
@@ -83,7 +85,7 @@ func BenchmarkSDKCall(b *testing.B) {
 	b.Run("bare", func(b *testing.B) {
 		runCalls(b, ddbClient(sdkConfig(), url), plain)
 	})
-	b.Run("xray_sdk", func(b *testing.B) {
+	b.Run("xray_awsv2", func(b *testing.B) {
 		cfg := sdkConfig()
 		awsv2.AWSV2Instrumentor(&cfg.APIOptions)
 		runCalls(b, ddbClient(cfg, url), func() (context.Context, func()) {
@@ -95,7 +97,7 @@ func BenchmarkSDKCall(b *testing.B) {
 			return ctx, func() { seg.Close(nil) }
 		})
 	})
-	b.Run("otelaws", func(b *testing.B) {
+	b.Run("otel_otelaws", func(b *testing.B) {
 		cfg := sdkConfig()
 		tp := sdktrace.NewTracerProvider()
 		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -105,7 +107,20 @@ func BenchmarkSDKCall(b *testing.B) {
 			return ctx, func() { span.End() }
 		})
 	})
-	b.Run("lambdaobs_xray", func(b *testing.B) {
+	b.Run("otel_lambdaobs", func(b *testing.B) {
+		tr := oteltracing.New(nil, oteltracing.WithLookupEnv(noEnv), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+		cfg := sdkConfig()
+		awssdk.Instrument(&cfg, lobsotelaws.Tracing(tr))
+		template := metrics.New(io.Discard, metrics.WithLookupEnv(noEnv), metrics.WithService("bench"))
+		runCalls(b, ddbClient(cfg, url), func() (context.Context, func()) {
+			rec := template.Clone()
+			ctx := metrics.NewContext(context.Background(), rec)
+			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
+			return ctx, func() { span.End(); _ = rec.Close(); _ = tr.Flush(context.Background()) }
+		})
+	})
+	b.Run("xray_lambdaobs", func(b *testing.B) {
 		cfg := sdkConfig()
 		awssdk.Instrument(&cfg, xrayaws.Tracing())
 		tr := xraytracing.New(xraytracing.WithDaemonAddress("127.0.0.1:2999"), xraytracing.WithLookupEnv(noEnv))
