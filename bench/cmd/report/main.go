@@ -74,7 +74,8 @@ type e2e struct {
 // comparison is one table: the rows of a benchmark measured side by side.
 type comparison struct {
 	title, bench, subject, note string
-	overheadOver                string // report overheads over this row instead of raw times
+	overheadOver                string            // report overheads over this row instead of raw times
+	pairs                       map[string]string // peer row → the lambdaobs row it is compared with
 }
 
 var comparisons = []comparison{
@@ -84,7 +85,7 @@ var comparisons = []comparison{
 	{title: "Span", bench: "Span", subject: "lambdaobs", note: "Start and End of one span through the facade beside the backend's SDK used directly."},
 	{title: "Whole invocation", bench: "Invoke", subject: "lambdaobs", overheadOver: "bare",
 		pairs: map[string]string{"glued": "lambdaobs_full", "otellambda": "lambdaobs"},
-		note: "lambda.NewHandler(h).Invoke with a 1.5 KB API Gateway proxy event; overhead = row − bare. lambdaobs: the log line and five metrics, no tracer; otellambda: its InstrumentHandler with a no-op provider. lambdaobs_full: the same with the OpenTelemetry backend recording spans; glued: otellambda with a recording provider, slog.JSONHandler with the Lambda fields added by hand, and prozz for the five metrics."},
+		note:  "lambda.NewHandler(h).Invoke with a 1.5 KB API Gateway proxy event; overhead = row − bare. lambdaobs: the log line and five metrics, no tracer; otellambda: its InstrumentHandler with a no-op provider. lambdaobs_full: the same with the OpenTelemetry backend recording spans; glued: otellambda with a recording provider, slog.JSONHandler with the Lambda fields added by hand, and prozz for the five metrics."},
 	{title: "AWS SDK call", bench: "SDKCall", subject: "lambdaobs", overheadOver: "bare", note: "One DynamoDB call against an in-process HTTP server; overhead = row − bare."},
 	{title: "HTTP API adapter", bench: "HTTPAPI", subject: "lambdaobs", overheadOver: "bare", note: "Per request, called directly; overhead = row − bare."},
 }
