@@ -112,7 +112,9 @@ func emfSchema(t *testing.T) *jsonschema.Schema {
 func TestSoak(t *testing.T) {
 	n := soakN(t)
 	bin := testenv.BuildBootstrap(t, "./internal/soak/testdata/fn")
-	emu := testenv.StartEmulator(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=1", "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_NAME=soak")
+	col := testenv.StartCollector(t)
+	emu := testenv.StartEmulator(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=1", "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_NAME=soak",
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+col.Endpoint)
 	r := rand.New(rand.NewPCG(1, 2))
 	totals := map[string]float64{}
 	kinds := map[string]int{}
@@ -193,6 +195,26 @@ func TestSoak(t *testing.T) {
 	}
 	coldStarts = got[lambdawrap.MetricColdStart]
 	processes := strings.Count(out, "INIT START")
+
+	// Every invocation's span reached the collector (the flush before the
+	// wrapper returns; for a timeout, the guard's flush).
+	spans := col.WaitSpans(t, n, 30*time.Second)
+	spanIDs := map[string]int{}
+	for _, s := range spans {
+		if id, ok := s.Attributes["faas.invocation_id"].(string); ok {
+			spanIDs[id]++
+		}
+	}
+	missingSpans := 0
+	for _, id := range ids {
+		if spanIDs[id] == 0 {
+			missingSpans++
+		}
+	}
+	t.Logf("soak: %d spans received; invocations without their span %d", len(spans), missingSpans)
+	if missingSpans > 0 {
+		t.Errorf("%d invocations without their span", missingSpans)
+	}
 
 	missingLogs, missingDocs := 0, 0
 	for _, id := range ids {

@@ -7,12 +7,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
 )
 
 // Event is one invocation's instructions.
@@ -69,5 +72,13 @@ func itoa(i int) string {
 }
 
 func main() {
-	lambdawrap.Start(handle, lambdawrap.WithService("soak"), lambdawrap.WithNamespace("Soak"))
+	opts := []lambdawrap.Option{lambdawrap.WithService("soak"), lambdawrap.WithNamespace("Soak")}
+	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" {
+		exp, err := otlp.New()
+		if err != nil {
+			panic(err)
+		}
+		opts = append(opts, lambdawrap.WithTracer(oteltracing.New(exp)))
+	}
+	lambdawrap.Start(handle, opts...)
 }
