@@ -10,11 +10,11 @@ export PATH := $(GOBIN):$(PATH)
 FUZZTIME ?= 10s
 BENCHCOUNT ?= 6
 
-TOOL_BINS := $(GOBIN)/staticcheck $(GOBIN)/aws-lambda-rie $(GOBIN)/benchstat
+TOOL_BINS := $(GOBIN)/staticcheck $(GOBIN)/aws-lambda-rie $(GOBIN)/benchstat $(GOBIN)/govulncheck
 
-.PHONY: test tools services check unit integration fuzz bench soak clean
+.PHONY: test tools services check unit integration fuzz vulncheck bench soak clean
 
-test: tools services check unit fuzz
+test: tools services check unit fuzz vulncheck
 	@echo "make test: all checks passed"
 
 # Tools are pinned in tools/go.mod; go install is a no-op when they are built.
@@ -44,6 +44,11 @@ unit:
 	# Allocation counts are pinned without the race detector.
 	go test -count=1 -run 'Allocs' ./...
 	cd bench && LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_TOOLS=$(TOOLS) go test -count=1 ./...
+
+# Known vulnerabilities reachable from the library, from a database built
+# offline from the pinned golang.org/x/vulndb module.
+vulncheck: tools
+	TOOLS=$(TOOLS) ./scripts/vulncheck.sh
 
 # Every fuzz target, for a fixed budget each.
 fuzz:
