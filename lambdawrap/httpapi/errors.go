@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Stable error codes of the responses' "code" member. Clients may switch on
+// them; they never change meaning.
+const (
+	CodeBadRequest           = "BAD_REQUEST"            // 400: the request is unusable (say, invalid base64)
+	CodeInvalidJSON          = "INVALID_JSON"           // 400: the body is not JSON
+	CodeBodyRequired         = "BODY_REQUIRED"          // 400: POST, PUT or PATCH without a body
+	CodeValidation           = "VALIDATION_FAILED"      // 400: the body is JSON but not a valid In; see "details"
+	CodeUnauthorized         = "UNAUTHORIZED"           // 401
+	CodeForbidden            = "FORBIDDEN"              // 403
+	CodeNotFound             = "NOT_FOUND"              // 404
+	CodeConflict             = "CONFLICT"               // 409
+	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"      // 413
+	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" // 415: a body that is not application/json
+	CodeInternal             = "INTERNAL_ERROR"         // 500: anything else; nothing more is said
+)
+
+// InternalMessage is the only message a client sees for an error that is
+// not an *Error, and for a panic.
+const InternalMessage = "Internal server error"
+
+// Error is an error with an HTTP meaning: a status, a stable code and a
+// message meant for the client. A handler returns one (or an error wrapping
+// one: errors.As finds it) to answer with that status; the response body is
+//
+//	{"error": Message, "code": Code}             // + "details": [...] for validation
+//
+// The cause, if any, is logged and recorded on the span, never sent.
+// Every other error a handler returns is answered 500 INTERNAL_ERROR with
+// InternalMessage.
+type Error struct {
+	Status  int          // HTTP status, 400 to 599
+	Code    string       // stable, machine-readable: CodeNotFound, or your own
+	Message string       // for the client; http.StatusText(Status) when empty
+	Details []FieldError // for validation failures, sent as "details"
+	Cause   error        // for the logs and the span only
+}
+
+// NewError returns an error answered with status, code and message.
+func NewError(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// Error describes e for the logs: status, code, message and cause.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(e.Status))
+	b.WriteByte(' ')
+	b.WriteString(e.Code)
+	if m := e.publicMessage(); m != "" {
+		b.WriteString(": ")
+		b.WriteString(m)
+	}
+	for i, d := range e.Details {
+		if i == 0 {
+			b.WriteString(" (")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(d.Error())
+		if i == len(e.Details)-1 {
+			b.WriteByte(')')
+		}
+	}
+	if e.Cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// WithCause returns a copy of e with cause attached: logged, never sent.
+func (e *Error) WithCause(cause error) *Error {
+	c := *e
+	c.Cause = cause
+	return &c
+}
+
+func (e *Error) publicMessage() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return http.StatusText(e.Status)
+}
+
+// FieldError is one validation failure of the request body: which field
+// (its JSON path, "items[0].qty"; empty for the body as a whole), what is
+// wrong, in words for the client, and the rule that failed ("required",
+// "min", … for struct tags; empty otherwise). It is also an error, so a
+// Validate method may return one, or several joined with errors.Join.
+type FieldError struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+	Rule    string `json:"rule,omitempty"`
+}
+
+// Error returns "field: message".
+func (f FieldError) Error() string {
+	if f.Field == "" {
+		return f.Message
+	}
+	return f.Field + ": " + f.Message
+}
+
+// Validation returns a 400 VALIDATION_FAILED error listing what is wrong.
+func Validation(details ...FieldError) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Message: "Request validation failed", Details: details}
+}
+
+// BadRequest returns a 400 BAD_REQUEST error with message.
+func BadRequest(message string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: message}
+}
+
+// Unauthorized returns a 401 UNAUTHORIZED error. Its message is always
+// "Unauthorized": the client is not told why (missing token, expired, bad
+// signature); attach the reason with WithCause for the logs.
+func Unauthorized() *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
+}
+
+// Forbidden returns a 403 FORBIDDEN error; an empty message is "Forbidden".
+func Forbidden(message string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: message}
+}
+
+// NotFound returns a 404 NOT_FOUND error; an empty message is "Not Found".
+func NotFound(message string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: message}
+}
+
+// Conflict returns a 409 CONFLICT error; an empty message is "Conflict".
+func Conflict(message string) *Error {
+	return &Error{Status: http.StatusConflict, Code: CodeConflict, Message: message}
+}
+
+// PayloadTooLarge returns a 413 PAYLOAD_TOO_LARGE error naming the limit.
+func PayloadTooLarge(limit int64) *Error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
+		Message: "Request body exceeds " + strconv.FormatInt(limit, 10) + " bytes"}
+}
+
+// UnsupportedMediaType returns a 415 UNSUPPORTED_MEDIA_TYPE error.
+func UnsupportedMediaType() *Error {
+	return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
+		Message: "Content-Type must be application/json"}
+}
+
+// internal is the 500 every other error and every panic becomes.
+func internal(cause error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: InternalMessage, Cause: cause}
+}
+
+// classify returns the *Error err is or wraps, or a 500 INTERNAL_ERROR
+// whose cause is err. An *Error with a status outside 400..599, or without a
+// code, is a programming error: it is answered as internal too.
+func classify(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e != nil && e.Status >= 400 && e.Status <= 599 && e.Code != "" {
+		return e
+	}
+	return internal(err)
+}
+
+// errorBody is the JSON of an error response.
+type errorBody struct {
+	Error   string       `json:"error"`
+	Code    string       `json:"code"`
+	Details []FieldError `json:"details,omitempty"`
+}

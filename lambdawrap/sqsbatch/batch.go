@@ -1,0 +1,227 @@
+package sqsbatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
+)
+
+// source describes one kind of record to the shared core.
+type source[R any] struct {
+	system string                  // AttrSystem
+	key    string                  // log key of the record's id
+	id     func(*R) string         // the record's id, logged and on its span
+	item   func(*R) string         // the identifier a failure reports
+	arn    func(*R) string         // event source ARN
+	dest   func(arn string) string // destination name from the ARN
+	region func(*R) string
+	header func(*R) string // the producer's trace header, or ""
+}
+
+// processor runs a handler over batches of one kind of record.
+type processor[R any] struct {
+	src *source[R]
+	cfg *config
+	h   func(context.Context, *R) error
+}
+
+// result is the fate of one record.
+type result uint8
+
+const (
+	pending result = iota // not attempted
+	succeeded
+	failed
+)
+
+// run processes recs and returns the indexes of the records to report
+// failed, in order.
+func (p *processor[R]) run(ctx context.Context, recs []R, ordered bool) []int {
+	if len(recs) == 0 {
+		return nil
+	}
+	span := tracing.SpanFromContext(ctx)
+	if span.IsRecording() {
+		span.SetAttributes(slog.String(AttrSystem, p.src.system), slog.Int(AttrBatchMessageCount, len(recs)))
+	}
+	dest := p.src.dest(p.src.arn(&recs[0]))
+	results := make([]result, len(recs))
+	if ordered {
+		for i := range recs {
+			if ctx.Err() != nil {
+				break
+			}
+			if !p.one(ctx, &recs[i], dest) {
+				results[i] = failed
+				break
+			}
+			results[i] = succeeded
+		}
+	} else {
+		p.concurrent(ctx, recs, dest, results)
+	}
+	return p.report(ctx, recs, results)
+}
+
+// concurrent processes recs with at most cfg.concurrency at once. Records
+// not started before ctx ends stay pending.
+func (p *processor[R]) concurrent(ctx context.Context, recs []R, dest string, results []result) {
+	n := min(p.cfg.concurrency, len(recs))
+	if n == 1 {
+		for i := range recs {
+			if ctx.Err() != nil {
+				return
+			}
+			results[i] = outcome(p.one(ctx, &recs[i], dest))
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(recs) || ctx.Err() != nil {
+					return
+				}
+				results[i] = outcome(p.one(ctx, &recs[i], dest))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func outcome(ok bool) result {
+	if ok {
+		return succeeded
+	}
+	return failed
+}
+
+// report logs and counts the batch's outcome and returns the indexes of
+// the failed and pending records.
+func (p *processor[R]) report(ctx context.Context, recs []R, results []result) []int {
+	var bad []int
+	var nFailed, nSkipped int
+	firstSkipped := -1
+	for i, r := range results {
+		switch r {
+		case failed:
+			nFailed++
+			bad = append(bad, i)
+		case pending:
+			nSkipped++
+			bad = append(bad, i)
+			if firstSkipped < 0 {
+				firstSkipped = i
+			}
+		}
+	}
+	l := p.cfg.logger()
+	if nSkipped > 0 {
+		l.LogAttrs(ctx, slog.LevelWarn, MsgSkipped,
+			slog.Int(KeySkipped, nSkipped),
+			slog.String(KeyFirstSkipped, p.src.id(&recs[firstSkipped])),
+			slog.Bool(KeyContextDone, ctx.Err() != nil))
+	}
+	if len(bad) > 0 {
+		l.LogAttrs(ctx, slog.LevelWarn, MsgBatchFailed,
+			slog.Int(KeyRecords, len(recs)),
+			slog.Int(KeyFailed, len(bad)),
+			slog.Int(KeySkipped, nSkipped))
+	}
+	if m := metrics.FromContext(ctx); m.Namespace() != "" {
+		m.Count(MetricRecordsProcessed, float64(len(recs)-len(bad)))
+		m.Count(MetricRecordsFailed, float64(len(bad)))
+	}
+	return bad
+}
+
+// one processes one record in a span of its own, continuing the producer's
+// trace when the record carries it, and reports whether it succeeded.
+func (p *processor[R]) one(ctx context.Context, r *R, dest string) (ok bool) {
+	id := p.src.id(r)
+	ctx = logger.ContextWithAttrs(ctx, slog.String(p.src.key, id))
+	span := tracing.Noop
+	if tracing.TracerFromContext(ctx) != nil {
+		opts := make([]tracing.StartOption, 0, 3)
+		opts = append(opts, tracing.WithKind(tracing.KindConsumer), tracing.WithAttributes(
+			slog.String(AttrSystem, p.src.system),
+			slog.String(AttrOperationType, "process"),
+			slog.String(AttrOperationName, "process"),
+			slog.String(AttrMessageID, id),
+			slog.String(AttrDestinationName, dest),
+			slog.String(AttrCloudRegion, p.src.region(r)),
+		))
+		if h := p.src.header(r); h != "" {
+			if hdr, err := tracing.ParseHeader(h); err == nil {
+				opts = append(opts, tracing.WithRemoteParent(hdr))
+			}
+		}
+		name := "process"
+		if dest != "" {
+			name += " " + dest
+		}
+		ctx, span = tracing.Start(ctx, name, opts...)
+	}
+	defer span.End()
+
+	panicked, stack, err := p.call(ctx, r)
+	if err == nil && panicked == nil {
+		return true
+	}
+	l := p.cfg.logger()
+	var undecodable *decodeError
+	switch {
+	case panicked != nil:
+		l.LogAttrs(ctx, slog.LevelError, MsgRecordPanic,
+			slog.String(KeyPanic, fmt.Sprint(panicked)),
+			slog.String(logger.KeyErrorType, fmt.Sprintf("%T", panicked)),
+			slog.String(logger.KeyStackTrace, string(stack)))
+		span.RecordError(fmt.Errorf("panic: %v", panicked))
+		span.SetStatus(tracing.Error, "panic")
+	case errors.As(err, &undecodable):
+		l.LogAttrs(ctx, slog.LevelError, MsgUndecodable, slog.Any(logger.KeyError, undecodable.err))
+		span.RecordError(err)
+		span.SetStatus(tracing.Error, err.Error())
+	default:
+		l.LogAttrs(ctx, slog.LevelError, MsgRecordFailed, slog.Any(logger.KeyError, err))
+		span.RecordError(err)
+		span.SetStatus(tracing.Error, err.Error())
+	}
+	return false
+}
+
+// call runs the handler, turning a panic into a value.
+func (p *processor[R]) call(ctx context.Context, r *R) (panicked any, stack []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked, stack, err = v, debug.Stack(), nil
+		}
+	}()
+	return nil, nil, p.h(ctx, r)
+}
+
+// decodeError is a record whose body JSON could not decode.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return "sqsbatch: decode body: " + e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
+
+// afterLast returns what follows the last sep in s, or s.
+func afterLast(s, sep string) string {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[i+len(sep):]
+	}
+	return s
+}
