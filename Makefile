@@ -20,9 +20,11 @@ test: tools services check unit fuzz vulncheck
 # Tools are pinned in tools/go.mod; go install is a no-op when they are built.
 tools: $(TOOL_BINS)
 
-$(GOBIN)/%: tools/go.mod tools/go.sum
-	cd tools && GOBIN=$(GOBIN) go install $$(go list -f '{{.ImportPath}}' -tags tools all | grep '/$*$$')
-	@test -x $@
+# The tool directives of tools/go.mod pin them; go install tool builds them
+# all, and does nothing when they are built.
+$(TOOL_BINS) &: tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(GOBIN) go install tool
+	@touch $(TOOL_BINS)
 
 # Services the integration tests run against, each installed by its own
 # idempotent script under scripts/services/ (pinned versions, into .tools/).
