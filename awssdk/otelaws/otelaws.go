@@ -11,6 +11,7 @@ package otelaws
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
+	//lint:ignore SA1019 OpenTelemetry's AWS SDK instrumentation, which this package wraps; deprecated upstream in v0.72.0.
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
 	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel/trace"

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -34,7 +37,9 @@ func lookupEnv(key string) (string, bool) {
 // runLocally invokes the wrapped handler in-process, as Lambda would: a cold
 // start, a warm call and a declined card.
 func runLocally() {
-	h := lambdawrap.Wrap(handle, append(options(), lambdawrap.WithLookupEnv(lookupEnv))...)
+	var out capture
+	h := lambdawrap.Wrap(handle, append(options(), lambdawrap.WithLookupEnv(lookupEnv),
+		lambdawrap.WithWriter(io.MultiWriter(os.Stdout, &out)))...)
 	events := []struct {
 		requestID, traceID string
 		order              Order
@@ -59,4 +64,23 @@ func runLocally() {
 		b, _ := json.Marshal(out)
 		fmt.Fprintf(os.Stderr, "# %s → %s\n", e.requestID, b)
 	}
+	writeLocalView(out.bytes())
+}
+
+// capture keeps what the function printed, for the local view.
+type capture struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Write(p)
+}
+
+func (c *capture) bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.buf.Bytes())
 }

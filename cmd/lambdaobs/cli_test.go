@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/metrics"
+)
+
+// lambdaobs runs the command with args and returns its exit code, stdout
+// and stderr.
+func lambdaobs(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestDashboardBody(t *testing.T) {
+	code, out, errOut := lambdaobs(t, "", "dashboard", "--function", "orders-quickstart", "--namespace", "Quickstart",
+		"--service", "orders", "--region", "eu-west-1", "--metric", "OrdersPlaced:Count", "--metric", "ChargeLatency:Milliseconds:p90",
+		"--metric", "CartSize:Count:Average:channel,device")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	d, err := dashboard.New([]dashboard.Function{{Name: "orders-quickstart", Namespace: "Quickstart", Service: "orders",
+		Metrics: []dashboard.Metric{{Name: "OrdersPlaced", Unit: metrics.Count}, {Name: "ChargeLatency", Unit: metrics.Milliseconds, Stat: "p90"},
+			{Name: "CartSize", Unit: metrics.Count, Stat: "Average", Dimensions: []string{"channel", "device"}}}}},
+		dashboard.WithRegion("eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := d.Body()
+	if out != string(want) {
+		t.Errorf("the command's body differs from the package's:\n%s", out)
+	}
+}
+
+func TestDashboardFrom(t *testing.T) {
+	capture := filepath.Join("..", "..", "dashboard", "testdata", "logs-tail.txt")
+	code, out, errOut := lambdaobs(t, "", "dashboard", "--from", capture, "--region", "eu-west-1", "--metric", "ExtraMetric:Count")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{`"orders-quickstart"`, `"OrdersPlaced (Sum)"`, `"OrderValue (Average)"`, `"ExtraMetric (Sum)"`, `"Quickstart"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in the body", want)
+		}
+	}
+	b, _ := os.ReadFile(capture)
+	code, out2, errOut := lambdaobs(t, string(b), "dashboard", "--from", "-", "--region", "eu-west-1", "--metric", "ExtraMetric:Count")
+	if code != exitOK || out2 != out {
+		t.Errorf("--from - (exit %d, %s) differs from --from FILE", code, errOut)
+	}
+}
+
+func TestDashboardTemplate(t *testing.T) {
+	args := []string{"dashboard", "--ref", "OrdersFunction", "--namespace", "Shop", "--service", "orders", "--metric", "OrdersPlaced:Count"}
+	code, js, errOut := lambdaobs(t, "", append(args, "--format", "cfn")...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, ym, errOut := lambdaobs(t, "", append(args, "--format", "cfn-yaml")...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var fromJSON, fromYAML any
+	if err := json.Unmarshal([]byte(js), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(ym), &fromYAML); err != nil {
+		t.Fatalf("cfn-yaml is not YAML: %v", err)
+	}
+	// The YAML writes the body indented: compare it as JSON.
+	normalizeBody(t, fromJSON)
+	normalizeBody(t, fromYAML)
+	if !reflect.DeepEqual(jsonRoundTrip(t, fromJSON), jsonRoundTrip(t, fromYAML)) {
+		t.Errorf("cfn-yaml is not the cfn template:\n%s", ym)
+	}
+	if code, _, errOut := lambdaobs(t, "", append(args, "--format", "body")...); code != exitError || !strings.Contains(errOut, "OrdersFunction") {
+		t.Errorf("a body for a function known by reference only: exit %d, %s", code, errOut)
+	}
+}
+
+// normalizeBody decodes the dashboard body of a decoded template in place.
+func normalizeBody(t *testing.T, tmpl any) {
+	t.Helper()
+	res := tmpl.(map[string]any)["Resources"].(map[string]any)
+	props := res[dashboard.DashboardID].(map[string]any)["Properties"].(map[string]any)
+	sub := props["DashboardBody"].(map[string]any)
+	var body any
+	if err := json.Unmarshal([]byte(sub["Fn::Sub"].(string)), &body); err != nil {
+		t.Fatalf("body: %v", err)
+	}
+	sub["Fn::Sub"] = body
+}
+
+func jsonRoundTrip(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, exitUsage, "Usage"},
+		{[]string{"frobnicate"}, exitUsage, "unknown command"},
+		{[]string{"help"}, exitOK, ""},
+		{[]string{"help", "view"}, exitOK, ""},
+		{[]string{"dashboard"}, exitUsage, "--function"},
+		{[]string{"dashboard", "--function", "f", "--format", "xml"}, exitUsage, "--format"},
+		{[]string{"dashboard", "--function", "f", "--nope"}, exitUsage, "not defined"},
+		{[]string{"dashboard", "--function", "f", "extra"}, exitUsage, "unexpected argument"},
+		{[]string{"dashboard", "--function", "f", "--function", "g", "--ref", "F"}, exitUsage, "--ref"},
+		{[]string{"dashboard", "--function", "f", "--metric", "a:b:c:d:e"}, exitUsage, "--metric"},
+		{[]string{"dashboard", "--function", "bad name"}, exitError, "function name"},
+		{[]string{"dashboard", "--function", "f", "--period", "90s"}, exitError, "period"},
+		{[]string{"dashboard", "--from", "/nonexistent/capture.txt"}, exitError, "no such file"},
+		{[]string{"view", "a", "b"}, exitUsage, "one input file"},
+		{[]string{"view", "/nonexistent/capture.txt"}, exitError, "no such file"},
+		{[]string{"dashboard", "-h"}, exitOK, "Usage: lambdaobs dashboard"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, errOut := lambdaobs(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestView(t *testing.T) {
+	capture, err := os.ReadFile(filepath.Join("..", "..", "dashboard", "testdata", "rie-quickstart.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := "garbage line\n\x00\x01binary\n{\"half\": \n" + string(capture) + "[1,2]\n"
+
+	code, out, errOut := lambdaobs(t, junk, "view", "-o", "-", "--title", "Quickstart under the emulator")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, `<dd id="cold-start-count">1</dd>`) ||
+		!strings.Contains(out, `<span id="lines-ignored">4</span>`) || !strings.Contains(out, "Quickstart under the emulator") {
+		t.Errorf("unexpected page:\n%.2000s", out)
+	}
+	if !strings.Contains(errOut, "wrote stdout: 16 widgets") || !strings.Contains(errOut, "4 ignored") {
+		t.Errorf("stderr: %s", errOut)
+	}
+
+	// A file in, a file out, flags after the file name.
+	dir := t.TempDir()
+	in, page := filepath.Join(dir, "capture.txt"), filepath.Join(dir, "view.html")
+	if err := os.WriteFile(in, []byte(junk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = lambdaobs(t, "", "view", in, "-o", page, "--period", "1s")
+	if code != exitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q: %s", code, out, errOut)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil || !bytes.Contains(b, []byte(`data-period="1"`)) || !bytes.Contains(b, []byte("capture.txt")) {
+		t.Errorf("page %s: %v", page, err)
+	}
+}

@@ -1,0 +1,414 @@
+// Command lambdaobs prints the CloudWatch dashboard of functions observed
+// by lambdaobs, and draws it locally from their captured output.
+//
+//	lambdaobs dashboard --function F [--namespace N --service S --region R] [--format body|cfn|cfn-yaml]
+//	lambdaobs view [FILE|-] [-o out.html]
+//
+// dashboard prints the dashboard body (the JSON PutDashboard and
+// AWS::CloudWatch::Dashboard take) or, with --format cfn (JSON) or cfn-yaml,
+// a CloudFormation template with the dashboard, alarms on the error rate, the
+// p99 duration, timeouts and throttles, and the Logs Insights queries as
+// saved queries. A function given with --ref is named through that resource
+// of the template the output goes into, a SAM template for instance.
+// Custom metrics are declared with --metric, or found in captured output
+// with --from.
+//
+// view reads captured output — JSON log lines and EMF documents mixed with
+// anything else, as the Runtime Interface Emulator, sam local invoke or aws
+// logs tail print them — and writes one self-contained HTML page drawing
+// the same widgets from it. Lines that are not JSON are counted and
+// ignored.
+//
+// Run lambdaobs help COMMAND for every flag.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/dashboard/view"
+	"github.com/lambdaobs/lambdaobs/metrics"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+const usage = `lambdaobs: the CloudWatch dashboard of functions observed by lambdaobs.
+
+Usage:
+  lambdaobs dashboard --function F [--namespace N --service S --region R] [--format body|cfn|cfn-yaml]
+  lambdaobs view [FILE|-] [-o out.html]
+  lambdaobs help [COMMAND]
+`
+
+// errUsage marks an error in the command line.
+var errUsage = errors.New("usage")
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "dashboard":
+		err = runDashboard(args[1:], stdin, stdout, stderr)
+	case "view":
+		err = runView(args[1:], stdin, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			switch args[1] {
+			case "dashboard":
+				dashboardFlags(&dashboardOptions{}, stdout).Usage()
+				return exitOK
+			case "view":
+				viewFlags(&viewOptions{}, stdout).Usage()
+				return exitOK
+			}
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "lambdaobs: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "lambdaobs %s: %v\n", args[0], err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "lambdaobs %s: %v\n", args[0], err)
+		return exitError
+	}
+}
+
+// parse parses flags and positional arguments in any order.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(s string) error { *l = append(*l, s); return nil }
+
+type dashboardOptions struct {
+	functions, refs, metrics  list
+	namespace, service        string
+	region, logGroup, from    string
+	format, name, out         string
+	http                      bool
+	period, durationThreshold time.Duration
+	errorRate                 float64
+}
+
+func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Var(&o.functions, "function", "function `name` (repeat for several functions)")
+	fs.Var(&o.refs, "ref", "CloudFormation logical `id` of the function, in --format cfn (repeat in the order of --function)")
+	fs.StringVar(&o.namespace, "namespace", "", "EMF `namespace` of the functions (default "+metrics.DefaultNamespace+", or as found with --from)")
+	fs.StringVar(&o.service, "service", "", "`service` dimension of the functions (default service_undefined, or as found with --from)")
+	fs.StringVar(&o.region, "region", "", "AWS `region` (default $AWS_REGION, else "+dashboard.DefaultRegion+"; in --format cfn, the stack's)")
+	fs.StringVar(&o.logGroup, "log-group", "", "log `group` of the function (default /aws/lambda/NAME; one function only)")
+	fs.Var(&o.metrics, "metric", "custom metric `NAME[:UNIT[:STAT[:DIM,...]]]`, e.g. OrdersPlaced:Count (repeat)")
+	fs.StringVar(&o.from, "from", "", "discover functions and custom metrics from captured output `FILE` (- for stdin)")
+	fs.BoolVar(&o.http, "http", false, "add the lambdawrap/httpapi request widgets")
+	fs.StringVar(&o.format, "format", "body", "output `format`: body (dashboard body JSON), cfn (CloudFormation template with alarms and saved queries, JSON) or cfn-yaml (the same as YAML)")
+	fs.StringVar(&o.name, "name", "", "dashboard `name` in --format cfn (default STACK-lambdaobs)")
+	fs.DurationVar(&o.period, "period", dashboard.DefaultPeriod, "`period` of the widgets and alarms")
+	fs.DurationVar(&o.durationThreshold, "p99-threshold", dashboard.DefaultDurationThreshold, "p99 `duration` above which the duration alarm fires")
+	fs.Float64Var(&o.errorRate, "error-rate", dashboard.DefaultErrorRate, "error rate in `percent` above which the error rate alarm fires")
+	fs.StringVar(&o.out, "o", "-", "write to `file` instead of stdout")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: lambdaobs dashboard --function F [--namespace N --service S --region R] [--format body|cfn|cfn-yaml]
+
+Prints the CloudWatch dashboard of the functions: the dashboard body, or with
+--format cfn a CloudFormation template with the dashboard, alarms (error rate,
+p99 duration, timeouts, throttles) and saved Logs Insights queries.
+
+`)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runDashboard(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var o dashboardOptions
+	fs := dashboardFlags(&o, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fns, err := o.functionsFrom(set, stdin)
+	if err != nil {
+		return err
+	}
+	opts := []dashboard.Option{dashboard.WithPeriod(o.period), dashboard.WithDurationThreshold(o.durationThreshold),
+		dashboard.WithErrorRateThreshold(o.errorRate)}
+	if o.region != "" {
+		opts = append(opts, dashboard.WithRegion(o.region))
+	} else if r := os.Getenv("AWS_REGION"); r != "" && o.format == "body" {
+		opts = append(opts, dashboard.WithRegion(r))
+	}
+	if o.name != "" {
+		opts = append(opts, dashboard.WithName(o.name))
+	}
+	d, err := dashboard.New(fns, opts...)
+	if err != nil {
+		return err
+	}
+	var b []byte
+	switch o.format {
+	case "body":
+		b, err = d.Body()
+	case "cfn", "cfn-yaml":
+		b, err = d.Template()
+		if err == nil && o.format == "cfn-yaml" {
+			b, err = toYAML(b)
+		}
+	default:
+		return fmt.Errorf("%w: --format %q: body, cfn or cfn-yaml", errUsage, o.format)
+	}
+	if err != nil {
+		return err
+	}
+	return writeOut(o.out, b, stdout)
+}
+
+// functionsFrom returns the functions the flags describe.
+func (o *dashboardOptions) functionsFrom(set map[string]bool, stdin io.Reader) ([]dashboard.Function, error) {
+	var found []dashboard.Function
+	if o.from != "" {
+		c, err := readCapture(o.from, stdin)
+		if err != nil {
+			return nil, err
+		}
+		found = c.Functions()
+		if len(found) == 0 && len(o.functions) == 0 && len(o.refs) == 0 {
+			return nil, fmt.Errorf("no lambdaobs function found in %s", o.from)
+		}
+	}
+	if len(o.functions) == 0 && len(o.refs) == 0 && o.from == "" {
+		return nil, fmt.Errorf("%w: give --function NAME (or --from FILE)", errUsage)
+	}
+	if len(o.refs) > 0 && len(o.functions) > 0 && len(o.refs) != len(o.functions) {
+		return nil, fmt.Errorf("%w: %d --ref for %d --function: give one per function", errUsage, len(o.refs), len(o.functions))
+	}
+	var ms []dashboard.Metric
+	for _, spec := range o.metrics {
+		m, err := parseMetric(spec)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	var fns []dashboard.Function
+	switch {
+	case len(o.functions) > 0:
+		for i, name := range o.functions {
+			f := dashboard.Function{Name: name}
+			for _, d := range found {
+				if d.Name == name {
+					f = d
+				}
+			}
+			if len(o.refs) > 0 {
+				f.Ref = o.refs[i]
+			}
+			fns = append(fns, f)
+		}
+	case len(o.refs) > 0:
+		for _, ref := range o.refs {
+			fns = append(fns, dashboard.Function{Ref: ref})
+		}
+	default:
+		fns = found
+	}
+	if set["log-group"] && len(fns) != 1 {
+		return nil, fmt.Errorf("%w: --log-group needs exactly one function", errUsage)
+	}
+	for i := range fns {
+		f := &fns[i]
+		if set["namespace"] {
+			f.Namespace = o.namespace
+		}
+		if set["service"] {
+			f.Service = o.service
+		}
+		if set["log-group"] {
+			f.LogGroup = o.logGroup
+		}
+		if o.http {
+			f.HTTP = true
+		}
+		for _, m := range ms {
+			replaced := false
+			for j := range f.Metrics {
+				if f.Metrics[j].Name == m.Name {
+					f.Metrics[j], replaced = m, true
+				}
+			}
+			if !replaced {
+				f.Metrics = append(f.Metrics, m)
+			}
+		}
+	}
+	return fns, nil
+}
+
+// parseMetric reads NAME[:UNIT[:STAT[:DIM,...]]].
+func parseMetric(spec string) (dashboard.Metric, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) > 4 || parts[0] == "" {
+		return dashboard.Metric{}, fmt.Errorf("%w: --metric %q: NAME[:UNIT[:STAT[:DIM,...]]]", errUsage, spec)
+	}
+	m := dashboard.Metric{Name: parts[0]}
+	if len(parts) > 1 {
+		m.Unit = metrics.Unit(parts[1])
+	}
+	if len(parts) > 2 {
+		m.Stat = parts[2]
+	}
+	if len(parts) > 3 && parts[3] != "" {
+		m.Dimensions = strings.Split(parts[3], ",")
+	}
+	return m, nil
+}
+
+type viewOptions struct {
+	out, title, region string
+	period             time.Duration
+}
+
+func viewFlags(o *viewOptions, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("view", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.out, "o", "lambdaobs-view.html", "write the page to `file` (- for stdout)")
+	fs.DurationVar(&o.period, "period", 0, "draw every metric widget with this `period` (default: each widget's own, a minute)")
+	fs.StringVar(&o.title, "title", "", "page `title`")
+	fs.StringVar(&o.region, "region", "", "AWS `region` shown in the widgets' queries")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: lambdaobs view [FILE|-] [-o out.html]
+
+Reads captured function output (default: stdin) — JSON log lines and EMF
+documents mixed with anything else, as the Runtime Interface Emulator,
+sam local invoke or aws logs tail print them — and writes one self-contained
+HTML page drawing the dashboard's widgets from it.
+
+`)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runView(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var o viewOptions
+	fs := viewFlags(&o, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return fmt.Errorf("%w: one input file at most, got %d", errUsage, len(pos))
+	}
+	in := "-"
+	if len(pos) == 1 {
+		in = pos[0]
+	}
+	c, err := readCapture(in, stdin)
+	if err != nil {
+		return err
+	}
+	var d *dashboard.Dashboard
+	if fns := c.Functions(); len(fns) > 0 {
+		var opts []dashboard.Option
+		if o.region != "" {
+			opts = append(opts, dashboard.WithRegion(o.region))
+		}
+		if d, err = dashboard.New(fns, opts...); err != nil {
+			return err
+		}
+	}
+	source := in
+	if in == "-" {
+		source = "standard input"
+	}
+	vopts := []view.Option{view.WithSource(source), view.WithPeriod(o.period)}
+	if o.title != "" {
+		vopts = append(vopts, view.WithTitle(o.title))
+	}
+	var page strings.Builder
+	sum, err := view.Render(&page, d, c, vopts...)
+	if err != nil {
+		return err
+	}
+	if err := writeOut(o.out, []byte(page.String()), stdout); err != nil {
+		return err
+	}
+	where := o.out
+	if where == "-" {
+		where = "stdout"
+	}
+	fmt.Fprintf(stderr, "lambdaobs view: wrote %s: %d widgets, %d points, %d cold starts, %d ERROR lines (%d lines read, %d ignored)\n",
+		where, sum.Widgets, sum.Points, sum.ColdStarts, sum.Errors, c.Lines, c.Ignored)
+	return nil
+}
+
+func readCapture(name string, stdin io.Reader) (*dashboard.Capture, error) {
+	if name == "-" {
+		return dashboard.ReadCapture(stdin)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return dashboard.ReadCapture(f)
+}
+
+func writeOut(name string, b []byte, stdout io.Writer) error {
+	if name == "-" || name == "" {
+		_, err := stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(name, b, 0o644)
+}

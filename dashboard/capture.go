@@ -1,0 +1,598 @@
+package dashboard
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/metrics"
+)
+
+// Capture is what one or more functions printed, read back: their log lines
+// and EMF documents, and the invocations the platform's own lines and the
+// request ids tell of.
+type Capture struct {
+	Logs        []LogRecord  // JSON log lines, in order
+	Documents   []Document   // EMF documents, in order
+	Invocations []Invocation // one per request id, in the order first seen
+	// Lines counts the lines that were not blank; Platform the lines of the
+	// Lambda runtime or its emulator (START, END, REPORT, "(rapid)" lines);
+	// Ignored the lines that were none of these nor a log line or an EMF
+	// document.
+	Lines, Platform, Ignored int
+}
+
+// LogRecord is a JSON log line.
+type LogRecord struct {
+	Time   time.Time      // the line's timestamp; zero when the capture does not tell
+	Line   int            // 1-based line number
+	Fields map[string]any // the line, decoded
+}
+
+// Document is an EMF document.
+type Document struct {
+	Time       time.Time   // _aws.Timestamp
+	Line       int         // 1-based line number
+	Directives []Directive // _aws.CloudWatchMetrics
+	// Fields is the document's root: dimension values, metric values and
+	// properties.
+	Fields map[string]any
+}
+
+// Directive is one entry of an EMF document's CloudWatchMetrics.
+type Directive struct {
+	Namespace  string             // the metrics' namespace
+	Dimensions [][]string         // dimension sets, each a list of root keys
+	Metrics    []MetricDefinition // the metrics defined
+}
+
+// MetricDefinition is a metric an EMF directive defines.
+type MetricDefinition struct {
+	Name string       // the metric's name, a root key
+	Unit metrics.Unit // its unit; empty when the document gives none
+}
+
+// Invocation is one request, as far as the capture tells of it.
+type Invocation struct {
+	RequestID string    // the Lambda request id
+	Function  string    // the function_name of its lines, if any
+	Service   string    // the service of its lines, if any
+	Time      time.Time // when it started; zero when the capture does not tell
+	// Duration is the duration in milliseconds from the platform's REPORT
+	// line; Reported says whether there was one.
+	Duration float64
+	Reported bool // a REPORT line gave the duration
+	// Failed is set when the wrapper counted an error, a panic or a timeout
+	// for the request, or the platform reported a failure.
+	Failed bool
+
+	timeRank int // how good Time is; lower is better, 0 unset
+}
+
+// How a request's start time was learnt, best first.
+const (
+	rankStartLine = 1 + iota // a START line with a timestamp (aws logs tail)
+	rankLogLine              // its first log line
+	rankRapid                // the emulator's INVOKE START line
+	rankDocument             // its EMF document
+	rankOther                // a REPORT line, or the last time seen before
+)
+
+// Values returns the values of the named metric in d, if a directive of d
+// defines it.
+func (d *Document) Values(name string) []float64 {
+	if !d.Defines(name) {
+		return nil
+	}
+	switch v := d.Fields[name].(type) {
+	case float64:
+		return []float64{v}
+	case []any:
+		out := make([]float64, 0, len(v))
+		for _, x := range v {
+			if f, ok := x.(float64); ok {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Defines reports whether a directive of d defines the named metric.
+func (d *Document) Defines(name string) bool {
+	_, ok := d.Directive(name)
+	return ok
+}
+
+// Directive returns the first directive of d that defines the named metric.
+func (d *Document) Directive(name string) (Directive, bool) {
+	for _, dir := range d.Directives {
+		for _, m := range dir.Metrics {
+			if m.Name == name {
+				return dir, true
+			}
+		}
+	}
+	return Directive{}, false
+}
+
+// String returns the value of a root field of d that is a string.
+func (d *Document) String(key string) string {
+	s, _ := d.Fields[key].(string)
+	return s
+}
+
+// ReadCapture reads captured output: JSON log lines and EMF documents, one
+// per line, mixed with anything else (the Runtime Interface Emulator's and
+// sam local's own lines; the "<timestamp> <stream> " prefixes of aws logs
+// tail). Lines it cannot use are counted, never an error: only a read error
+// is returned.
+func ReadCapture(r io.Reader) (*Capture, error) {
+	p := &parser{c: &Capture{}, byID: map[string]int{}}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			p.line(line)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return p.c, fmt.Errorf("dashboard: read capture: %w", err)
+		}
+	}
+	return p.c, nil
+}
+
+type parser struct {
+	c    *Capture
+	n    int            // line number
+	last time.Time      // the latest time a line told
+	byID map[string]int // request id → index in c.Invocations
+}
+
+var (
+	rapidRE  = lazyRE(`^([0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}) \[[A-Z]+\] \(rapid\) (.*)$`)
+	invokeRE = lazyRE(`^INVOKE START\(requestId: ([^)\s]+)\)`)
+	// Lines the Lambda runtime itself writes to a function's log.
+	platformWords = []string{"START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START", "INIT_REPORT",
+		"INIT_RUNTIME_DONE", "EXTENSION", "TELEMETRY", "RESTORE_START", "RESTORE_REPORT", "XRAY TraceId:"}
+)
+
+func (p *parser) line(raw string) {
+	p.n++
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return
+	}
+	p.c.Lines++
+	at, s := stripPrefix(s)
+	if !at.IsZero() {
+		p.last = at
+	}
+	switch {
+	case strings.HasPrefix(s, "{"):
+		if !p.json(s, at) {
+			p.c.Ignored++
+		}
+	case isPlatform(s):
+		p.c.Platform++
+		p.platform(s, at)
+	default:
+		if m := rapidRE().FindStringSubmatch(s); m != nil {
+			p.c.Platform++
+			t, err := time.Parse("02 Jan 2006 15:04:05,000", m[1])
+			if err == nil {
+				p.last = t
+				if im := invokeRE().FindStringSubmatch(m[2]); im != nil {
+					p.invocation(im[1]).at(t, rankRapid)
+				}
+			}
+			return
+		}
+		p.c.Ignored++
+	}
+}
+
+func isPlatform(s string) bool {
+	for _, w := range platformWords {
+		if strings.HasPrefix(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripPrefix removes the "<timestamp> <log stream> " prefix aws logs tail
+// writes (the stream is absent with --format short) and returns the time.
+func stripPrefix(s string) (time.Time, string) {
+	if len(s) < 19 || s[0] < '0' || s[0] > '9' || s[4] != '-' {
+		return time.Time{}, s
+	}
+	tok, rest, ok := cut(s)
+	if !ok {
+		return time.Time{}, s
+	}
+	t, err := time.Parse(time.RFC3339Nano, tok)
+	if err != nil {
+		t, err = time.Parse("2006-01-02T15:04:05.999999999", tok)
+		if err != nil {
+			return time.Time{}, s
+		}
+	}
+	if strings.HasPrefix(rest, "{") || isPlatform(rest) {
+		return t, rest
+	}
+	if stream, after, ok := cut(rest); ok && strings.ContainsAny(stream, "/[") {
+		return t, after
+	}
+	return t, rest
+}
+
+// cut splits s at its first run of blanks.
+func cut(s string) (first, rest string, ok bool) {
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], strings.TrimLeft(s[i:], " \t"), true
+}
+
+func (p *parser) invocation(id string) *Invocation {
+	i, ok := p.byID[id]
+	if !ok {
+		i = len(p.c.Invocations)
+		p.byID[id] = i
+		p.c.Invocations = append(p.c.Invocations, Invocation{RequestID: id})
+	}
+	return &p.c.Invocations[i]
+}
+
+func (inv *Invocation) at(t time.Time, rank int) {
+	if t.IsZero() {
+		return
+	}
+	if inv.timeRank == 0 || rank < inv.timeRank {
+		inv.Time, inv.timeRank = t, rank
+	}
+}
+
+func (inv *Invocation) about(function, service string) {
+	if inv.Function == "" {
+		inv.Function = function
+	}
+	if inv.Service == "" {
+		inv.Service = service
+	}
+}
+
+// platform reads a START or REPORT line.
+func (p *parser) platform(s string, at time.Time) {
+	switch {
+	case strings.HasPrefix(s, "START RequestId: "):
+		id, _, _ := cut(strings.TrimPrefix(s, "START RequestId: "))
+		if id != "" {
+			p.invocation(id).at(at, rankStartLine)
+		}
+	case strings.HasPrefix(s, "REPORT RequestId: "):
+		fields := strings.Split(strings.TrimPrefix(s, "REPORT RequestId: "), "\t")
+		id := strings.TrimSpace(fields[0])
+		if i := strings.IndexAny(id, " \t"); i >= 0 {
+			id = id[:i]
+		}
+		if id == "" {
+			return
+		}
+		inv := p.invocation(id)
+		t := at
+		if t.IsZero() {
+			t = p.last
+		}
+		inv.at(t, rankOther)
+		for _, f := range fields[1:] {
+			k, v, ok := strings.Cut(strings.TrimSpace(f), ": ")
+			if !ok {
+				continue
+			}
+			switch k {
+			case "Duration":
+				if ms, err := strconv.ParseFloat(strings.TrimSuffix(v, " ms"), 64); err == nil && finite(ms) {
+					inv.Duration, inv.Reported = ms, true
+				}
+			case "Status":
+				if v != "success" {
+					inv.Failed = true
+				}
+			}
+		}
+	}
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// json reads a JSON line; it returns false when the line is not one
+// lambdaobs or the platform writes.
+func (p *parser) json(s string, at time.Time) bool {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m == nil {
+		return false
+	}
+	if _, ok := m["_aws"]; ok {
+		return p.emf(m)
+	}
+	if typ, ok := m["type"].(string); ok && strings.HasPrefix(typ, "platform.") {
+		return p.platformEvent(typ, m)
+	}
+	_, hasMsg := m[logger.KeyMessage]
+	_, hasLevel := m[logger.KeyLevel]
+	if !hasMsg && !hasLevel {
+		return false
+	}
+	rec := LogRecord{Line: p.n, Fields: m}
+	if ts, ok := m[logger.KeyTimestamp].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+			rec.Time = t
+		}
+	}
+	if rec.Time.IsZero() {
+		rec.Time = at
+	}
+	if rec.Time.IsZero() {
+		rec.Time = p.last
+	} else {
+		p.last = rec.Time
+	}
+	p.c.Logs = append(p.c.Logs, rec)
+	id, _ := m[logger.KeyRequestID].(string)
+	if id == "" {
+		id, _ = m[logger.Lambda.RequestID].(string)
+	}
+	if id != "" {
+		inv := p.invocation(id)
+		inv.at(rec.Time, rankLogLine)
+		fn, _ := m[logger.KeyFunctionName].(string)
+		svc, _ := m[logger.KeyService].(string)
+		inv.about(fn, svc)
+	}
+	return true
+}
+
+// emf reads an EMF document; it returns false when m is not one.
+func (p *parser) emf(m map[string]any) bool {
+	meta, ok := m["_aws"].(map[string]any)
+	if !ok {
+		return false
+	}
+	doc := Document{Line: p.n, Fields: m}
+	if ms, ok := meta["Timestamp"].(float64); ok && ms >= 0 && ms < 253402300800000 { // before year 10000
+		doc.Time = time.UnixMilli(int64(ms)).UTC()
+		p.last = doc.Time
+	}
+	dirs, ok := meta["CloudWatchMetrics"].([]any)
+	if !ok {
+		return false
+	}
+	for _, d := range dirs {
+		dm, ok := d.(map[string]any)
+		if !ok {
+			continue
+		}
+		dir := Directive{}
+		dir.Namespace, _ = dm["Namespace"].(string)
+		sets, _ := dm["Dimensions"].([]any)
+		for _, set := range sets {
+			keys, _ := set.([]any)
+			names := []string{}
+			for _, k := range keys {
+				if s, ok := k.(string); ok {
+					names = append(names, s)
+				}
+			}
+			dir.Dimensions = append(dir.Dimensions, names)
+		}
+		defs, _ := dm["Metrics"].([]any)
+		for _, def := range defs {
+			dd, _ := def.(map[string]any)
+			name, _ := dd["Name"].(string)
+			if name == "" {
+				continue
+			}
+			unit, _ := dd["Unit"].(string)
+			dir.Metrics = append(dir.Metrics, MetricDefinition{Name: name, Unit: metrics.Unit(unit)})
+		}
+		doc.Directives = append(doc.Directives, dir)
+	}
+	p.c.Documents = append(p.c.Documents, doc)
+	if id := doc.String(lambdawrap.PropRequestID); id != "" {
+		inv := p.invocation(id)
+		inv.at(doc.Time, rankDocument)
+		inv.about(doc.String(lambdawrap.DimFunctionName), doc.String(lambdawrap.DimService))
+		for _, name := range []string{lambdawrap.MetricErrors, lambdawrap.MetricPanics, lambdawrap.MetricTimeouts} {
+			for _, v := range doc.Values(name) {
+				if v > 0 {
+					inv.Failed = true
+				}
+			}
+		}
+	}
+	return true
+}
+
+// platformEvent reads the platform.start and platform.report events of
+// Lambda's JSON log format.
+func (p *parser) platformEvent(typ string, m map[string]any) bool {
+	rec, _ := m["record"].(map[string]any)
+	id, _ := rec["requestId"].(string)
+	p.c.Platform++
+	var at time.Time
+	if ts, ok := m["time"].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+			at = t
+			p.last = t
+		}
+	}
+	if id == "" {
+		return true
+	}
+	switch typ {
+	case "platform.start":
+		p.invocation(id).at(at, rankStartLine)
+	case "platform.report":
+		inv := p.invocation(id)
+		inv.at(at, rankOther)
+		if mm, ok := rec["metrics"].(map[string]any); ok {
+			if d, ok := mm["durationMs"].(float64); ok {
+				inv.Duration, inv.Reported = d, true
+			}
+		}
+		if st, ok := rec["status"].(string); ok && st != "success" {
+			inv.Failed = true
+		}
+	}
+	return true
+}
+
+// Limits of Functions, which keep any capture's dashboard within
+// CloudWatch's 500 widgets.
+const (
+	MaxFunctions     = 10
+	MaxCustomMetrics = 24
+)
+
+// Functions describes the functions found in c: those named by the
+// function_name of a log line or of a lifecycle document, with their
+// namespace, service and custom metrics, sorted by name. Names that a
+// dashboard cannot draw are left out, and so are functions and metrics past
+// MaxFunctions and MaxCustomMetrics.
+func (c *Capture) Functions() []Function {
+	type found struct {
+		f       Function
+		metrics map[string]bool
+	}
+	var order []string
+	byName := map[string]*found{}
+	get := func(name string) *found {
+		if fd, ok := byName[name]; ok {
+			return fd
+		}
+		if _, err := (Function{Name: name}).normalize(DefaultRegion, false); err != nil {
+			return nil
+		}
+		fd := &found{f: Function{Name: name}, metrics: map[string]bool{}}
+		byName[name] = fd
+		order = append(order, name)
+		return fd
+	}
+	setService := func(fd *found, svc string) {
+		if fd.f.Service == "" && checkPrintable("service", svc, 1024) == nil {
+			fd.f.Service = svc
+		}
+	}
+	for _, d := range c.Documents {
+		for _, dir := range d.Directives {
+			if !lifecycleDirective(dir) {
+				continue
+			}
+			if fd := get(d.String(lambdawrap.DimFunctionName)); fd != nil {
+				setService(fd, d.String(lambdawrap.DimService))
+				if fd.f.Namespace == "" && validNamespace(dir.Namespace) && !strings.HasPrefix(dir.Namespace, "AWS/") {
+					fd.f.Namespace = dir.Namespace
+				}
+			}
+		}
+	}
+	for _, l := range c.Logs {
+		name, _ := l.Fields[logger.KeyFunctionName].(string)
+		if name == "" {
+			continue
+		}
+		if fd := get(name); fd != nil {
+			svc, _ := l.Fields[logger.KeyService].(string)
+			setService(fd, svc)
+		}
+	}
+	// A function is drawn with the custom metrics of the documents of its
+	// service (and namespace, once known).
+	for _, name := range order {
+		fd := byName[name]
+		if fd.f.Service == "" {
+			fd.f.Service = logger.DefaultService
+		}
+		for _, d := range c.Documents {
+			if d.String(metrics.ServiceDimension) != fd.f.Service {
+				continue
+			}
+			for _, dir := range d.Directives {
+				if !slices.ContainsFunc(dir.Dimensions, func(set []string) bool { return slices.Contains(set, metrics.ServiceDimension) }) {
+					continue
+				}
+				if fd.f.Namespace == "" && validNamespace(dir.Namespace) && !strings.HasPrefix(dir.Namespace, "AWS/") {
+					fd.f.Namespace = dir.Namespace
+				}
+				if dir.Namespace != fd.f.Namespace {
+					continue
+				}
+				for _, def := range dir.Metrics {
+					if def.Name == httpRequests || def.Name == httpLatency {
+						fd.f.HTTP = true
+					}
+					if fd.metrics[def.Name] || len(fd.f.Metrics) >= MaxCustomMetrics {
+						continue
+					}
+					m := Metric{Name: def.Name, Unit: def.Unit, Dimensions: extraDimensions(dir.Dimensions)}
+					if _, err := m.normalize(); err != nil {
+						continue
+					}
+					fd.metrics[def.Name] = true
+					fd.f.Metrics = append(fd.f.Metrics, m)
+				}
+			}
+		}
+	}
+	slices.Sort(order)
+	var out []Function
+	for _, name := range order {
+		if len(out) == MaxFunctions {
+			break
+		}
+		out = append(out, byName[name].f)
+	}
+	return out
+}
+
+// lifecycleDirective reports whether dir is the wrapper's lifecycle
+// directive: dimensions service and function_name.
+func lifecycleDirective(dir Directive) bool {
+	return slices.ContainsFunc(dir.Dimensions, func(set []string) bool {
+		return len(set) == 2 && slices.Contains(set, lambdawrap.DimService) && slices.Contains(set, lambdawrap.DimFunctionName)
+	})
+}
+
+// extraDimensions returns the dimension names beside service of the first
+// dimension set that has service, or nil when that set is service alone.
+func extraDimensions(sets [][]string) []string {
+	for _, set := range sets {
+		if !slices.Contains(set, metrics.ServiceDimension) {
+			continue
+		}
+		var extra []string
+		for _, n := range set {
+			if n != metrics.ServiceDimension {
+				extra = append(extra, n)
+			}
+		}
+		return extra
+	}
+	return nil
+}

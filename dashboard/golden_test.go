@@ -1,0 +1,180 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/dashboard"
+)
+
+func TestBodyGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		fns    []dashboard.Function
+		opts   []dashboard.Option
+		widget int // widgets expected
+	}{
+		{name: "one-function", fns: []dashboard.Function{quickstart()}, widget: 16},
+		{name: "two-functions", fns: []dashboard.Function{quickstart(), ordersAPI()},
+			opts: []dashboard.Option{dashboard.WithPeriod(5 * time.Minute), dashboard.WithStart("-PT12H")}, widget: 16 + 15},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := dashboard.New(tt.fns, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := d.Body()
+			if err != nil {
+				t.Fatal(err)
+			}
+			validateBody(t, body)
+			golden(t, tt.name+".golden.json", body)
+			if len(d.Widgets) != tt.widget {
+				t.Errorf("%d widgets, want %d", len(d.Widgets), tt.widget)
+			}
+		})
+	}
+}
+
+func TestTemplateGolden(t *testing.T) {
+	fn := quickstart()
+	fn.Name, fn.Ref, fn.Region = "", "QuickstartFunction", ""
+	api := ordersAPI()
+	d, err := dashboard.New([]dashboard.Function{fn, api}, dashboard.WithDurationThreshold(800*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Body(); err == nil || !strings.Contains(err.Error(), "QuickstartFunction") {
+		t.Errorf("Body of a function known only by reference: err = %v", err)
+	}
+	tmpl, err := d.Template()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "template.golden.json", tmpl)
+	body := bodyOfTemplate(t, tmpl, map[string]string{"QuickstartFunction": "stack-QuickstartFunction-AbC123", "AWS::Region": "eu-central-1"})
+	validateBody(t, body)
+	if !strings.Contains(string(body), `"FunctionName","stack-QuickstartFunction-AbC123"`) ||
+		!strings.Contains(string(body), `"region":"eu-central-1"`) || !strings.Contains(string(body), `"region":"us-west-2"`) {
+		t.Errorf("references not where expected in the body:\n%s", body)
+	}
+
+	var tp struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(tmpl, &tp); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for id, r := range tp.Resources {
+		count[r.Type]++
+		if r.Type == "AWS::CloudWatch::Alarm" && strings.HasPrefix(id, "QuickstartFunction") {
+			b, _ := json.Marshal(r.Properties)
+			if strings.Contains(id, "Throttles") && !strings.Contains(string(b), `{"Name":"FunctionName","Value":{"Ref":"QuickstartFunction"}}`) {
+				t.Errorf("%s does not name the function by Ref: %s", id, b)
+			}
+		}
+	}
+	if count["AWS::CloudWatch::Dashboard"] != 1 || count["AWS::CloudWatch::Alarm"] != 8 || count["AWS::Logs::QueryDefinition"] != 8 {
+		t.Errorf("resources: %v", count)
+	}
+	for _, kind := range []string{dashboard.AlarmErrorRate, dashboard.AlarmDuration, dashboard.AlarmTimeouts, dashboard.AlarmThrottles} {
+		if _, ok := tp.Resources["QuickstartFunction"+kind+"Alarm"]; !ok {
+			t.Errorf("no %s alarm for the quickstart", kind)
+		}
+		if _, ok := tp.Resources["OrdersApi"+kind+"Alarm"]; !ok {
+			t.Errorf("no %s alarm for orders-api", kind)
+		}
+	}
+	dur := tp.Resources["QuickstartFunctionDurationP99Alarm"].Properties
+	if dur["ExtendedStatistic"] != "p99" || dur["Threshold"] != 800.0 || dur["MetricName"] != dashboard.LambdaDuration {
+		t.Errorf("duration alarm: %v", dur)
+	}
+}
+
+func TestLayout(t *testing.T) {
+	d, err := dashboard.New([]dashboard.Function{quickstart(), ordersAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, w := range d.Widgets {
+		key := w.Function + "/" + w.Name
+		if seen[key] {
+			t.Errorf("two widgets %s", key)
+		}
+		seen[key] = true
+		if w.Type == dashboard.MetricWidget && (w.Period != 60 || w.Stat == "" || len(w.Series) == 0) {
+			t.Errorf("%s: period %d stat %q series %d", key, w.Period, w.Stat, len(w.Series))
+		}
+	}
+	for _, name := range []string{dashboard.WidgetInvocations, dashboard.WidgetErrors, dashboard.WidgetThrottles, dashboard.WidgetDuration,
+		dashboard.WidgetColdStart, dashboard.WidgetInitDuration, dashboard.WidgetFailures, dashboard.WidgetAWSLatency,
+		dashboard.WidgetAWSErrors, dashboard.WidgetErrorLog, dashboard.WidgetColdStartLog, dashboard.CustomWidgetName("OrdersPlaced")} {
+		if !seen["orders-quickstart/"+name] {
+			t.Errorf("no %s widget for the quickstart", name)
+		}
+	}
+	if seen["orders-quickstart/"+dashboard.WidgetHTTPRequests] || !seen["orders-api/"+dashboard.WidgetHTTPRequests] {
+		t.Errorf("HTTP widgets drawn for the wrong function")
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	ok := quickstart()
+	tests := []struct {
+		name string
+		fns  []dashboard.Function
+		opts []dashboard.Option
+		want string
+	}{
+		{"no function", nil, nil, "no function"},
+		{"no name", []dashboard.Function{{}}, nil, "name or a CloudFormation reference"},
+		{"bad name", []dashboard.Function{{Name: "orders fn"}}, nil, "function name"},
+		{"twice", []dashboard.Function{ok, ok}, nil, "listed twice"},
+		{"namespace", []dashboard.Function{{Name: "f", Namespace: "bad|ns"}}, nil, "namespace"},
+		{"AWS namespace", []dashboard.Function{{Name: "f", Namespace: "AWS/Lambda"}}, nil, "reserved"},
+		{"service quote", []dashboard.Function{{Name: "f", Service: `a"b`}}, nil, "quotes"},
+		{"region", []dashboard.Function{{Name: "f", Region: "mars-1"}}, nil, "region"},
+		{"own metric", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "ColdStart"}}}}, nil, "lambdaobs writes itself"},
+		{"unit", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "m", Unit: "Parsecs"}}}}, nil, "unit"},
+		{"stat", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "m", Stat: "Median"}}}}, nil, "statistic"},
+		{"dimension service", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "m", Dimensions: []string{"service"}}}}}, nil, "twice"},
+		{"period", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithPeriod(90 * time.Second)}, "period"},
+		{"start", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithStart("yesterday")}, "start"},
+		{"error rate", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithErrorRateThreshold(0)}, "error rate"},
+		{"dashboard region", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithRegion("")}, "region"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := dashboard.New(tt.fns, tt.opts...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "dashboard: ") {
+				t.Errorf("err = %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestQueries(t *testing.T) {
+	d, err := dashboard.New([]dashboard.Function{quickstart()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, q := range d.Queries {
+		names = append(names, q.Name)
+		if len(q.LogGroups) != 1 || q.LogGroups[0] != "/aws/lambda/orders-quickstart" {
+			t.Errorf("%s: log groups %v", q.Name, q.LogGroups)
+		}
+	}
+	want := "lambdaobs/orders-quickstart/errors lambdaobs/orders-quickstart/cold-starts lambdaobs/orders-quickstart/timeouts-and-panics lambdaobs/orders-quickstart/dropped-telemetry"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("queries %s, want %s", got, want)
+	}
+}

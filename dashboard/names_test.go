@@ -1,0 +1,400 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
+	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/metrics"
+)
+
+// emitted is what lambdaobs writes: metrics (namespace, name, dimension
+// set, and the values of the dimensions when seen) and log keys.
+type emitted struct {
+	metrics map[string][]dimSet // namespace + "\x00" + metric name
+	keys    map[string]bool
+}
+
+type dimSet struct {
+	names  []string          // sorted
+	values map[string]string // nil when only the constants tell of it
+}
+
+func (e *emitted) addMetric(ns, name string, names []string, values map[string]string) {
+	if e.metrics == nil {
+		e.metrics = map[string][]dimSet{}
+	}
+	names = slices.Clone(names)
+	sort.Strings(names)
+	e.metrics[ns+"\x00"+name] = append(e.metrics[ns+"\x00"+name], dimSet{names, values})
+}
+
+// observe adds what one wrapped handler wrote.
+func (e *emitted) observe(logs, docs []map[string]any) {
+	if e.keys == nil {
+		e.keys = map[string]bool{}
+	}
+	for _, l := range logs {
+		for k := range l {
+			e.keys[k] = true
+		}
+	}
+	for _, d := range docs {
+		aws, _ := d["_aws"].(map[string]any)
+		dirs, _ := aws["CloudWatchMetrics"].([]any)
+		for _, dir := range dirs {
+			dm, _ := dir.(map[string]any)
+			ns, _ := dm["Namespace"].(string)
+			sets, _ := dm["Dimensions"].([]any)
+			ms, _ := dm["Metrics"].([]any)
+			for _, m := range ms {
+				name, _ := m.(map[string]any)["Name"].(string)
+				for _, set := range sets {
+					var names []string
+					values := map[string]string{}
+					for _, k := range set.([]any) {
+						names = append(names, k.(string))
+						values[k.(string)], _ = d[k.(string)].(string)
+					}
+					e.addMetric(ns, name, names, values)
+				}
+			}
+		}
+	}
+}
+
+// run invokes a wrapped handler the way its metrics and lines are written
+// in production: a cold start with an init duration, a success, a returned
+// error, a panic, a timeout, and values recorded after an invocation ended.
+func run(t *testing.T, fn, ns, service string, record func(m *metrics.Recorder)) (logs, docs []map[string]any) {
+	db := fakeDynamoDB(t)
+	release, recorded := make(chan struct{}), make(chan struct{})
+	h := func(ctx context.Context, mode string) (string, error) {
+		slog.InfoContext(ctx, "working", "mode", mode)
+		m := metrics.FromContext(ctx)
+		record(m)
+		// An AWS SDK call through an instrumented client: its metrics.
+		_, _ = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"),
+			Item: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: mode}}})
+		switch mode {
+		case "error":
+			return "", errors.New("card declined")
+		case "panic":
+			panic("boom")
+		case "timeout":
+			<-ctx.Done()
+			return "", ctx.Err()
+		case "late":
+			go func() {
+				<-release
+				m.Count("Late", 1)
+				close(recorded)
+			}()
+		}
+		return "ok", nil
+	}
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{
+		InitDuration: 30 * time.Millisecond,
+		Env:          map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn},
+	}, lambdawrap.WithService(service), lambdawrap.WithNamespace(ns))
+	trace := lambdaobstest.Request{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"}
+	for _, mode := range []string{"ok", "error", "panic", "timeout", "late", "after-late"} {
+		req := trace
+		if mode == "timeout" {
+			req.Timeout = 150 * time.Millisecond
+		}
+		r := f.Invoke(mode, req)
+		if mode == "late" {
+			close(release)
+			<-recorded
+		}
+		logs = append(logs, r.Logs...)
+		docs = append(docs, r.Metrics...)
+	}
+	return logs, docs
+}
+
+// fakeDynamoDB returns a DynamoDB client instrumented by awssdk, talking to
+// a server on 127.0.0.1 that accepts every PutItem.
+func fakeDynamoDB(t *testing.T) *dynamodb.Client {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		fmt.Fprint(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "fake-secret", "")}
+	awssdk.Instrument(&cfg, nil)
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+}
+
+// runHTTP invokes a handler behind the HTTP API adapter.
+func runHTTP(t *testing.T, fn, ns, service string) (logs, docs []map[string]any) {
+	h := httpapi.HTTP(func(ctx context.Context, in struct{ ID string }) (struct{ ID string }, error) { return in, nil })
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn}},
+		lambdawrap.WithService(service), lambdawrap.WithNamespace(ns))
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /orders", RawPath: "/orders", Body: `{"ID":"o-1"}`,
+		Headers: map[string]string{"content-type": "application/json"}}
+	req.RequestContext.HTTP.Method = "POST"
+	req.RequestContext.HTTP.Path = "/orders"
+	req.RequestContext.RouteKey = "POST /orders"
+	r := f.Invoke(req, lambdaobstest.Request{})
+	return r.Logs, r.Metrics
+}
+
+// emittedByLambdaobs runs the quickstart's handler and the orders API's
+// (with their custom metrics and an AWS SDK call), and a handler behind the
+// HTTP adapter.
+func emittedByLambdaobs(t *testing.T) *emitted {
+	e := &emitted{}
+	e.observe(run(t, "orders-quickstart", "Quickstart", "orders", func(m *metrics.Recorder) {
+		m.Count("OrdersPlaced", 1)
+		m.Add("OrderValue", 12.5, metrics.None)
+		m.Add("ChargeLatency", 0.2, metrics.Milliseconds)
+		m.Count("PaymentsDeclined", 0)
+	}))
+	e.observe(run(t, "orders-api", "Shop", "orders-api", func(m *metrics.Recorder) {
+		m.AddDimension("channel", "web")
+		m.Count("CartSize", 3)
+	}))
+	e.observe(runHTTP(t, "orders-api", "Shop", "orders-api"))
+	return e
+}
+
+// logKeyConstants are the log keys of the logger and the wrapper.
+var logKeyConstants = []string{
+	logger.KeyLevel, logger.KeyMessage, logger.KeyTimestamp, logger.KeyLocation, logger.KeyService, logger.KeySamplingRate,
+	logger.KeyColdStart, logger.KeyFunctionName, logger.KeyFunctionMemorySize, logger.KeyFunctionARN, logger.KeyRequestID,
+	logger.KeyXRayTraceID, logger.KeyCorrelationID, logger.KeyInitDurationMS, logger.KeyError, logger.KeyErrorType,
+	logger.KeyStackTrace, logger.KeyDroppedLines, lambdawrap.KeyElapsedMS, lambdawrap.KeyRemainingMS, lambdawrap.KeyPanic,
+}
+
+// lambdaMetrics are the AWS/Lambda metrics the dashboard may draw.
+var lambdaMetrics = []string{dashboard.LambdaInvocations, dashboard.LambdaErrors, dashboard.LambdaThrottles, dashboard.LambdaDuration}
+
+var searchRE = regexp.MustCompile(`^SEARCH\('(?:\{([^}]*)\} |Namespace="([^"]*)" )MetricName="([^"]*)"((?: [^ =]+="[^"]*")*)', '([^']+)', ([0-9]+)\)$`)
+var filterRE = regexp.MustCompile(` ([^ =]+)="([^"]*)"`)
+
+// TestWidgetsUseOnlyEmittedNames fails when a widget, an alarm or a saved
+// query points at a metric, a dimension or a log field that lambdaobs does
+// not write: the set of what it writes is built from running wrapped
+// handlers and from the constants of what cannot run here.
+func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
+	e := emittedByLambdaobs(t)
+	// The observed run must show every lifecycle metric with the wrapper's
+	// dimensions, so that the dashboard's expectations are tested, not
+	// assumed.
+	for _, name := range []string{lambdawrap.MetricColdStart, lambdawrap.MetricInitDuration, lambdawrap.MetricErrors,
+		lambdawrap.MetricPanics, lambdawrap.MetricTimeouts} {
+		if !e.has("Quickstart", name, []string{lambdawrap.DimService, lambdawrap.DimFunctionName}, map[string]string{
+			lambdawrap.DimService: "orders", lambdawrap.DimFunctionName: "orders-quickstart"}, false) {
+			t.Errorf("the run did not write %s with dimensions service and function_name", name)
+		}
+	}
+	if !e.has("Quickstart", lambdawrap.MetricLateValues, []string{metrics.ServiceDimension}, nil, false) {
+		t.Errorf("the run did not write %s", lambdawrap.MetricLateValues)
+	}
+	for _, name := range []string{awssdk.MetricCallLatency, awssdk.MetricCallErrors, awssdk.MetricCallAttempts, awssdk.MetricThrottles} {
+		if !e.has("Quickstart", name, []string{metrics.ServiceDimension, awssdk.DimService, awssdk.DimOperation},
+			map[string]string{awssdk.DimService: "DynamoDB", awssdk.DimOperation: "PutItem"}, false) {
+			t.Errorf("the run did not write %s with dimensions service, Service and Operation", name)
+		}
+	}
+	for _, name := range []string{httpapi.MetricRequests, httpapi.MetricLatency} {
+		if !e.has("Shop", name, []string{metrics.ServiceDimension, httpapi.DimRoute, httpapi.DimMethod, httpapi.DimStatusClass}, nil, false) {
+			t.Errorf("the run did not write %s with dimensions service, Route, Method and StatusClass", name)
+		}
+	}
+
+	d, err := dashboard.New([]dashboard.Function{quickstart(), ordersAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := d.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		Widgets []struct {
+			Type       string
+			Properties struct {
+				Title   string
+				Metrics [][]any
+				Query   string
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, w := range b.Widgets {
+		for _, m := range w.Properties.Metrics {
+			checked++
+			e.checkMetric(t, w.Properties.Title, m)
+		}
+		if w.Type == "log" {
+			e.checkQuery(t, w.Properties.Title, w.Properties.Query)
+		}
+	}
+	if checked < 30 {
+		t.Errorf("only %d metrics checked", checked)
+	}
+	for _, q := range d.Queries {
+		e.checkQuery(t, q.Name, q.String())
+	}
+	for _, a := range d.Alarms {
+		names := []string{}
+		values := map[string]string{}
+		for _, dm := range a.Dimensions {
+			names = append(names, dm.Name)
+			values[dm.Name] = dm.Value
+		}
+		if a.Namespace == dashboard.LambdaNamespace {
+			if !slices.Contains(lambdaMetrics, a.Metric) || !slices.Equal(names, []string{dashboard.LambdaFunctionName}) {
+				t.Errorf("alarm %s: %s %v is not a Lambda metric", a.Kind, a.Metric, names)
+			}
+			continue
+		}
+		if !e.has(a.Namespace, a.Metric, names, values, false) {
+			t.Errorf("alarm %s watches %s/%s %v, which lambdaobs does not write", a.Kind, a.Namespace, a.Metric, values)
+		}
+	}
+}
+
+// has reports whether e holds the metric with exactly the dimension names
+// (or, for a search, at least them), and the values where known.
+func (e *emitted) has(ns, name string, names []string, values map[string]string, search bool) bool {
+	names = slices.Clone(names)
+	sort.Strings(names)
+	for _, set := range e.metrics[ns+"\x00"+name] {
+		if !search && !slices.Equal(set.names, names) {
+			continue
+		}
+		ok := true
+		for _, n := range names {
+			if !slices.Contains(set.names, n) {
+				ok = false
+			}
+		}
+		for k, v := range values {
+			if set.values != nil && set.values[k] != v {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *emitted) checkMetric(t *testing.T, widget string, m []any) {
+	t.Helper()
+	if opts, ok := m[0].(map[string]any); ok {
+		expr, _ := opts["expression"].(string)
+		sm := searchRE.FindStringSubmatch(expr)
+		if sm == nil {
+			t.Errorf("%s: expression %q is not a SEARCH this test reads", widget, expr)
+			return
+		}
+		ns, name := sm[2], sm[3]
+		var schema []string
+		if sm[1] != "" {
+			parts := strings.Split(sm[1], ",")
+			ns = strings.Trim(parts[0], `"`)
+			for _, p := range parts[1:] {
+				schema = append(schema, strings.Trim(p, `"`))
+			}
+		}
+		values := map[string]string{}
+		var names []string
+		for _, f := range filterRE.FindAllStringSubmatch(sm[4], -1) {
+			values[f[1]] = f[2]
+			names = append(names, f[1])
+		}
+		if schema != nil {
+			if !e.has(ns, name, schema, values, false) {
+				t.Errorf("%s: %s finds nothing lambdaobs writes", widget, expr)
+			}
+		} else if !e.has(ns, name, names, values, true) {
+			t.Errorf("%s: %s finds nothing lambdaobs writes", widget, expr)
+		}
+		return
+	}
+	var strs []string
+	for _, x := range m {
+		if s, ok := x.(string); ok {
+			strs = append(strs, s)
+		}
+	}
+	ns, name := strs[0], strs[1]
+	var names []string
+	values := map[string]string{}
+	for i := 2; i+1 < len(strs); i += 2 {
+		names = append(names, strs[i])
+		values[strs[i]] = strs[i+1]
+	}
+	if ns == dashboard.LambdaNamespace {
+		if !slices.Contains(lambdaMetrics, name) || !slices.Equal(names, []string{dashboard.LambdaFunctionName}) {
+			t.Errorf("%s: %s %v is not a Lambda metric the dashboard knows", widget, name, names)
+		}
+		return
+	}
+	if !e.has(ns, name, names, values, false) {
+		t.Errorf("%s: %s/%s %v is not written by lambdaobs", widget, ns, name, values)
+	}
+}
+
+var (
+	fieldsRE  = regexp.MustCompile(`(?m)(?:^|\| )fields ([^\n|]+)`)
+	filterKey = regexp.MustCompile(`\| filter (?:ispresent\()?([a-z_]+)`)
+)
+
+func (e *emitted) checkQuery(t *testing.T, widget, q string) {
+	t.Helper()
+	var fields []string
+	for _, m := range fieldsRE.FindAllStringSubmatch(q, -1) {
+		for _, f := range strings.Split(m[1], ",") {
+			fields = append(fields, strings.TrimSpace(f))
+		}
+	}
+	for _, m := range filterKey.FindAllStringSubmatch(q, -1) {
+		fields = append(fields, m[1])
+	}
+	if len(fields) < 2 {
+		t.Errorf("%s: no fields read in %q", widget, q)
+	}
+	for _, f := range fields {
+		if strings.HasPrefix(f, "@") {
+			continue // Logs Insights' own fields
+		}
+		if !slices.Contains(logKeyConstants, f) {
+			t.Errorf("%s: field %q is not one of the logger's or the wrapper's key constants", widget, f)
+		}
+		if !e.keys[f] {
+			t.Errorf("%s: field %q was never written by a wrapped handler", widget, f)
+		}
+	}
+}

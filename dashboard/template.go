@@ -1,0 +1,281 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+)
+
+// Kinds of alarm (Alarm.Kind).
+const (
+	AlarmErrorRate = "ErrorRate"
+	AlarmDuration  = "DurationP99"
+	AlarmTimeouts  = "Timeouts"
+	AlarmThrottles = "Throttles"
+)
+
+// Alarm is a CloudWatch alarm on one function.
+type Alarm struct {
+	// Kind is AlarmErrorRate, AlarmDuration, AlarmTimeouts or AlarmThrottles.
+	Kind string
+	// Function is the name of the function watched.
+	Function    string
+	Description string // the alarm's description, naming the function
+	// The metric watched; for AlarmErrorRate, 100 × Errors / Invocations of
+	// the AWS/Lambda namespace.
+	Namespace  string      // the metric's namespace
+	Metric     string      // the metric's name
+	Dimensions []Dimension // the metric's complete dimension set
+	Stat       string      // Sum or a percentile
+	// The alarm fires when the statistic is greater than Threshold in
+	// DatapointsToAlarm of EvaluationPeriods periods. Missing data does not
+	// breach.
+	Threshold         float64 // in the metric's unit (milliseconds for durations, percent for the error rate)
+	EvaluationPeriods int     // periods looked at
+	DatapointsToAlarm int     // of those, the periods that must breach
+	Period            int     // seconds
+}
+
+// alarms returns the alarms of every function.
+func (d *Dashboard) alarms(n naming) []Alarm {
+	var as []Alarm
+	period := int(d.Period / time.Second)
+	if period < 60 {
+		period = 60 // Lambda's metrics have a one-minute resolution
+	}
+	for i, f := range d.Functions {
+		name := n.name(i, f)
+		lambdaDims := []Dimension{{LambdaFunctionName, name}}
+		as = append(as,
+			Alarm{Kind: AlarmErrorRate, Function: name,
+				Description: fmt.Sprintf("More than %s%% of the invocations of %s failed (3 of 5 periods).", strconv.FormatFloat(d.errorRate, 'f', -1, 64), name),
+				Namespace:   LambdaNamespace, Metric: LambdaErrors, Dimensions: lambdaDims, Stat: "Sum",
+				Threshold: d.errorRate, EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
+			Alarm{Kind: AlarmDuration, Function: name,
+				Description: fmt.Sprintf("The p99 duration of %s is above %v (3 of 5 periods).", name, d.durationThreshold),
+				Namespace:   LambdaNamespace, Metric: LambdaDuration, Dimensions: lambdaDims, Stat: "p99",
+				Threshold: float64(d.durationThreshold) / float64(time.Millisecond), EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
+			Alarm{Kind: AlarmTimeouts, Function: name,
+				Description: fmt.Sprintf("An invocation of %s was about to time out (lambdaobs timeout guard).", name),
+				Namespace:   f.Namespace, Metric: lambdawrap.MetricTimeouts,
+				Dimensions: []Dimension{{lambdawrap.DimService, f.Service}, {lambdawrap.DimFunctionName, name}}, Stat: "Sum",
+				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
+			Alarm{Kind: AlarmThrottles, Function: name,
+				Description: fmt.Sprintf("Invocations of %s were throttled.", name),
+				Namespace:   LambdaNamespace, Metric: LambdaThrottles, Dimensions: lambdaDims, Stat: "Sum",
+				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
+		)
+	}
+	return as
+}
+
+// Substitution tokens: control characters never pass validation, so in the
+// encoded body they can only come from here.
+const (
+	tokenStart  = "\x01fn"
+	tokenEnd    = "\x01"
+	regionToken = "\x01region\x01"
+)
+
+func fnToken(i int) string { return tokenStart + strconv.Itoa(i) + tokenEnd }
+
+// jsonToken returns how encoding/json writes a token.
+func jsonToken(tok string) string {
+	b, _ := json.Marshal(tok)
+	return string(b[1 : len(b)-1])
+}
+
+// DashboardID is the logical id of the dashboard in Template's output.
+const DashboardID = "LambdaobsDashboard"
+
+// Template returns a CloudFormation template (JSON, which is also YAML) with
+// the dashboard, the alarms and the saved queries. A function with a Ref is
+// named through that resource, which must then be in the same template; a
+// region not given explicitly is the stack's. The body is built from
+// Functions again, so changes made to Widgets are not in it.
+func (d *Dashboard) Template() ([]byte, error) {
+	ids := uniqueIDs(d.Functions)
+	sub := naming{
+		name: func(i int, f Function) string {
+			if f.Ref != "" {
+				return fnToken(i)
+			}
+			return f.Name
+		},
+		region: func(f Function) string {
+			if f.explicitRegion {
+				return f.Region
+			}
+			return regionToken
+		},
+	}
+	sub.logGroup = func(i int, f Function) string {
+		if f.LogGroup != "" {
+			return f.LogGroup
+		}
+		return "/aws/lambda/" + sub.name(i, f)
+	}
+	raw, err := marshalBody(d.Start, d.build(sub), "")
+	if err != nil {
+		return nil, err
+	}
+	bodyStr := d.substitute(strings.TrimSuffix(string(raw), "\n"), true)
+
+	resources := map[string]any{}
+	dashName := any(map[string]any{"Fn::Sub": "${AWS::StackName}-lambdaobs"})
+	if d.Name != "" {
+		dashName = d.Name
+	}
+	resources[DashboardID] = resource{Type: "AWS::CloudWatch::Dashboard", Properties: map[string]any{
+		"DashboardName": dashName,
+		"DashboardBody": map[string]any{"Fn::Sub": bodyStr},
+	}}
+
+	// value returns s as a template value: a string, or an Fn::Sub when it
+	// names a function by reference.
+	value := func(s string) any {
+		if !strings.Contains(s, tokenStart) {
+			return s
+		}
+		return map[string]any{"Fn::Sub": d.substitute(s, false)}
+	}
+	// dimValue is like value, but a lone reference is a Ref.
+	dimValue := func(s string) any {
+		for i, f := range d.Functions {
+			if s == fnToken(i) {
+				return map[string]any{"Ref": f.Ref}
+			}
+		}
+		return value(s)
+	}
+	byFunction := map[string]string{}
+	for i, f := range d.Functions {
+		byFunction[sub.name(i, f)] = ids[i]
+	}
+	for _, a := range d.alarms(sub) {
+		id := byFunction[a.Function] + a.Kind + "Alarm"
+		resources[id] = resource{Type: "AWS::CloudWatch::Alarm", Properties: alarmProperties(a, dimValue, value)}
+	}
+	for _, q := range d.queries(sub) {
+		groups := make([]any, len(q.LogGroups))
+		for i, g := range q.LogGroups {
+			groups[i] = value(g)
+		}
+		var fnID, short string
+		for i, f := range d.Functions {
+			if p := "lambdaobs/" + sub.name(i, f) + "/"; strings.HasPrefix(q.Name, p) {
+				fnID, short = ids[i], strings.TrimPrefix(q.Name, p)
+			}
+		}
+		resources[fnID+camel(short)+"Query"] = resource{Type: "AWS::Logs::QueryDefinition", Properties: map[string]any{
+			"Name":          value(q.Name),
+			"LogGroupNames": groups,
+			"QueryString":   q.String(),
+		}}
+	}
+	tmpl := map[string]any{
+		"AWSTemplateFormatVersion": "2010-09-09",
+		"Description":              "CloudWatch dashboard, alarms and Logs Insights queries for functions observed by lambdaobs.",
+		"Resources":                resources,
+		"Outputs": map[string]any{
+			"DashboardURL": map[string]any{
+				"Description": "The lambdaobs dashboard in the CloudWatch console",
+				"Value":       map[string]any{"Fn::Sub": "https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${" + DashboardID + "}"},
+			},
+		},
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tmpl); err != nil {
+		return nil, fmt.Errorf("dashboard: encode template: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+type resource struct {
+	Type       string         `json:"Type"`
+	Properties map[string]any `json:"Properties"`
+}
+
+// substitute turns tokens into Fn::Sub references, escaping every other
+// "${". In encoded JSON (encoded true) tokens are written escaped.
+func (d *Dashboard) substitute(s string, encoded bool) string {
+	s = strings.ReplaceAll(s, "${", "${!")
+	tok := func(t string) string {
+		if encoded {
+			return jsonToken(t)
+		}
+		return t
+	}
+	for i, f := range d.Functions {
+		if f.Ref != "" {
+			s = strings.ReplaceAll(s, tok(fnToken(i)), "${"+f.Ref+"}")
+		}
+	}
+	return strings.ReplaceAll(s, tok(regionToken), "${AWS::Region}")
+}
+
+func alarmProperties(a Alarm, dimValue, value func(string) any) map[string]any {
+	dims := make([]any, len(a.Dimensions))
+	for i, dm := range a.Dimensions {
+		dims[i] = map[string]any{"Name": dm.Name, "Value": dimValue(dm.Value)}
+	}
+	p := map[string]any{
+		"AlarmDescription":   value(a.Description),
+		"ComparisonOperator": "GreaterThanThreshold",
+		"Threshold":          a.Threshold,
+		"EvaluationPeriods":  a.EvaluationPeriods,
+		"DatapointsToAlarm":  a.DatapointsToAlarm,
+		"TreatMissingData":   "notBreaching",
+	}
+	if a.Kind == AlarmErrorRate {
+		stat := func(id, metric string) map[string]any {
+			return map[string]any{"Id": id, "ReturnData": false, "MetricStat": map[string]any{
+				"Metric": map[string]any{"Namespace": a.Namespace, "MetricName": metric, "Dimensions": dims},
+				"Period": a.Period, "Stat": "Sum",
+			}}
+		}
+		p["Metrics"] = []any{
+			stat("errors", LambdaErrors),
+			stat("invocations", LambdaInvocations),
+			map[string]any{"Id": "rate", "Label": "Error rate (%)", "ReturnData": true,
+				"Expression": "IF(invocations > 0, 100 * errors / invocations, 0)"},
+		}
+		return p
+	}
+	p["Namespace"] = a.Namespace
+	p["MetricName"] = a.Metric
+	p["Dimensions"] = dims
+	p["Period"] = a.Period
+	if strings.HasPrefix(a.Stat, "p") {
+		p["ExtendedStatistic"] = a.Stat
+	} else {
+		p["Statistic"] = a.Stat
+	}
+	return p
+}
+
+// camel turns "cold-starts" into "ColdStarts".
+func camel(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		if r == '-' || r == '_' || r == '/' {
+			up = true
+			continue
+		}
+		if up && r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		up = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,266 @@
+package dashboard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lambdaobs/lambdaobs/metrics"
+)
+
+// WidgetType is the type of a dashboard widget, as the dashboard body names it.
+type WidgetType string
+
+// The widget types lambdaobs uses.
+const (
+	MetricWidget WidgetType = "metric"
+	LogWidget    WidgetType = "log"
+	TextWidget   WidgetType = "text"
+)
+
+// Names of the widgets of a function's section (Widget.Name). The local view
+// writes them as data-widget attributes.
+const (
+	WidgetHeader       = "Header"
+	WidgetInvocations  = "Invocations"
+	WidgetErrors       = "Errors"
+	WidgetThrottles    = "Throttles"
+	WidgetDuration     = "Duration"
+	WidgetColdStart    = "ColdStart"
+	WidgetInitDuration = "InitDuration"
+	WidgetFailures     = "TimeoutsPanics"
+	WidgetAWSLatency   = "AWSCallLatency"
+	WidgetAWSErrors    = "AWSCallErrors"
+	WidgetHTTPRequests = "HTTPRequests"
+	WidgetHTTPLatency  = "HTTPLatency"
+	WidgetErrorLog     = "ErrorLog"
+	WidgetColdStartLog = "ColdStartLog"
+)
+
+// CustomWidgetName returns the Widget.Name of the widget of a custom metric.
+func CustomWidgetName(metric string) string { return "Custom:" + metric }
+
+// Names of the metrics and dimensions of lambdawrap/httpapi. The package is
+// not imported: it would link the adapter's validator and event types, and
+// run their initialization, in every program that draws a dashboard (the
+// quickstart function among them). TestHTTPNames fails when these are not
+// httpapi's own constants.
+const (
+	httpRequests    = "Requests"
+	httpLatency     = "Latency"
+	httpRoute       = "Route"
+	httpMethod      = "Method"
+	httpStatusClass = "StatusClass"
+)
+
+// LambdaNamespace is the namespace of the metrics Lambda itself publishes.
+const LambdaNamespace = "AWS/Lambda"
+
+// Metrics and dimension of the AWS/Lambda namespace the dashboard draws.
+const (
+	LambdaInvocations  = "Invocations"
+	LambdaErrors       = "Errors"
+	LambdaThrottles    = "Throttles"
+	LambdaDuration     = "Duration"
+	LambdaFunctionName = "FunctionName"
+)
+
+// Widget is one widget of a dashboard: what it draws, and where.
+type Widget struct {
+	// Name says what the widget shows (WidgetInvocations, …, or
+	// CustomWidgetName(metric)); with Function it identifies the widget.
+	Name string
+	// Function is the name of the function whose section holds the widget.
+	Function string
+	Type     WidgetType // metric, log or text
+	// Position and size on the 24-column grid.
+	X, Y, Width, Height int
+	Title               string // the title shown on the widget
+	Region              string // the region of the widget's metrics or log group
+
+	// Metric widgets.
+	Series  []Series
+	Stat    string       // default statistic of the series
+	Period  int          // seconds
+	View    string       // "timeSeries"
+	Stacked bool         // stacked areas
+	YLabel  string       // label of the left axis
+	Unit    metrics.Unit // unit of the values drawn
+
+	// Log widgets.
+	Query *Query
+
+	// Text widgets.
+	Markdown string
+}
+
+// Dimension is a dimension name and value.
+type Dimension struct {
+	Name  string // e.g. "service"
+	Value string // e.g. "orders"
+}
+
+// Series is one metric, or one SEARCH expression, of a metric widget.
+type Series struct {
+	Namespace string // the metric's namespace
+	Metric    string // the metric's name
+	// Dimensions is the metric's complete dimension set; for a search, the
+	// name=value pairs every matching metric has.
+	Dimensions []Dimension
+	// Search makes the series a SEARCH expression: every metric named Metric
+	// in Namespace whose dimensions include Dimensions, one line each.
+	Search bool
+	// Schema, for a search, limits it to metrics whose dimension set is
+	// exactly these names; nil matches any dimension set.
+	Schema []string
+	Stat   string // empty: the widget's
+	Label  string // the legend of the series (of each line of a search, with the dimension values)
+}
+
+// stat returns the statistic of s in w.
+func (s Series) stat(w *Widget) string {
+	if s.Stat != "" {
+		return s.Stat
+	}
+	return w.Stat
+}
+
+// searchExpression returns the SEARCH expression of s.
+func (s Series) searchExpression(stat string, period int) string {
+	var b strings.Builder
+	b.WriteString("SEARCH('")
+	if s.Schema != nil {
+		b.WriteString("{")
+		b.WriteString(quoteSchema(s.Namespace))
+		for _, d := range s.Schema {
+			b.WriteString(",")
+			b.WriteString(quoteSchema(d))
+		}
+		b.WriteString("} ")
+	} else {
+		fmt.Fprintf(&b, "Namespace=%q ", s.Namespace)
+	}
+	fmt.Fprintf(&b, "MetricName=%q", s.Metric)
+	for _, d := range s.Dimensions {
+		fmt.Fprintf(&b, " %s=%q", quoteSchema(d.Name), d.Value)
+	}
+	fmt.Fprintf(&b, "', '%s', %d)", stat, period)
+	return b.String()
+}
+
+// quoteSchema quotes a namespace or dimension name in a search expression
+// when it holds anything but letters and digits.
+func quoteSchema(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// body is the dashboard body, as PutDashboard takes it.
+type body struct {
+	Start          string       `json:"start,omitempty"`
+	PeriodOverride string       `json:"periodOverride,omitempty"`
+	Widgets        []widgetJSON `json:"widgets"`
+}
+
+type widgetJSON struct {
+	Type       WidgetType `json:"type"`
+	X          int        `json:"x"`
+	Y          int        `json:"y"`
+	Width      int        `json:"width"`
+	Height     int        `json:"height"`
+	Properties any        `json:"properties"`
+}
+
+type metricProps struct {
+	Metrics [][]any `json:"metrics"`
+	View    string  `json:"view"`
+	Stacked bool    `json:"stacked"`
+	Region  string  `json:"region"`
+	Stat    string  `json:"stat"`
+	Period  int     `json:"period"`
+	Title   string  `json:"title"`
+	YAxis   *yAxes  `json:"yAxis,omitempty"`
+}
+
+type yAxes struct {
+	Left yAxis `json:"left"`
+}
+
+type yAxis struct {
+	Min       *float64 `json:"min,omitempty"`
+	Label     string   `json:"label,omitempty"`
+	ShowUnits bool     `json:"showUnits"`
+}
+
+// renderOptions is the object that may end a metric's array.
+type renderOptions struct {
+	Expression string `json:"expression,omitempty"`
+	ID         string `json:"id,omitempty"`
+	Label      string `json:"label,omitempty"`
+	Stat       string `json:"stat,omitempty"`
+}
+
+type logProps struct {
+	Query  string `json:"query"`
+	Region string `json:"region"`
+	Title  string `json:"title"`
+	View   string `json:"view"`
+}
+
+type textProps struct {
+	Markdown string `json:"markdown"`
+}
+
+// json returns the widget as the dashboard body writes it.
+func (w *Widget) json() widgetJSON {
+	out := widgetJSON{Type: w.Type, X: w.X, Y: w.Y, Width: w.Width, Height: w.Height}
+	switch w.Type {
+	case MetricWidget:
+		p := metricProps{Metrics: [][]any{}, View: w.View, Stacked: w.Stacked, Region: w.Region,
+			Stat: w.Stat, Period: w.Period, Title: w.Title}
+		if p.View == "" {
+			p.View = "timeSeries"
+		}
+		zero := 0.0
+		p.YAxis = &yAxes{Left: yAxis{Min: &zero, Label: w.YLabel, ShowUnits: false}}
+		n := 0
+		for _, s := range w.Series {
+			stat := s.stat(w)
+			if s.Search {
+				n++
+				p.Metrics = append(p.Metrics, []any{renderOptions{
+					Expression: s.searchExpression(stat, w.Period),
+					ID:         "e" + strconv.Itoa(n),
+					Label:      s.Label,
+				}})
+				continue
+			}
+			m := []any{s.Namespace, s.Metric}
+			for _, d := range s.Dimensions {
+				m = append(m, d.Name, d.Value)
+			}
+			opts := renderOptions{Label: s.Label}
+			if stat != w.Stat {
+				opts.Stat = stat
+			}
+			if opts != (renderOptions{}) {
+				m = append(m, opts)
+			}
+			p.Metrics = append(p.Metrics, m)
+		}
+		out.Properties = p
+	case LogWidget:
+		q := ""
+		if w.Query != nil {
+			q = w.Query.WidgetString()
+		}
+		out.Properties = logProps{Query: q, Region: w.Region, Title: w.Title, View: "table"}
+	default:
+		out.Properties = textProps{Markdown: w.Markdown}
+	}
+	return out
+}
