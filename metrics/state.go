@@ -122,14 +122,7 @@ func (st *state) setPropRaw(key string, raw []byte) {
 }
 
 func (st *state) reset() {
-	for i := range st.metrics {
-		st.metrics[i].values = st.metrics[i].values[:0]
-	}
-	st.metrics = st.metrics[:0]
-	if len(st.index) > 0 {
-		clear(st.index)
-	}
-	st.maxName = 0
+	st.resetValues()
 	if st.dimsChanged {
 		clear(st.dims)
 		st.dims = st.dims[:0]
@@ -141,16 +134,6 @@ func (st *state) reset() {
 		st.props = st.props[:0]
 	}
 	st.propBuf, st.propGarbage = st.propBuf[:0], 0
-	if len(st.singles) > 0 {
-		clear(st.singles)
-		clear(st.singleDims)
-		st.singles, st.singleDims = st.singles[:0], st.singleDims[:0]
-	}
-	if len(st.rejects) > 0 {
-		clear(st.rejects)
-		st.rejects = st.rejects[:0]
-	}
-	st.omitted = 0
 }
 
 // reject records that n values or calls of kind/name were dropped for reason.
