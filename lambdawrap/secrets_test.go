@@ -12,6 +12,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 )
 
 const (
@@ -83,5 +84,32 @@ func TestEventNotLoggedByDefault(t *testing.T) {
 		if logWith(r.Logs, lambdawrap.MsgEvent) != nil || strings.Contains(r.Raw, "/login") {
 			t.Errorf("POWERTOOLS_LOGGER_LOG_EVENT=%q logged the event:\n%s", v, r.Raw)
 		}
+	}
+}
+
+// TestSecretsNeverLoggedThroughHTTPAPI does the same through the HTTP
+// adapter, whose 500 logs the real error (and so every secret it quotes).
+func TestSecretsNeverLoggedThroughHTTPAPI(t *testing.T) {
+	type login struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+	}
+	h := httpapi.REST(func(ctx context.Context, in login) (struct{}, error) {
+		req, _ := httpapi.RequestFromContext(ctx)
+		slog.InfoContext(ctx, "login attempt", "authorization", req.Header("Authorization"), "note", "cookie was "+req.Header("Cookie"))
+		return struct{}{}, fmt.Errorf("backend refused %s/%s with %s and key %s", in.User, in.Password, req.Header("Authorization"), secretAWSKey)
+	})
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv("true")})
+	r := f.Invoke(secretEvent(), lambdaobstest.Request{})
+	if r.Output.StatusCode != 500 || strings.Contains(r.Output.Body, "backend refused") {
+		t.Fatalf("response %d %s", r.Output.StatusCode, r.Output.Body)
+	}
+	for _, s := range []string{secretAWSKey, secretSession, secretBearer, secretPassword, secretCookie} {
+		if strings.Contains(r.Raw, s) {
+			t.Errorf("secret %q in the output:\n%s", s, r.Raw)
+		}
+	}
+	if !strings.Contains(r.Raw, "backend refused ann/") {
+		t.Errorf("the error line is missing:\n%s", r.Raw)
 	}
 }

@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../bench"
 export BENCHCOUNT=${BENCHCOUNT:-6}
 raw=RESULTS.raw.txt
-go test -run '^$' -bench "${BENCH:-.}" -benchmem -count "$BENCHCOUNT" -timeout 30m . | tee "$raw"
+# Each comparison runs in a process of its own, so what one leaves behind
+# (heap, pools, GC pacing) does not weigh on the next; its rows run side by
+# side in that process.
+: > "$raw"
+for b in $(go test -list '^Benchmark' . | grep '^Benchmark' | grep -E "${BENCH:-.}"); do
+	go test -run '^$' -bench "^${b}\$" -benchmem -count "$BENCHCOUNT" -timeout 30m . | tee -a "$raw"
+done
 ../.tools/bin/benchstat "$raw" > RESULTS.benchstat.txt
 variants="bare core"
 for v in xray otel otellambda xraysdk; do [ -d "coldstart/$v" ] && variants="$variants $v"; done
