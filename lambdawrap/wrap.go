@@ -135,14 +135,14 @@ type wrapper struct {
 	version  string
 
 	mu       sync.Mutex
-	inflight map[*scope]struct{}
+	inflight *scope    // invocations running, a list linked through scope.prev/next
 	closed   [8]*scope // recently closed scopes, checked for late values
 	next     int
 }
 
 func newWrapper(opts []Option) *wrapper {
 	c := newConfig(opts)
-	w := &wrapper{cfg: c, inflight: make(map[*scope]struct{})}
+	w := &wrapper{cfg: c}
 	w.log = c.logHandler
 	if w.log == nil {
 		w.log = logger.NewHandler(c.out, c.loggerOptions()...)
@@ -179,6 +179,8 @@ type scope struct {
 	life     *metrics.Recorder // the lifecycle document, made when needed
 	span     tracing.Span
 	guard    *guard
+
+	prev, next *scope // in the wrapper's list of invocations running
 
 	mu           sync.Mutex // serialises the timeout guard, SIGTERM and the end
 	ended        bool
@@ -264,7 +266,11 @@ func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 		}
 	}
 	w.mu.Lock()
-	w.inflight[s] = struct{}{}
+	s.next = w.inflight
+	if w.inflight != nil {
+		w.inflight.prev = s
+	}
+	w.inflight = s
 	w.mu.Unlock()
 	return ctx, s
 }
@@ -342,7 +348,15 @@ func (s *scope) finish(err error, panicked any, aborted bool) {
 	}
 
 	w.mu.Lock()
-	delete(w.inflight, s)
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		w.inflight = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.prev, s.next = nil, nil
 	w.closed[w.next] = s
 	w.next = (w.next + 1) % len(w.closed)
 	w.mu.Unlock()
@@ -442,8 +456,8 @@ func (s *scope) onTimeout() {
 // environment down and will not wait for them.
 func (w *wrapper) onSIGTERM() {
 	w.mu.Lock()
-	pending := make([]*scope, 0, len(w.inflight))
-	for s := range w.inflight {
+	var pending []*scope
+	for s := w.inflight; s != nil; s = s.next {
 		pending = append(pending, s)
 	}
 	w.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -44,7 +45,8 @@ import (
 //     that begins with "!BADVALUE" and says what went wrong: the line is
 //     always valid JSON.
 //
-// Handlers made by WithAttrs and WithGroup share one mutex and one writer.
+// Handlers made by WithAttrs and WithGroup share one writer, and one mutex
+// around it unless the writer serialises writes itself (an *os.File).
 type Handler struct {
 	c      *core
 	pre    []byte   // encoded WithAttrs output, inside the groups it opened
@@ -56,6 +58,7 @@ var _ slog.Handler = (*Handler)(nil)
 
 type core struct {
 	mu       sync.Mutex
+	lockFree bool // w needs no lock of ours (writesAtomically)
 	w        io.Writer
 	cfg      *config
 	static   []byte // service and sampling rate, encoded once
@@ -96,7 +99,7 @@ func (c *core) appendTime(b []byte, t time.Time) []byte {
 // level, a level below what AWS_LAMBDA_LOG_LEVEL lets through).
 func NewHandler(w io.Writer, opts ...Option) *Handler {
 	cfg := newConfig(opts)
-	c := &core{w: w, cfg: cfg}
+	c := &core{w: w, cfg: cfg, lockFree: writesAtomically(w)}
 	s := cfg.scheme
 	if s.Service != "" {
 		c.static = appendKey(c.static, s.Service)
@@ -246,10 +249,25 @@ func (c *core) write(line []byte) error {
 			line = buf.Bytes()
 		}
 	}
+	if c.lockFree {
+		_, err := c.w.Write(line)
+		return err
+	}
 	c.mu.Lock()
 	_, err := c.w.Write(line)
 	c.mu.Unlock()
 	return err
+}
+
+// writesAtomically reports writers whose Write is already safe to call from
+// many goroutines, each call written whole: an *os.File serialises calls on
+// its own descriptor lock (stdout, in Lambda), and io.Discard keeps nothing.
+func writesAtomically(w io.Writer) bool {
+	if w == io.Discard {
+		return true
+	}
+	_, ok := w.(*os.File)
+	return ok
 }
 
 // appendRecord encodes r. A limit > 0 cuts every string value longer than

@@ -91,7 +91,7 @@ var comparisons = []comparison{
 	{title: "AWS SDK call", bench: "SDKCall", subject: "lambdaobs", overheadOver: "bare", note: "One DynamoDB call against an in-process HTTP server; overhead = row − bare."},
 	{title: "HTTP API adapter", bench: "HTTPAPI", subject: "httpapi", overheadOver: "handwritten",
 		pairs: map[string]string{"handwritten_wrapped": "httpapi_wrapped"},
-		note: "Per request, called directly: a hand-written API Gateway handler doing the same decode and encode, and httpapi; the _wrapped rows inside lambdawrap. Overhead = row − handwritten."},
+		note:  "Per request, called directly: a hand-written API Gateway handler doing the same decode and encode, and httpapi; the _wrapped rows inside lambdawrap. Overhead = row − handwritten."},
 }
 
 // counterpart returns the lambdaobs row a peer row compares with: for a row
