@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,20 +66,6 @@ func TestUnderEmulator(t *testing.T) {
 		if len(initDur) != 1 {
 			t.Fatalf("InitDuration = %v", initDur)
 		}
-		// The emulator's own measurement of the same init.
-		reports := testenv.InitReports(out)
-		if len(reports) == 0 {
-			t.Fatal("no INIT REPORT from the emulator")
-		}
-		ours := time.Duration(initDur[0] * float64(time.Millisecond))
-		theirs := reports[0]
-		diff := (ours - theirs).Abs()
-		tolerance := max(2*time.Millisecond, theirs/4)
-		t.Logf("init duration: lambdaobs %v, emulator %v, difference %v (tolerance %v)", ours, theirs, diff, tolerance)
-		if diff > tolerance {
-			t.Errorf("InitDuration %v differs from the emulator's %v by %v > %v", ours, theirs, diff, tolerance)
-		}
-
 		logs, docs = forRequest(out, "warm-2")
 		if len(logs) == 0 || logs[0]["cold_start"] != false || logs[0]["init_duration_ms"] != nil {
 			t.Errorf("second invocation lines: %v", logs)
@@ -176,4 +163,37 @@ func TestUnderEmulator(t *testing.T) {
 			t.Errorf("timeout line not before the kill")
 		}
 	})
+
+	// The init duration lambdaobs reports against the emulator's own
+	// measurement (its INIT REPORT), over every init of this test and two
+	// more: the median difference must be within max(2 ms, 25 %). One init
+	// measured while the machine is busy can be off by the emulator's own
+	// scheduling delays before the process exists; the median is not.
+	t.Run("init duration agrees with the emulator", func(t *testing.T) {
+		for i := range 2 {
+			invoke(fmt.Sprintf("reinit-panic-%d", i), "panic")
+			invoke(fmt.Sprintf("reinit-%d", i), "ok")
+		}
+		out := emu.Proc.Output.String()
+		_, docs, _ := lambdaobstest.Parse(out)
+		ours := lambdaobstest.MetricValues(docs, lambdawrap.MetricInitDuration)
+		theirs := testenv.InitReports(out)
+		if len(ours) != len(theirs) || len(ours) < 3 {
+			t.Fatalf("%d InitDuration values for %d emulator inits", len(ours), len(theirs))
+		}
+		diffs := make([]time.Duration, len(ours))
+		for i := range ours {
+			o := time.Duration(ours[i] * float64(time.Millisecond))
+			diffs[i] = (o - theirs[i]).Abs()
+			t.Logf("init %d: lambdaobs %v, emulator %v, difference %v", i+1, o, theirs[i], diffs[i])
+		}
+		slices.Sort(diffs)
+		sorted := slices.Clone(theirs)
+		slices.Sort(sorted)
+		median, tolerance := diffs[len(diffs)/2], max(2*time.Millisecond, sorted[len(sorted)/2]/4)
+		if median > tolerance {
+			t.Errorf("median difference %v > %v", median, tolerance)
+		}
+	})
+
 }
