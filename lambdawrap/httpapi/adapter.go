@@ -347,26 +347,30 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, r
 		return // not in an invocation lambdawrap observes: nothing to record into
 	}
 	latency := time.Since(start)
-	rec := metrics.FromContext(ctx)
-	if rec.Namespace() == "" {
+	rec, ok := metrics.Lookup(ctx)
+	if !ok {
 		return
 	}
-	m := rec.Clone()
-	m.SetTimestamp(start)
-	m.AddDimension(DimRoute, r.Route)
-	m.AddDimension(DimMethod, method)
-	m.AddDimension(DimStatusClass, statusClass(status))
+	// Documents of their own per route, method and status class, written
+	// with the invocation's flush and carrying its request and trace ids.
+	m := rec.With(
+		metrics.Dimension{Name: DimRoute, Value: r.Route},
+		metrics.Dimension{Name: DimMethod, Value: method},
+		metrics.Dimension{Name: DimStatusClass, Value: statusClass(status)})
 	m.Count(MetricRequests, 1)
 	m.Duration(MetricLatency, latency)
-	setProperties(inv, m, r)
-	_ = m.Close()
+	if r.CorrelationID != "" {
+		m.SetProperty(logger.KeyCorrelationID, r.CorrelationID)
+	}
 	if status >= 500 {
 		// The handler answered instead of returning an error, so the wrapper
-		// does not see this failure: count it in the wrapper's own document.
-		life := rec.Clone()
-		life.SetTimestamp(start)
+		// does not see this failure: count it with the wrapper's own
+		// dimensions (service, function_name).
+		var life *metrics.Recorder
 		if fn := rec.FunctionName(); fn != "" {
-			life.AddDimension(lambdawrap.DimFunctionName, fn)
+			life = rec.With(metrics.Dimension{Name: lambdawrap.DimFunctionName, Value: fn})
+		} else {
+			life = rec.With()
 		}
 		if a.cfg.errorMetric {
 			life.Count(lambdawrap.MetricErrors, 1)
@@ -374,23 +378,6 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, r
 		if o.panicked {
 			life.Count(lambdawrap.MetricPanics, 1)
 		}
-		setProperties(inv, life, r)
-		_ = life.Close()
-	}
-}
-
-// setProperties puts the invocation's request and trace ids and the
-// correlation id on a document, as lambdawrap does on its own.
-func setProperties(inv *logger.Invocation, m *metrics.Recorder, r *Request) {
-	f := inv.Fields()
-	if f.RequestID != "" {
-		m.SetProperty(lambdawrap.PropRequestID, f.RequestID)
-	}
-	if f.XRayTraceID != "" {
-		m.SetProperty(lambdawrap.PropTraceID, f.XRayTraceID)
-	}
-	if r.CorrelationID != "" {
-		m.SetProperty(logger.KeyCorrelationID, r.CorrelationID)
 	}
 }
 

@@ -65,16 +65,18 @@
 // server span unset), a 5xx to tracing.Error (an X-Ray fault, OpenTelemetry
 // Error) with the real error or panic recorded.
 //
-// Every request writes one EMF document with Requests (Count) and Latency
-// (Milliseconds), dimensioned by the invocation's default dimensions
-// (service) plus Route, Method and StatusClass ("2xx", "4xx", …). Outside an
-// invocation lambdawrap observes, nothing is recorded.
+// Every request records Requests (Count) and Latency (Milliseconds),
+// dimensioned by the invocation's default dimensions (service) plus Route,
+// Method and StatusClass ("2xx", "4xx", …), in a document of their own
+// (metrics.Recorder.With) written with the invocation's flush and carrying
+// its request and trace ids and the correlation id. Outside an invocation
+// lambdawrap observes, nothing is recorded.
 //
 // Because the handler answers errors instead of returning them, lambdawrap
 // never sees them, so the adapter reports them itself: a 4xx is logged at
 // WARN (MsgRejected; WithClientErrorLevel), a 5xx at ERROR (MsgFailed, or
 // MsgPanic with the stack trace) with the real error, and each 5xx is
-// counted in lambdawrap's Errors metric (and a panic in Panics), in the
-// wrapper's own document (service and function_name), so an alarm on Errors
+// counted in lambdawrap's Errors metric (and a panic in Panics), with the
+// wrapper's own dimensions (service and function_name), so an alarm on Errors
 // covers HTTP functions too (WithoutErrorMetric stops it).
 package httpapi
