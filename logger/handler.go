@@ -442,20 +442,31 @@ type encoder struct {
 	limit int         // cut string values longer than this (0: never)
 }
 
-// str appends s as a JSON string, cut to the encoder's limit.
+// str appends s as a JSON string whose encoded contents are at most the
+// encoder's limit, cut and marked when longer. The limit counts encoded
+// bytes: an invalid or control byte takes six once escaped.
 func (e *encoder) str(b []byte, s string) []byte {
-	if e.limit > 0 && len(s) > e.limit {
-		cut := e.limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
+	mark := len(b)
+	b = jsonenc.AppendString(b, s)
+	if e.limit <= 0 || len(b)-mark-2 <= e.limit {
+		return b
+	}
+	cut := min(len(s), e.limit)
+	for {
+		for cut > 0 && cut < len(s) && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
-		b = append(b, '"')
+		b = append(b[:mark], '"')
 		b = jsonenc.AppendStringContents(b, s[:cut])
-		b = append(b, "…[truncated "...)
-		b = strconv.AppendInt(b, int64(len(s)-cut), 10)
-		return append(b, " bytes]\""...)
+		if n := len(b) - mark - 1; n <= e.limit || cut == 0 {
+			break
+		} else {
+			cut = cut * e.limit / n // fewer bytes: they escaped to more
+		}
 	}
-	return jsonenc.AppendString(b, s)
+	b = append(b, "…[truncated "...)
+	b = strconv.AppendInt(b, int64(len(s)-cut), 10)
+	return append(b, " bytes]\""...)
 }
 
 func openGroup(b []byte, name string) []byte {
@@ -689,8 +700,14 @@ func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, 
 		b = b[:len(b)-2] // the closing brace and newline
 		b = append(b, `,"`+KeyDroppedAttrs+`":true}`+"\n"...)
 		if len(b) <= limit {
-			break
+			return b
 		}
 	}
+	// Not even that fits (a tiny limit, a huge service name): the level and
+	// the fact alone.
+	b = append(b[:0], '{')
+	b = append(b, h.c.keyLvl[1:]...)
+	b = appendLevel(b, r.Level)
+	b = append(b, `,"`+KeyTruncated+`":true,"`+KeyDroppedAttrs+`":true}`+"\n"...)
 	return b
 }
