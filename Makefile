@@ -3,6 +3,12 @@
 # make bench measures lambdaobs beside its peers.
 
 SHELL := /bin/bash
+# The Go release everything here is built and tested with: the machine's own
+# Go (1.26.8) has known standard-library vulnerabilities fixed in later
+# releases, so the go command fetches this one from the module proxy. go.mod
+# still says go 1.26: the library builds with any Go from 1.26 on.
+GO_RELEASE := go1.27.3
+export GOTOOLCHAIN := $(GO_RELEASE)
 ROOT := $(CURDIR)
 TOOLS := $(ROOT)/.tools
 GOBIN := $(TOOLS)/bin
@@ -21,10 +27,15 @@ test: tools services check unit fuzz vulncheck
 tools: $(TOOL_BINS)
 
 # The tool directives of tools/go.mod pin them; go install tool builds them
-# all, and does nothing when they are built.
-$(TOOL_BINS) &: tools/go.mod tools/go.sum
+# all, and does nothing when they are built. They are rebuilt when the Go
+# release changes: govulncheck and staticcheck read the standard library of
+# the release they were built with.
+$(TOOL_BINS) &: tools/go.mod tools/go.sum $(TOOLS)/go-release-$(GO_RELEASE)
 	cd tools && GOBIN=$(GOBIN) go install tool
 	@touch $(TOOL_BINS)
+
+$(TOOLS)/go-release-$(GO_RELEASE):
+	@mkdir -p $(TOOLS) && rm -f $(TOOLS)/go-release-* && go version > $@
 
 # Services the integration tests run against, each installed by its own
 # idempotent script under scripts/services/ (pinned versions, into .tools/).

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -611,7 +612,6 @@ func TestProperties(t *testing.T) {
 		"error":          `"boom"`,
 		"struct":         `{"X":1,"Y":2}`,
 		"map":            `{"a":1}`,
-		"failing":        `"!ERROR: json: error calling MarshalJSON for type metrics.failingMarshaler: no"`,
 		"panicking":      `"!PANIC: marshal panic"`,
 		"marshalerError": `"marshaler wins"`,
 		"replaced":       `"new"`,
@@ -622,8 +622,14 @@ func TestProperties(t *testing.T) {
 			t.Errorf("property %s: want %s in %s", k, v, raw)
 		}
 	}
-	if len(d.Root) != len(want)+1 {
-		t.Errorf("%d top-level members, want %d: %v", len(d.Root), len(want)+1, d.Root)
+	// encoding/json names the type with or without its pointer depending on
+	// the Go release; the marker and the method's own error are what count.
+	failing := regexp.MustCompile(`"failing":"!ERROR: json: error calling MarshalJSON for type \*?metrics\.failingMarshaler: no"`)
+	if !failing.MatchString(raw) {
+		t.Errorf("property failing: want %s in %s", failing, raw)
+	}
+	if len(d.Root) != len(want)+2 {
+		t.Errorf("%d top-level members, want %d: %v", len(d.Root), len(want)+2, d.Root)
 	}
 	rs := s.rejections()
 	for _, k := range []string{"nan", "inf32", "", "_aws", "bad\xffkey"} {

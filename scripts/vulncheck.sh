@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # govulncheck with a vulnerability database built offline from the pinned
 # golang.org/x/vulndb module (the public database host is not reachable):
-# fails when a vulnerability in a required module is reachable from the
+# fails when a vulnerability in a required module or in the standard library
+# of the Go release (GOTOOLCHAIN, set by the Makefile) is reachable from the
 # library's code.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

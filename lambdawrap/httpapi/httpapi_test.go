@@ -54,7 +54,7 @@ var cases = []struct {
 	{"validate method", req{body: bodyFor("blocked")}, nil,
 		want{status: 400, code: httpapi.CodeValidation, details: []string{"customer"}, logMsg: httpapi.MsgRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"wrong member type", req{body: str(`{"customer":"c-1","items":[{"sku":"A-1","qty":"two"}]}`)}, nil,
-		want{status: 400, code: httpapi.CodeValidation, details: []string{"items.qty"}, logMsg: httpapi.MsgRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: httpapi.CodeValidation, details: []string{wrongTypeField}, logMsg: httpapi.MsgRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"not an object", req{body: str(`[1,2,3]`)}, nil,
 		want{status: 400, code: httpapi.CodeValidation, details: []string{""}, logMsg: httpapi.MsgRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"malformed json", req{body: str(`{"customer": "c-1", "items": [`)}, nil,

@@ -229,7 +229,7 @@ func decodeError(err error) *Error {
 		if typ.Field == "" {
 			return Validation(FieldError{Message: "request body must be " + want, Rule: "type"}).WithCause(err)
 		}
-		return Validation(FieldError{Field: typ.Field, Message: "must be " + want, Rule: "type"}).WithCause(err)
+		return Validation(FieldError{Field: typePath(typ.Field), Message: "must be " + want, Rule: "type"}).WithCause(err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return Validation(FieldError{Field: name, Message: "is not allowed", Rule: "unknown"}).WithCause(err)
@@ -237,6 +237,30 @@ func decodeError(err error) *Error {
 	// An UnmarshalJSON or UnmarshalText method of In's failed: its message
 	// may say anything, so the client hears only that the body is invalid.
 	return (&Error{Status: 400, Code: CodeInvalidJSON, Message: "Request body could not be decoded"}).WithCause(err)
+}
+
+// typePath writes an UnmarshalTypeError's field path the way validation
+// details name fields: encoding/json's "items.0.qty" (Go 1.27 and later
+// name the element; earlier releases say "items.qty") becomes
+// "items[0].qty". An all-digit segment is taken for an array index, so a
+// map keyed by numerals reads as one.
+func typePath(field string) string {
+	if !strings.Contains(field, ".") {
+		return field
+	}
+	var b strings.Builder
+	b.Grow(len(field) + 4)
+	for i, seg := range strings.Split(field, ".") {
+		switch {
+		case i > 0 && seg != "" && strings.Trim(seg, "0123456789") == "":
+			b.WriteString("[" + seg + "]")
+		case i > 0:
+			b.WriteString("." + seg)
+		default:
+			b.WriteString(seg)
+		}
+	}
+	return b.String()
 }
 
 // jsonKind names the JSON kind a Go type decodes from.

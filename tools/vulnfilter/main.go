@@ -1,8 +1,8 @@
-// Command vulnfilter reads govulncheck -format json on stdin and fails when
-// a vulnerability in a module the project requires is reachable from its
-// code. Vulnerabilities of the Go standard library are listed, with the Go
-// release that fixes them, without failing: they are fixed by the toolchain
-// the machine has, not by the project.
+// Command vulnfilter reads govulncheck -format json on stdin, lists every
+// vulnerability reachable from the project's code with the release that
+// fixes it, and fails when there is one: in a module the project requires,
+// or in the standard library of the Go release it is built with (the
+// Makefile's GO_RELEASE).
 package main
 
 import (
@@ -62,10 +62,10 @@ func main() {
 			fmt.Printf("%s: %s\n", title, m[k])
 		}
 	}
-	print("standard library (fixed by a newer Go release)", stdlib)
+	print("STANDARD LIBRARY (build with a Go release that fixes it)", stdlib)
 	print("MODULE", modules)
 	fmt.Printf("govulncheck: %d reachable vulnerabilities in required modules, %d in the standard library of this Go release\n", len(modules), len(stdlib))
-	if len(modules) > 0 {
+	if len(modules) > 0 || len(stdlib) > 0 {
 		os.Exit(1)
 	}
 }
