@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,7 +133,7 @@ func main() {
 
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	w("# Results\n\nOne run of `make bench` on this machine: medians of `-count %s` for the Go benchmarks (rows of a table were measured side by side in the same run). Ratios are lambdaobs / peer; lower is better.\n\n", os.Getenv("BENCHCOUNT"))
+	w("# Results\n\nOne run of `make bench` on this machine, built with %s: medians of `-count %s` for the Go benchmarks (rows of a table were measured side by side in the same run). Ratios are lambdaobs / peer; lower is better.\n\n", runtime.Version(), os.Getenv("BENCHCOUNT"))
 
 	med := func(name string) (ns, allocs float64, ok bool) {
 		s := data[name]
