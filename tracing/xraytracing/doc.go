@@ -69,8 +69,11 @@
 // tracers, and code that configures the SDK itself, coexist. The span's
 // segment is in its context under the SDK's key, so xray.GetSegment,
 // xray.AddAnnotation, xray.Capture and the SDK's AWS instrumentation work
-// inside a handler: subsegments the SDK begins under a span are sent as
-// independent subsegments when they close. Subsegments the SDK begins
+// inside a handler: subsegments the SDK begins under a span travel inside
+// the document of the span's root, like the tracer's own spans, so an
+// invocation making ten AWS calls sends one datagram. One that closes after
+// that document was sent goes out alone, as an independent subsegment, as do
+// those kept beyond one datagram's worth. Subsegments the SDK begins
 // under those are not sent (the SDK keeps them where only its own emitter
 // reaches); use tracing.Start for nested spans.
 //

@@ -26,9 +26,17 @@ const typeField = `"type":"subsegment",`
 
 // encodeTree returns the documents of s and its descendants: s's own
 // document, fitted to limit bytes, and one for each descendant that did not
-// fit in it. The caller holds s.root.mu.
-func encodeTree(s *span, limit int) [][]byte {
+// fit in it. held are subsegments the SDK closed under spans of the tree,
+// embedded under their parent like its children. The caller holds
+// s.root.mu.
+func encodeTree(s *span, held []heldSub, limit int) [][]byte {
 	e := encoder{limit: limit}
+	if len(held) > 0 {
+		e.held = make(map[*span][][]byte, 1)
+		for _, h := range held {
+			e.held[h.parent] = append(e.held[h.parent], h.doc)
+		}
+	}
 	if s.parent == nil {
 		return append(e.docs, e.node(s, limit))
 	}
@@ -38,20 +46,23 @@ func encodeTree(s *span, limit int) [][]byte {
 
 type encoder struct {
 	limit int
-	docs  [][]byte // descendants sent apart
+	docs  [][]byte           // descendants sent apart
+	held  map[*span][][]byte // the SDK's subsegments, by parent
 }
 
 // node returns the JSON of s with as many of its descendants embedded as
 // fit in budget bytes; the others go to e.docs.
 func (e *encoder) node(s *span, budget int) []byte {
 	own := ownJSON(s, budget)
-	if len(s.children) == 0 {
+	sdk := e.held[s]
+	if len(s.children) == 0 && len(sdk) == 0 {
 		return own
 	}
-	kids := make([][]byte, len(s.children))
+	kids := make([][]byte, len(s.children), len(s.children)+len(sdk))
 	for i, c := range s.children {
 		kids[i] = e.node(c, e.limit-len(typeField))
 	}
+	kids = append(kids, sdk...)
 	const open, closing = `,"subsegments":[`, `]`
 	size := len(own) + len(open) + len(closing) + len(kids) - 1
 	for _, k := range kids {
@@ -372,10 +383,14 @@ func marshalValue(v any) (b []byte) {
 	return b
 }
 
-// sdkEmitter sends the subsegments the X-Ray SDK itself begins under a span
-// of the tracer (xray.BeginSubsegment, xray.Capture, the SDK's AWS
-// instrumentation) when they close. They come with the SDK holding their
-// lock.
+// sdkEmitter receives the subsegments the X-Ray SDK itself begins under a
+// span of the tracer (xray.BeginSubsegment, xray.Capture, the SDK's AWS
+// instrumentation) when they close, with the SDK holding their lock. Each
+// is kept, encoded, to travel inside the document of the span's root, as
+// its own spans' children do: an invocation making ten AWS calls sends one
+// datagram, not eleven. It is sent alone, as an independent subsegment,
+// when that document went out already, and what is kept is sent that way
+// when it would pass one datagram's size.
 type sdkEmitter struct{ t *Tracer }
 
 var _ xray.Emitter = sdkEmitter{}
@@ -389,7 +404,40 @@ func (e sdkEmitter) Emit(seg *xray.Segment) {
 	t := e.t
 	t.inflight.Add(1)
 	defer t.inflight.Add(-1)
+	if p := t.spanOf(seg.ParentSegment); p != nil && seg.ParentID == p.seg.ID {
+		if docs, ok := t.hold(p, seg); ok {
+			t.send(docs)
+			return
+		}
+	}
 	t.send([][]byte{segJSON(seg, t.limit)})
+}
+
+// hold keeps the JSON of seg, a subsegment the SDK closed under p, for the
+// document of p's root, and returns what must be sent now: the subsegments
+// kept so far, as independent ones, when seg would take them past one
+// datagram. It returns false when the root's document was sent already.
+// The caller holds seg's lock.
+func (t *Tracer) hold(p *span, seg *xray.Segment) (now [][]byte, ok bool) {
+	r := p.root
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sent {
+		return nil, false
+	}
+	typ := seg.Type // "subsegment": not said of an embedded one
+	seg.Type = ""
+	doc := segJSON(seg, t.limit-len(typeField))
+	seg.Type = typ
+	if r.heldBytes+len(doc) > t.limit {
+		for _, h := range r.held {
+			now = append(now, independent(h.doc))
+		}
+		r.held, r.heldBytes = r.held[:0], 0
+	}
+	r.held = append(r.held, heldSub{parent: p, doc: doc})
+	r.heldBytes += len(doc)
+	return now, true
 }
 
 // RefreshEmitterWithAddress implements xray.Emitter. The address is the

@@ -90,7 +90,7 @@ func TestEncodeTreeSplitsBySize(t *testing.T) {
 		c.SetMetadata("pad", strings.Repeat("p", 100*i))
 		c.End()
 	}
-	docs := encodeTree(root, 3000)
+	docs := encodeTree(root, nil, 3000)
 	ids := map[string]bool{}
 	var collect func(m map[string]any)
 	collect = func(m map[string]any) {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
@@ -34,8 +35,11 @@ const maxExceptions = 64
 //
 // Each segment is a root for the SDK (no SDK parent) and a facade: a
 // subsegment the SDK begins under it (the AWS SDK instrumentation,
-// xray.Capture) is sent through the tracer's emitter as an independent
-// subsegment when it closes.
+// xray.Capture) reaches the tracer's emitter when it closes, which keeps it
+// for the root's document (see sdkEmitter).
+//
+// seg must stay the first field: spanOf finds the span from the segment the
+// SDK hands the emitter.
 type span struct {
 	seg      xray.Segment
 	t        *Tracer
@@ -46,12 +50,35 @@ type span struct {
 	lastErr  string // message of the last error recorded; guarded by seg's lock
 
 	// Of a root only.
-	mu   sync.Mutex
-	sent bool   // the document was sent; descendants ending later are sent alone
-	ns   string // metadata namespace
+	mu        sync.Mutex
+	sent      bool      // the document was sent; descendants ending later are sent alone
+	ns        string    // metadata namespace
+	held      []heldSub // subsegments the SDK closed under spans of this document
+	heldBytes int
+}
+
+// heldSub is the JSON of a subsegment the SDK closed under parent, as
+// embedded in a document (no "type").
+type heldSub struct {
+	parent *span
+	doc    []byte
 }
 
 var _ tracing.Span = (*span)(nil)
+
+// The offset of span.seg is 0: spanOf depends on it. (The array has one
+// element, so a non-zero offset does not compile.)
+var _ = [1]struct{}{}[unsafe.Offsetof(span{}.seg)]
+
+// spanOf returns the span whose segment seg is, or nil when seg is not a
+// recording span of t. Only spans give their segment t's configuration
+// with Sampled set and Dummy unset (unsampled ones are dummies).
+func (t *Tracer) spanOf(seg *xray.Segment) *span {
+	if seg == nil || seg.Configuration != t.xcfg || seg.Dummy || !seg.Sampled {
+		return nil
+	}
+	return (*span)(unsafe.Pointer(seg))
+}
 
 func (t *Tracer) initSeg(seg *xray.Segment, name, traceID, parentID string, start time.Time) {
 	seg.TraceID = traceID
@@ -147,10 +174,12 @@ func (t *Tracer) encode(s *span) [][]byte {
 	r := s.root
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var held []heldSub
 	if s == r {
 		r.sent = true
+		held, r.held, r.heldBytes = r.held, nil, 0
 	}
-	return encodeTree(s, t.limit)
+	return encodeTree(s, held, t.limit)
 }
 
 // SetAttributes implements tracing.Span: strings, numbers and booleans

@@ -525,8 +525,112 @@ func TestSDKSubsegmentsUnderSpans(t *testing.T) {
 		t.Errorf("handler annotations = %v", hn.Doc["annotations"])
 	}
 	w := one(t, nodes, "work")
-	if sc := one(t, nodes, "sdk-call"); sc.Parent != w.ID || sc.Trace != root1 || !sc.Top || sc.Doc["type"] != "subsegment" {
-		t.Errorf("sdk-call = %v (work is %s)", sc.Doc, w.ID)
+	// Inside the invocation's document, under the span it was begun in.
+	if sc := one(t, nodes, "sdk-call"); sc.Parent != w.ID || sc.Trace != root1 || sc.Top {
+		t.Errorf("sdk-call = %+v (work is %s)", sc, w.ID)
+	}
+	if n := d.count(); n != 1 {
+		t.Errorf("%d documents, want the invocation's alone", n)
+	}
+}
+
+// Ten AWS calls (here xray.Capture, as the SDK's instrumentation does) in
+// one invocation go out in its one datagram.
+func TestSDKSubsegmentsTravelInTheInvocationDocument(t *testing.T) {
+	d := startDaemon(t)
+	tr := newTracer(t, d, nil)
+	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
+		for i := range 10 {
+			_ = xray.Capture(ctx, fmt.Sprintf("call-%d", i), func(context.Context) error { return nil })
+		}
+		return "", nil
+	})
+	_, _ = h(invocation(t, header1, "r"), "")
+	nodes := d.wait(t, "ten calls", func(n map[string]node) bool { return len(byName(n, "call-9")) == 1 })
+	hn := handlerNode(t, nodes, root1)
+	for i := range 10 {
+		if c := one(t, nodes, fmt.Sprintf("call-%d", i)); c.Parent != hn.ID || c.Top {
+			t.Errorf("call-%d = %+v, want embedded under the handler %s", i, c, hn.ID)
+		}
+	}
+	if n := d.count(); n != 1 {
+		t.Errorf("%d datagrams, want 1", n)
+	}
+}
+
+// A subsegment the SDK closes after the invocation's document went out is
+// sent alone; one closing in a span ended late joins nothing and is sent too.
+func TestSDKSubsegmentAfterTheDocumentIsSentAlone(t *testing.T) {
+	d := startDaemon(t)
+	tr := newTracer(t, d, nil)
+	release, done := make(chan struct{}), make(chan struct{})
+	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
+		_, seg := xray.BeginSubsegment(ctx, "outliving")
+		go func() {
+			defer close(done)
+			<-release
+			seg.Close(nil)
+		}()
+		return "", nil
+	})
+	_, _ = h(invocation(t, header1, "r"), "")
+	close(release)
+	<-done
+	nodes := d.wait(t, "outliving", func(n map[string]node) bool { return len(byName(n, "outliving")) == 1 })
+	hn := handlerNode(t, nodes, root1)
+	o := one(t, nodes, "outliving")
+	if !o.Top || o.Doc["type"] != "subsegment" || o.Parent != hn.ID || o.Trace != root1 {
+		t.Errorf("outliving = %+v, want an independent subsegment of %s", o, hn.ID)
+	}
+}
+
+// More SDK subsegments than one datagram holds: none is lost, no datagram
+// passes the limit, and those kept past it are sent as independent ones.
+func TestManySDKSubsegmentsAreNeverLost(t *testing.T) {
+	d := startDaemon(t)
+	const limit = 4000
+	tr := newTracer(t, d, nil, xraytracing.WithMaxDatagram(limit))
+	const calls = 200
+	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
+		for i := range calls {
+			_ = xray.Capture(ctx, fmt.Sprintf("call-%03d", i), func(ctx context.Context) error {
+				return xray.AddMetadata(ctx, "pad", strings.Repeat("m", 100))
+			})
+		}
+		return "", nil
+	})
+	_, _ = h(invocation(t, header1, "r"), "")
+	nodes := d.wait(t, "every call", func(n map[string]node) bool {
+		for i := range calls {
+			if len(byName(n, fmt.Sprintf("call-%03d", i))) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	hn := handlerNode(t, nodes, root1)
+	top := 0
+	for i := range calls {
+		c := one(t, nodes, fmt.Sprintf("call-%03d", i))
+		if c.Parent != hn.ID || c.Trace != root1 {
+			t.Errorf("call-%03d = %+v", i, c)
+		}
+		if c.Top {
+			top++
+		}
+	}
+	if top == 0 || top == calls {
+		t.Errorf("%d of %d calls sent alone, want some held and some sent", top, calls)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, n := range d.sizes {
+		if n > limit {
+			t.Errorf("datagram of %d bytes, limit %d", n, limit)
+		}
+	}
+	if len(d.sizes) >= calls {
+		t.Errorf("%d datagrams for %d calls: nothing was batched", len(d.sizes), calls)
 	}
 }
 
