@@ -242,17 +242,15 @@ func decodeError(err error) *Error {
 // typePath writes an UnmarshalTypeError's field path the way validation
 // details name fields: encoding/json's "items.0.qty" (Go 1.27 and later
 // name the element; earlier releases say "items.qty") becomes
-// "items[0].qty". An all-digit segment is taken for an array index, so a
-// map keyed by numerals reads as one.
+// "items[0].qty", and "1.qty", in a body that is an array, "[1].qty". An
+// all-digit segment is taken for an array index, so a map keyed by
+// numerals reads as one.
 func typePath(field string) string {
-	if !strings.Contains(field, ".") {
-		return field
-	}
 	var b strings.Builder
 	b.Grow(len(field) + 4)
 	for i, seg := range strings.Split(field, ".") {
 		switch {
-		case i > 0 && seg != "" && strings.Trim(seg, "0123456789") == "":
+		case seg != "" && strings.Trim(seg, "0123456789") == "":
 			b.WriteString("[" + seg + "]")
 		case i > 0:
 			b.WriteString("." + seg)
