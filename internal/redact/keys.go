@@ -1,0 +1,137 @@
+// Package redact is the one redaction component of lambdaobs: the log
+// handler, the EMF encoder, the tracing backends and the exporters all ask
+// it what may not be written. Two rules:
+//
+//   - by key: the value of a member whose key names a secret (password,
+//     token, authorization, …, see DefaultWords) is written as Redacted, at
+//     any depth, also inside JSON, form and query strings and base64 bodies
+//     held in string values;
+//   - by value: a value known to be secret (the function's AWS credentials,
+//     values registered with AddSecrets, values redacted by key earlier in
+//     the same invocation) is replaced by Redacted wherever it appears,
+//     while a string is encoded, so the replacement can never break the
+//     encoding or push an output past its size limit.
+package redact
+
+// Redacted is written in place of a secret.
+const Redacted = "[REDACTED]"
+
+// DefaultWords are the words that make a key secret. A key is secret when
+// one of them (or its plural) appears in it as a whole word: keys are
+// compared case-insensitively, with '-', '.', ' ' and camelCase boundaries
+// read as '_', so "X-Api-Key", "access_tokens" and "dbPassword" all match,
+// "secretary" and "author" do not.
+func DefaultWords() []string {
+	return []string{"authorization", "password", "passwd", "secret", "token", "api_key", "apikey",
+		"cookie", "set_cookie", "credential", "private_key", "session_key", "signature"}
+}
+
+// Keys matches keys against the secret words.
+type Keys struct {
+	words   []string
+	byFirst [256][]string // words by their first byte, in both cases
+}
+
+var defaultKeys = NewKeys(DefaultWords())
+
+// DefaultKeys returns the matcher of DefaultWords.
+func DefaultKeys() *Keys { return defaultKeys }
+
+// NewKeys returns a matcher of words, normalised (lower case, '-', '.'
+// and ' ' read as '_'). No words: nothing matches.
+func NewKeys(words []string) *Keys {
+	k := &Keys{}
+	for _, w := range words {
+		n := make([]byte, 0, len(w))
+		for i := 0; i < len(w); i++ {
+			n = append(n, normByte(w[i]))
+		}
+		if len(n) == 0 {
+			continue
+		}
+		w := string(n)
+		k.words = append(k.words, w)
+		c := w[0]
+		k.byFirst[c] = append(k.byFirst[c], w)
+		if c >= 'a' && c <= 'z' {
+			k.byFirst[c-'a'+'A'] = append(k.byFirst[c-'a'+'A'], w)
+		}
+	}
+	return k
+}
+
+// Empty reports whether no key matches.
+func (k *Keys) Empty() bool { return k == nil || len(k.words) == 0 }
+
+func normByte(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c + 'a' - 'A'
+	case c == '-' || c == '.' || c == ' ':
+		return '_'
+	}
+	return c
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isSep(c byte) bool   { return c == '_' || c == '-' || c == '.' || c == ' ' || c == '[' || c == ']' }
+
+// Match reports whether one of the words appears in key as a whole word.
+// Word starts are the start of the key, the byte after '_', '-', '.' or
+// ' ', and an upper-case letter after a lower-case one (camelCase).
+func (k *Keys) Match(key string) bool {
+	if k.Empty() {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		cands := k.byFirst[key[i]]
+		if cands == nil {
+			continue
+		}
+		if i > 0 {
+			p := key[i-1]
+			if !isSep(p) && !(isUpper(key[i]) && isLower(p)) {
+				continue
+			}
+		}
+		for _, w := range cands {
+			if matchWordAt(key, i, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchWordAt reports whether w, or its plural, starts at key[i] and ends
+// at a word end. A camelCase boundary inside key reads as an optional '_',
+// so "apiKey" matches both "api_key" and "apikey".
+func matchWordAt(key string, i int, w string) bool {
+	k := i
+	for j := 0; j < len(w); {
+		if k >= len(key) {
+			return false
+		}
+		c := key[k]
+		if k > i && w[j] == '_' && isUpper(c) && isLower(key[k-1]) {
+			j++
+			continue
+		}
+		if normByte(c) != w[j] {
+			return false
+		}
+		j++
+		k++
+	}
+	if k < len(key) && (key[k] == 's' || key[k] == 'S') && (k+1 == len(key) || wordEnd(key, k+1)) {
+		return true // the plural: tokens, api_keys, PASSWORDS
+	}
+	return k == len(key) || wordEnd(key, k)
+}
+
+// wordEnd reports whether a word of key ends just before key[k].
+func wordEnd(key string, k int) bool {
+	c, p := key[k], key[k-1]
+	return isSep(c) || (isUpper(c) && isLower(p))
+}

@@ -1,0 +1,513 @@
+package redact
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+)
+
+// Scrubber applies both rules for one output. The zero Scrubber redacts
+// nothing; a nil *Scrubber neither.
+type Scrubber struct {
+	// Keys are the secret keys; nil: none.
+	Keys *Keys
+	// Sets hold the values never written (nil entries are skipped): the
+	// invocation's set (whose ancestor is Process()), or Process() alone.
+	Sets [3]*Set
+	// Into, when set, remembers the values redacted by key, so that they
+	// are replaced wherever else they appear (in this output and in the
+	// others that consult the same set).
+	Into *Set
+}
+
+// Key reports whether the value under key is redacted.
+func (s *Scrubber) Key(key string) bool { return s != nil && s.Keys.Match(key) }
+
+// Values returns v with every secret value replaced by Redacted, and
+// whether it changed. It allocates only when it changes v.
+func (s *Scrubber) Values(v string) (string, bool) {
+	if s == nil || len(v) < MinSecretLen {
+		return v, false
+	}
+	found := false
+	for _, set := range s.Sets {
+		if set != nil && contains(set, v) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return v, false
+	}
+	var sp spans
+	for _, set := range s.Sets {
+		if set != nil {
+			sp.find(set, v)
+		}
+	}
+	return sp.apply(v), true
+}
+
+// Secret reports whether v is itself a secret value.
+func (s *Scrubber) Secret(v string) bool {
+	if s == nil || len(v) < MinSecretLen {
+		return false
+	}
+	for _, set := range s.Sets {
+		if set != nil && exact(set, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// Remember keeps v as a secret of the output's invocation (see Into).
+func (s *Scrubber) Remember(v string) {
+	if s != nil && s.Into != nil {
+		s.Into.Add(v)
+	}
+}
+
+// Text returns the string value v as it may be written, and whether it
+// changed: secrets assigned in it ("password=…", "token: …", a form or
+// query string), JSON held in it, a base64 body holding JSON or a form,
+// and every secret value, are redacted.
+func (s *Scrubber) Text(v string) (string, bool) {
+	if s == nil || v == "" {
+		return v, false
+	}
+	out, changed := v, false
+	if t, ok := s.structured(v); ok {
+		out, changed = t, true
+	}
+	if t, ok := s.Values(out); ok {
+		out, changed = t, true
+	}
+	return out, changed
+}
+
+// AppendString appends v as a JSON string, redacted by Text.
+func (s *Scrubber) AppendString(dst []byte, v string) []byte {
+	if t, ok := s.Text(v); ok {
+		v = t
+	}
+	return jsonenc.AppendString(dst, v)
+}
+
+// structured redacts what v holds when it is JSON, base64 or text with
+// assignments in it.
+func (s *Scrubber) structured(v string) (string, bool) {
+	if s.Keys.Empty() {
+		return v, false
+	}
+	switch v[0] {
+	case '{', '[':
+		if src := stringBytes(v); json.Valid(src) {
+			out := s.AppendJSON(nil, src)
+			if string(out) != v {
+				return string(out), true
+			}
+			return v, false
+		}
+	}
+	if t, ok := s.assignments(v); ok {
+		return t, true
+	}
+	return s.base64(v)
+}
+
+// keyByte reports bytes that may make up a key in free text or a form.
+func keyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == '-' || c == '.' || c == '%' || c == '[' || c == ']'
+}
+
+// valueEnd reports the bytes that end an unquoted value in free text.
+func valueEnd(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '&', ';', ',', '"', '\'', '<', '>', '}', ')':
+		return true
+	}
+	return false
+}
+
+// assignments redacts the values of secret keys assigned in free text:
+// "password=…", "token: …", "&api_key=…" in a form or a URL's query,
+// `"secret":"…"` in JSON that is cut or embedded in a message.
+func (s *Scrubber) assignments(v string) (string, bool) {
+	var b []byte     // nil until something is redacted
+	last := 0        // v[last:] not yet copied to b
+	eq, co := -1, -1 // the next '=' and ':' at or after i, found by IndexByte
+	for i := 0; i < len(v); i++ {
+		if eq < i {
+			eq = nextByte(v, i, '=')
+		}
+		if co < i {
+			co = nextByte(v, i, ':')
+		}
+		if i = min(eq, co); i == len(v) {
+			break
+		}
+		c := v[i]
+		// The key: the run of key bytes before i, past one closing quote.
+		k := i
+		if k > 0 && (v[k-1] == '"' || v[k-1] == '\'') {
+			k--
+		}
+		kend := k
+		for k > 0 && keyByte(v[k-1]) {
+			k--
+		}
+		if c == ':' && strings.HasPrefix(v[i:], "://") {
+			// A URL: the password of its user information goes.
+			if start, end, ok := userPassword(v, i+3); ok {
+				s.Remember(v[start:end])
+				if b == nil {
+					b = make([]byte, 0, len(v)+len(Redacted))
+				}
+				b = append(b, v[last:start]...)
+				b = append(b, Redacted...)
+				last = end
+				i = end - 1
+			}
+			continue
+		}
+		if k == kend || !s.Keys.Match(formKey(v[k:kend])) {
+			continue
+		}
+		// The value: after spaces, quoted or up to a value end.
+		j := i + 1
+		if c == ':' && j < len(v) && v[j] == '/' {
+			continue // a path, not a value
+		}
+		for j < len(v) && (v[j] == ' ' || v[j] == '\t') {
+			j++
+		}
+		start, end := j, j
+		if j < len(v) && (v[j] == '"' || v[j] == '\'') {
+			q := v[j]
+			start = j + 1
+			end = start
+			for end < len(v) && v[end] != q {
+				if v[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			end = min(end, len(v))
+		} else {
+			for end < len(v) && !valueEnd(v[end]) {
+				end++
+			}
+		}
+		if end == start || v[start:end] == Redacted {
+			i = end - 1
+			continue
+		}
+		val := v[start:end]
+		s.Remember(val)
+		if d, err := url.QueryUnescape(val); err == nil && d != val {
+			s.Remember(d)
+		}
+		if b == nil {
+			b = make([]byte, 0, len(v)+len(Redacted))
+		}
+		b = append(b, v[last:start]...)
+		b = append(b, Redacted...)
+		last = end
+		i = end - 1
+	}
+	if b == nil {
+		return v, false
+	}
+	return string(append(b, v[last:]...)), true
+}
+
+// userPassword returns where the password is in the user information of a
+// URL whose authority starts at v[i] ("user:password@host").
+func userPassword(v string, i int) (start, end int, ok bool) {
+	at := -1
+	for j := i; j < len(v); j++ {
+		c := v[j]
+		if c == '@' {
+			at = j
+		}
+		if c == '/' || c == '?' || c == '#' || c == ' ' || c == '"' || c == '\n' {
+			break
+		}
+	}
+	if at < 0 {
+		return 0, 0, false
+	}
+	colon := strings.IndexByte(v[i:at], ':')
+	if colon < 0 || i+colon+1 == at || v[i+colon+1:at] == Redacted {
+		return 0, 0, false
+	}
+	return i + colon + 1, at, true
+}
+
+// nextByte returns the index of the first c in v at or after i, or len(v).
+func nextByte(v string, i int, c byte) int {
+	if j := strings.IndexByte(v[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(v)
+}
+
+// formKey returns a form key as written in a form, decoded when it is
+// percent-encoded.
+func formKey(k string) string {
+	if strings.IndexByte(k, '%') < 0 {
+		return k
+	}
+	if d, err := url.QueryUnescape(k); err == nil {
+		return d
+	}
+	return k
+}
+
+// base64 redacts a base64 body (API Gateway's isBase64Encoded) that holds
+// JSON or a form, and writes it back encoded.
+func (s *Scrubber) base64(v string) (string, bool) {
+	if len(v) < 8 || len(v)%4 != 0 {
+		return v, false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' && i >= len(v)-2) {
+			return v, false
+		}
+	}
+	// The first three bytes tell whether decoding the rest is worth it.
+	var head [3]byte
+	if n, err := base64.StdEncoding.Decode(head[:], []byte(v[:4])); err != nil || n == 0 {
+		return v, false
+	}
+	if !(head[0] == '{' || head[0] == '[' || head[0] == ' ' || head[0] == '\n' || keyByte(head[0]) && keyByte(head[1]) && keyByte(head[2])) {
+		return v, false
+	}
+	dec, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(dec) == 0 {
+		return v, false
+	}
+	inner := string(dec)
+	t, ok := s.structured(strings.TrimSpace(inner))
+	if !ok {
+		return v, false
+	}
+	return base64.StdEncoding.EncodeToString([]byte(t)), true
+}
+
+// frame is one open container of a JSON walk.
+type frame struct {
+	kind    byte     // '{' or '['
+	renamed int      // keys of this object replaced for holding a secret value
+	odd     []string // keys of this object holding U+FFFD, which invalid UTF-8 may have made equal
+}
+
+// unique returns key, or key with a number when the object already has a
+// key that is written the same.
+func (f *frame) unique(key string) string {
+	out := key
+	for n := 2; slices.Contains(f.odd, out); n++ {
+		out = key + "_" + strconv.Itoa(n)
+	}
+	f.odd = append(f.odd, strings.Clone(out))
+	return out
+}
+
+// AppendJSON appends src, valid JSON, to dst with every rule applied:
+// values under secret keys (at any depth) become Redacted, string values
+// are redacted as Text does, numbers that are secret values become
+// Redacted, and keys that hold a secret value are replaced (numbered, so
+// that the keys of an object stay unique). Invalid JSON is copied as far as
+// it can be read, never past src.
+func (s *Scrubber) AppendJSON(dst, src []byte) []byte {
+	if s == nil {
+		return append(dst, src...)
+	}
+	var inline [32]frame
+	stack := inline[:0]
+	last := 0 // src[last:] not yet copied
+	expectKey := false
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '{' || c == '[':
+			stack = append(stack, frame{kind: c})
+			expectKey = c == '{'
+			i++
+		case c == '}' || c == ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			expectKey = false
+			i++
+		case c == ',':
+			expectKey = len(stack) > 0 && stack[len(stack)-1].kind == '{'
+			i++
+		case c == '"':
+			end := skipString(src, i)
+			if expectKey {
+				expectKey = false
+				key := jsonString(src[i:end])
+				j := end
+				for j < len(src) && (src[j] == ':' || isSpace(src[j])) {
+					j++
+				}
+				if s.Key(key) {
+					vend := skipValue(src, j)
+					s.RememberJSON(src[j:vend])
+					dst = append(dst, src[last:j]...)
+					dst = jsonenc.AppendString(dst, Redacted)
+					last, i = vend, vend
+					continue
+				}
+				if len(stack) > 0 {
+					f := &stack[len(stack)-1]
+					if _, ok := s.Values(key); ok {
+						f.renamed++
+						dst = append(dst, src[last:i]...)
+						dst = jsonenc.AppendString(dst, Redacted+"_"+strconv.Itoa(f.renamed))
+						last = end
+					} else if strings.Contains(key, "\ufffd") {
+						if alt := f.unique(key); alt != key {
+							dst = append(dst, src[last:i]...)
+							dst = jsonenc.AppendString(dst, alt)
+							last = end
+						}
+					}
+				}
+				i = end
+				continue
+			}
+			if t, ok := s.Text(jsonString(src[i:end])); ok {
+				dst = append(dst, src[last:i]...)
+				dst = jsonenc.AppendString(dst, t)
+				last = end
+			}
+			i = end
+		case c == '-' || c >= '0' && c <= '9':
+			j := i
+			for j < len(src) && !isSpace(src[j]) && src[j] != ',' && src[j] != '}' && src[j] != ']' {
+				j++
+			}
+			if s.Secret(bytesString(src[i:j])) {
+				dst = append(dst, src[last:i]...)
+				dst = jsonenc.AppendString(dst, Redacted)
+				last = j
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return append(dst, src[last:]...)
+}
+
+// RememberJSON remembers the strings and numbers of v, a JSON value that
+// is being redacted by key (see Into).
+func (s *Scrubber) RememberJSON(v []byte) {
+	if s == nil || s.Into == nil || len(v) == 0 {
+		return
+	}
+	switch v[0] {
+	case '"':
+		s.Remember(jsonString(v))
+	case '{', '[':
+		for i := 0; i < len(v); {
+			switch c := v[i]; {
+			case c == '"':
+				end := skipString(v, i)
+				s.Remember(jsonString(v[i:end]))
+				i = end
+			case c == '-' || c >= '0' && c <= '9':
+				j := i
+				for j < len(v) && (v[j] == '-' || v[j] == '+' || v[j] == '.' || v[j] == 'e' || v[j] == 'E' || v[j] >= '0' && v[j] <= '9') {
+					j++
+				}
+				s.Remember(string(v[i:j]))
+				i = j
+			default:
+				i++
+			}
+		}
+	case 't', 'f', 'n':
+	default:
+		s.Remember(string(v))
+	}
+}
+
+// jsonString returns the value of the JSON string literal lit (quotes
+// included), without allocating when it holds no escape.
+func jsonString(lit []byte) string {
+	if len(lit) < 2 {
+		return ""
+	}
+	inner := lit[1 : len(lit)-1]
+	for _, c := range inner {
+		if c == '\\' {
+			var out string
+			if json.Unmarshal(lit, &out) == nil {
+				return out
+			}
+			return string(inner)
+		}
+	}
+	return bytesString(inner)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// skipString returns the index just past the string starting at src[i].
+func skipString(src []byte, i int) int {
+	for i++; i < len(src); {
+		switch src[i] {
+		case '\\':
+			i += 2
+		case '"':
+			return i + 1
+		default:
+			i++
+		}
+	}
+	return len(src)
+}
+
+// skipValue returns the index just past the value starting at src[i].
+func skipValue(src []byte, i int) int {
+	if i >= len(src) {
+		return len(src)
+	}
+	switch src[i] {
+	case '"':
+		return skipString(src, i)
+	case '{', '[':
+		depth := 0
+		for i < len(src) {
+			switch src[i] {
+			case '"':
+				i = skipString(src, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(src)
+	}
+	for i < len(src) && src[i] != ',' && src[i] != '}' && src[i] != ']' {
+		i++
+	}
+	return i
+}
