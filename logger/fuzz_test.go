@@ -7,9 +7,37 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
+
+// flattenJSON returns every key and string of a decoded JSON value, each
+// followed by a NUL byte.
+func flattenJSON(v any) string {
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			b.WriteString(v)
+			b.WriteByte(0)
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				b.WriteString(k)
+				b.WriteByte(0)
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
 
 // attrsFromBytes builds attributes, groups and values of every kind from
 // fuzz input, so the fuzzer explores what a handler can be given.
@@ -78,6 +106,10 @@ func FuzzHandler(f *testing.F) {
 		}
 		h := NewHandler(&buf, opts...)
 		ctx, inv := h.Begin(context.Background(), Fields{RequestID: s, FunctionName: msg, ColdStart: true, InitDuration: time.Millisecond})
+		// A secret the handler is told of, hidden in values of every kind.
+		secret := "Z9x" + s + "Q7y"
+		inv.AddSecrets(secret)
+		ctx = ContextWithAttrs(ctx, slog.String(group, "ctx "+secret), slog.String("level", s))
 		var hh slog.Handler = h
 		half := len(data) / 2
 		hh = hh.WithAttrs(attrsFromBytes(data[:half], s, 0))
@@ -86,6 +118,8 @@ func FuzzHandler(f *testing.F) {
 		hh = hh.WithGroup(s)
 		r := slog.NewRecord(time.Unix(1, 0), slog.LevelInfo, msg, 0)
 		r.AddAttrs(attrsFromBytes(data, group, 0)...)
+		r.AddAttrs(slog.String(msg, "<"+secret+">"), slog.Any(s, map[string]string{secret: secret, "k": "v " + secret}),
+			slog.Any("err", errors.New("failed with "+secret)), slog.String("password", s))
 		if err := hh.Handle(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -100,6 +134,14 @@ func FuzzHandler(f *testing.F) {
 		var m map[string]any
 		if err := json.Unmarshal(out, &m); err != nil {
 			t.Fatalf("invalid JSON %q: %v", out, err)
+		}
+		if err := checkUniqueKeys(out); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		if utf8.ValidString(secret) && !strings.Contains(s, secret) && !strings.Contains(msg, secret) {
+			if all := flattenJSON(m); strings.Contains(all, secret) {
+				t.Fatalf("secret %q written: %s", secret, out)
+			}
 		}
 	})
 }

@@ -10,18 +10,21 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // Handler is a slog.Handler that writes each record as one JSON object on
@@ -38,8 +41,17 @@ import (
 //     WithAttrs and of the record, inside the groups WithGroup opened;
 //   - an attribute whose value is an error is written as its message, with a
 //     "<key>_type" attribute naming its type;
-//   - values under secret keys (see DefaultRedactKeys) are written as
-//     "[REDACTED]", at any depth, also inside maps and structs;
+//   - no key is written twice in one object: an attribute named like a
+//     field the handler writes itself (level, message, timestamp, service,
+//     cold_start, function_request_id, …) or like an attribute written
+//     before it in the same object is written as "<key>_2" ("_3", …), so
+//     that the handler's fields keep their meaning and nothing is lost;
+//   - values under secret keys (see redact.DefaultKeys) are written as
+//     "[REDACTED]", at any depth, also inside maps, structs, JSON, forms,
+//     query strings and base64 bodies held in strings; secret values (the
+//     function's credentials, values registered with redact.AddSecrets,
+//     values redacted by key earlier in the invocation) are replaced
+//     wherever they appear, while the line is encoded;
 //   - a value that cannot be encoded (a failing MarshalJSON or Error method,
 //     NaN or ±Inf, a LogValuer that panics or loops) is written as a string
 //     that begins with "!BADVALUE" and says what went wrong: the line is
@@ -52,6 +64,19 @@ type Handler struct {
 	pre    []byte   // encoded WithAttrs output, inside the groups it opened
 	opened int      // how many of groups are opened inside pre
 	groups []string // every group WithGroup opened, outermost first
+
+	topKeys   []string    // the keys pre wrote at the top level
+	innerKeys []string    // the keys pre wrote inside its innermost open group (topKeys when opened is 0)
+	secrets   *redact.Set // values pre redacted by key, replaced wherever else they appear
+	steps     *withStep   // the WithAttrs calls pre was made of
+}
+
+// withStep is one WithAttrs call, kept so that pre can be encoded again
+// when a secret learnt after it was made shows up in it.
+type withStep struct {
+	parent *withStep
+	groups int // how many groups WithGroup had opened
+	attrs  []slog.Attr
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -67,6 +92,7 @@ type core struct {
 	keyTime  []byte
 	clock    atomic.Pointer[secondCache]
 	function atomic.Pointer[functionCache]
+	reserved *reservedKeys // the top-level keys the handler writes itself
 }
 
 // secondCache holds the formatted timestamp of one second, so lines in the
@@ -101,6 +127,7 @@ func NewHandler(w io.Writer, opts ...Option) *Handler {
 	cfg := newConfig(opts)
 	c := &core{w: w, cfg: cfg, lockFree: writesAtomically(w)}
 	s := cfg.scheme
+	c.reserved = newReserved(&s)
 	if s.Service != "" {
 		c.static = appendKey(c.static, s.Service)
 		c.static = jsonenc.AppendString(c.static, cfg.service)
@@ -157,26 +184,67 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		return h
 	}
 	h2 := *h
+	h2.steps = &withStep{parent: h.steps, groups: len(h.groups), attrs: attrs}
+	set := redact.NewSet(h.secrets)
+	sc := h.scrubber(nil)
+	sc.Sets[2], sc.Into = set, set
+	h.appendWith(&h2, attrs, &sc)
+	if set.Len() > 0 {
+		h2.secrets = set
+	}
+	return &h2
+}
+
+// appendWith sets into's pre and keys to h's with attrs added, inside the
+// groups opened since.
+func (h *Handler) appendWith(into *Handler, attrs []slog.Attr, sc *redact.Scrubber) {
 	pre := make([]byte, 0, len(h.pre)+64)
 	pre = append(pre, h.pre...)
-	mark := len(pre)
-	opened := h.opened
+	e := encoder{c: h.c, sc: *sc}
+	e.keys[0].seed(h.topKeys)
+	e.depth = h.opened
+	if h.opened > 0 {
+		e.level().seed(h.innerKeys)
+	}
 	for _, g := range h.groups[h.opened:] {
-		pre = openGroup(pre, g)
-		opened++
+		pre = e.openGroup(pre, g)
 	}
 	before := len(pre)
-	e := encoder{c: h.c, inv: nil}
 	for _, a := range attrs {
 		pre = e.appendAttr(pre, a)
 	}
 	if len(pre) == before {
-		pre = pre[:mark]
-		opened = h.opened
+		// Nothing to write: the groups stay unopened.
+		into.pre, into.opened, into.topKeys, into.innerKeys = h.pre, h.opened, h.topKeys, h.innerKeys
+		return
 	}
-	h2.pre = pre
-	h2.opened = opened
-	return &h2
+	into.pre, into.opened = pre, len(h.groups)
+	into.topKeys = e.keys[0].list()
+	into.innerKeys = into.topKeys
+	if e.depth > 0 {
+		into.innerKeys = e.level().list()
+	}
+}
+
+// preFor returns pre, encoded again when a secret value learnt after it was
+// made (in the invocation, or registered since) shows up in it.
+func (h *Handler) preFor(sc *redact.Scrubber) []byte {
+	if len(h.pre) == 0 {
+		return nil
+	}
+	if _, found := sc.Values(bytesString(h.pre)); !found {
+		return h.pre
+	}
+	var steps []*withStep
+	for st := h.steps; st != nil; st = st.parent {
+		steps = append(steps, st)
+	}
+	base := &Handler{c: h.c}
+	for i := len(steps) - 1; i >= 0; i-- {
+		base.groups = h.groups[:steps[i].groups]
+		base.appendWith(base, steps[i].attrs, sc)
+	}
+	return base.pre
 }
 
 // WithGroup returns a handler that puts the attributes that follow into the
@@ -210,23 +278,27 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		inv.late.Add(1)
 		return nil
 	}
+	if inv != nil && h.secrets != nil {
+		// Values redacted in attributes bound with With are the
+		// invocation's secrets from now on, in every output.
+		inv.scope.Values.Merge(h.secrets)
+	}
 	bp := bufpool.Get()
 	defer bufpool.Put(bp)
 	if c.cfg.fixedClock {
 		r.Time = c.cfg.now()
 	}
-	b := h.appendRecord((*bp)[:0], ctx, inv, r, 0)
+	b := h.appendRecord((*bp)[:0], ctx, inv, r, 0, buffered)
 	if max := c.cfg.maxLine; len(b) > max {
 		// Too long for one CloudWatch Logs event: encode again with every
 		// string value cut, smaller until the line fits.
 		for limit := max / 8; len(b) > max && limit >= 64; limit /= 2 {
-			b = h.appendRecord(b[:0], ctx, inv, r, limit)
+			b = h.appendRecord(b[:0], ctx, inv, r, limit, buffered)
 		}
 		if len(b) > max {
-			b = h.appendMinimal(b[:0], ctx, inv, r)
+			b = h.appendMinimal(b[:0], ctx, inv, r, buffered)
 		}
 	}
-	b = c.scrub(b, inv)
 	*bp = b
 	if buffered {
 		inv.hold(b)
@@ -271,10 +343,12 @@ func writesAtomically(w io.Writer) bool {
 }
 
 // appendRecord encodes r. A limit > 0 cuts every string value longer than
-// limit bytes (marking it) and marks the line as truncated.
-func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r slog.Record, limit int) []byte {
+// limit bytes (marking it) and marks the line as truncated. A buffered line
+// does not carry the init duration: it may never be written.
+func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r slog.Record, limit int, buffered bool) []byte {
 	c := h.c
 	s := &c.cfg.scheme
+	e := encoder{c: c, inv: inv, limit: limit, sc: h.scrubber(inv)}
 	b = append(b, '{')
 	timeFirst := s.TimeFirst && c.keyTime != nil && !r.Time.IsZero()
 	if timeFirst {
@@ -290,7 +364,6 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 		b = appendLocation(b, r.PC)
 	}
 	b = append(b, c.keyMsg...)
-	e := encoder{c: c, inv: inv, limit: limit}
 	b = e.str(b, r.Message)
 	if !timeFirst && c.keyTime != nil && !r.Time.IsZero() {
 		b = append(b, c.keyTime...)
@@ -303,7 +376,7 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 		} else {
 			b = inv.fields.appendTo(b, s)
 		}
-		if inv.fields.InitDuration > 0 && s.InitDuration != "" && inv.initPending.CompareAndSwap(true, false) {
+		if !buffered && inv.fields.InitDuration > 0 && s.InitDuration != "" && inv.initPending.CompareAndSwap(true, false) {
 			b = appendKey(b, s.InitDuration)
 			b, _ = jsonenc.AppendFloat(b, durationMS(inv.fields.InitDuration))
 		}
@@ -313,6 +386,7 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 	if limit > 0 {
 		b = append(b, `,"`+KeyTruncated+`":true`...)
 	}
+	e.keys[0].seed(h.topKeys)
 	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
 		b = ca.appendTo(b, &e)
 	}
@@ -321,12 +395,18 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 		b = append(b, `,"`+KeyDroppedAttrs+`":true`...)
 		return append(b, '}', '\n')
 	}
-	b = append(b, h.pre...)
+	b = append(b, h.preFor(&e.sc)...)
 	open := h.opened
 	if r.NumAttrs() > 0 {
 		mark := len(b)
+		e.depth = h.opened
+		if h.opened > 0 {
+			l := e.level()
+			l.reset()
+			l.seed(h.innerKeys)
+		}
 		for _, g := range h.groups[h.opened:] {
-			b = openGroup(b, g)
+			b = e.openGroup(b, g)
 		}
 		before := len(b)
 		r.Attrs(func(a slog.Attr) bool {
@@ -438,14 +518,78 @@ func indexByte(s string, c byte) int {
 // encoder appends attributes by the handler's rules.
 type encoder struct {
 	c     *core
-	inv   *Invocation // where values redacted by key are remembered
-	limit int         // cut string values longer than this (0: never)
+	inv   *Invocation
+	limit int             // cut string values longer than this (0: never)
+	sc    redact.Scrubber // what may not be written, and where redacted values are remembered
+	depth int             // the object being written: 0 is the line itself
+	keys  [4]keySet       // the keys written in the objects open at each depth
+	deep  []keySet        // deeper than keys holds
 }
 
-// str appends s as a JSON string whose encoded contents are at most the
+// level returns the keys of the object being written.
+func (e *encoder) level() *keySet {
+	if e.depth < len(e.keys) {
+		return &e.keys[e.depth]
+	}
+	for len(e.deep) <= e.depth-len(e.keys) {
+		e.deep = append(e.deep, keySet{})
+	}
+	return &e.deep[e.depth-len(e.keys)]
+}
+
+// key appends a member's key and its colon: secret values in it replaced,
+// renamed "<key>_2", "_3", … when the object already has it or, at the top
+// level, when the handler writes it itself.
+func (e *encoder) key(b []byte, k string) []byte {
+	b = sep(b)
+	b = e.keyName(b, k)
+	return append(b, ':')
+}
+
+func (e *encoder) keyName(b []byte, k string) []byte {
+	if t, ok := e.sc.Values(k); ok {
+		k = t
+	}
+	if !utf8.ValidString(k) {
+		k = strings.ToValidUTF8(k, "\ufffd") // as it is written, so two that read the same are told apart
+	}
+	l := e.level()
+	if e.taken(l, k) {
+		for n := 2; ; n++ {
+			if alt := k + "_" + strconv.Itoa(n); !e.taken(l, alt) {
+				k = alt
+				break
+			}
+		}
+	}
+	l.add(k)
+	return jsonenc.AppendString(b, k)
+}
+
+func (e *encoder) taken(l *keySet, k string) bool {
+	return l.has(k) || e.depth == 0 && e.c.reserved.has(k)
+}
+
+// openGroup opens an object for a group's attributes.
+func (e *encoder) openGroup(b []byte, name string) []byte {
+	b = e.key(b, name)
+	e.depth++
+	e.level().reset()
+	return append(b, '{')
+}
+
+// str appends s as a JSON string, redacted, cut by the encoder's limit.
+func (e *encoder) str(b []byte, s string) []byte {
+	if t, ok := e.sc.Text(s); ok {
+		s = t
+	}
+	return e.cut(b, s)
+}
+
+// cut appends s as a JSON string whose encoded contents are at most the
 // encoder's limit, cut and marked when longer. The limit counts encoded
 // bytes: an invalid or control byte takes six once escaped.
-func (e *encoder) str(b []byte, s string) []byte {
+func (e *encoder) cut(b []byte, s string) []byte {
 	mark := len(b)
 	b = jsonenc.AppendString(b, s)
 	if e.limit <= 0 || len(b)-mark-2 <= e.limit {
@@ -467,6 +611,15 @@ func (e *encoder) str(b []byte, s string) []byte {
 	b = append(b, "…[truncated "...)
 	b = strconv.AppendInt(b, int64(len(s)-cut), 10)
 	return append(b, " bytes]\""...)
+}
+
+// number finishes a number appended at b[mark:]: one that is a secret value
+// is written as Redacted.
+func (e *encoder) number(b []byte, mark int) []byte {
+	if e.sc.Secret(bytesString(b[mark:])) {
+		return jsonenc.AppendString(b[:mark], Redacted)
+	}
+	return b
 }
 
 func openGroup(b []byte, name string) []byte {
@@ -505,22 +658,18 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	switch k := v.Kind(); k {
 	case slog.KindString, slog.KindInt64, slog.KindFloat64, slog.KindBool:
 		// The common kinds, without the checks below that cannot apply.
-		if e.secret(a.Key) {
-			if k == slog.KindString {
-				e.inv.remember(v.String())
-			}
+		if e.sc.Key(a.Key) {
+			e.remember(v)
 			return e.appendRedacted(b, a.Key)
 		}
-		b = sep(b)
-		b = jsonenc.AppendString(b, a.Key)
-		b = append(b, ':')
+		b = e.key(b, a.Key)
 		switch k {
 		case slog.KindString:
 			return e.str(b, v.String())
 		case slog.KindInt64:
-			return strconv.AppendInt(b, v.Int64(), 10)
+			return e.number(strconv.AppendInt(b, v.Int64(), 10), len(b))
 		case slog.KindFloat64:
-			return appendFloatValue(b, v.Float64())
+			return e.number(appendFloatValue(b, v.Float64()), len(b))
 		default:
 			return strconv.AppendBool(b, v.Bool())
 		}
@@ -528,9 +677,7 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	if v.Kind() == slog.KindLogValuer {
 		var bad string
 		if v, bad = resolve(v); bad != "" {
-			b = sep(b)
-			b = jsonenc.AppendString(b, a.Key)
-			b = append(b, ':')
+			b = e.key(b, a.Key)
 			return appendBad(b, bad)
 		}
 	}
@@ -540,48 +687,22 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 		}
 	}
 	if v.Kind() == slog.KindGroup {
-		attrs := v.Group()
-		if len(attrs) == 0 {
-			return b
-		}
-		if a.Key == "" {
-			for _, ga := range attrs {
-				b = e.appendAttr(b, ga)
-			}
-			return b
-		}
-		if e.secret(a.Key) {
-			return e.appendRedacted(b, a.Key)
-		}
-		mark := len(b)
-		b = sep(b)
-		b = jsonenc.AppendString(b, a.Key)
-		b = append(b, ':', '{')
-		before := len(b)
-		for _, ga := range attrs {
-			b = e.appendAttr(b, ga)
-		}
-		if len(b) == before {
-			return b[:mark]
-		}
-		return append(b, '}')
+		return e.appendGroup(b, a.Key, v.Group())
 	}
-	if e.secret(a.Key) {
-		e.inv.rememberValue(v)
+	if e.sc.Key(a.Key) {
+		e.remember(v)
 		return e.appendRedacted(b, a.Key)
 	}
-	b = sep(b)
-	b = jsonenc.AppendString(b, a.Key)
-	b = append(b, ':')
+	b = e.key(b, a.Key)
 	switch v.Kind() {
 	case slog.KindString:
 		return e.str(b, v.String())
 	case slog.KindInt64:
-		return strconv.AppendInt(b, v.Int64(), 10)
+		return e.number(strconv.AppendInt(b, v.Int64(), 10), len(b))
 	case slog.KindUint64:
-		return strconv.AppendUint(b, v.Uint64(), 10)
+		return e.number(strconv.AppendUint(b, v.Uint64(), 10), len(b))
 	case slog.KindFloat64:
-		return appendFloatValue(b, v.Float64())
+		return e.number(appendFloatValue(b, v.Float64()), len(b))
 	case slog.KindBool:
 		return strconv.AppendBool(b, v.Bool())
 	case slog.KindDuration:
@@ -594,10 +715,40 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	return e.appendAny(b, a.Key, v.Any())
 }
 
+// appendGroup appends a group's attributes: inline when its key is empty,
+// as an object otherwise, nothing when it has none.
+func (e *encoder) appendGroup(b []byte, key string, attrs []slog.Attr) []byte {
+	if len(attrs) == 0 {
+		return b
+	}
+	if key == "" {
+		for _, ga := range attrs {
+			b = e.appendAttr(b, ga)
+		}
+		return b
+	}
+	if e.sc.Key(key) {
+		e.remember(slog.GroupValue(attrs...))
+		return e.appendRedacted(b, key)
+	}
+	mark := len(b)
+	l := e.level()
+	n, more := l.n, len(l.more)
+	b = e.openGroup(b, key)
+	before := len(b)
+	for _, ga := range attrs {
+		b = e.appendAttr(b, ga)
+	}
+	e.depth--
+	if len(b) == before {
+		l.truncate(n, more) // the group's key was not written
+		return b[:mark]
+	}
+	return append(b, '}')
+}
+
 func (e *encoder) appendRedacted(b []byte, key string) []byte {
-	b = sep(b)
-	b = jsonenc.AppendString(b, key)
-	b = append(b, ':')
+	b = e.key(b, key)
 	return jsonenc.AppendString(b, Redacted)
 }
 
@@ -624,70 +775,57 @@ func (e *encoder) appendAny(b []byte, key string, x any) []byte {
 	case nil:
 		return append(b, "null"...)
 	case error:
-		msg, ok := safeError(x)
-		if !ok {
-			b = appendBad(b, msg)
-		} else {
+		if msg, ok := errinfo.Text(x); ok {
 			b = e.str(b, msg)
+		} else {
+			b = appendBad(b, msg)
 		}
-		b = append(b, ',')
-		b = jsonenc.AppendString(b, key+"_type")
-		b = append(b, ':')
-		return jsonenc.AppendString(b, errorType(x))
+		b = e.key(b, key+"_type")
+		return jsonenc.AppendString(b, errinfo.Type(x))
 	case []byte:
-		return jsonenc.AppendBytesString(b, x)
+		return e.str(b, string(x))
 	case float32:
-		return appendFloatValue(b, float64(x))
+		return e.number(appendFloatValue(b, float64(x)), len(b))
 	}
 	out, err := safeMarshal(x)
 	if err != nil {
 		return appendBad(b, err.Error())
 	}
-	if e.c.cfg.redact != nil && len(e.c.cfg.redact.words) > 0 {
-		out = redactJSON(out, e.secret, e.inv.remember)
-	}
-	if e.limit > 0 && len(out) > e.limit {
+	mark := len(b)
+	b = e.sc.AppendJSON(b, out)
+	if e.limit > 0 && len(b)-mark > e.limit {
 		// Too big to keep as JSON: its text, cut.
-		return e.str(b, string(out))
+		s := string(b[mark:])
+		return e.cut(b[:mark], s)
 	}
-	return append(b, out...)
+	return b
 }
 
-func errorType(err error) string {
-	t := reflect.TypeOf(err)
-	if t == nil {
-		return "<nil>"
-	}
-	return t.String()
-}
-
-// safeError returns err.Error(), or a description of the panic it raised.
-func safeError(err error) (msg string, ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg, ok = fmt.Sprintf("Error method panicked: %v", r), false
-		}
-	}()
-	return err.Error(), true
-}
+// errText returns the text of err, guarded.
+func errText(err error) string { return errinfo.Message(err) }
 
 func safeMarshal(x any) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("MarshalJSON panicked: %v", r)
+			out, err = nil, fmt.Errorf("MarshalJSON panicked: %s", errinfo.Sprint(r))
 		}
 	}()
 	return json.Marshal(x)
 }
 
-func (e *encoder) secret(key string) bool {
-	return e.c.cfg.redact.secret(key)
+// bytesString views b as a string without copying; b must not change
+// while the string is in use.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // appendMinimal is the last resort for a record that does not fit even with
 // every value cut: its level, message (cut) and time with the invocation's
 // fields, or without them when even those do not fit.
-func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, r slog.Record) []byte {
+func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, r slog.Record, buffered bool) []byte {
 	r2 := slog.NewRecord(r.Time, r.Level, r.Message, 0)
 	h2 := &Handler{c: h.c}
 	limit := h.c.cfg.maxLine
@@ -696,7 +834,7 @@ func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, 
 		if in == nil {
 			c = context.Background()
 		}
-		b = h2.appendRecord(b[:0], c, in, r2, max(16, min(1024, limit/8)))
+		b = h2.appendRecord(b[:0], c, in, r2, max(16, min(1024, limit/8)), buffered)
 		b = b[:len(b)-2] // the closing brace and newline
 		b = append(b, `,"`+KeyDroppedAttrs+`":true}`+"\n"...)
 		if len(b) <= limit {

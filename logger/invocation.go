@@ -3,13 +3,13 @@ package logger
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // Fields are the Lambda fields of one invocation, written at the top level
@@ -113,7 +113,11 @@ type Invocation struct {
 	held    []byte // buffered lines, each ending in '\n'
 	dropped int
 
-	secrets atomic.Pointer[[]string] // JSON-escaped values redacted by key, scrubbed from every line
+	// scope is what the invocation redacts, shared with the other outputs
+	// through the context (redact.FromContext): the handler's keys and a set
+	// of secret values that grows with every value redacted by key.
+	scope redact.Scope
+	set   redact.Set
 
 	arr [384]byte // backing store of enc for the common case
 }
@@ -123,20 +127,47 @@ type invocationKey struct{}
 // Begin starts an invocation: it encodes f once and decides debug sampling,
 // and returns ctx carrying the Invocation. Lines logged with the returned
 // context, by this handler or any derived from it, carry f.
+//
+// The returned context also carries the invocation's redaction scope
+// (secret keys and the secret values learnt so far), which the EMF encoder
+// and the tracing backends read from it, so that a value redacted in one
+// output is redacted in all of them.
 func (h *Handler) Begin(ctx context.Context, f Fields) (context.Context, *Invocation) {
 	c := h.c
 	inv := &Invocation{owner: c, fields: f}
+	var parent *redact.Set
+	if outer := redact.FromContext(ctx); outer != nil {
+		parent = outer.Values
+	}
+	inv.scope.Init(c.cfg.keys, &inv.set, parent)
 	inv.enc = c.appendFields(inv.arr[:0], &f)
 	inv.initPending.Store(f.InitDuration > 0)
 	if r := c.cfg.sampleRate; r > 0 {
 		inv.sampled = c.cfg.rand() < r
 	}
-	return context.WithValue(ctx, invocationKey{}, inv), inv
+	return &invContext{Context: ctx, inv: inv}, inv
+}
+
+// invContext is the context of an invocation: it answers both the
+// Invocation and its redaction scope, in one allocation.
+type invContext struct {
+	context.Context
+	inv *Invocation
+}
+
+func (c *invContext) Value(key any) any {
+	switch key.(type) {
+	case invocationKey:
+		return c.inv
+	case redact.ScopeKey:
+		return &c.inv.scope
+	}
+	return c.Context.Value(key)
 }
 
 // NewContext returns ctx carrying inv.
 func NewContext(ctx context.Context, inv *Invocation) context.Context {
-	return context.WithValue(ctx, invocationKey{}, inv)
+	return &invContext{Context: ctx, inv: inv}
 }
 
 // FromContext returns the Invocation in ctx, or nil.
@@ -181,49 +212,12 @@ func (inv *Invocation) FlushBuffer() error {
 	return inv.release()
 }
 
-// remember keeps v, a value that was redacted by key, so that it is scrubbed
-// wherever else it shows up in the invocation's lines (an error message
-// that quotes it, say).
-func (inv *Invocation) remember(v string) {
-	if inv == nil || len(v) < minSecretLen {
-		return
-	}
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	var cur []string
-	if p := inv.secrets.Load(); p != nil {
-		cur = *p
-	}
-	next := cur
-	for _, part := range secretParts(v) {
-		if len(part) < minSecretLen {
-			continue
-		}
-		esc := string(jsonenc.AppendStringContents(nil, part))
-		if !slices.Contains(next, esc) {
-			if len(next) == len(cur) {
-				next = append([]string(nil), cur...)
-			}
-			next = append(next, esc)
-		}
-	}
-	if len(next) != len(cur) {
-		inv.secrets.Store(&next)
-	}
-}
-
-func (inv *Invocation) rememberValue(v slog.Value) {
-	if inv != nil && v.Kind() == slog.KindString {
-		inv.remember(v.String())
-	}
-}
-
-// AddSecrets makes the invocation scrub values from every line it writes,
-// wherever they appear: tokens and passwords the handler knows of.
+// AddSecrets makes the invocation replace values in every output it
+// writes (log lines, EMF documents, spans), wherever they appear: tokens
+// and passwords the handler knows of. Values shorter than
+// redact.MinSecretLen are ignored.
 func (inv *Invocation) AddSecrets(values ...string) {
-	for _, v := range values {
-		inv.remember(v)
-	}
+	inv.scope.Values.Add(values...)
 }
 
 // Late returns how many lines were dropped because they were logged after End.
@@ -271,7 +265,7 @@ func (inv *Invocation) release() error {
 		r := slog.NewRecord(c.cfg.now(), slog.LevelWarn, "debug log buffer was full: oldest lines dropped", 0)
 		r.AddAttrs(slog.Int(KeyDroppedLines, dropped))
 		h := &Handler{c: c}
-		b := h.appendRecord(nil, context.Background(), inv, r, 0)
+		b := h.appendRecord(nil, context.Background(), inv, r, 0, false)
 		first = c.write(b)
 	}
 	for len(held) > 0 {

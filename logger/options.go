@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
-	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // Extra levels beside slog's four, for the level names Lambda and Powertools accept.
@@ -24,18 +24,9 @@ const DefaultService = "service_undefined"
 // DefaultBufferSize is the default bound of an invocation's debug buffer.
 const DefaultBufferSize = 20 << 10
 
-// DefaultRedactKeys are the keys whose values are written as "[REDACTED]".
-// A key matches when one of these appears in it as a whole word: keys are
-// compared case-insensitively, with '-', '.' and camelCase boundaries read
-// as '_', so "X-Api-Key", "access_token" and "dbPassword" all match.
-var DefaultRedactKeys = []string{"authorization", "password", "passwd", "secret", "token", "api_key", "apikey", "cookie", "cookies", "set_cookie", "credential", "credentials", "private_key"}
-
 // DefaultMaxLineSize is the longest line a Handler writes: under CloudWatch
 // Logs' 256 KB event limit, with room for what Lambda adds.
 const DefaultMaxLineSize = 256_000
-
-// Redacted is the value written in place of a redacted one.
-const Redacted = "[REDACTED]"
 
 // Option configures a Handler.
 type Option interface{ apply(*config) }
@@ -55,7 +46,7 @@ type config struct {
 	buffer      bool
 	bufferSize  int
 	bufferLevel slog.Level
-	redact      *redactor
+	keys        *redact.Keys
 	dev         bool
 	devSet      bool
 	lookup      env.Lookup
@@ -64,7 +55,7 @@ type config struct {
 	rand        func() float64
 	warnings    []string
 	maxLine     int
-	secrets     []string // values scrubbed from every line, JSON-escaped
+	secrets     *redact.Set // the credentials the lookup names, when not the process's own
 }
 
 // WithLevel sets the minimum level; it wins over POWERTOOLS_LOG_LEVEL and
@@ -108,10 +99,12 @@ func WithDebugBuffer(size int) Option {
 	})
 }
 
-// WithRedactKeys replaces the keys whose values are redacted.
-// Pass nothing to turn redaction off.
+// WithRedactKeys replaces the words that make a key secret
+// (redact.DefaultKeys), for the handler and for the invocations it begins:
+// their EMF documents and spans follow the same keys. Pass nothing to stop
+// redacting by key; secret values are still replaced.
 func WithRedactKeys(keys ...string) Option {
-	return optionFunc(func(c *config) { c.redact = newRedactor(normalizeKeys(keys)) })
+	return optionFunc(func(c *config) { c.keys = redact.NewKeys(keys) })
 }
 
 // WithDevelopment writes indented, human-readable JSON; it wins over POWERTOOLS_DEV.
@@ -144,7 +137,7 @@ func WithRand(r func() float64) Option {
 
 func newConfig(opts []Option) *config {
 	c := &config{
-		redact:      newRedactor(normalizeKeys(DefaultRedactKeys)),
+		keys:        redact.DefaultKeys(),
 		bufferLevel: slog.LevelDebug,
 		now:         time.Now,
 		rand:        rand.Float64,
@@ -157,10 +150,16 @@ func newConfig(opts []Option) *config {
 	if c.maxLine <= 0 {
 		c.maxLine = DefaultMaxLineSize
 	}
-	// The function's own credentials never appear in a line, whatever wraps them.
+	// The function's own credentials never appear in a line, whatever wraps
+	// them: the process's set has those of its environment; a lookup of its
+	// own (tests) may name others.
+	process := &redact.Scrubber{Sets: [3]*redact.Set{redact.Process()}}
 	for _, k := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
-		if v := lookup.String(k); len(v) >= minSecretLen {
-			c.secrets = append(c.secrets, string(jsonenc.AppendStringContents(nil, v)))
+		if v := lookup.String(k); len(v) >= redact.MinSecretLen && !process.Secret(v) {
+			if c.secrets == nil {
+				c.secrets = redact.NewSet(nil)
+			}
+			c.secrets.Add(v)
 		}
 	}
 	if c.service == "" {

@@ -1,304 +1,175 @@
 package logger
 
 import (
-	"bytes"
-	"encoding/json"
-	"strings"
+	"log/slog"
+	"strconv"
 
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
-// normalizeKeys lower-cases the keys and reads '-' and '.' as '_'.
-func normalizeKeys(keys []string) []string {
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
-		var n []byte
-		for i := 0; i < len(k); i++ {
-			n = append(n, normByte(k[i]))
-		}
-		if len(n) > 0 {
-			out = append(out, string(n))
-		}
+// Redacted is the value written in place of a redacted one.
+const Redacted = redact.Redacted
+
+// scrubber returns the redaction of one line: the handler's keys; the
+// secrets of the invocation (its scope, whose ancestor is the process's
+// set) or of the process, of the handler (credentials its environment
+// lookup named) and of the attributes bound with With; values redacted by
+// key remembered into the invocation's scope.
+func (h *Handler) scrubber(inv *Invocation) redact.Scrubber {
+	c := h.c
+	sc := redact.Scrubber{Keys: c.cfg.keys}
+	if inv != nil {
+		sc.Sets[0], sc.Into = inv.scope.Values, inv.scope.Values
+	} else {
+		sc.Sets[0] = redact.Process()
 	}
-	return out
+	sc.Sets[1] = c.cfg.secrets
+	sc.Sets[2] = h.secrets
+	return sc
 }
 
-func normByte(c byte) byte {
-	switch {
-	case c >= 'A' && c <= 'Z':
-		return c + 'a' - 'A'
-	case c == '-' || c == '.' || c == ' ':
-		return '_'
+// remember keeps the value of an attribute redacted by key, so that it is
+// replaced wherever else it appears (an error message quoting it).
+func (e *encoder) remember(v slog.Value) {
+	if e.sc.Into == nil {
+		return
 	}
-	return c
-}
-
-func isLower(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
-
-// redactor matches keys against the words to redact.
-type redactor struct {
-	words   []string
-	byFirst [256][]string // words by their first byte, in both cases
-}
-
-func newRedactor(words []string) *redactor {
-	r := &redactor{words: words}
-	for _, w := range words {
-		c := w[0]
-		r.byFirst[c] = append(r.byFirst[c], w)
-		if c >= 'a' && c <= 'z' {
-			r.byFirst[c-'a'+'A'] = append(r.byFirst[c-'a'+'A'], w)
+	switch v.Kind() {
+	case slog.KindString:
+		e.sc.Remember(v.String())
+	case slog.KindInt64:
+		e.sc.Remember(strconv.FormatInt(v.Int64(), 10))
+	case slog.KindUint64:
+		e.sc.Remember(strconv.FormatUint(v.Uint64(), 10))
+	case slog.KindFloat64:
+		if b, ok := jsonenc.AppendFloat(nil, v.Float64()); ok {
+			e.sc.Remember(string(b))
 		}
-	}
-	return r
-}
-
-// secret reports whether one of the words appears in key as a whole word.
-// Word starts are the start of the key, the byte after '_', '-', '.' or ' ',
-// and an upper-case letter after a lower-case one (camelCase).
-func (r *redactor) secret(key string) bool {
-	if r == nil || len(r.words) == 0 {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		cands := r.byFirst[key[i]]
-		if cands == nil {
-			continue
+	case slog.KindGroup:
+		for _, a := range v.Group() {
+			e.remember(a.Value)
 		}
-		if i > 0 {
-			p := key[i-1]
-			boundary := p == '_' || p == '-' || p == '.' || p == ' ' || (isUpper(key[i]) && isLower(p))
-			if !boundary {
-				continue
+	case slog.KindLogValuer:
+		if r, bad := resolve(v); bad == "" {
+			e.remember(r)
+		}
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case []byte:
+			e.sc.Remember(string(x))
+		case error:
+			e.sc.Remember(errText(x))
+		default:
+			if out, err := safeMarshal(x); err == nil {
+				e.sc.RememberJSON(out)
 			}
 		}
-		for _, w := range cands {
-			if matchWordAt(key, i, w) {
-				return true
-			}
+	}
+}
+
+// keySet is the keys written into one JSON object of a line, so that no key
+// is written twice. Past indexFrom keys it keeps a map, so a record with
+// thousands of attributes is not quadratic.
+type keySet struct {
+	n      int
+	inline [8]string
+	more   []string
+	index  map[string]struct{}
+}
+
+const indexFrom = 32
+
+func (k *keySet) has(key string) bool {
+	if k.index != nil {
+		_, ok := k.index[key]
+		return ok
+	}
+	for i := range min(k.n, len(k.inline)) {
+		if k.inline[i] == key {
+			return true
+		}
+	}
+	for _, m := range k.more {
+		if m == key {
+			return true
 		}
 	}
 	return false
 }
 
-// matchWordAt reports whether w starts at key[i] and ends at a word end.
-// A camelCase boundary inside key reads as an optional '_', so "apiKey"
-// matches both "api_key" and "apikey".
-func matchWordAt(key string, i int, w string) bool {
-	k := i
-	for j := 0; j < len(w); {
-		if k >= len(key) {
-			return false
-		}
-		c := key[k]
-		if k > i && w[j] == '_' && isUpper(c) && isLower(key[k-1]) {
-			j++
-			continue
-		}
-		if normByte(c) != w[j] {
-			return false
-		}
-		j++
-		k++
+func (k *keySet) add(key string) {
+	if k.n < len(k.inline) {
+		k.inline[k.n] = key
+	} else {
+		k.more = append(k.more, key)
 	}
-	if k == len(key) {
-		return true
+	k.n++
+	switch {
+	case k.index != nil:
+		k.index[key] = struct{}{}
+	case k.n > indexFrom:
+		k.index = make(map[string]struct{}, 2*k.n)
+		for _, key := range k.list() {
+			k.index[key] = struct{}{}
+		}
 	}
-	c, p := key[k], key[k-1]
-	return c == '_' || c == '-' || c == '.' || c == ' ' || (isUpper(c) && isLower(p))
 }
 
-// redactJSON rewrites valid JSON, replacing the value of every object member
-// whose key is secret with "[REDACTED]" and passing the string values it
-// replaced to remember. A string value that holds JSON itself (the body of
-// an API Gateway event) is redacted the same way. It returns src unchanged
-// when nothing matched.
-func redactJSON(src []byte, secret func(string) bool, remember func(string)) []byte {
-	var out []byte
-	last := 0 // src[last:] not yet copied to out
-	// stack of container kinds: '{' or '['
-	var stack [32]byte
-	depth := 0
-	expectKey := false
-	i := 0
-	for i < len(src) {
-		c := src[i]
-		switch c {
-		case '{':
-			if depth < len(stack) {
-				stack[depth] = '{'
-			}
-			depth++
-			expectKey = true
-			i++
-		case '[':
-			if depth < len(stack) {
-				stack[depth] = '['
-			}
-			depth++
-			expectKey = false
-			i++
-		case '}', ']':
-			depth--
-			i++
-			expectKey = false
-		case ',':
-			i++
-			expectKey = depth > 0 && depth <= len(stack) && stack[depth-1] == '{'
-		case '"':
-			end := skipString(src, i)
-			if expectKey {
-				keyRaw := src[i+1 : end-1]
-				// The colon and the value follow.
-				j := end
-				for j < len(src) && (src[j] == ':' || isSpace(src[j])) {
-					j++
-				}
-				if secret(string(keyRaw)) {
-					vend := skipValue(src, j)
-					if j < len(src) && src[j] == '"' && remember != nil {
-						var v string
-						if json.Unmarshal(src[j:vend], &v) == nil {
-							remember(v)
-						}
-					}
-					out = append(out, src[last:j]...)
-					out = jsonenc.AppendString(out, Redacted)
-					last = vend
-					i = vend
-				} else {
-					i = j
-				}
-				expectKey = false
-				continue
-			}
-			if nested, ok := redactNested(src[i:end], secret, remember); ok {
-				out = append(out, src[last:i]...)
-				out = append(out, nested...)
-				last = end
-			}
-			i = end
-		default:
-			i++
+// list returns the keys, for a handler to keep.
+func (k *keySet) list() []string {
+	out := make([]string, 0, k.n)
+	out = append(out, k.inline[:min(k.n, len(k.inline))]...)
+	return append(out, k.more...)
+}
+
+func (k *keySet) reset() {
+	k.n = 0
+	k.more = k.more[:0]
+	k.index = nil
+}
+
+// truncate forgets the keys added after the set held n (more of them in more).
+func (k *keySet) truncate(n, more int) {
+	if k.index != nil {
+		for _, key := range k.list()[n:] {
+			delete(k.index, key)
 		}
 	}
-	if out == nil {
-		return src
-	}
-	return append(out, src[last:]...)
+	k.n, k.more = n, k.more[:more]
 }
 
-// redactNested redacts the JSON held in the JSON string lit, if it holds an
-// object or array with something to redact.
-func redactNested(lit []byte, secret func(string) bool, remember func(string)) ([]byte, bool) {
-	if len(lit) < 4 || (lit[1] != '{' && lit[1] != '[') {
-		return nil, false
+func (k *keySet) seed(keys []string) {
+	for _, key := range keys {
+		k.add(key)
 	}
-	var inner string
-	if json.Unmarshal(lit, &inner) != nil || !json.Valid([]byte(inner)) {
-		return nil, false
-	}
-	red := redactJSON([]byte(inner), secret, remember)
-	if string(red) == inner {
-		return nil, false
-	}
-	return jsonenc.AppendString(nil, string(red)), true
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// reservedKeys are the top-level keys a handler writes itself, by length,
+// so that an attribute of the same name is renamed instead of written twice.
+type reservedKeys [24][]string
 
-// skipString returns the index just past the string starting at src[i].
-func skipString(src []byte, i int) int {
-	i++
-	for i < len(src) {
-		switch src[i] {
-		case '\\':
-			i += 2
-		case '"':
-			return i + 1
-		default:
-			i++
+func newReserved(s *Scheme) *reservedKeys {
+	var r reservedKeys
+	for _, k := range []string{s.Level, s.Message, s.Time, s.Location, s.Service, s.SamplingRate,
+		s.ColdStart, s.FunctionName, s.FunctionMemorySize, s.FunctionARN, s.RequestID,
+		s.FunctionVersion, s.TraceID, s.TenantID, s.InitDuration,
+		KeyTruncated, KeyDroppedAttrs} {
+		if k != "" && len(k) < len(r) {
+			r[len(k)] = append(r[len(k)], k)
 		}
 	}
-	return len(src)
+	return &r
 }
 
-// skipValue returns the index just past the value starting at src[i].
-func skipValue(src []byte, i int) int {
-	if i >= len(src) {
-		return i
+func (r *reservedKeys) has(key string) bool {
+	if len(key) >= len(r) {
+		return false
 	}
-	switch src[i] {
-	case '"':
-		return skipString(src, i)
-	case '{', '[':
-		depth := 0
-		for i < len(src) {
-			switch src[i] {
-			case '"':
-				i = skipString(src, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(src) && src[i] != ',' && src[i] != '}' && src[i] != ']' {
-		i++
-	}
-	return i
-}
-
-// minSecretLen is the shortest value remembered as a secret: shorter ones
-// would scrub ordinary words from lines.
-const minSecretLen = 6
-
-// secretParts returns the pieces of a redacted value that may show up
-// elsewhere on their own: the value, the credentials of "Bearer <token>",
-// the values of "a=1; b=2" cookies.
-func secretParts(v string) []string {
-	parts := []string{v}
-	if i := strings.LastIndexByte(v, ' '); i >= 0 && !strings.Contains(v, "=") {
-		parts = append(parts, v[i+1:])
-	}
-	if strings.Contains(v, "=") {
-		for _, kv := range strings.Split(v, ";") {
-			if _, val, ok := strings.Cut(kv, "="); ok {
-				parts = append(parts, strings.TrimSpace(val))
-			}
+	for _, k := range r[len(key)] {
+		if k == key {
+			return true
 		}
 	}
-	return parts
-}
-
-// scrub replaces, in a finished line, every secret value known to the
-// handler (the function's credentials) or to the invocation (values that
-// were redacted by key).
-func (c *core) scrub(line []byte, inv *Invocation) []byte {
-	for _, s := range c.cfg.secrets {
-		line = replaceAll(line, s)
-	}
-	if inv != nil {
-		if p := inv.secrets.Load(); p != nil {
-			for _, s := range *p {
-				line = replaceAll(line, s)
-			}
-		}
-	}
-	return line
-}
-
-func replaceAll(line []byte, s string) []byte {
-	if !bytes.Contains(line, []byte(s)) {
-		return line
-	}
-	return bytes.ReplaceAll(line, []byte(s), []byte(Redacted))
+	return false
 }
