@@ -1,14 +1,24 @@
 package metrics
 
-import "context"
+import (
+	"context"
+
+	"github.com/lambdaobs/lambdaobs/internal/redact"
+)
 
 type ctxKey struct{}
 
 // NewContext returns a copy of ctx carrying r. The Lambda wrapper attaches the
-// invocation's recorder this way; tests can too.
+// invocation's recorder this way; tests can too. When ctx carries an
+// invocation's redaction scope (lambdawrap's, logger.Handler.Begin's), r's
+// documents redact with it: a value redacted in the invocation's log lines
+// is redacted in its EMF documents too.
 func NewContext(ctx context.Context, r *Recorder) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if sc := redact.FromContext(ctx); sc != nil && r != nil {
+		r.scope.CompareAndSwap(nil, sc)
 	}
 	return context.WithValue(ctx, ctxKey{}, r)
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // The fixed pieces of a document:
@@ -19,12 +20,16 @@ const (
 
 // encode appends every document of st to out, recording the end of each in
 // ends. Items dropped on the way are added to st.rejects.
-func (st *state) encode(c *config, ms int64, out []byte, ends []int) ([]byte, []int) {
+//
+// Values pass through sc on the way: a property or dimension under a secret
+// key is written as redact.Redacted, and secret values are replaced wherever
+// they appear in property and dimension values.
+func (st *state) encode(c *config, sc *redact.Scrubber, ms int64, out []byte, ends []int) ([]byte, []int) {
 	if len(st.metrics) > 0 {
-		out, ends = st.encodeMetrics(c, ms, out, ends)
+		out, ends = st.encodeMetrics(c, sc, ms, out, ends)
 	}
 	for i := range st.singles {
-		out, ends = st.encodeSingle(c, ms, &st.singles[i], out, ends)
+		out, ends = st.encodeSingle(c, sc, ms, &st.singles[i], out, ends)
 	}
 	return out, ends
 }
@@ -40,7 +45,7 @@ func appendHead(dst []byte, c *config, ms int64) []byte {
 // allow: each document takes, in order, up to 100 values of each metric that
 // still has values, up to 100 metrics, and stops early when the next value
 // would take it over MaxDocumentSize.
-func (st *state) encodeMetrics(c *config, ms int64, out []byte, ends []int) ([]byte, []int) {
+func (st *state) encodeMetrics(c *config, sc *redact.Scrubber, ms int64, out []byte, ends []int) ([]byte, []int) {
 	dims := c.dims
 	if st.dimsChanged {
 		dims = st.dims
@@ -98,12 +103,12 @@ func (st *state) encodeMetrics(c *config, ms int64, out []byte, ends []int) ([]b
 	if st.dimsChanged || len(st.props) > 0 {
 		root = st.root[:0]
 		if st.dimsChanged {
-			root = appendRootDimensions(root, st.dims)
+			root = appendRootDimensions(root, st.dims, sc)
 		} else {
 			root = append(root, c.rootDims...)
 		}
 		rootDims := len(root)
-		root = st.appendProps(root)
+		root = st.appendProps(root, sc)
 		// Leave room for the largest metric with one value (its name escaped
 		// at worst six-fold, twice, plus syntax): drop the largest properties
 		// first.
@@ -114,7 +119,7 @@ func (st *state) encodeMetrics(c *config, ms int64, out []byte, ends []int) ([]b
 			}
 			st.props[k].skip = true
 			st.reject(KindProperty, st.props[k].key, reasonPropTooLarge, 1)
-			root = st.appendProps(root[:rootDims])
+			root = st.appendProps(root[:rootDims], sc)
 		}
 		st.root = root
 	}
@@ -213,8 +218,9 @@ func appendName(dst []byte, name string, plain bool) []byte {
 	return jsonenc.AppendString(dst, name)
 }
 
-// appendProps appends the properties not marked skip as top-level members.
-func (st *state) appendProps(dst []byte) []byte {
+// appendProps appends the properties not marked skip as top-level members,
+// redacted by sc.
+func (st *state) appendProps(dst []byte, sc *redact.Scrubber) []byte {
 	for i := range st.props {
 		p := &st.props[i]
 		if p.skip {
@@ -223,9 +229,24 @@ func (st *state) appendProps(dst []byte) []byte {
 		dst = append(dst, ',')
 		dst = jsonenc.AppendString(dst, p.key)
 		dst = append(dst, ':')
-		dst = append(dst, st.propBuf[p.start:p.end]...)
+		v := st.propBuf[p.start:p.end]
+		if sc.Key(p.key) {
+			sc.RememberJSON(v)
+			dst = jsonenc.AppendString(dst, redact.Redacted)
+			continue
+		}
+		dst = sc.AppendJSON(dst, v)
 	}
 	return dst
+}
+
+// appendDimValue appends a dimension's value, redacted by sc.
+func appendDimValue(dst []byte, name, value string, sc *redact.Scrubber) []byte {
+	if sc.Key(name) {
+		sc.Remember(value)
+		return jsonenc.AppendString(dst, redact.Redacted)
+	}
+	return sc.AppendString(dst, value)
 }
 
 // largestProp returns the index of the largest property not yet skipped, or -1.
@@ -240,7 +261,7 @@ func (st *state) largestProp() int {
 	return k
 }
 
-func (st *state) encodeSingle(c *config, ms int64, s *single, out []byte, ends []int) ([]byte, []int) {
+func (st *state) encodeSingle(c *config, sc *redact.Scrubber, ms int64, s *single, out []byte, ends []int) ([]byte, []int) {
 	start := len(out)
 	dims := st.singleDims[s.d0:s.d1]
 	out = appendHead(out, c, ms)
@@ -259,7 +280,7 @@ func (st *state) encodeSingle(c *config, ms int64, s *single, out []byte, ends [
 		out = append(out, ',')
 		out = jsonenc.AppendString(out, dims[i].Name)
 		out = append(out, ':')
-		out = jsonenc.AppendString(out, dims[i].Value)
+		out = appendDimValue(out, dims[i].Name, dims[i].Value, sc)
 	}
 	out = append(out, ',')
 	out = jsonenc.AppendString(out, s.name)
@@ -343,13 +364,14 @@ func appendDimensions(dst []byte, dims []dim, setKeys, setEnds []int32) []byte {
 	return append(dst, ']')
 }
 
-// appendRootDimensions appends `,"name":"value"` for each dimension.
-func appendRootDimensions(dst []byte, dims []dim) []byte {
+// appendRootDimensions appends `,"name":"value"` for each dimension,
+// redacted by sc.
+func appendRootDimensions(dst []byte, dims []dim, sc *redact.Scrubber) []byte {
 	for i := range dims {
 		dst = append(dst, ',')
 		dst = jsonenc.AppendString(dst, dims[i].name)
 		dst = append(dst, ':')
-		dst = jsonenc.AppendString(dst, dims[i].value)
+		dst = appendDimValue(dst, dims[i].name, dims[i].value, sc)
 	}
 	return dst
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // Environment variables New reads. Options given in code win over them.
@@ -229,6 +230,7 @@ func newConfig(w io.Writer, opts []Option) (*config, []Rejection) {
 	}
 	c.optDims = nil
 	c.dimsJSON = appendDimensions(nil, c.dims, nil, nil)
-	c.rootDims = appendRootDimensions(nil, c.dims)
+	process := (*redact.Scope)(nil).Scrubber()
+	c.rootDims = appendRootDimensions(nil, c.dims, &process)
 	return c, rej
 }

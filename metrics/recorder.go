@@ -11,6 +11,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // Dimension is one name/value pair of a metric's identity. CloudWatch takes
@@ -54,6 +55,11 @@ type Recorder struct {
 	warned atomic.Bool
 
 	children []*child // recorders made by With, flushed with r
+
+	// scope is the redaction scope of the invocation the recorder is for
+	// (taken from the context NewContext is given), or nil: the process's.
+	scope  atomic.Pointer[redact.Scope]
+	parent *Recorder // the recorder whose With made r
 }
 
 // child is a recorder made by With and the dimensions it was made for.
@@ -107,7 +113,7 @@ func (r *Recorder) With(dims ...Dimension) *Recorder {
 			return c.r
 		}
 	}
-	c := &Recorder{cfg: r.cfg, sealed: r.sealed, ts: r.ts}
+	c := &Recorder{cfg: r.cfg, sealed: r.sealed, ts: r.ts, parent: r}
 	r.children = append(r.children, &child{key: key, r: c})
 	r.mu.Unlock()
 	for _, d := range dims {
@@ -443,7 +449,8 @@ func (r *Recorder) flushOwn(seal bool) (dropped, err error) {
 			ts = c.now()
 		}
 		buf = bufpool.Get()
-		*buf, ends = st.encode(c, ts.UnixMilli(), *buf, ends)
+		sc := r.scrubber()
+		*buf, ends = st.encode(c, &sc, ts.UnixMilli(), *buf, ends)
 		r.wrote = r.wrote || len(ends) > 0
 		report = st.report(c.warnOnEmpty && !r.wrote)
 		if seal {
@@ -468,6 +475,17 @@ func (r *Recorder) flushOwn(seal bool) (dropped, err error) {
 		bufpool.Put(buf)
 	}
 	return report, err
+}
+
+// scrubber returns the redaction of r's documents: its invocation's scope,
+// or the parent's for a recorder made by With, or the process's.
+func (r *Recorder) scrubber() redact.Scrubber {
+	for x := r; x != nil; x = x.parent {
+		if sc := x.scope.Load(); sc != nil {
+			return sc.Scrubber()
+		}
+	}
+	return (*redact.Scope)(nil).Scrubber()
 }
 
 // write writes the documents of buf, ending at ends, one Write call each.
