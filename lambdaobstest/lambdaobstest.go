@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log"
 	"log/slog"
 	"strings"
 	"sync"
@@ -96,8 +97,14 @@ func NewWithOptions[In, Out any](t testing.TB, h func(context.Context, In) (Out,
 		env[lambdawrap.EnvInitType] = o.InitType
 	}
 	f := &Function[In, Out]{t: t, h: h, out: &Buffer{}, tracer: NewTracer(), name: env["AWS_LAMBDA_FUNCTION_NAME"]}
-	prev := slog.Default()
-	t.Cleanup(func() { slog.SetDefault(prev) })
+	// The wrapper makes its handler slog's default and the log package's
+	// output: both are put back when the test ends.
+	prev, prevLog, prevFlags := slog.Default(), log.Writer(), log.Flags()
+	t.Cleanup(func() {
+		slog.SetDefault(prev)
+		log.SetOutput(prevLog)
+		log.SetFlags(prevFlags)
+	})
 	all := []lambdawrap.Option{
 		lambdawrap.WithWriter(f.out),
 		lambdawrap.WithLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),

@@ -101,6 +101,60 @@ func TestUnderEmulator(t *testing.T) {
 		}
 	})
 
+	t.Run("secret in an error", func(t *testing.T) {
+		const secret = "emu-pass-0123" // testdata/fn logs it as a password, then quotes it
+		code, body := invoke("secret-err-7", "secret-error")
+		if code != http.StatusOK || strings.Contains(body, secret) || !strings.Contains(body, "[REDACTED]") {
+			t.Fatalf("status %d body %s", code, body)
+		}
+		out := emu.Proc.Output.String()
+		if strings.Contains(out, secret) {
+			t.Errorf("secret in the output:\n%s", out)
+		}
+		// aws-lambda-go's own report of the error comes through the log
+		// package: it carries the invocation's request id.
+		logs, _ := forRequest(out, "secret-err-7")
+		var report bool
+		for _, l := range logs {
+			if strings.HasPrefix(fmt.Sprint(l["message"]), `{"errorMessage":`) {
+				report = true
+			}
+		}
+		if !report {
+			t.Errorf("aws-lambda-go's error report has no request id: %v", logs)
+		}
+	})
+
+	t.Run("nil error", func(t *testing.T) {
+		// A nil *T returned as an error: aws-lambda-go alone would crash on
+		// its Error method; the function answers an error and lives on.
+		code, body := invoke("nil-err-8", "nil-error")
+		if code != http.StatusOK || !strings.Contains(body, "nilError") || !strings.Contains(body, "Error method panicked") {
+			t.Fatalf("status %d body %s", code, body)
+		}
+		logs, docs := forRequest(emu.Proc.Output.String(), "nil-err-8")
+		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricErrors); len(got) != 1 {
+			t.Errorf("Errors = %v (logs %v)", got, logs)
+		}
+		invoke("after-nil-9", "ok")
+		logs, _ = forRequest(emu.Proc.Output.String(), "after-nil-9")
+		if len(logs) == 0 || logs[0]["cold_start"] != false {
+			t.Errorf("the process did not survive: %v", logs)
+		}
+	})
+
+	t.Run("log package", func(t *testing.T) {
+		invoke("printf-10", "log-printf")
+		logs, _ := forRequest(emu.Proc.Output.String(), "printf-10")
+		var found bool
+		for _, l := range logs {
+			found = found || l["message"] == "legacy line for log-printf"
+		}
+		if !found {
+			t.Errorf("log.Printf line without the invocation's fields: %v", logs)
+		}
+	})
+
 	t.Run("panic", func(t *testing.T) {
 		code, body := invoke("panic-4", "panic")
 		if code != http.StatusBadGateway {

@@ -9,8 +9,11 @@ const (
 	MetricInitDuration = "InitDuration" // Milliseconds, on the first invocation of a process
 	MetricErrors       = "Errors"       // Count, 1 when the handler returned an error
 	MetricPanics       = "Panics"       // Count, 1 when the handler panicked
-	MetricTimeouts     = "Timeouts"     // Count, 1 when the timeout guard fired
+	MetricTimeouts     = "Timeouts"     // Count, 1 when the timeout guard fired; -1 more when the handler still returned in time
 	MetricLateValues   = "LateValues"   // Count, values recorded after their invocation ended
+	// MetricTelemetryErrors counts failures of the telemetry itself during
+	// an invocation: a tracing backend or exporter that failed or panicked.
+	MetricTelemetryErrors = "TelemetryErrors"
 )
 
 // Dimensions of the lifecycle document.
@@ -32,9 +35,15 @@ const (
 	MsgFailed  = "invocation failed"
 	MsgPanic   = "invocation panicked"
 	MsgTimeout = "invocation about to time out"
-	MsgLate    = "values recorded after their invocation ended were dropped"
-	MsgSIGTERM = "SIGTERM received: flushing pending telemetry"
-	MsgEvent   = "event" // the event, logged when POWERTOOLS_LOGGER_LOG_EVENT is true
+	// MsgReturnedInTime follows MsgTimeout when the handler returned before
+	// the deadline after all; its Timeouts count is taken back.
+	MsgReturnedInTime = "invocation returned in time after the timeout guard fired"
+	// MsgTelemetryFailed is the WARN line of a failure of the telemetry
+	// itself (KeyComponent names the part); the invocation goes on.
+	MsgTelemetryFailed = "telemetry failed"
+	MsgLate            = "values recorded after their invocation ended were dropped"
+	MsgSIGTERM         = "SIGTERM received: flushing pending telemetry"
+	MsgEvent           = "event" // the event, logged when POWERTOOLS_LOGGER_LOG_EVENT is true
 	// MsgMetricsDropped is the WARN line naming each metric value, dimension
 	// or property CloudWatch would reject, dropped at a flush.
 	MsgMetricsDropped = "metrics dropped"
@@ -54,4 +63,5 @@ const (
 	KeyRemainingMS = "remaining_ms"
 	KeyPanic       = "panic"
 	KeyEvent       = "event"
+	KeyComponent   = "component"
 )

@@ -1,12 +1,15 @@
 package lambdawrap
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
+	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -42,6 +45,7 @@ type config struct {
 	logEvent      bool
 	logEventSet   bool
 	sigtermSet    bool
+	warnings      []string // about the configuration, logged once the logger is made
 }
 
 // WithService names the service: the service field of every log line and
@@ -148,6 +152,18 @@ func newConfig(opts []Option) *config {
 		o.apply(c)
 	}
 	c.lookup = env.Or(c.lookup)
+	// A nil pointer in an interface (`exp, _ := otlp.New()` failed) would
+	// panic at the first use: refused here, once, with a line that says so.
+	if errinfo.IsNilPointer(c.tracer) {
+		c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: WithTracer was given a nil %T; spans are not recorded", c.tracer))
+		c.tracer = nil
+	}
+	if c.out == nil || errinfo.IsNilPointer(c.out) {
+		if c.out != nil {
+			c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: WithWriter was given a nil %T; writing to stdout", c.out))
+		}
+		c.out = os.Stdout
+	}
 	if c.logHandler != nil {
 		c.setDefault = false
 	}

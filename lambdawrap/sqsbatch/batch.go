@@ -3,13 +3,13 @@ package sqsbatch
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -180,26 +180,49 @@ func (p *processor[R]) one(ctx context.Context, r *R, dest string) (ok bool) {
 	if err == nil && panicked == nil {
 		return true
 	}
+	p.reportFailure(ctx, span, panicked, stack, err)
+	return false
+}
+
+// reportFailure logs and traces a record that failed. The error's methods
+// are user code: they are called guarded (a nil *T returned as an error
+// panics in Error), so a failure is always reported, never a crash of the
+// worker goroutine.
+func (p *processor[R]) reportFailure(ctx context.Context, span tracing.Span, panicked any, stack []byte, err error) {
 	l := p.cfg.logger()
 	var undecodable *decodeError
 	switch {
 	case panicked != nil:
+		text := errinfo.Sprint(panicked)
 		l.LogAttrs(ctx, slog.LevelError, MsgRecordPanic,
-			slog.String(KeyPanic, fmt.Sprint(panicked)),
-			slog.String(logger.KeyErrorType, fmt.Sprintf("%T", panicked)),
+			slog.String(KeyPanic, text),
+			slog.String(logger.KeyErrorType, errinfo.Type(panicked)),
 			slog.String(logger.KeyStackTrace, string(stack)))
-		span.RecordError(fmt.Errorf("panic: %v", panicked))
+		span.RecordError(errors.New("panic: " + text))
 		span.SetStatus(tracing.Error, "panic")
-	case errors.As(err, &undecodable):
-		l.LogAttrs(ctx, slog.LevelError, MsgUndecodable, slog.Any(logger.KeyError, undecodable.err))
-		span.RecordError(err)
-		span.SetStatus(tracing.Error, err.Error())
+	case asDecodeError(err, &undecodable):
+		msg := errinfo.Message(err)
+		l.LogAttrs(ctx, slog.LevelError, MsgUndecodable, slog.String(logger.KeyError, errinfo.Message(undecodable.err)))
+		span.RecordError(errors.New(msg))
+		span.SetStatus(tracing.Error, msg)
 	default:
-		l.LogAttrs(ctx, slog.LevelError, MsgRecordFailed, slog.Any(logger.KeyError, err))
-		span.RecordError(err)
-		span.SetStatus(tracing.Error, err.Error())
+		msg := errinfo.Message(err)
+		l.LogAttrs(ctx, slog.LevelError, MsgRecordFailed,
+			slog.String(logger.KeyError, msg), slog.String(logger.KeyErrorType, errinfo.Type(err)))
+		span.RecordError(errors.New(msg))
+		span.SetStatus(tracing.Error, msg)
 	}
-	return false
+}
+
+// asDecodeError is errors.As, guarded: a user error's Unwrap or As method
+// may panic too.
+func asDecodeError(err error, target **decodeError) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return errors.As(err, target)
 }
 
 // call runs the handler, turning a panic into a value.

@@ -496,3 +496,40 @@ func TestConcurrentSafe(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+type recordErr struct{ id string }
+
+func (e *recordErr) Error() string { return "record " + e.id + " failed" }
+
+type explodingErr struct{}
+
+func (explodingErr) Error() string { panic("Error exploded") }
+
+// TestErrorsThatPanicFailTheirRecordOnly: a record handler returning a nil
+// *T as its error, or an error whose Error method panics, on a worker
+// goroutine, fails that record; the batch answers with it.
+func TestErrorsThatPanicFailTheirRecordOnly(t *testing.T) {
+	ev := load[events.SQSEvent](t, "sqs-event.json")
+	process := func(_ context.Context, m events.SQSMessage) error {
+		switch m.MessageId {
+		case ev.Records[0].MessageId:
+			var e *recordErr
+			return e
+		case ev.Records[1].MessageId:
+			return explodingErr{}
+		}
+		return nil
+	}
+	f := lambdaobstest.New(t, sqsbatch.SQS(process, sqsbatch.WithConcurrency(4)), append(wrapOpts, lambdawrap.WithTracer(lambdaobstest.NewTracer()))...)
+	r := f.Invoke(ev, lambdaobstest.Request{})
+	if r.Panic != nil || r.Err != nil {
+		t.Fatalf("panic %v err %v", r.Panic, r.Err)
+	}
+	if got := ids(r.Output.BatchItemFailures); !slices.Equal(got, []string{ev.Records[0].MessageId, ev.Records[1].MessageId}) {
+		t.Errorf("failures %v", got)
+	}
+	lines := linesWith(r.Logs, sqsbatch.MsgRecordFailed)
+	if len(lines) != 2 || !strings.Contains(fmt.Sprint(lines), "Error method panicked") {
+		t.Errorf("failure lines %v", lines)
+	}
+}

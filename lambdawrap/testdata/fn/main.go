@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log"
 	"log/slog"
 	"os"
 	"time"
@@ -14,6 +16,20 @@ import (
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
+
+// emulatorSecret is logged under a secret key, then quoted in an error.
+const emulatorSecret = "emu-pass-0123"
+
+// nilError is an error whose methods dereference their receiver.
+type nilError struct{ mode string }
+
+func (e *nilError) Error() string { return "failed in " + e.mode }
+func (e *nilError) Mode() string {
+	if e == nil {
+		return "nil-error"
+	}
+	return e.mode
+}
 
 type event struct {
 	Mode string `json:"mode"`
@@ -25,6 +41,14 @@ func handle(ctx context.Context, e event) (map[string]string, error) {
 	switch e.Mode {
 	case "error":
 		return nil, errors.New("order rejected")
+	case "secret-error":
+		slog.InfoContext(ctx, "login", "password", emulatorSecret)
+		return nil, fmt.Errorf("login with %q failed", emulatorSecret)
+	case "nil-error":
+		var e *nilError
+		return map[string]string{"mode": e.Mode()}, e
+	case "log-printf":
+		log.Printf("legacy line for %s", e.Mode)
 	case "panic":
 		panic("something broke")
 	case "sleep":

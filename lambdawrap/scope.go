@@ -1,0 +1,530 @@
+package lambdawrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
+	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
+)
+
+// wrapper is what Wrap, WrapHandler and Start share: the configuration and
+// the per-process pieces made once.
+type wrapper struct {
+	cfg      *config
+	log      *logger.Handler
+	self     *slog.Logger // the wrapper's own lines
+	template *metrics.Recorder
+	memory   int
+	version  string
+	bridge   *logBridge // the log package's output, when the wrapper made slog's default
+
+	// carried counts telemetry failures that came after their invocation's
+	// documents were written (its tracer's flush): the next invocation's
+	// lifecycle document carries them.
+	carried atomic.Int64
+
+	mu       sync.Mutex
+	inflight *scope    // invocations running, a list linked through scope.prev/next
+	closed   [8]*scope // recently closed scopes, checked for late values
+	next     int
+}
+
+func newWrapper(opts []Option) *wrapper {
+	c := newConfig(opts)
+	w := &wrapper{cfg: c}
+	w.log = c.logHandler
+	if w.log == nil {
+		w.log = logger.NewHandler(c.out, c.loggerOptions()...)
+		if c.setDefault {
+			slog.SetDefault(slog.New(w.log))
+			w.bridge = installLogBridge(w)
+		}
+	}
+	w.self = slog.New(w.log)
+	for _, msg := range c.warnings {
+		w.self.LogAttrs(context.Background(), slog.LevelWarn, msg)
+	}
+	if c.service == "" {
+		c.service = w.log.Service()
+	}
+	w.template = metrics.New(c.out, c.metricsOptions(w.reportMetrics)...)
+	w.memory, _ = strconv.Atoi(c.lookup.String("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+	w.version = c.lookup.String("AWS_LAMBDA_FUNCTION_VERSION")
+	c.proc.markReady(c.now())
+	return w
+}
+
+// reportMetrics logs what the metrics template reports outside an
+// invocation (configuration it had to correct); what an invocation's
+// recorders drop is logged by flushLocked, with the invocation's fields.
+func (w *wrapper) reportMetrics(err error) {
+	w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, err))
+}
+
+// scope is one invocation in flight. Its life:
+//
+//	begin ──► running ──(handler returns, panics or exits)──► ended
+//	              │
+//	              └─(timeout guard, SIGTERM)─► flushed early, still running
+//
+// Every change of state happens under mu, which is never held while user
+// code runs (an Error or MarshalJSON method, an exporter): what needs user
+// code is prepared before the lock is taken.
+type scope struct {
+	w        *wrapper
+	ctx      context.Context
+	start    time.Time
+	deadline time.Time
+	inv      *logger.Invocation
+	rec      *metrics.Recorder
+	life     *metrics.Recorder // the lifecycle document, made when needed
+	span     tracing.Span
+	guard    *guard
+
+	prev, next *scope // in the wrapper's list of invocations running
+
+	failures atomic.Int64 // telemetry failures caught during the invocation
+	written  atomic.Bool  // its documents are written and its log invocation ended
+
+	mu           sync.Mutex // serialises the timeout guard, SIGTERM and the end
+	ended        bool
+	timedOut     bool
+	lateReported int64
+}
+
+var errTimeout = errors.New("lambdawrap: invocation about to time out")
+
+func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
+	c := w.cfg
+	now := c.now()
+	s := &scope{w: w, start: now, span: tracing.Noop}
+	lc, _ := lambdacontext.FromContext(ctx)
+	var requestID, arn, tenant string
+	if lc != nil {
+		requestID, arn, tenant = lc.AwsRequestID, lc.InvokedFunctionArn, lc.TenantID
+	}
+	header, _ := tracing.HeaderFromContext(ctx)
+	root := logger.TraceRoot(header)
+
+	cold := isColdInitType(c.initType) && c.proc.coldTaken.CompareAndSwap(false, true)
+	var initDur time.Duration
+	first := c.proc.initTaken.CompareAndSwap(false, true)
+	if first {
+		initDur = c.proc.initDuration(now, cold)
+	}
+
+	// The log invocation carries the redaction scope every output of the
+	// invocation shares (redact.FromContext).
+	ctx, s.inv = w.log.Begin(ctx, logger.Fields{
+		RequestID:          requestID,
+		FunctionName:       c.functionName,
+		FunctionVersion:    w.version,
+		FunctionARN:        arn,
+		FunctionMemorySize: w.memory,
+		ColdStart:          cold,
+		XRayTraceID:        root,
+		TenantID:           tenant,
+		InitDuration:       initDur,
+	})
+
+	s.rec = w.template.Clone()
+	s.rec.SetTimestamp(now)
+	if requestID != "" {
+		s.rec.SetProperty(PropRequestID, requestID)
+	}
+	if root != "" {
+		s.rec.SetProperty(PropTraceID, root)
+	}
+	ctx = metrics.NewContext(ctx, s.rec)
+	if cold {
+		s.lifecycle().Count(MetricColdStart, 1)
+	}
+	if first && initDur > 0 {
+		life := s.lifecycle()
+		life.Duration(MetricInitDuration, initDur)
+		initType := c.initType
+		if initType == "" {
+			initType = "on-demand"
+		}
+		life.SetProperty(PropInitType, initType)
+	}
+
+	s.ctx = ctx
+	if t := c.tracer; t != nil {
+		ctx = tracing.NewContext(ctx, t)
+		ctx = s.startSpan(ctx, t, tracing.Invocation{
+			RequestID:    requestID,
+			FunctionName: c.functionName,
+			FunctionARN:  arn,
+			Version:      w.version,
+			Service:      c.service,
+			TraceHeader:  header,
+			ColdStart:    cold,
+			InitDuration: initDur,
+			Start:        now,
+		})
+	}
+	s.ctx = ctx
+
+	if deadline, ok := ctx.Deadline(); ok {
+		s.deadline = deadline
+		if margin := w.margin(deadline.Sub(now)); margin > 0 {
+			s.guard = armGuard(s, max(deadline.Sub(now)-margin, 0))
+		}
+	}
+	w.mu.Lock()
+	s.next = w.inflight
+	if w.inflight != nil {
+		w.inflight.prev = s
+	}
+	w.inflight = s
+	w.mu.Unlock()
+	return ctx, s
+}
+
+// startSpan starts the invocation's span; a backend that panics leaves the
+// invocation with a no-op span and a reported failure.
+func (s *scope) startSpan(ctx context.Context, t tracing.Tracer, inv tracing.Invocation) (out context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.telemetryFailed("tracer.StartInvocation", fmt.Errorf("panicked: %s", errinfo.Sprint(r)))
+			out = ctx
+		}
+	}()
+	out, s.span = t.StartInvocation(ctx, inv)
+	if s.span == nil {
+		s.span = tracing.Noop
+	}
+	return out
+}
+
+// margin is how long before the deadline the guard fires.
+func (w *wrapper) margin(budget time.Duration) time.Duration {
+	if w.cfg.marginSet {
+		return w.cfg.margin
+	}
+	return min(max(budget/20, 20*time.Millisecond), 500*time.Millisecond)
+}
+
+// lifecycle returns the recorder of the lifecycle document (service and
+// function_name dimensions), made on first use.
+func (s *scope) lifecycle() *metrics.Recorder {
+	if s.life == nil {
+		s.life = s.w.template.Clone()
+		s.life.SetTimestamp(s.start)
+		if fn := s.w.cfg.functionName; fn != "" {
+			s.life.AddDimension(DimFunctionName, fn)
+		}
+		f := s.inv.Fields()
+		if f.RequestID != "" {
+			s.life.SetProperty(PropRequestID, f.RequestID)
+		}
+		if f.XRayTraceID != "" {
+			s.life.SetProperty(PropTraceID, f.XRayTraceID)
+		}
+	}
+	return s.life
+}
+
+// responseRecorder returns the invocation span when it keeps responses.
+func (s *scope) responseRecorder() tracing.ResponseRecorder {
+	if rr, ok := s.span.(tracing.ResponseRecorder); ok && s.span.IsRecording() {
+		return rr
+	}
+	return nil
+}
+
+// setResponse gives a successful handler's response to rr.
+func (s *scope) setResponse(rr tracing.ResponseRecorder, out any) {
+	defer s.recoverTelemetry("span.SetResponse")
+	rr.SetResponse(out)
+}
+
+// telemetryFailed reports a failure of lambdaobs itself or of a backend:
+// one WARN line now, and the TelemetryErrors metric at the flush. The
+// invocation goes on.
+func (s *scope) telemetryFailed(component string, err error) {
+	ctx := s.ctx
+	if s.written.Load() {
+		// After the invocation's documents: the next invocation counts it,
+		// and the line is logged with the fields of this one.
+		s.w.carried.Add(1)
+		var inv *logger.Invocation
+		ctx, inv = s.reopen()
+		defer func() { _ = inv.End(false) }()
+	} else {
+		s.failures.Add(1)
+	}
+	s.w.self.LogAttrs(ctx, slog.LevelWarn, MsgTelemetryFailed,
+		slog.String(KeyComponent, component), slog.String(logger.KeyError, errinfo.Message(err)))
+}
+
+// reopen returns a context to log with the fields of an invocation whose
+// own log invocation has ended, and the redaction it learnt.
+func (s *scope) reopen() (context.Context, *logger.Invocation) {
+	f := s.inv.Fields()
+	f.InitDuration = 0
+	return s.w.log.Begin(s.ctx, f)
+}
+
+// recoverTelemetry, deferred, turns a panic of telemetry code into a
+// reported failure.
+func (s *scope) recoverTelemetry(component string) {
+	if r := recover(); r != nil {
+		s.telemetryFailed(component, fmt.Errorf("panicked: %s", errinfo.Sprint(r)))
+	}
+}
+
+// end records the outcome and flushes, once, and returns what the handler's
+// caller gets in place of its error or panic value (nil: unchanged).
+func (s *scope) end(o outcome) any {
+	w := s.w
+	d := s.describe(o) // runs the user's Error and String methods, guarded, before any lock
+	s.logOutcome(&d)
+	s.traceOutcome(&d)
+
+	s.mu.Lock()
+	now := w.cfg.now()
+	switch {
+	case d.panicked:
+		s.lifecycle().Count(MetricPanics, 1)
+	case d.failed && !d.aborted && w.cfg.errorMetric:
+		s.lifecycle().Count(MetricErrors, 1)
+	}
+	if s.timedOut && now.Before(s.deadline) {
+		// The guard counted a timeout that did not happen: take it back, in
+		// the same minute (the lifecycle document keeps the invocation's
+		// start as its timestamp), so the sum is zero.
+		w.self.LogAttrs(s.ctx, slog.LevelInfo, MsgReturnedInTime,
+			slog.Float64(KeyElapsedMS, ms(now.Sub(s.start))),
+			slog.Float64(KeyRemainingMS, ms(s.deadline.Sub(now))))
+		s.lifecycle().Count(MetricTimeouts, -1)
+	}
+	s.reportLate()
+	s.flushLocked(true, d.failed)
+	s.ended = true
+	s.written.Store(true)
+	s.mu.Unlock()
+	s.flushTracer()
+	if s.guard != nil {
+		s.guard.disarm()
+	}
+	if w.bridge != nil && d.failed && !d.aborted {
+		w.bridge.expect(d.reported, s)
+	}
+
+	w.mu.Lock()
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		w.inflight = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.prev, s.next = nil, nil
+	w.closed[w.next] = s
+	w.next = (w.next + 1) % len(w.closed)
+	w.mu.Unlock()
+	return d.handBack
+}
+
+// logOutcome writes the wrapper's line for a failed invocation.
+func (s *scope) logOutcome(d *described) {
+	switch {
+	case d.panicked:
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgPanic,
+			slog.String(KeyPanic, d.text),
+			slog.String(logger.KeyErrorType, d.typ),
+			slog.String(logger.KeyStackTrace, d.stack))
+	case d.aborted:
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed, slog.String(logger.KeyError, d.text))
+	case d.failed:
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed,
+			slog.String(logger.KeyError, d.text),
+			slog.String(logger.KeyErrorType, d.typ))
+	}
+}
+
+// traceOutcome sets the span's status and records the error on it, with
+// the redacted text (never the error itself: its methods are user code).
+func (s *scope) traceOutcome(d *described) {
+	if !d.failed || !s.span.IsRecording() {
+		return
+	}
+	defer s.recoverTelemetry("span status")
+	switch {
+	case d.panicked:
+		s.span.RecordError(errors.New("panic: " + d.text))
+		s.span.SetStatus(tracing.Error, "panic")
+	case d.aborted:
+		s.span.SetStatus(tracing.Error, d.text)
+	default:
+		s.span.RecordError(&describedError{text: d.text, typ: d.typ})
+		s.span.SetStatus(tracing.Error, d.text)
+	}
+}
+
+// reportLate reports values that earlier invocations' goroutines recorded
+// after those invocations ended.
+func (s *scope) reportLate() {
+	w := s.w
+	var late int64
+	w.mu.Lock()
+	for _, old := range w.closed {
+		if old == nil {
+			continue
+		}
+		n := old.rec.Late() + old.inv.Late()
+		if old.life != nil {
+			n += old.life.Late()
+		}
+		if n > old.lateReported {
+			late += n - old.lateReported
+			old.lateReported = n
+		}
+	}
+	w.mu.Unlock()
+	if late > 0 {
+		w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgLate, slog.Int64("count", late))
+		s.rec.Count(MetricLateValues, float64(late))
+	}
+}
+
+// flushLocked writes what the invocation recorded. final closes the
+// recorders and the log invocation; otherwise (timeout guard, SIGTERM) they
+// stay open for what the handler still does. The tracer is flushed by the
+// caller once the lock is released.
+func (s *scope) flushLocked(final, failed bool) {
+	s.endSpan()
+	n := s.failures.Swap(0)
+	if final {
+		n += s.w.carried.Swap(0)
+	}
+	if n > 0 {
+		s.lifecycle().Count(MetricTelemetryErrors, float64(n))
+	}
+	if s.life != nil {
+		s.life.SetTimestamp(s.start)
+	}
+	flush := (*metrics.Recorder).FlushReport
+	if final {
+		flush = (*metrics.Recorder).CloseReport
+	}
+	var dropped []error
+	for _, r := range [2]*metrics.Recorder{s.life, s.rec} {
+		if r == nil {
+			continue
+		}
+		if d, _ := flush(r); d != nil {
+			dropped = append(dropped, d)
+		}
+	}
+	if len(dropped) > 0 {
+		// Logged before the log invocation ends, with its fields.
+		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, errors.Join(dropped...)))
+	}
+	if final {
+		_ = s.inv.End(failed)
+	} else {
+		_ = s.inv.FlushBuffer()
+	}
+}
+
+func (s *scope) endSpan() {
+	defer s.recoverTelemetry("span.End")
+	s.span.End()
+}
+
+// flushTracer flushes the backend, never past the invocation's deadline. A
+// failure is reported (a WARN line now; it is counted with the next
+// invocation's lifecycle document when this one has been written).
+func (s *scope) flushTracer() {
+	t := s.w.cfg.tracer
+	if t == nil {
+		return
+	}
+	limit := s.w.cfg.flushDeadline
+	if !s.deadline.IsZero() {
+		if left := time.Until(s.deadline); left < limit {
+			limit = max(left, time.Millisecond)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), limit)
+	defer cancel()
+	defer s.recoverTelemetry("tracer.Flush")
+	if err := t.Flush(ctx); err != nil {
+		s.telemetryFailed("tracer.Flush", err)
+	}
+}
+
+// onTimeout runs when the deadline is about to pass with the handler still
+// running: it records the timeout and flushes everything recorded so far.
+// If the handler returns in time after all, end takes the count back.
+func (s *scope) onTimeout() {
+	s.mu.Lock()
+	if s.ended || s.timedOut {
+		s.mu.Unlock()
+		return
+	}
+	s.timedOut = true
+	now := s.w.cfg.now()
+	s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgTimeout,
+		slog.Float64(KeyElapsedMS, ms(now.Sub(s.start))),
+		slog.Float64(KeyRemainingMS, ms(s.deadline.Sub(now))))
+	s.lifecycle().Count(MetricTimeouts, 1)
+	s.traceTimeout()
+	s.flushLocked(false, true)
+	s.mu.Unlock()
+	s.flushTracer()
+}
+
+func (s *scope) traceTimeout() {
+	defer s.recoverTelemetry("span status")
+	s.span.RecordError(errTimeout)
+	s.span.SetStatus(tracing.Error, "timeout")
+}
+
+// onSIGTERM flushes every invocation still running: Lambda is shutting the
+// environment down and will not wait for them.
+func (w *wrapper) onSIGTERM() {
+	w.mu.Lock()
+	var pending []*scope
+	for s := w.inflight; s != nil; s = s.next {
+		pending = append(pending, s)
+	}
+	w.mu.Unlock()
+	for _, s := range pending {
+		s.mu.Lock()
+		flushed := !s.ended
+		if flushed {
+			w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgSIGTERM)
+			s.flushLocked(false, true)
+		}
+		s.mu.Unlock()
+		if flushed {
+			s.flushTracer()
+		}
+	}
+}
+
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1e3
+}
+
+// scrubber returns the redaction of the invocation's outputs.
+func (s *scope) scrubber() redact.Scrubber {
+	return redact.FromContext(s.ctx).Scrubber()
+}
