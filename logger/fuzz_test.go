@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
 )
 
 // flattenJSON returns every key and string of a decoded JSON value, each
@@ -135,7 +137,7 @@ func FuzzHandler(f *testing.F) {
 		if err := json.Unmarshal(out, &m); err != nil {
 			t.Fatalf("invalid JSON %q: %v", out, err)
 		}
-		if err := checkUniqueKeys(out); err != nil {
+		if err := testenv.UniqueKeys(out); err != nil {
 			t.Fatalf("%v in %s", err, out)
 		}
 		if utf8.ValidString(secret) && !strings.Contains(s, secret) && !strings.Contains(msg, secret) {

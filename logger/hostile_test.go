@@ -7,67 +7,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
 )
 
 // uniqueKeys fails unless line is one JSON object whose objects, at every
 // depth, never have the same key twice.
 func uniqueKeys(t testing.TB, line []byte) {
 	t.Helper()
-	if err := checkUniqueKeys(line); err != nil {
+	if err := testenv.UniqueKeys(line); err != nil {
 		t.Fatalf("%v in %s", err, line)
 	}
-}
-
-func checkUniqueKeys(line []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	var walk func() error
-	walk = func() error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			seen := map[string]bool{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key := k.(string)
-				if seen[key] {
-					return fmt.Errorf("key %q twice", key)
-				}
-				seen[key] = true
-				if err := walk(); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-			return err
-		case json.Delim('['):
-			for dec.More() {
-				if err := walk(); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-			return err
-		}
-		return nil
-	}
-	if err := walk(); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("more than one JSON value")
-	}
-	return nil
 }
 
 func TestKeysAreNeverWrittenTwice(t *testing.T) {

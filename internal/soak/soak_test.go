@@ -3,6 +3,7 @@ package soak
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -22,8 +23,27 @@ import (
 )
 
 type event struct {
-	Kind string `json:"kind"`
-	N    int    `json:"n"`
+	Kind    string            `json:"kind"`
+	N       int               `json:"n"`
+	Body    string            `json:"body,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Encoded string            `json:"encoded,omitempty"`
+	Login   map[string]string `json:"login,omitempty"`
+}
+
+// secrets returns the secrets a secret_event of invocation i carries.
+func secrets(i int) (password, bearer, form, encoded string) {
+	return fmt.Sprintf("soak-pw-%05d", i), fmt.Sprintf("soak-bearer-%05d", i), fmt.Sprintf("soak-form-%05d", i), fmt.Sprintf("soak-b64-%05d", i)
+}
+
+// withSecrets fills a secret_event with invocation i's secrets.
+func withSecrets(e event, i int) event {
+	pw, bearer, form, enc := secrets(i)
+	e.Login = map[string]string{"user": "ann", "password": pw}
+	e.Headers = map[string]string{"Authorization": "Bearer " + bearer, "Accept": "application/json"}
+	e.Body = "user=ann&password=" + form + "&remember=1"
+	e.Encoded = base64.StdEncoding.EncodeToString([]byte(`{"user":"ann","token":"` + enc + `"}`))
+	return e
 }
 
 // mix is the share of each behaviour, out of 1000.
@@ -32,7 +52,10 @@ var mix = []struct {
 	per  int
 	n    int
 }{
-	{"ok", 380, 0},
+	{"ok", 300, 0},
+	{"secret_event", 50, 0},
+	{"typed_nil", 15, 0},
+	{"colliding", 15, 0},
 	{"error", 100, 0},
 	{"panic", 30, 0},
 	{"timeout", 5, 0},
@@ -66,7 +89,7 @@ func expected(e event, totals map[string]float64) {
 		totals["Values"] += float64(e.N)
 	case "concurrent":
 		totals["Concurrent"] += float64(8 * e.N)
-	case "error":
+	case "error", "secret_event", "typed_nil":
 		totals[lambdawrap.MetricErrors]++
 	case "panic":
 		totals[lambdawrap.MetricPanics]++
@@ -114,21 +137,31 @@ func TestSoak(t *testing.T) {
 	bin := testenv.BuildBootstrap(t, "./internal/soak/testdata/fn")
 	col := testenv.StartCollector(t)
 	emu := testenv.StartEmulator(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=1", "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_NAME=soak",
-		"OTEL_EXPORTER_OTLP_ENDPOINT="+col.Endpoint)
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+col.Endpoint, "POWERTOOLS_LOGGER_LOG_EVENT=true")
 	r := rand.New(rand.NewPCG(1, 2))
 	totals := map[string]float64{}
 	kinds := map[string]int{}
 	ids := make([]string, n)
 	start := time.Now()
+	var secretList []string // every secret the events carried
+	leakedInResponses := 0
 	for i := range n {
 		e := pick(r)
 		kinds[e.Kind]++
 		expected(e, totals)
 		ids[i] = fmt.Sprintf("soak-%05d", i)
+		if e.Kind == "secret_event" {
+			e = withSecrets(e, i)
+			pw, bearer, form, enc := secrets(i)
+			secretList = append(secretList, pw, bearer, form, enc)
+		}
 		payload, _ := json.Marshal(e)
 		code, body := emu.Invoke(t, ids[i], payload)
 		if e.Kind == "panic" && code != 502 || e.Kind != "panic" && code != 200 {
 			t.Fatalf("%s (%s): status %d %s", ids[i], e.Kind, code, body)
+		}
+		if e.Kind == "secret_event" && strings.Contains(string(body), e.Login["password"]) {
+			leakedInResponses++
 		}
 	}
 	last := regexp.QuoteMeta(ids[n-1])
@@ -140,7 +173,7 @@ func TestSoak(t *testing.T) {
 	logIDs := map[string]int{}
 	docIDs := map[string]int{}
 	got := map[string]float64{}
-	var jsonLines, invalid, docs, schemaBad, logLines, truncated, tooLong int
+	var jsonLines, invalid, docs, schemaBad, logLines, truncated, tooLong, duplicates int
 	var coldStarts float64
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<20)
@@ -152,6 +185,12 @@ func TestSoak(t *testing.T) {
 		jsonLines++
 		if len(line) > logger.DefaultMaxLineSize {
 			tooLong++
+		}
+		if err := testenv.UniqueKeys(line); err != nil {
+			duplicates++
+			if duplicates < 5 {
+				t.Errorf("%v: %.300s", err, line)
+			}
 		}
 		var m map[string]any
 		if err := json.Unmarshal(line, &m); err != nil {
@@ -211,6 +250,21 @@ func TestSoak(t *testing.T) {
 			missingSpans++
 		}
 	}
+	leakedInLogs, leakedInSpans := 0, 0
+	spanText := spansText(spans)
+	for _, sec := range secretList {
+		if strings.Contains(out, sec) {
+			leakedInLogs++
+		}
+		if strings.Contains(spanText, sec) {
+			leakedInSpans++
+		}
+	}
+	t.Logf("soak: %d secrets carried by %d events: %d in log lines or EMF documents, %d in spans, %d responses quoting theirs; %d lines with a key twice",
+		len(secretList), kinds["secret_event"], leakedInLogs, leakedInSpans, leakedInResponses, duplicates)
+	if leakedInLogs+leakedInSpans+leakedInResponses+duplicates > 0 {
+		t.Errorf("secrets written: %d in the output, %d in spans, %d in responses; %d lines with a key twice", leakedInLogs, leakedInSpans, leakedInResponses, duplicates)
+	}
 	t.Logf("soak: %d spans received; invocations without their span %d", len(spans), missingSpans)
 	if missingSpans > 0 {
 		t.Errorf("%d invocations without their span", missingSpans)
@@ -246,6 +300,12 @@ func TestSoak(t *testing.T) {
 			t.Errorf("metric %s: total %v, the events asked for %v", name, got[name], want)
 		}
 	}
+}
+
+// spansText returns everything the spans say, as JSON.
+func spansText(spans []testenv.Span) string {
+	b, _ := json.Marshal(spans)
+	return string(b)
 }
 
 func metricNames(doc map[string]any) []string {

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -14,15 +15,34 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
 )
 
-// Event is one invocation's instructions.
+// Event is one invocation's instructions. A secret_event also carries
+// secrets, as a login request would: in a form body, a header, a base64
+// body and a JSON member.
 type Event struct {
-	Kind string `json:"kind"`
-	N    int    `json:"n"`
+	Kind    string            `json:"kind"`
+	N       int               `json:"n"`
+	Body    string            `json:"body,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Encoded string            `json:"encoded,omitempty"`
+	Login   *Login            `json:"login,omitempty"`
 }
+
+// Login is the JSON member of a secret_event.
+type Login struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// nilError's Error dereferences its receiver: returned as a nil *nilError
+// it is a non-nil error whose Error panics.
+type nilError struct{ op string }
+
+func (e *nilError) Error() string { return e.op + " failed" }
 
 func handle(ctx context.Context, e Event) (map[string]any, error) {
 	m := metrics.FromContext(ctx)
@@ -45,6 +65,25 @@ func handle(ctx context.Context, e Event) (map[string]any, error) {
 		for range e.N {
 			m.Add("Values", 1, metrics.Count)
 		}
+	case "secret_event":
+		// Every secret the event carried, quoted under plain keys in every
+		// output: none of it may be written.
+		pw := e.Login.Password
+		all := strings.Join([]string{pw, e.Headers["Authorization"], e.Body, e.Encoded}, " | ")
+		slog.InfoContext(ctx, "echo "+pw, "detail", all)
+		m.SetProperty("detail", all)
+		_, span := tracing.Start(ctx, "check-login", tracing.WithAttributes(slog.String("detail", all)))
+		span.SetMetadata("login", e.Login)
+		span.RecordError(errors.New("rejected " + pw))
+		span.End()
+		return nil, fmt.Errorf("login with %q failed", pw)
+	case "typed_nil":
+		var err *nilError
+		return map[string]any{"kind": e.Kind}, err
+	case "colliding":
+		slog.InfoContext(ctx, "colliding", "level", "DEBUG", "message", "forged", "timestamp", 0, "service", "other",
+			"cold_start", "maybe", "function_request_id", "forged", "err", errors.New("boom"), "err_type", "mine",
+			slog.Group("g", "a", 1, "a", 2))
 	case "large_response":
 		return map[string]any{"blob": strings.Repeat("y", e.N)}, nil
 	case "concurrent":
