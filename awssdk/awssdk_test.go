@@ -47,7 +47,7 @@ func xrayTracer(t *testing.T, d *testenv.XRayDaemon) *xraytracing.Tracer {
 }
 
 // callDocs returns the metric values of the documents with the given
-// Service and Operation dimensions.
+// aws_service and aws_operation dimensions.
 func callDocs(docs []map[string]any, service, op string) []map[string]any {
 	var out []map[string]any
 	for _, d := range docs {
@@ -96,7 +96,7 @@ func TestDynamoDBWithXRay(t *testing.T) {
 		t.Fatal(r.Err)
 	}
 
-	// Metrics, per Service and Operation, in documents of their own.
+	// Metrics, per AWS service and operation, in documents of their own.
 	put := callDocs(r.Metrics, "DynamoDB", "PutItem")
 	get := callDocs(r.Metrics, "DynamoDB", "GetItem")
 	if len(put) != 1 || len(get) != 1 {
@@ -111,7 +111,7 @@ func TestDynamoDBWithXRay(t *testing.T) {
 	if got := lambdaobstest.MetricValues(put, awssdk.MetricCallAttempts); fmt.Sprint(got) != "[1]" {
 		t.Errorf("PutItem attempts = %v", got)
 	}
-	if put[0][lambdawrap.PropRequestID] != "ddb-1" || fmt.Sprint(lambdaobstest.Dimensions(put[0], awssdk.MetricCallLatency)) != "[[service Service Operation]]" {
+	if put[0][lambdawrap.PropRequestID] != "ddb-1" || fmt.Sprint(lambdaobstest.Dimensions(put[0], awssdk.MetricCallLatency)) != "[[service aws_service aws_operation]]" {
 		t.Errorf("PutItem document: %v", put[0])
 	}
 	for _, d := range r.Metrics {

@@ -2,7 +2,8 @@ package awssdk
 
 // Metric names recorded for every AWS SDK call made with an instrumented
 // aws.Config, on the invocation's metrics.Recorder, with dimensions
-// DimService and DimOperation. The dashboard package and the docs use these
+// DimService and DimOperation beside the invocation's own (service, the
+// lambdaobs service name). The dashboard package and the docs use these
 // same constants.
 const (
 	MetricCallLatency  = "AWSCallLatency"  // Milliseconds, the whole call including retries
@@ -11,10 +12,14 @@ const (
 	MetricThrottles    = "AWSThrottles"    // Count, attempts throttled
 )
 
-// Dimensions of the SDK call metrics.
+// Dimensions of the SDK call metrics, named as the keys of the call's DEBUG
+// line (KeyService, KeyOperation): the AWS service called is not the
+// service dimension every lambdaobs metric carries (Powertools' service, the
+// function's own service name), and CloudWatch dimension names that differ
+// only by case would be two dimensions.
 const (
-	DimService   = "Service"   // the SDK's service id, e.g. "DynamoDB"
-	DimOperation = "Operation" // e.g. "PutItem"
+	DimService   = "aws_service"   // the SDK's service id, e.g. "DynamoDB"
+	DimOperation = "aws_operation" // e.g. "PutItem"
 )
 
 // TraceHeaderAttribute is the SQS message system attribute that carries the
