@@ -566,9 +566,28 @@ func (c *Capture) Functions() []Function {
 		if len(out) == MaxFunctions {
 			break
 		}
-		out = append(out, byName[name].f)
+		// What CloudWatch would refuse (a SEARCH expression past its
+		// length, with a very long service or dimension names) is left out.
+		f := byName[name].f
+		ms := f.Metrics
+		f.Metrics = nil
+		if !drawable(f) {
+			continue
+		}
+		for _, m := range ms {
+			if drawable(Function{Name: f.Name, Namespace: f.Namespace, Service: f.Service, Metrics: []Metric{m}}) {
+				f.Metrics = append(f.Metrics, m)
+			}
+		}
+		out = append(out, f)
 	}
 	return out
+}
+
+// drawable reports whether New draws f.
+func drawable(f Function) bool {
+	_, err := New([]Function{f})
+	return err == nil
 }
 
 // lifecycleDirective reports whether dir is the wrapper's lifecycle

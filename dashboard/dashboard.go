@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,10 +41,12 @@ type config struct {
 	name      string
 	duration  time.Duration
 	errorRate float64
+	topics    []string
 }
 
 // WithRegion sets the region of the functions that do not name their own;
-// the default is DefaultRegion.
+// the default is DefaultRegion. It is for Body: Template refuses it, since
+// CloudFormation creates the alarms and saved queries in the stack's region.
 func WithRegion(region string) Option {
 	return optionFunc(func(c *config) { c.region, c.regionSet = region, true })
 }
@@ -80,6 +83,35 @@ func WithErrorRateThreshold(percent float64) Option {
 	return optionFunc(func(c *config) { c.errorRate = percent })
 }
 
+// WithAlarmTopic makes every alarm notify these SNS topics when it fires
+// (its AlarmActions). Each is a topic's ARN, or the logical id of an
+// AWS::SNS::Topic resource or a parameter of the template Template's output
+// goes into, written as a Ref. A topic must be in the stack's region, since
+// the alarms are. Without one, the alarms change state and notify nobody.
+func WithAlarmTopic(topics ...string) Option {
+	return optionFunc(func(c *config) { c.topics = append(c.topics, topics...) })
+}
+
+// maxAlarmActions is the number of actions CloudWatch takes per alarm state.
+const maxAlarmActions = 5
+
+// checkTopic returns an error unless s is an SNS topic ARN or a logical id.
+func checkTopic(s string) error {
+	if validLogicalID(s) {
+		return nil
+	}
+	if topicARNRE().MatchString(s) {
+		if name := s[strings.LastIndexByte(s, ':')+1:]; len(name) > 256 {
+			return fmt.Errorf("dashboard: alarm topic %q: a topic name is at most 256 characters", shorten(s))
+		}
+		if strings.HasSuffix(s, ".fifo") {
+			return fmt.Errorf("dashboard: alarm topic %q is a FIFO topic, which CloudWatch alarms cannot notify", shorten(s))
+		}
+		return nil
+	}
+	return fmt.Errorf("dashboard: alarm topic %q is neither an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME) nor a CloudFormation logical id (letters and digits)", shorten(s))
+}
+
 // Dashboard is the dashboard of one or more functions: its widgets, and the
 // alarms and saved queries that go with it.
 type Dashboard struct {
@@ -100,6 +132,8 @@ type Dashboard struct {
 	// Name is the dashboard's name in Template's output; empty for the
 	// default.
 	Name string
+	// AlarmTopics are the SNS topics every alarm notifies (WithAlarmTopic).
+	AlarmTopics []string
 
 	durationThreshold time.Duration
 	errorRate         float64
@@ -133,11 +167,22 @@ func New(fns []Function, opts ...Option) (*Dashboard, error) {
 	if !(c.errorRate > 0 && c.errorRate <= 100) {
 		return nil, fmt.Errorf("dashboard: error rate threshold %v: a percentage above 0 and at most 100", c.errorRate)
 	}
+	if len(c.topics) > maxAlarmActions {
+		return nil, fmt.Errorf("dashboard: %d alarm topics: CloudWatch takes at most %d actions per alarm", len(c.topics), maxAlarmActions)
+	}
+	for i, t := range c.topics {
+		if err := checkTopic(t); err != nil {
+			return nil, err
+		}
+		if slices.Contains(c.topics[:i], t) {
+			return nil, fmt.Errorf("dashboard: alarm topic %q is listed twice", shorten(t))
+		}
+	}
 	if len(fns) == 0 {
 		return nil, errors.New("dashboard: no function to draw")
 	}
 	d := &Dashboard{Region: c.region, Period: c.period, Start: c.start, Name: c.name,
-		durationThreshold: c.duration, errorRate: c.errorRate}
+		AlarmTopics: slices.Clone(c.topics), durationThreshold: c.duration, errorRate: c.errorRate}
 	names := map[string]bool{}
 	for _, f := range fns {
 		nf, err := f.normalize(c.region, c.regionSet)
@@ -157,6 +202,17 @@ func New(fns []Function, opts ...Option) (*Dashboard, error) {
 	d.Widgets = d.build(plainNames)
 	if len(d.Widgets) > maxWidgets {
 		return nil, fmt.Errorf("dashboard: %d widgets, more than the %d CloudWatch allows on one dashboard: draw fewer functions or metrics", len(d.Widgets), maxWidgets)
+	}
+	for _, w := range d.Widgets {
+		for _, s := range w.Series {
+			if !s.Search {
+				continue
+			}
+			if n := len(s.searchExpression(s.stat(&w), w.Period)); n > maxSearchLength {
+				return nil, fmt.Errorf("dashboard: function %q: the search expression of %s is %d characters, more than the %d CloudWatch takes: shorten the service, the namespace or the dimension names",
+					shorten(w.Function), s.Metric, n, maxSearchLength)
+			}
+		}
 	}
 	d.Alarms = d.alarms(plainNames)
 	d.Queries = d.queries(plainNames)
@@ -179,6 +235,7 @@ type naming struct {
 	name     func(i int, f Function) string
 	region   func(f Function) string
 	logGroup func(i int, f Function) string
+	queue    func(i int, f Function) string // the dead-letter queue, "" for none
 }
 
 var plainNames = naming{
@@ -190,6 +247,12 @@ var plainNames = naming{
 	},
 	region:   func(f Function) string { return f.Region },
 	logGroup: func(_ int, f Function) string { return f.logGroup() },
+	queue: func(_ int, f Function) string {
+		if f.DeadLetterQueue == "" {
+			return f.DeadLetterQueueRef
+		}
+		return f.DeadLetterQueue
+	},
 }
 
 // Body returns the dashboard body: the JSON PutDashboard and

@@ -28,18 +28,22 @@
 //     function's own namespace, with the dimensions the wrapper gives its
 //     lifecycle document (service and function_name);
 //   - one widget per custom metric (dimension service);
-//   - AWS SDK call latency, errors and throttles per Service and Operation
-//     (SEARCH expressions, since the services a function calls are not known
-//     in advance), and, for functions behind lambdawrap/httpapi, requests and
-//     latency per route;
+//   - AWS SDK call latency, errors and throttles per AWS service and
+//     operation (SEARCH expressions, since the services a function calls are
+//     not known in advance), and, for functions behind lambdawrap/httpapi,
+//     requests and latency per route;
 //   - two Logs Insights tables: the latest ERROR lines and the process inits
 //     (cold starts with their init duration).
 //
 // Template adds, per function, alarms on the error rate, the p99 duration,
-// any timeout and any throttle, and the Logs Insights queries as
+// any timeout and any throttle, on dropped asynchronous events for a
+// function invoked asynchronously (Function.Async), and on any message in
+// its dead-letter queue (Function.DeadLetterQueue), each notifying the SNS
+// topics of WithAlarmTopic; and the Logs Insights queries as
 // AWS::Logs::QueryDefinition resources. A Function with a Ref is named
 // through that CloudFormation resource, so a template can hold the function
-// and its dashboard together.
+// and its dashboard together. CloudFormation creates the alarms and queries
+// in the stack's region, so a template draws and watches that region only.
 //
 // # Reading captured output
 //

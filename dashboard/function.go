@@ -35,7 +35,9 @@ type Function struct {
 	// the wrapper uses when none is set.
 	Service string
 	// Region is where the function runs; empty means the dashboard's region
-	// (WithRegion).
+	// (WithRegion). It is for Body only: CloudFormation creates alarms and
+	// saved queries in the stack's region, so Template draws the stack's
+	// region and refuses any other.
 	Region string
 	// LogGroup is the function's log group; empty means /aws/lambda/<Name>.
 	LogGroup string
@@ -44,6 +46,22 @@ type Function struct {
 	// HTTP adds the request count and latency widgets of
 	// lambdawrap/httpapi, per route, method and status class.
 	HTTP bool
+	// Async says the function is invoked asynchronously (by S3, SNS,
+	// EventBridge, or Invoke with the Event invocation type): Template adds
+	// an alarm on the events Lambda drops after its retries or past their
+	// maximum age (AsyncEventsDropped).
+	Async bool
+	// DeadLetterQueue is the name of the SQS queue the function's failed
+	// events end in: its dead-letter queue, its on-failure destination, or
+	// the redrive dead-letter queue of the queue it reads. Template adds an
+	// alarm on any message waiting there. 1 to 80 characters of
+	// [a-zA-Z0-9_-], ".fifo" at the end of a FIFO queue's name.
+	DeadLetterQueue string
+	// DeadLetterQueueRef is the logical id of that queue (an AWS::SQS::Queue)
+	// in the template Template's output goes into; when set, Template names
+	// the queue through it ({"Fn::GetAtt": [Ref, "QueueName"]}) instead of
+	// by DeadLetterQueue.
+	DeadLetterQueueRef string
 
 	explicitRegion bool // Region was given, by the function or WithRegion
 }
@@ -102,6 +120,7 @@ var (
 	regionRE     = lazyRE(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	percentileRE = lazyRE(`^p([0-9]{1,2}(\.[0-9]{1,2})?|100)$`)
 	startRE      = lazyRE(`^-P([0-9]+[WD])?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$`)
+	topicARNRE   = lazyRE(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:[A-Za-z0-9_-]+(\.fifo)?$`)
 )
 
 func lazyRE(expr string) func() *regexp.Regexp {
@@ -125,9 +144,15 @@ func charsIn(s string, max int, extra string) bool {
 
 func validFunctionName(s string) bool  { return charsIn(s, 64, "-_") }
 func validLogicalID(s string) bool     { return charsIn(s, 200, "") }
-func validNamespace(s string) bool     { return charsIn(s, 256, "._#:/ -") }
+func validNamespace(s string) bool     { return charsIn(s, 255, "._#:/ -") && s[0] != ':' }
 func validLogGroup(s string) bool      { return charsIn(s, 512, "._/#-") }
 func validDashboardName(s string) bool { return charsIn(s, 255, "-_") }
+
+// validQueueName reports whether s is an SQS queue name: 1 to 80 characters
+// of [a-zA-Z0-9_-], a FIFO queue's ending in .fifo.
+func validQueueName(s string) bool {
+	return len(s) <= 80 && charsIn(strings.TrimSuffix(s, ".fifo"), 80, "-_")
+}
 
 // limits of a dashboard body.
 const (
@@ -199,7 +224,7 @@ func (f Function) normalize(region string, regionSet bool) (Function, error) {
 		f.Namespace = metrics.DefaultNamespace
 	}
 	if !validNamespace(f.Namespace) {
-		return f, wrap(fmt.Errorf("namespace %q: 1 to 256 characters of [a-zA-Z0-9._#:/ -]", shorten(f.Namespace)))
+		return f, wrap(fmt.Errorf("namespace %q: 1 to 255 characters of [a-zA-Z0-9._#:/ -], not starting with ':'", shorten(f.Namespace)))
 	}
 	if strings.HasPrefix(f.Namespace, "AWS/") {
 		return f, wrap(fmt.Errorf("namespace %q: AWS/ is reserved for AWS services", shorten(f.Namespace)))
@@ -216,6 +241,12 @@ func (f Function) normalize(region string, regionSet bool) (Function, error) {
 	}
 	if !regionRE().MatchString(f.Region) {
 		return f, wrap(fmt.Errorf("region %q is not an AWS region name such as us-east-1", shorten(f.Region)))
+	}
+	if f.DeadLetterQueue != "" && !validQueueName(f.DeadLetterQueue) {
+		return f, wrap(fmt.Errorf("dead-letter queue %q: 1 to 80 characters of letters, digits, '-' and '_' (and .fifo at the end)", shorten(f.DeadLetterQueue)))
+	}
+	if f.DeadLetterQueueRef != "" && !validLogicalID(f.DeadLetterQueueRef) {
+		return f, wrap(fmt.Errorf("dead-letter queue's CloudFormation logical id %q: letters and digits only", shorten(f.DeadLetterQueueRef)))
 	}
 	if f.LogGroup != "" && !validLogGroup(f.LogGroup) {
 		return f, wrap(fmt.Errorf("log group %q: 1 to 512 characters of [a-zA-Z0-9._/#-]", shorten(f.LogGroup)))

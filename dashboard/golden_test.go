@@ -39,11 +39,28 @@ func TestBodyGolden(t *testing.T) {
 	}
 }
 
-func TestTemplateGolden(t *testing.T) {
+// templateFunctions are the functions of TestTemplateGolden: the
+// quickstart known by reference, invoked asynchronously with an on-failure
+// queue of the template, and the orders API with a dead-letter queue named
+// plainly.
+func templateFunctions() []dashboard.Function {
 	fn := quickstart()
 	fn.Name, fn.Ref, fn.Region = "", "QuickstartFunction", ""
+	fn.Async, fn.DeadLetterQueueRef = true, "QuickstartFailedEvents"
 	api := ordersAPI()
-	d, err := dashboard.New([]dashboard.Function{fn, api}, dashboard.WithDurationThreshold(800*time.Millisecond))
+	api.Region, api.DeadLetterQueue = "", "orders-api-dlq"
+	return []dashboard.Function{fn, api}
+}
+
+// templateOptions are the options of TestTemplateGolden: alarms notify a
+// topic of the template and one named by its ARN.
+func templateOptions() []dashboard.Option {
+	return []dashboard.Option{dashboard.WithDurationThreshold(800 * time.Millisecond),
+		dashboard.WithAlarmTopic("AlarmTopic", "arn:aws:sns:eu-central-1:123456789012:oncall")}
+}
+
+func TestTemplateGolden(t *testing.T) {
+	d, err := dashboard.New(templateFunctions(), templateOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +75,7 @@ func TestTemplateGolden(t *testing.T) {
 	body := bodyOfTemplate(t, tmpl, map[string]string{"QuickstartFunction": "stack-QuickstartFunction-AbC123", "AWS::Region": "eu-central-1"})
 	validateBody(t, body)
 	if !strings.Contains(string(body), `"FunctionName","stack-QuickstartFunction-AbC123"`) ||
-		!strings.Contains(string(body), `"region":"eu-central-1"`) || !strings.Contains(string(body), `"region":"us-west-2"`) {
+		!strings.Contains(string(body), `"region":"eu-central-1"`) || strings.Contains(string(body), `"region":"us-west-2"`) {
 		t.Errorf("references not where expected in the body:\n%s", body)
 	}
 
@@ -74,22 +91,35 @@ func TestTemplateGolden(t *testing.T) {
 	count := map[string]int{}
 	for id, r := range tp.Resources {
 		count[r.Type]++
-		if r.Type == "AWS::CloudWatch::Alarm" && strings.HasPrefix(id, "QuickstartFunction") {
-			b, _ := json.Marshal(r.Properties)
-			if strings.Contains(id, "Throttles") && !strings.Contains(string(b), `{"Name":"FunctionName","Value":{"Ref":"QuickstartFunction"}}`) {
-				t.Errorf("%s does not name the function by Ref: %s", id, b)
-			}
+		if r.Type != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		b, _ := json.Marshal(r.Properties)
+		if !strings.Contains(string(b), `"AlarmActions":[{"Ref":"AlarmTopic"},"arn:aws:sns:eu-central-1:123456789012:oncall"]`) {
+			t.Errorf("%s does not notify the topics: %s", id, b)
+		}
+		if strings.HasPrefix(id, "QuickstartFunction") && strings.Contains(id, "Throttles") && !strings.Contains(string(b), `{"Name":"FunctionName","Value":{"Ref":"QuickstartFunction"}}`) {
+			t.Errorf("%s does not name the function by Ref: %s", id, b)
 		}
 	}
-	if count["AWS::CloudWatch::Dashboard"] != 1 || count["AWS::CloudWatch::Alarm"] != 8 || count["AWS::Logs::QueryDefinition"] != 8 {
+	if count["AWS::CloudWatch::Dashboard"] != 1 || count["AWS::CloudWatch::Alarm"] != 11 || count["AWS::Logs::QueryDefinition"] != 8 {
 		t.Errorf("resources: %v", count)
 	}
-	for _, kind := range []string{dashboard.AlarmErrorRate, dashboard.AlarmDuration, dashboard.AlarmTimeouts, dashboard.AlarmThrottles} {
+	for _, kind := range []string{dashboard.AlarmErrorRate, dashboard.AlarmDuration, dashboard.AlarmTimeouts, dashboard.AlarmThrottles,
+		dashboard.AlarmAsyncDropped, dashboard.AlarmDeadLetterQueue} {
 		if _, ok := tp.Resources["QuickstartFunction"+kind+"Alarm"]; !ok {
 			t.Errorf("no %s alarm for the quickstart", kind)
 		}
-		if _, ok := tp.Resources["OrdersApi"+kind+"Alarm"]; !ok {
-			t.Errorf("no %s alarm for orders-api", kind)
+		_, ok := tp.Resources["OrdersApi"+kind+"Alarm"]
+		if ok == (kind == dashboard.AlarmAsyncDropped) {
+			t.Errorf("orders-api, not invoked asynchronously: %s alarm %v", kind, ok)
+		}
+	}
+	dlq, _ := json.Marshal(tp.Resources["QuickstartFunctionDeadLetterQueueAlarm"].Properties)
+	for _, want := range []string{`"Dimensions":[{"Name":"QueueName","Value":{"Fn::GetAtt":["QuickstartFailedEvents","QueueName"]}}]`,
+		`"MetricName":"ApproximateNumberOfMessagesVisible"`, `"Namespace":"AWS/SQS"`, `"Statistic":"Maximum"`, `${QuickstartFailedEvents.QueueName}`} {
+		if !strings.Contains(string(dlq), want) {
+			t.Errorf("dead-letter queue alarm: no %s in %s", want, dlq)
 		}
 	}
 	dur := tp.Resources["QuickstartFunctionDurationP99Alarm"].Properties
@@ -139,6 +169,16 @@ func TestNewRejects(t *testing.T) {
 		{"bad name", []dashboard.Function{{Name: "orders fn"}}, nil, "function name"},
 		{"twice", []dashboard.Function{ok, ok}, nil, "listed twice"},
 		{"namespace", []dashboard.Function{{Name: "f", Namespace: "bad|ns"}}, nil, "namespace"},
+		{"namespace colon", []dashboard.Function{{Name: "f", Namespace: ":ns"}}, nil, "not starting with ':'"},
+		{"namespace length", []dashboard.Function{{Name: "f", Namespace: strings.Repeat("n", 256)}}, nil, "1 to 255"},
+		{"dead-letter queue", []dashboard.Function{{Name: "f", DeadLetterQueue: "orders dlq"}}, nil, "dead-letter queue"},
+		{"dead-letter queue ref", []dashboard.Function{{Name: "f", DeadLetterQueueRef: "Orders-DLQ"}}, nil, "logical id"},
+		{"search length", []dashboard.Function{{Name: "f", Service: strings.Repeat("s", 1000)}}, nil, "1024"},
+		{"dimension names", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "m", Dimensions: []string{strings.Repeat("a", 250), strings.Repeat("b", 250), strings.Repeat("c", 250), strings.Repeat("d", 250)}}}}}, nil, "search expression of m"},
+		{"topic", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithAlarmTopic("arn:aws:sqs:eu-west-1:123456789012:q")}, "SNS topic ARN"},
+		{"FIFO topic", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithAlarmTopic("arn:aws:sns:eu-west-1:123456789012:t.fifo")}, "FIFO"},
+		{"topic twice", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithAlarmTopic("T", "T")}, "twice"},
+		{"six topics", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithAlarmTopic("A", "B", "C", "D", "E", "F")}, "at most 5"},
 		{"AWS namespace", []dashboard.Function{{Name: "f", Namespace: "AWS/Lambda"}}, nil, "reserved"},
 		{"service quote", []dashboard.Function{{Name: "f", Service: `a"b`}}, nil, "quotes"},
 		{"region", []dashboard.Function{{Name: "f", Region: "mars-1"}}, nil, "region"},
@@ -156,6 +196,31 @@ func TestNewRejects(t *testing.T) {
 			_, err := dashboard.New(tt.fns, tt.opts...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "dashboard: ") {
 				t.Errorf("err = %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestTemplateRefusesRegion checks that a template is never drawn for a
+// region other than the stack's: CloudFormation creates the alarms and the
+// saved queries there, where they would watch nothing of the function.
+func TestTemplateRefusesRegion(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   dashboard.Function
+		opts []dashboard.Option
+	}{
+		{"function region", dashboard.Function{Ref: "Fn", Region: "eu-west-1"}, nil},
+		{"dashboard region", dashboard.Function{Ref: "Fn"}, []dashboard.Option{dashboard.WithRegion("eu-west-1")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := dashboard.New([]dashboard.Function{tt.fn}, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Template(); err == nil || !strings.Contains(err.Error(), "stack's region") || !strings.Contains(err.Error(), "eu-west-1") {
+				t.Errorf("err = %v", err)
 			}
 		})
 	}

@@ -33,6 +33,10 @@ func TestSearchExpression(t *testing.T) {
 		{Series{Namespace: "Shop", Metric: "AWSCallLatency", Search: true}, `SEARCH('Namespace="Shop" MetricName="AWSCallLatency"', 'p99', 60)`},
 		{Series{Namespace: "My App", Metric: "M", Search: true, Schema: []string{"service", "payment-type"},
 			Dimensions: []Dimension{{"service", "orders"}}}, `SEARCH('{"My App",service,"payment-type"} MetricName="M" service="orders"', 'p99', 60)`},
+		// The characters the search syntax reads are escaped in a term.
+		{Series{Namespace: "Shop", Metric: "Cart (size)", Search: true, Schema: []string{"service", "a(b)"},
+			Dimensions: []Dimension{{"service", `orders (eu) "x" \`}}},
+			`SEARCH('{Shop,service,"a\(b\)"} MetricName="Cart \(size\)" service="orders \(eu\) \"x\" \\"', 'p99', 60)`},
 	}
 	for _, tt := range tests {
 		if got := tt.s.searchExpression("p99", 60); got != tt.want {

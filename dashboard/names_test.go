@@ -193,8 +193,24 @@ var logKeyConstants = []string{
 // lambdaMetrics are the AWS/Lambda metrics the dashboard may draw.
 var lambdaMetrics = []string{dashboard.LambdaInvocations, dashboard.LambdaErrors, dashboard.LambdaThrottles, dashboard.LambdaDuration}
 
-var searchRE = regexp.MustCompile(`^SEARCH\('(?:\{([^}]*)\} |Namespace="([^"]*)" )MetricName="([^"]*)"((?: [^ =]+="[^"]*")*)', '([^']+)', ([0-9]+)\)$`)
-var filterRE = regexp.MustCompile(` ([^ =]+)="([^"]*)"`)
+// lambdaAlarmMetrics are the AWS/Lambda metrics an alarm may watch: those
+// of the dashboard, and the asynchronous events Lambda dropped.
+var lambdaAlarmMetrics = append(slices.Clone(lambdaMetrics), dashboard.LambdaAsyncEventsDropped)
+
+var searchRE = regexp.MustCompile(`^SEARCH\('(?:\{([^}]*)\} |Namespace="((?:[^"\\]|\\.)*)" )MetricName="((?:[^"\\]|\\.)*)"((?: [^ =]+="(?:[^"\\]|\\.)*")*)', '([^']+)', ([0-9]+)\)$`)
+var filterRE = regexp.MustCompile(` ([^ =]+)="((?:[^"\\]|\\.)*)"`)
+
+// unescapeTerm reads back a term of a SEARCH expression.
+func unescapeTerm(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
 
 // TestWidgetsUseOnlyEmittedNames fails when a widget, an alarm or a saved
 // query points at a metric, a dimension or a log field that lambdaobs does
@@ -217,8 +233,36 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	}
 	for _, name := range []string{awssdk.MetricCallLatency, awssdk.MetricCallErrors, awssdk.MetricCallAttempts, awssdk.MetricThrottles} {
 		if !e.has("Quickstart", name, []string{metrics.ServiceDimension, awssdk.DimService, awssdk.DimOperation},
-			map[string]string{awssdk.DimService: "DynamoDB", awssdk.DimOperation: "PutItem"}, false) {
-			t.Errorf("the run did not write %s with dimensions service, Service and Operation", name)
+			map[string]string{metrics.ServiceDimension: "orders", awssdk.DimService: "DynamoDB", awssdk.DimOperation: "PutItem"}, false) {
+			t.Errorf("the run did not write %s with dimensions service, aws_service and aws_operation", name)
+		}
+	}
+	// One name for the service across every metric lambdaobs writes: no
+	// two dimension names that differ only by case.
+	for key, sets := range e.metrics {
+		for _, set := range sets {
+			for i, a := range set.names {
+				for _, b := range set.names[i+1:] {
+					if strings.EqualFold(a, b) {
+						t.Errorf("%s: dimensions %s and %s differ only by case", strings.ReplaceAll(key, "\x00", "/"), a, b)
+					}
+				}
+			}
+		}
+	}
+	var dims []string
+	for _, sets := range e.metrics {
+		for _, set := range sets {
+			dims = append(dims, set.names...)
+		}
+	}
+	slices.Sort(dims)
+	dims = slices.Compact(dims)
+	for i, a := range dims {
+		for _, b := range dims[i+1:] {
+			if strings.EqualFold(a, b) {
+				t.Errorf("lambdaobs writes the dimensions %s and %s, which differ only by case", a, b)
+			}
 		}
 	}
 	for _, name := range []string{httpapi.MetricRequests, httpapi.MetricLatency} {
@@ -227,7 +271,10 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 		}
 	}
 
-	d, err := dashboard.New([]dashboard.Function{quickstart(), ordersAPI()})
+	qs, api := quickstart(), ordersAPI()
+	qs.Async, qs.DeadLetterQueue = true, "orders-quickstart-failed"
+	api.DeadLetterQueueRef = "OrdersDLQ"
+	d, err := dashboard.New([]dashboard.Function{qs, api}, dashboard.WithAlarmTopic("AlarmTopic"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,22 +311,41 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	for _, q := range d.Queries {
 		e.checkQuery(t, q.Name, q.String())
 	}
+	kinds := map[string]int{}
 	for _, a := range d.Alarms {
+		kinds[a.Kind]++
 		names := []string{}
 		values := map[string]string{}
 		for _, dm := range a.Dimensions {
 			names = append(names, dm.Name)
 			values[dm.Name] = dm.Value
 		}
-		if a.Namespace == dashboard.LambdaNamespace {
-			if !slices.Contains(lambdaMetrics, a.Metric) || !slices.Equal(names, []string{dashboard.LambdaFunctionName}) {
-				t.Errorf("alarm %s: %s %v is not a Lambda metric", a.Kind, a.Metric, names)
+		if !slices.Equal(a.Actions, []string{"AlarmTopic"}) {
+			t.Errorf("alarm %s of %s notifies %v", a.Kind, a.Function, a.Actions)
+		}
+		switch a.Namespace {
+		case dashboard.LambdaNamespace:
+			if !slices.Contains(lambdaAlarmMetrics, a.Metric) || !slices.Equal(names, []string{dashboard.LambdaFunctionName}) ||
+				values[dashboard.LambdaFunctionName] != a.Function {
+				t.Errorf("alarm %s: %s %v is not a Lambda metric of %s", a.Kind, a.Metric, values, a.Function)
+			}
+			continue
+		case dashboard.SQSNamespace:
+			want := map[string]string{"orders-quickstart": "orders-quickstart-failed", "orders-api": "OrdersDLQ"}[a.Function]
+			if a.Metric != dashboard.SQSMessagesVisible || !slices.Equal(names, []string{dashboard.SQSQueueName}) ||
+				values[dashboard.SQSQueueName] != want {
+				t.Errorf("alarm %s: %s %v is not the depth of the dead-letter queue %s", a.Kind, a.Metric, values, want)
 			}
 			continue
 		}
 		if !e.has(a.Namespace, a.Metric, names, values, false) {
 			t.Errorf("alarm %s watches %s/%s %v, which lambdaobs does not write", a.Kind, a.Namespace, a.Metric, values)
 		}
+	}
+	// Every kind of alarm was checked: six for the quickstart, five for
+	// the orders API (not invoked asynchronously).
+	if len(d.Alarms) != 11 || kinds[dashboard.AlarmAsyncDropped] != 1 || kinds[dashboard.AlarmDeadLetterQueue] != 2 || kinds[dashboard.AlarmTimeouts] != 2 {
+		t.Errorf("alarms checked: %v", kinds)
 	}
 }
 
@@ -319,7 +385,7 @@ func (e *emitted) checkMetric(t *testing.T, widget string, m []any) {
 			t.Errorf("%s: expression %q is not a SEARCH this test reads", widget, expr)
 			return
 		}
-		ns, name := sm[2], sm[3]
+		ns, name := unescapeTerm(sm[2]), unescapeTerm(sm[3])
 		var schema []string
 		if sm[1] != "" {
 			parts := strings.Split(sm[1], ",")
@@ -331,8 +397,8 @@ func (e *emitted) checkMetric(t *testing.T, widget string, m []any) {
 		values := map[string]string{}
 		var names []string
 		for _, f := range filterRE.FindAllStringSubmatch(sm[4], -1) {
-			values[f[1]] = f[2]
-			names = append(names, f[1])
+			values[strings.Trim(f[1], `"`)] = unescapeTerm(f[2])
+			names = append(names, strings.Trim(f[1], `"`))
 		}
 		if schema != nil {
 			if !e.has(ns, name, schema, values, false) {

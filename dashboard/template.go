@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,15 +14,28 @@ import (
 
 // Kinds of alarm (Alarm.Kind).
 const (
-	AlarmErrorRate = "ErrorRate"
-	AlarmDuration  = "DurationP99"
-	AlarmTimeouts  = "Timeouts"
-	AlarmThrottles = "Throttles"
+	AlarmErrorRate       = "ErrorRate"
+	AlarmDuration        = "DurationP99"
+	AlarmTimeouts        = "Timeouts"
+	AlarmThrottles       = "Throttles"
+	AlarmAsyncDropped    = "AsyncEventsDropped"
+	AlarmDeadLetterQueue = "DeadLetterQueue"
+)
+
+// Metrics and dimensions AWS publishes that only the alarms watch: the
+// asynchronous events Lambda dropped, and the messages waiting in an SQS
+// queue.
+const (
+	LambdaAsyncEventsDropped = "AsyncEventsDropped"
+	SQSNamespace             = "AWS/SQS"
+	SQSMessagesVisible       = "ApproximateNumberOfMessagesVisible"
+	SQSQueueName             = "QueueName"
 )
 
 // Alarm is a CloudWatch alarm on one function.
 type Alarm struct {
-	// Kind is AlarmErrorRate, AlarmDuration, AlarmTimeouts or AlarmThrottles.
+	// Kind is one of AlarmErrorRate, AlarmDuration, AlarmTimeouts,
+	// AlarmThrottles, AlarmAsyncDropped and AlarmDeadLetterQueue.
 	Kind string
 	// Function is the name of the function watched.
 	Function    string
@@ -31,7 +45,7 @@ type Alarm struct {
 	Namespace  string      // the metric's namespace
 	Metric     string      // the metric's name
 	Dimensions []Dimension // the metric's complete dimension set
-	Stat       string      // Sum or a percentile
+	Stat       string      // Sum, Maximum or a percentile
 	// The alarm fires when the statistic is greater than Threshold in
 	// DatapointsToAlarm of EvaluationPeriods periods. Missing data does not
 	// breach.
@@ -39,6 +53,9 @@ type Alarm struct {
 	EvaluationPeriods int     // periods looked at
 	DatapointsToAlarm int     // of those, the periods that must breach
 	Period            int     // seconds
+	// Actions are the SNS topics notified when the alarm fires
+	// (WithAlarmTopic): ARNs or logical ids of the template.
+	Actions []string
 }
 
 // alarms returns the alarms of every function.
@@ -46,30 +63,46 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 	var as []Alarm
 	period := int(d.Period / time.Second)
 	if period < 60 {
-		period = 60 // Lambda's metrics have a one-minute resolution
+		period = 60 // Lambda's and SQS's metrics have a one-minute resolution
 	}
 	for i, f := range d.Functions {
 		name := n.name(i, f)
 		lambdaDims := []Dimension{{LambdaFunctionName, name}}
-		as = append(as,
-			Alarm{Kind: AlarmErrorRate, Function: name,
+		fa := []Alarm{
+			{Kind: AlarmErrorRate, Function: name,
 				Description: fmt.Sprintf("More than %s%% of the invocations of %s failed (3 of 5 periods).", strconv.FormatFloat(d.errorRate, 'f', -1, 64), name),
 				Namespace:   LambdaNamespace, Metric: LambdaErrors, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: d.errorRate, EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
-			Alarm{Kind: AlarmDuration, Function: name,
+			{Kind: AlarmDuration, Function: name,
 				Description: fmt.Sprintf("The p99 duration of %s is above %v (3 of 5 periods).", name, d.durationThreshold),
 				Namespace:   LambdaNamespace, Metric: LambdaDuration, Dimensions: lambdaDims, Stat: "p99",
 				Threshold: float64(d.durationThreshold) / float64(time.Millisecond), EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
-			Alarm{Kind: AlarmTimeouts, Function: name,
+			{Kind: AlarmTimeouts, Function: name,
 				Description: fmt.Sprintf("An invocation of %s was about to time out (lambdaobs timeout guard).", name),
 				Namespace:   f.Namespace, Metric: lambdawrap.MetricTimeouts,
 				Dimensions: []Dimension{{lambdawrap.DimService, f.Service}, {lambdawrap.DimFunctionName, name}}, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
-			Alarm{Kind: AlarmThrottles, Function: name,
+			{Kind: AlarmThrottles, Function: name,
 				Description: fmt.Sprintf("Invocations of %s were throttled.", name),
 				Namespace:   LambdaNamespace, Metric: LambdaThrottles, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
-		)
+		}
+		if f.Async {
+			fa = append(fa, Alarm{Kind: AlarmAsyncDropped, Function: name,
+				Description: fmt.Sprintf("Lambda dropped asynchronous events of %s: they failed every retry or outlived their maximum age.", name),
+				Namespace:   LambdaNamespace, Metric: LambdaAsyncEventsDropped, Dimensions: lambdaDims, Stat: "Sum",
+				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period})
+		}
+		if q := n.queue(i, f); q != "" {
+			fa = append(fa, Alarm{Kind: AlarmDeadLetterQueue, Function: name,
+				Description: fmt.Sprintf("Failed events of %s wait in its dead-letter queue %s.", name, q),
+				Namespace:   SQSNamespace, Metric: SQSMessagesVisible, Dimensions: []Dimension{{SQSQueueName, q}}, Stat: "Maximum",
+				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period})
+		}
+		for j := range fa {
+			fa[j].Actions = slices.Clone(d.AlarmTopics)
+		}
+		as = append(as, fa...)
 	}
 	return as
 }
@@ -78,11 +111,13 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 // encoded body they can only come from here.
 const (
 	tokenStart  = "\x01fn"
+	queueStart  = "\x01q"
 	tokenEnd    = "\x01"
 	regionToken = "\x01region\x01"
 )
 
-func fnToken(i int) string { return tokenStart + strconv.Itoa(i) + tokenEnd }
+func fnToken(i int) string    { return tokenStart + strconv.Itoa(i) + tokenEnd }
+func queueToken(i int) string { return queueStart + strconv.Itoa(i) + tokenEnd }
 
 // jsonToken returns how encoding/json writes a token.
 func jsonToken(tok string) string {
@@ -95,10 +130,23 @@ const DashboardID = "LambdaobsDashboard"
 
 // Template returns a CloudFormation template (JSON, which is also YAML) with
 // the dashboard, the alarms and the saved queries. A function with a Ref is
-// named through that resource, which must then be in the same template; a
-// region not given explicitly is the stack's. The body is built from
-// Functions again, so changes made to Widgets are not in it.
+// named through that resource, which must then be in the same template, and
+// so is a dead-letter queue with a DeadLetterQueueRef. Everything is drawn
+// and watched in the stack's region, where CloudFormation creates the alarms
+// and the saved queries: a dashboard given a region (WithRegion or
+// Function.Region) has no template. The body is built from Functions again,
+// so changes made to Widgets are not in it.
 func (d *Dashboard) Template() ([]byte, error) {
+	for _, f := range d.Functions {
+		if f.explicitRegion {
+			label := f.Name
+			if label == "" {
+				label = f.Ref
+			}
+			return nil, fmt.Errorf("dashboard: function %s: region %s: CloudFormation creates the alarms and saved queries in the stack's region, where they would watch nothing of a function in another; give no region for a template and deploy the stack in %s",
+				label, f.Region, f.Region)
+		}
+	}
 	ids := uniqueIDs(d.Functions)
 	sub := naming{
 		name: func(i int, f Function) string {
@@ -107,11 +155,12 @@ func (d *Dashboard) Template() ([]byte, error) {
 			}
 			return f.Name
 		},
-		region: func(f Function) string {
-			if f.explicitRegion {
-				return f.Region
+		region: func(Function) string { return regionToken },
+		queue: func(i int, f Function) string {
+			if f.DeadLetterQueueRef != "" {
+				return queueToken(i)
 			}
-			return regionToken
+			return f.DeadLetterQueue
 		},
 	}
 	sub.logGroup = func(i int, f Function) string {
@@ -139,7 +188,7 @@ func (d *Dashboard) Template() ([]byte, error) {
 	// value returns s as a template value: a string, or an Fn::Sub when it
 	// names a function by reference.
 	value := func(s string) any {
-		if !strings.Contains(s, tokenStart) {
+		if !strings.Contains(s, tokenStart) && !strings.Contains(s, queueStart) {
 			return s
 		}
 		return map[string]any{"Fn::Sub": d.substitute(s, false)}
@@ -149,6 +198,9 @@ func (d *Dashboard) Template() ([]byte, error) {
 		for i, f := range d.Functions {
 			if s == fnToken(i) {
 				return map[string]any{"Ref": f.Ref}
+			}
+			if s == queueToken(i) {
+				return map[string]any{"Fn::GetAtt": []any{f.DeadLetterQueueRef, "QueueName"}}
 			}
 		}
 		return value(s)
@@ -218,6 +270,9 @@ func (d *Dashboard) substitute(s string, encoded bool) string {
 		if f.Ref != "" {
 			s = strings.ReplaceAll(s, tok(fnToken(i)), "${"+f.Ref+"}")
 		}
+		if f.DeadLetterQueueRef != "" {
+			s = strings.ReplaceAll(s, tok(queueToken(i)), "${"+f.DeadLetterQueueRef+".QueueName}")
+		}
 	}
 	return strings.ReplaceAll(s, tok(regionToken), "${AWS::Region}")
 }
@@ -234,6 +289,17 @@ func alarmProperties(a Alarm, dimValue, value func(string) any) map[string]any {
 		"EvaluationPeriods":  a.EvaluationPeriods,
 		"DatapointsToAlarm":  a.DatapointsToAlarm,
 		"TreatMissingData":   "notBreaching",
+	}
+	if len(a.Actions) > 0 {
+		actions := make([]any, len(a.Actions))
+		for i, t := range a.Actions {
+			if strings.HasPrefix(t, "arn:") {
+				actions[i] = t
+			} else {
+				actions[i] = map[string]any{"Ref": t}
+			}
+		}
+		p["AlarmActions"] = actions
 	}
 	if a.Kind == AlarmErrorRate {
 		stat := func(id, metric string) map[string]any {

@@ -131,29 +131,53 @@ func (s Series) searchExpression(stat string, period int) string {
 	b.WriteString("SEARCH('")
 	if s.Schema != nil {
 		b.WriteString("{")
-		b.WriteString(quoteSchema(s.Namespace))
+		b.WriteString(schemaName(s.Namespace))
 		for _, d := range s.Schema {
 			b.WriteString(",")
-			b.WriteString(quoteSchema(d))
+			b.WriteString(schemaName(d))
 		}
 		b.WriteString("} ")
 	} else {
-		fmt.Fprintf(&b, "Namespace=%q ", s.Namespace)
+		b.WriteString("Namespace=" + searchTerm(s.Namespace) + " ")
 	}
-	fmt.Fprintf(&b, "MetricName=%q", s.Metric)
+	b.WriteString("MetricName=" + searchTerm(s.Metric))
 	for _, d := range s.Dimensions {
-		fmt.Fprintf(&b, " %s=%q", quoteSchema(d.Name), d.Value)
+		b.WriteString(" " + schemaName(d.Name) + "=" + searchTerm(d.Value))
 	}
 	fmt.Fprintf(&b, "', '%s', %d)", stat, period)
 	return b.String()
 }
 
-// quoteSchema quotes a namespace or dimension name in a search expression
-// when it holds anything but letters and digits.
-func quoteSchema(s string) string {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return strconv.Quote(s)
+// maxSearchLength is the longest SEARCH expression CloudWatch takes.
+const maxSearchLength = 1024
+
+// searchTerm writes s as an exact-match term of a SEARCH expression: in
+// double quotes, with the characters the search syntax reads (", \, ( and
+// )) escaped by a backslash.
+func searchTerm(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\', '(', ')':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// schemaName writes a namespace or dimension name in a SEARCH expression: as
+// it is when it holds only letters and digits, else as a quoted term.
+func schemaName(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return searchTerm(s)
 		}
 	}
 	return s
