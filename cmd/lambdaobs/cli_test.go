@@ -62,6 +62,103 @@ func TestDashboardFrom(t *testing.T) {
 	}
 }
 
+// TestDashboardFromWithRef checks that a function found in captured output
+// and named in the template by --ref keeps the namespace, service and
+// custom metrics found, as it does with --function.
+func TestDashboardFromWithRef(t *testing.T) {
+	capture := filepath.Join("..", "..", "dashboard", "testdata", "logs-tail.txt")
+	code, out, errOut := lambdaobs(t, "", "dashboard", "--from", capture, "--ref", "OrdersFunction", "--format", "cfn-yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, withName, errOut := lambdaobs(t, "", "dashboard", "--from", capture, "--function", "orders-quickstart", "--ref", "OrdersFunction", "--format", "cfn-yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if out != withName {
+		t.Errorf("--from with --ref alone differs from --function NAME --ref:\n%s", out)
+	}
+	for _, want := range []string{`"Quickstart",`, "service `orders`", "OrdersPlaced (Sum)", "OrderValue (Average)", "${OrdersFunction}"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in the template", want)
+		}
+	}
+	if strings.Contains(out, "orders-quickstart") {
+		t.Errorf("the template names the function by its local name")
+	}
+}
+
+// TestDashboardRepeatedService gives each function its own service, or one
+// to all.
+func TestDashboardRepeatedService(t *testing.T) {
+	body := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := lambdaobs(t, "", append([]string{"dashboard", "--function", "orders", "--function", "payments", "--region", "eu-west-1"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		return out
+	}
+	d, err := dashboard.New([]dashboard.Function{{Name: "orders", Service: "orders-svc"}, {Name: "payments", Service: "payments-svc"}},
+		dashboard.WithRegion("eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := d.Body()
+	if got := body("--service", "orders-svc", "--service", "payments-svc"); got != string(want) {
+		t.Errorf("one --service per function: the body differs from the package's:\n%s", got)
+	}
+	d, err = dashboard.New([]dashboard.Function{{Name: "orders", Service: "shop"}, {Name: "payments", Service: "shop"}},
+		dashboard.WithRegion("eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ = d.Body()
+	if got := body("--service", "shop"); got != string(want) {
+		t.Errorf("one --service for both functions: the body differs from the package's:\n%s", got)
+	}
+}
+
+// TestDashboardAlarmFlags checks the flags of the alarms: the topics they
+// notify, the dead-letter queue and dropped asynchronous events.
+func TestDashboardAlarmFlags(t *testing.T) {
+	code, js, errOut := lambdaobs(t, "", "dashboard", "--ref", "OrdersFunction", "--format", "cfn", "--async", "--dlq-ref", "OrdersFailed",
+		"--alarm-topic", "AlarmTopic", "--alarm-topic", "arn:aws:sns:eu-west-1:123456789012:oncall")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var tmpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(js), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	alarms := 0
+	for id, r := range tmpl.Resources {
+		if r.Type != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		alarms++
+		b, _ := json.Marshal(r.Properties["AlarmActions"])
+		if string(b) != `[{"Ref":"AlarmTopic"},"arn:aws:sns:eu-west-1:123456789012:oncall"]` {
+			t.Errorf("%s notifies %s", id, b)
+		}
+	}
+	if alarms != 6 {
+		t.Errorf("%d alarms, want 6", alarms)
+	}
+	dlq, _ := json.Marshal(tmpl.Resources["OrdersFunctionDeadLetterQueueAlarm"].Properties["Dimensions"])
+	if string(dlq) != `[{"Name":"QueueName","Value":{"Fn::GetAtt":["OrdersFailed","QueueName"]}}]` {
+		t.Errorf("dead-letter queue alarm: %s", dlq)
+	}
+	if _, ok := tmpl.Resources["OrdersFunctionAsyncEventsDroppedAlarm"]; !ok {
+		t.Errorf("no alarm on dropped asynchronous events")
+	}
+}
+
 func TestDashboardTemplate(t *testing.T) {
 	args := []string{"dashboard", "--ref", "OrdersFunction", "--namespace", "Shop", "--service", "orders", "--metric", "OrdersPlaced:Count"}
 	code, js, errOut := lambdaobs(t, "", append(args, "--format", "cfn")...)
@@ -138,6 +235,16 @@ func TestUsage(t *testing.T) {
 		{[]string{"view", "a", "b"}, exitUsage, "one input file"},
 		{[]string{"view", "/nonexistent/capture.txt"}, exitError, "no such file"},
 		{[]string{"dashboard", "-h"}, exitOK, "Usage: lambdaobs dashboard"},
+		// A template watches the stack's region only.
+		{[]string{"dashboard", "--ref", "F", "--format", "cfn", "--region", "eu-west-1"}, exitUsage, "stack's region"},
+		{[]string{"dashboard", "--ref", "F", "--format", "cfn-yaml", "--region", "eu-west-1"}, exitUsage, "stack's region"},
+		{[]string{"dashboard", "--function", "f", "--function", "g", "--service", "a", "--service", "b", "--service", "c"}, exitUsage, "3 --service for 2 functions"},
+		{[]string{"dashboard", "--function", "f", "--alarm-topic", "T"}, exitUsage, "only --format cfn"},
+		{[]string{"dashboard", "--function", "f", "--async"}, exitUsage, "only --format cfn"},
+		{[]string{"dashboard", "--ref", "F", "--format", "cfn", "--dlq", "q", "--dlq-ref", "Q"}, exitUsage, "one way"},
+		{[]string{"dashboard", "--ref", "F", "--format", "cfn", "--alarm-topic", "arn:aws:sqs:eu-west-1:123456789012:q"}, exitError, "SNS topic ARN"},
+		{[]string{"dashboard", "--ref", "F", "--format", "cfn", "--namespace", ":Shop"}, exitError, "not starting with ':'"},
+		{[]string{"dashboard", "--from", "../../dashboard/testdata/logs-tail.txt", "--ref", "F", "--ref", "G"}, exitUsage, "--function NAME --ref ID"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

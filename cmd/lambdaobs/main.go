@@ -7,11 +7,14 @@
 // dashboard prints the dashboard body (the JSON PutDashboard and
 // AWS::CloudWatch::Dashboard take) or, with --format cfn (JSON) or cfn-yaml,
 // a CloudFormation template with the dashboard, alarms on the error rate, the
-// p99 duration, timeouts and throttles, and the Logs Insights queries as
-// saved queries. A function given with --ref is named through that resource
-// of the template the output goes into, a SAM template for instance.
-// Custom metrics are declared with --metric, or found in captured output
-// with --from.
+// p99 duration, timeouts and throttles (and, with --async and --dlq, on
+// dropped asynchronous events and on the dead-letter queue), notifying the
+// SNS topics of --alarm-topic, and the Logs Insights queries as saved
+// queries. A function given with --ref is named through that resource of the
+// template the output goes into, a SAM template for instance. A template
+// watches the stack's region, where CloudFormation creates the alarms:
+// --region is for the body only. Custom metrics are declared with --metric,
+// or found in captured output with --from.
 //
 // view reads captured output — JSON log lines and EMF documents mixed with
 // anything else, as the Runtime Interface Emulator, sam local invoke or aws
@@ -127,10 +130,12 @@ func (l *list) Set(s string) error { *l = append(*l, s); return nil }
 
 type dashboardOptions struct {
 	functions, refs, metrics  list
-	namespace, service        string
+	services, topics          list
+	dlqs, dlqRefs             list
+	namespace                 string
 	region, logGroup, from    string
 	format, name, out         string
-	http                      bool
+	http, async               bool
 	period, durationThreshold time.Duration
 	errorRate                 float64
 }
@@ -141,12 +146,16 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 	fs.Var(&o.functions, "function", "function `name` (repeat for several functions)")
 	fs.Var(&o.refs, "ref", "CloudFormation logical `id` of the function, in --format cfn (repeat in the order of --function)")
 	fs.StringVar(&o.namespace, "namespace", "", "EMF `namespace` of the functions (default "+metrics.DefaultNamespace+", or as found with --from)")
-	fs.StringVar(&o.service, "service", "", "`service` dimension of the functions (default service_undefined, or as found with --from)")
-	fs.StringVar(&o.region, "region", "", "AWS `region` (default $AWS_REGION, else "+dashboard.DefaultRegion+"; in --format cfn, the stack's)")
+	fs.Var(&o.services, "service", "`service` dimension of the functions (default service_undefined, or as found with --from); once for all, or repeat in the order of the functions")
+	fs.StringVar(&o.region, "region", "", "AWS `region` of the body (default $AWS_REGION, else "+dashboard.DefaultRegion+"); a template always watches the stack's region")
 	fs.StringVar(&o.logGroup, "log-group", "", "log `group` of the function (default /aws/lambda/NAME; one function only)")
 	fs.Var(&o.metrics, "metric", "custom metric `NAME[:UNIT[:STAT[:DIM,...]]]`, e.g. OrdersPlaced:Count (repeat)")
 	fs.StringVar(&o.from, "from", "", "discover functions and custom metrics from captured output `FILE` (- for stdin)")
 	fs.BoolVar(&o.http, "http", false, "add the lambdawrap/httpapi request widgets")
+	fs.BoolVar(&o.async, "async", false, "the functions are invoked asynchronously: alarm on the events Lambda drops (AsyncEventsDropped)")
+	fs.Var(&o.dlqs, "dlq", "`name` of the SQS queue failed events end in (dead-letter queue or on-failure destination): alarm on any message in it; once for all, or repeat in the order of the functions")
+	fs.Var(&o.dlqRefs, "dlq-ref", "CloudFormation logical `id` of that queue, in --format cfn (instead of --dlq)")
+	fs.Var(&o.topics, "alarm-topic", "SNS `topic` the alarms notify: its ARN, or in --format cfn the logical id of a topic or parameter of the template (repeat for several, at most 5)")
 	fs.StringVar(&o.format, "format", "body", "output `format`: body (dashboard body JSON), cfn (CloudFormation template with alarms and saved queries, JSON) or cfn-yaml (the same as YAML)")
 	fs.StringVar(&o.name, "name", "", "dashboard `name` in --format cfn (default STACK-lambdaobs)")
 	fs.DurationVar(&o.period, "period", dashboard.DefaultPeriod, "`period` of the widgets and alarms")
@@ -158,7 +167,10 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 
 Prints the CloudWatch dashboard of the functions: the dashboard body, or with
 --format cfn a CloudFormation template with the dashboard, alarms (error rate,
-p99 duration, timeouts, throttles) and saved Logs Insights queries.
+p99 duration, timeouts, throttles; dropped asynchronous events with --async;
+the dead-letter queue with --dlq) notifying --alarm-topic, and saved Logs
+Insights queries. A template watches the stack's region, where CloudFormation
+creates the alarms and queries: --region is for the body only.
 
 `)
 		fs.PrintDefaults()
@@ -176,17 +188,34 @@ func runDashboard(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
 	}
+	switch o.format {
+	case "body", "cfn", "cfn-yaml":
+	default:
+		return fmt.Errorf("%w: --format %q: body, cfn or cfn-yaml", errUsage, o.format)
+	}
+	template := o.format != "body"
+	if o.region != "" && template {
+		return fmt.Errorf("%w: --region %s with --format %s: CloudFormation creates the alarms and saved queries in the stack's region, where they would watch nothing of a function in another; the template watches the stack's region: deploy it in %s",
+			errUsage, o.region, o.format, o.region)
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !template {
+		for _, name := range []string{"alarm-topic", "async", "dlq", "dlq-ref"} {
+			if set[name] {
+				return fmt.Errorf("%w: --%s sets alarms, which only --format cfn and cfn-yaml write", errUsage, name)
+			}
+		}
+	}
 	fns, err := o.functionsFrom(set, stdin)
 	if err != nil {
 		return err
 	}
 	opts := []dashboard.Option{dashboard.WithPeriod(o.period), dashboard.WithDurationThreshold(o.durationThreshold),
-		dashboard.WithErrorRateThreshold(o.errorRate)}
+		dashboard.WithErrorRateThreshold(o.errorRate), dashboard.WithAlarmTopic(o.topics...)}
 	if o.region != "" {
 		opts = append(opts, dashboard.WithRegion(o.region))
-	} else if r := os.Getenv("AWS_REGION"); r != "" && o.format == "body" {
+	} else if r := os.Getenv("AWS_REGION"); r != "" && !template {
 		opts = append(opts, dashboard.WithRegion(r))
 	}
 	if o.name != "" {
@@ -197,16 +226,13 @@ func runDashboard(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		return err
 	}
 	var b []byte
-	switch o.format {
-	case "body":
-		b, err = d.Body()
-	case "cfn", "cfn-yaml":
+	if template {
 		b, err = d.Template()
 		if err == nil && o.format == "cfn-yaml" {
 			b, err = toYAML(b)
 		}
-	default:
-		return fmt.Errorf("%w: --format %q: body, cfn or cfn-yaml", errUsage, o.format)
+	} else {
+		b, err = d.Body()
 	}
 	if err != nil {
 		return err
@@ -233,6 +259,9 @@ func (o *dashboardOptions) functionsFrom(set map[string]bool, stdin io.Reader) (
 	if len(o.refs) > 0 && len(o.functions) > 0 && len(o.refs) != len(o.functions) {
 		return nil, fmt.Errorf("%w: %d --ref for %d --function: give one per function", errUsage, len(o.refs), len(o.functions))
 	}
+	if len(o.dlqs) > 0 && len(o.dlqRefs) > 0 {
+		return nil, fmt.Errorf("%w: --dlq and --dlq-ref: name the dead-letter queues one way", errUsage)
+	}
 	var ms []dashboard.Metric
 	for _, spec := range o.metrics {
 		m, err := parseMetric(spec)
@@ -256,6 +285,15 @@ func (o *dashboardOptions) functionsFrom(set map[string]bool, stdin io.Reader) (
 			}
 			fns = append(fns, f)
 		}
+	case len(o.refs) > 0 && len(found) > 0:
+		// The function the capture tells of, known in the template by
+		// its reference: what was found is kept, its local name is not.
+		if len(found) != 1 || len(o.refs) != 1 {
+			return nil, fmt.Errorf("%w: %d --ref for %d functions found in %s: give --function NAME --ref ID for each", errUsage, len(o.refs), len(found), o.from)
+		}
+		f := found[0]
+		f.Name, f.Ref = "", o.refs[0]
+		fns = append(fns, f)
 	case len(o.refs) > 0:
 		for _, ref := range o.refs {
 			fns = append(fns, dashboard.Function{Ref: ref})
@@ -266,19 +304,40 @@ func (o *dashboardOptions) functionsFrom(set map[string]bool, stdin io.Reader) (
 	if set["log-group"] && len(fns) != 1 {
 		return nil, fmt.Errorf("%w: --log-group needs exactly one function", errUsage)
 	}
+	services, err := perFunction("service", o.services, len(fns))
+	if err != nil {
+		return nil, err
+	}
+	dlqs, err := perFunction("dlq", o.dlqs, len(fns))
+	if err != nil {
+		return nil, err
+	}
+	dlqRefs, err := perFunction("dlq-ref", o.dlqRefs, len(fns))
+	if err != nil {
+		return nil, err
+	}
 	for i := range fns {
 		f := &fns[i]
 		if set["namespace"] {
 			f.Namespace = o.namespace
 		}
-		if set["service"] {
-			f.Service = o.service
+		if services != nil {
+			f.Service = services[i]
+		}
+		if dlqs != nil {
+			f.DeadLetterQueue = dlqs[i]
+		}
+		if dlqRefs != nil {
+			f.DeadLetterQueueRef = dlqRefs[i]
 		}
 		if set["log-group"] {
 			f.LogGroup = o.logGroup
 		}
 		if o.http {
 			f.HTTP = true
+		}
+		if o.async {
+			f.Async = true
 		}
 		for _, m := range ms {
 			replaced := false
@@ -293,6 +352,24 @@ func (o *dashboardOptions) functionsFrom(set map[string]bool, stdin io.Reader) (
 		}
 	}
 	return fns, nil
+}
+
+// perFunction returns the values of a flag given once for every function, or
+// once per function in their order; nil when it was not given.
+func perFunction(name string, vals []string, n int) ([]string, error) {
+	switch len(vals) {
+	case 0:
+		return nil, nil
+	case 1:
+		out := make([]string, n)
+		for i := range out {
+			out[i] = vals[0]
+		}
+		return out, nil
+	case n:
+		return vals, nil
+	}
+	return nil, fmt.Errorf("%w: %d --%s for %d functions: give it once for all, or once per function in their order", errUsage, len(vals), name, n)
 }
 
 // parseMetric reads NAME[:UNIT[:STAT[:DIM,...]]].
