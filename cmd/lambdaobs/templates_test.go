@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
@@ -63,6 +63,33 @@ func TestExampleTemplates(t *testing.T) {
 	}
 }
 
+// TestExampleTemplatesBestPractices checks each example's SAM template and
+// the command of its generated block against the practices
+// bestPracticeProblems lists: failed events kept and watched where the
+// event source allows it, retries and event age bounded, least privilege,
+// alarms that notify someone.
+func TestExampleTemplatesBestPractices(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "examples", "*", "template.yaml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no examples/*/template.yaml: %v", err)
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl, err := decodeCFN(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range bestPracticeProblems(tmpl, commandLine(string(src))) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
 // checkAgainstExample runs the example locally (as go run does) and checks
 // that the command of its template names the namespace, service and custom
 // metrics the example writes, all of them, and the HTTP widgets when it is
@@ -89,12 +116,7 @@ func checkAgainstExample(t *testing.T, name, src string) {
 		return
 	}
 	f := found[0]
-	var cmdline []string
-	for _, l := range strings.Split(src, "\n") {
-		if strings.HasPrefix(l, beginResources) {
-			cmdline = strings.Fields(strings.TrimPrefix(l, beginResources))
-		}
-	}
+	cmdline := commandLine(src)
 	flags := map[string][]string{}
 	for i := 0; i+1 < len(cmdline); i++ {
 		if strings.HasPrefix(cmdline[i], "--") {
@@ -125,16 +147,21 @@ func checkAgainstExample(t *testing.T, name, src string) {
 	}
 }
 
+// commandLine returns the arguments of the lambdaobs command written on the
+// BEGIN line of a template, or nil.
+func commandLine(src string) []string {
+	for _, l := range strings.Split(src, "\n") {
+		if strings.HasPrefix(l, beginResources) {
+			return strings.Fields(strings.TrimPrefix(l, beginResources))
+		}
+	}
+	return nil
+}
+
 // regenerate returns src with its generated blocks written anew.
 func regenerate(t *testing.T, src string) string {
 	t.Helper()
-	lines := strings.Split(src, "\n")
-	var cmd []string
-	for _, l := range lines {
-		if strings.HasPrefix(l, beginResources) {
-			cmd = strings.Fields(strings.TrimPrefix(l, beginResources))
-		}
-	}
+	cmd := commandLine(src)
 	if cmd == nil {
 		t.Fatalf("no %q line", strings.TrimSpace(beginResources))
 	}
@@ -178,24 +205,50 @@ func replaceBlock(t *testing.T, src, begin, end, body string) string {
 	return src[:i] + body + src[i+j:]
 }
 
-var subRef = regexp.MustCompile(`\$\{([A-Za-z0-9:]+)\}`)
+var subRef = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
 
 // checkTemplate checks a SAM template for what deploying it needs.
 func checkTemplate(t *testing.T, src []byte) {
 	var tmpl struct {
-		Transform string `yaml:"Transform"`
-		Resources map[string]struct {
-			Type       string         `yaml:"Type"`
-			Metadata   map[string]any `yaml:"Metadata"`
-			Properties map[string]any `yaml:"Properties"`
-		} `yaml:"Resources"`
-		Outputs map[string]any `yaml:"Outputs"`
+		Transform  string
+		Parameters map[string]any
+		Resources  map[string]struct {
+			Type       string
+			Metadata   map[string]any
+			Properties map[string]any
+		}
+		Outputs map[string]any
 	}
-	if err := yaml.Unmarshal(src, &tmpl); err != nil {
+	all, err := decodeCFN(src)
+	if err != nil {
 		t.Fatalf("not YAML: %v", err)
+	}
+	b, _ := json.Marshal(all)
+	if err := json.Unmarshal(b, &tmpl); err != nil {
+		t.Fatalf("not a template: %v", err)
 	}
 	if tmpl.Transform != "AWS::Serverless-2016-10-31" {
 		t.Errorf("Transform %q", tmpl.Transform)
+	}
+	// known reports whether a reference names something of the template:
+	// a pseudo parameter, a parameter, a resource, or one SAM creates for an
+	// API event or a function's role.
+	known := func(name string) bool {
+		if strings.HasPrefix(name, "AWS::") {
+			return true
+		}
+		res, _, _ := strings.Cut(name, ".")
+		if _, ok := tmpl.Resources[res]; ok {
+			return true
+		}
+		if _, ok := tmpl.Parameters[name]; ok {
+			return true
+		}
+		if res == "ServerlessHttpApi" || res == "ServerlessRestApi" {
+			return true
+		}
+		fn, ok := strings.CutSuffix(res, "Role")
+		return ok && tmpl.Resources[fn].Type == "AWS::Serverless::Function"
 	}
 	var fns, dashboards int
 	for id, r := range tmpl.Resources {
@@ -215,7 +268,7 @@ func checkTemplate(t *testing.T, src []byte) {
 			// Every reference names a resource of the template or a
 			// pseudo parameter.
 			for _, m := range subRef.FindAllStringSubmatch(body, -1) {
-				if _, ok := tmpl.Resources[m[1]]; !ok && !strings.HasPrefix(m[1], "AWS::") {
+				if !known(m[1]) {
 					t.Errorf("the body refers to %s, which is not in the template", m[1])
 				}
 			}
@@ -234,16 +287,27 @@ func checkTemplate(t *testing.T, src []byte) {
 	if _, ok := tmpl.Outputs["DashboardURL"]; !ok {
 		t.Errorf("no DashboardURL output")
 	}
-	// Every Ref names a resource.
+	// Every Ref, Fn::GetAtt and Fn::Sub names a resource or a parameter.
 	var refs func(v any)
 	refs = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
-				if k == "Ref" {
-					if s, _ := e.(string); !strings.HasPrefix(s, "AWS::") {
-						if _, ok := tmpl.Resources[s]; !ok {
-							t.Errorf("Ref %v names no resource", e)
+				switch k {
+				case "Ref":
+					if s, _ := e.(string); !known(s) {
+						t.Errorf("Ref %v names no resource or parameter", e)
+					}
+				case "Fn::GetAtt":
+					if parts, _ := e.([]any); len(parts) != 2 || !known(fmt.Sprint(parts[0])) {
+						t.Errorf("Fn::GetAtt %v names no resource", e)
+					}
+				case "Fn::Sub":
+					if s, ok := e.(string); ok {
+						for _, m := range subRef.FindAllStringSubmatch(s, -1) {
+							if !known(m[1]) {
+								t.Errorf("Fn::Sub refers to %s, which is not in the template", m[1])
+							}
 						}
 					}
 				}
@@ -255,8 +319,6 @@ func checkTemplate(t *testing.T, src []byte) {
 			}
 		}
 	}
-	var all any
-	_ = yaml.Unmarshal(src, &all)
 	refs(all)
 }
 
