@@ -35,7 +35,8 @@ func TestUnderEmulator(t *testing.T) {
 	bootstrap := testenv.BuildBootstrap(t, "./lambdawrap/testdata/fn")
 	// Registering for SIGTERM keeps the emulator from restarting the
 	// function after a panic (it waits for the internal extension).
-	emu := testenv.StartEmulator(t, bootstrap, "AWS_LAMBDA_FUNCTION_TIMEOUT=2", "LAMBDAOBS_DISABLE_SIGTERM=true")
+	emu := testenv.StartEmulator(t, bootstrap, "AWS_LAMBDA_FUNCTION_TIMEOUT=2", "LAMBDAOBS_DISABLE_SIGTERM=true",
+		"LAMBDAOBS_USAGE_METRICS=1", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512")
 
 	invoke := func(id, mode string) (int, string) {
 		code, body := emu.Invoke(t, id, []byte(fmt.Sprintf(`{"mode":%q}`, mode)))
@@ -152,6 +153,63 @@ func TestUnderEmulator(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("log.Printf line without the invocation's fields: %v", logs)
+		}
+	})
+
+	t.Run("usage", func(t *testing.T) {
+		value := func(id, name string) float64 {
+			_, docs := forRequest(emu.Proc.Output.String(), id)
+			got := lambdaobstest.MetricValues(docs, name)
+			if len(got) != 1 {
+				t.Fatalf("%s of %s: %v", name, id, got)
+			}
+			return got[0]
+		}
+		invoke("spin-11", "spin")
+		invoke("nap-12", "nap")
+		invoke("small-13", "ok")
+		invoke("alloc-14", "alloc")
+		// CPU time: a busy invocation's is close to the 200 ms of CPU its
+		// thread used (and to its duration, on a machine with a core free),
+		// a waiting one's close to nothing.
+		if cpu := value("spin-11", lambdawrap.MetricCPUTime); cpu < 195 || cpu > 300 {
+			t.Errorf("CPUTime of 200 ms of work = %v ms", cpu)
+		}
+		if cpu := value("nap-12", lambdawrap.MetricCPUTime); cpu > 30 {
+			t.Errorf("CPUTime of a 200 ms sleep = %v ms", cpu)
+		}
+		// Memory and GC move with the 64 MB the invocation allocated.
+		small, big := value("small-13", lambdawrap.MetricHeapInUse), value("alloc-14", lambdawrap.MetricHeapInUse)
+		if big < small+48 || big > small+256 {
+			t.Errorf("HeapInUse %v MB after 64 MB kept, %v MB without", big, small)
+		}
+		if peak := value("alloc-14", lambdawrap.MetricMemoryPeak); peak < 64 {
+			t.Errorf("MemoryPeak %v MB after 64 MB kept", peak)
+		}
+		if u := value("alloc-14", lambdawrap.MetricMemoryUtilization); u < 64.0/512*100 || u > 100 {
+			t.Errorf("MemoryUtilization %v %% of 512 MB", u)
+		}
+		if gc := value("alloc-14", lambdawrap.MetricGCCycles); gc < 1 {
+			t.Errorf("GCCycles %v while allocating 64 MB", gc)
+		}
+		if gc := value("nap-12", lambdawrap.MetricGCCycles); gc != 0 {
+			t.Errorf("GCCycles %v while sleeping", gc)
+		}
+	})
+
+	t.Run("memory limit", func(t *testing.T) {
+		_, body := invoke("memlimit-15", "memlimit")
+		share := lambdawrap.MemoryLimitShare
+		want := fmt.Sprint(int64(float64(512<<20) * share))
+		if !strings.Contains(body, `"limit":"`+want+`"`) {
+			t.Errorf("GOMEMLIMIT from 512 MB: %s, want %s", body, want)
+		}
+		// Set by the user: left alone.
+		own := testenv.StartEmulator(t, bootstrap, "AWS_LAMBDA_FUNCTION_TIMEOUT=2", "LAMBDAOBS_DISABLE_SIGTERM=true",
+			"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "GOMEMLIMIT=100MiB")
+		_, body2 := own.Invoke(t, "memlimit-own", []byte(`{"mode":"memlimit"}`))
+		if !strings.Contains(string(body2), fmt.Sprintf(`"limit":"%d"`, 100<<20)) {
+			t.Errorf("GOMEMLIMIT=100MiB: %s", body2)
 		}
 	})
 

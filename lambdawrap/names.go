@@ -16,6 +16,21 @@ const (
 	MetricTelemetryErrors = "TelemetryErrors"
 )
 
+// Metrics of what an invocation used, in the lifecycle document of the
+// invocations WithUsageMetrics samples. CPU time and garbage collection are
+// the process's during the invocation, written only when no other
+// invocation ran beside it; memory and heap are the process's (or the
+// sandbox's) at its end, whatever ran beside it.
+const (
+	MetricCPUTime           = "CPUTime"           // Milliseconds of CPU (user + system) the process used during the invocation
+	MetricGCCycles          = "GCCycles"          // Count, garbage collections during the invocation
+	MetricGCPause           = "GCPause"           // Milliseconds the world was stopped for them
+	MetricHeapInUse         = "HeapInUse"         // Megabytes of heap objects at the end
+	MetricMemoryUsed        = "MemoryUsed"        // Megabytes the sandbox (or the Go runtime) holds at the end
+	MetricMemoryPeak        = "MemoryPeak"        // Megabytes, the sandbox's (or the process's) high-water mark
+	MetricMemoryUtilization = "MemoryUtilization" // Percent of AWS_LAMBDA_FUNCTION_MEMORY_SIZE at the peak
+)
+
 // Dimensions of the lifecycle document.
 const (
 	DimService      = "service"
@@ -55,6 +70,9 @@ const (
 	EnvInitType       = "AWS_LAMBDA_INITIALIZATION_TYPE"
 	EnvDisableSIGTERM = "LAMBDAOBS_DISABLE_SIGTERM"
 	EnvLogEvent       = "POWERTOOLS_LOGGER_LOG_EVENT"
+	// EnvUsageMetrics samples the usage metrics: 0 (off), 1 (every
+	// invocation) or N (one invocation in N).
+	EnvUsageMetrics = "LAMBDAOBS_USAGE_METRICS"
 )
 
 // Log keys the wrapper adds to its own lines.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -46,6 +47,9 @@ type config struct {
 	logEventSet   bool
 	sigtermSet    bool
 	warnings      []string // about the configuration, logged once the logger is made
+	usageEvery    int
+	usageSet      bool
+	memoryLimit   bool
 }
 
 // WithService names the service: the service field of every log line and
@@ -147,6 +151,7 @@ func newConfig(opts []Option) *config {
 		now:           time.Now,
 		proc:          &theProcess,
 		flushDeadline: 100 * time.Millisecond,
+		memoryLimit:   true,
 	}
 	for _, o := range opts {
 		o.apply(c)
@@ -176,6 +181,20 @@ func newConfig(opts []Option) *config {
 	}
 	if c.initType == "" {
 		c.initType = c.lookup.String(EnvInitType)
+	}
+	if !c.usageSet {
+		// Outside Lambda (tests, local runs) the figures would describe the
+		// test process: off unless asked for.
+		if c.lookup.String("AWS_LAMBDA_RUNTIME_API") != "" {
+			c.usageEvery = DefaultUsageSample
+		}
+		if v := c.lookup.String(EnvUsageMetrics); v != "" {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				c.usageEvery = n
+			} else {
+				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; one invocation in %d is sampled", EnvUsageMetrics, v, DefaultUsageSample))
+			}
+		}
 	}
 	if c.functionName == "" {
 		c.functionName = c.lookup.String("POWERTOOLS_METRICS_FUNCTION_NAME")

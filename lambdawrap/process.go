@@ -13,11 +13,12 @@ import (
 // reported, and when the process started. It is the only per-process state
 // the toolkit keeps.
 type process struct {
-	coldTaken atomic.Bool // the cold start was claimed by an invocation
-	initTaken atomic.Bool // the init duration was reported
-	ready     atomic.Int64
-	start     atomic.Int64  // unix nanoseconds; 0 until estimated
-	fixed     time.Duration // for tests: the init duration to report
+	coldTaken  atomic.Bool // the cold start was claimed by an invocation
+	initTaken  atomic.Bool // the init duration was reported
+	limitTaken atomic.Bool // the memory limit was considered
+	ready      atomic.Int64
+	start      atomic.Int64  // unix nanoseconds; 0 until estimated
+	fixed      time.Duration // for tests: the init duration to report
 }
 
 var theProcess process

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
+	"github.com/lambdaobs/lambdaobs/internal/usage"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -28,7 +29,8 @@ type wrapper struct {
 	template *metrics.Recorder
 	memory   int
 	version  string
-	bridge   *logBridge // the log package's output, when the wrapper made slog's default
+	bridge   *logBridge  // the log package's output, when the wrapper made slog's default
+	usage    *usageMeter // nil: usage metrics off
 
 	// carried counts telemetry failures that came after their invocation's
 	// documents were written (its tracer's flush): the next invocation's
@@ -62,6 +64,10 @@ func newWrapper(opts []Option) *wrapper {
 	w.template = metrics.New(c.out, c.metricsOptions(w.reportMetrics)...)
 	w.memory, _ = strconv.Atoi(c.lookup.String("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
 	w.version = c.lookup.String("AWS_LAMBDA_FUNCTION_VERSION")
+	w.usage = newUsageMeter(c.usageEvery, w.memory)
+	if c.memoryLimit {
+		c.proc.setMemoryLimit(w.memory, c.lookup.String("GOMEMLIMIT"))
+	}
 	c.proc.markReady(c.now())
 	return w
 }
@@ -97,6 +103,10 @@ type scope struct {
 
 	failures atomic.Int64 // telemetry failures caught during the invocation
 	written  atomic.Bool  // its documents are written and its log invocation ended
+
+	sampled    bool           // its usage is recorded (WithUsageMetrics)
+	usageStart usage.Snapshot // the process's usage when it began
+	shared     atomic.Bool    // another invocation ran beside it
 
 	mu           sync.Mutex // serialises the timeout guard, SIGTERM and the end
 	ended        bool
@@ -184,10 +194,15 @@ func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 			s.guard = armGuard(s, max(deadline.Sub(now)-margin, 0))
 		}
 	}
+	s.sampled = w.usage.begin(&s.usageStart)
 	w.mu.Lock()
 	s.next = w.inflight
 	if w.inflight != nil {
 		w.inflight.prev = s
+		s.shared.Store(true)
+		for o := w.inflight; o != nil; o = o.next {
+			o.shared.Store(true)
+		}
 	}
 	w.inflight = s
 	w.mu.Unlock()
@@ -311,6 +326,9 @@ func (s *scope) end(o outcome) any {
 			slog.Float64(KeyElapsedMS, ms(now.Sub(s.start))),
 			slog.Float64(KeyRemainingMS, ms(s.deadline.Sub(now))))
 		s.lifecycle().Count(MetricTimeouts, -1)
+	}
+	if s.sampled {
+		w.usage.record(s.lifecycle(), &s.usageStart, s.shared.Load())
 	}
 	s.reportLate()
 	s.flushLocked(true, d.failed)

@@ -9,6 +9,9 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -47,6 +50,26 @@ func handle(ctx context.Context, e event) (map[string]string, error) {
 	case "nil-error":
 		var e *nilError
 		return map[string]string{"mode": e.Mode()}, e
+	case "spin": // CPU-bound until its thread used 200 ms of CPU, however busy the machine is
+		runtime.LockOSThread()
+		start := threadCPU()
+		for threadCPU()-start < 200*time.Millisecond {
+		}
+		runtime.UnlockOSThread()
+	case "nap": // waits 200 ms
+		time.Sleep(200 * time.Millisecond)
+	case "alloc": // 64 MB kept until the handler returns, in 1 MB pieces
+		var kept [][]byte
+		for range 64 {
+			b := make([]byte, 1<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			kept = append(kept, b)
+		}
+		return map[string]string{"mode": e.Mode, "kept": fmt.Sprint(len(kept))}, nil
+	case "memlimit":
+		return map[string]string{"mode": e.Mode, "limit": fmt.Sprint(debug.SetMemoryLimit(-1))}, nil
 	case "log-printf":
 		log.Printf("legacy line for %s", e.Mode)
 	case "panic":
@@ -55,6 +78,13 @@ func handle(ctx context.Context, e event) (map[string]string, error) {
 		time.Sleep(10 * time.Second)
 	}
 	return map[string]string{"mode": e.Mode}, nil
+}
+
+// threadCPU returns the CPU time the calling thread used.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(1, &ru) // RUSAGE_THREAD
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func main() {
