@@ -224,3 +224,22 @@ func TestLogPackageLinesCarryTheInvocation(t *testing.T) {
 		t.Errorf("second report: %v", logs)
 	}
 }
+
+func chargeCard() error {
+	return logger.Stack(fmt.Errorf("charge: %w", errDeclined))
+}
+
+func TestReturnedErrorsAreLoggedWithChainAndStack(t *testing.T) {
+	f := lambdaobstest.New(t, func(ctx context.Context, s string) (string, error) { return "", chargeCard() })
+	r := f.Invoke("x", lambdaobstest.Request{})
+	if !errors.Is(r.Err, errDeclined) {
+		t.Fatalf("err = %v, want it unchanged", r.Err)
+	}
+	l := logWith(r.Logs, lambdawrap.MsgFailed)
+	if fmt.Sprint(l["error_chain"]) != "[*logger.stackError *fmt.wrapError *errors.errorString]" {
+		t.Errorf("error_chain = %v", l["error_chain"])
+	}
+	if st, _ := l["stack_trace"].(string); !strings.Contains(st, "lambdawrap_test.chargeCard") {
+		t.Errorf("stack_trace = %q", l["stack_trace"])
+	}
+}

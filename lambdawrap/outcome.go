@@ -19,6 +19,7 @@ type outcome struct {
 // described is an outcome made safe to write: texts read through guarded
 // calls and redacted with the invocation's scope.
 type described struct {
+	err                       error // the returned error, logged by the handler with its chain and stack
 	failed, panicked, aborted bool
 	text                      string // the error's or the panic's text, redacted
 	typ                       string // its Go type
@@ -51,7 +52,7 @@ func (s *scope) describe(o outcome) described {
 		d.failed, d.aborted = true, true
 		d.text = "handler exited without returning"
 	case o.err != nil:
-		d.failed = true
+		d.failed, d.err = true, o.err
 		raw, ok := errinfo.Text(o.err)
 		d.text, d.typ = raw, errinfo.Type(o.err)
 		t, changed := sc.Text(raw)

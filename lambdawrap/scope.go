@@ -370,9 +370,9 @@ func (s *scope) logOutcome(d *described) {
 	case d.aborted:
 		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed, slog.String(logger.KeyError, d.text))
 	case d.failed:
-		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed,
-			slog.String(logger.KeyError, d.text),
-			slog.String(logger.KeyErrorType, d.typ))
+		// The handler writes the error (guarded, redacted) with its type,
+		// the types it wraps and the stack of any that carries one.
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed, slog.Any(logger.KeyError, d.err))
 	}
 }
 

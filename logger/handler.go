@@ -781,7 +781,8 @@ func (e *encoder) appendAny(b []byte, key string, x any) []byte {
 			b = appendBad(b, msg)
 		}
 		b = e.key(b, key+"_type")
-		return jsonenc.AppendString(b, errinfo.Type(x))
+		b = jsonenc.AppendString(b, errinfo.Type(x))
+		return e.appendErrorDetail(b, key, x)
 	case []byte:
 		return e.str(b, string(x))
 	case float32:
@@ -797,6 +798,32 @@ func (e *encoder) appendAny(b []byte, key string, x any) []byte {
 		// Too big to keep as JSON: its text, cut.
 		s := string(b[mark:])
 		return e.cut(b[:mark], s)
+	}
+	return b
+}
+
+// appendErrorDetail writes the types of the errors err wraps (when it
+// wraps any) as "<key>_chain", and the stack of the first that carries one
+// as "<key>_stack" ("stack_trace" for the key "error").
+func (e *encoder) appendErrorDetail(b []byte, key string, err error) []byte {
+	if chain := errinfo.Chain(err); len(chain) > 1 {
+		b = e.key(b, key+"_chain")
+		b = append(b, '[')
+		for i, t := range chain {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonenc.AppendString(b, t)
+		}
+		b = append(b, ']')
+	}
+	if st := errinfo.Stack(err); st != "" {
+		k := key + "_stack"
+		if key == KeyError {
+			k = KeyStackTrace
+		}
+		b = e.key(b, k)
+		b = e.str(b, st)
 	}
 	return b
 }

@@ -1,0 +1,66 @@
+package logger
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// pkgFrame and pkgStackTrace have the shape of github.com/pkg/errors'
+// Frame and StackTrace.
+type pkgFrame uintptr
+type pkgStackTrace []pkgFrame
+
+type pkgError struct{ st pkgStackTrace }
+
+func (e *pkgError) Error() string { return "pkg error" }
+func (e *pkgError) StackTrace() pkgStackTrace {
+	return e.st
+}
+
+func newPkgError() error {
+	pcs := make([]uintptr, 8)
+	n := runtime.Callers(1, pcs)
+	st := make(pkgStackTrace, n)
+	for i := range st {
+		st[i] = pkgFrame(pcs[i])
+	}
+	return &pkgError{st: st}
+}
+
+func saveOrder() error {
+	return Stack(fmt.Errorf("save order: %w", errors.New("table missing")))
+}
+
+func TestErrorsAreLoggedWithTheirChainAndStack(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(NewHandler(&buf, WithLookupEnv(noEnv)))
+	joined := errors.Join(errors.New("first"), fmt.Errorf("second: %w", newPkgError()))
+	l.Error("failed", "error", saveOrder(), "other", joined, "plain", errors.New("plain"))
+	m := lines(t, buf.String())[0]
+	if m["error"] != "save order: table missing" || m["error_type"] != "*logger.stackError" {
+		t.Errorf("error: %v %v", m["error"], m["error_type"])
+	}
+	if fmt.Sprint(m["error_chain"]) != "[*logger.stackError *fmt.wrapError *errors.errorString]" {
+		t.Errorf("error_chain = %v", m["error_chain"])
+	}
+	if st, _ := m[KeyStackTrace].(string); !strings.Contains(st, "logger.saveOrder") || !strings.Contains(st, "stack_test.go:") {
+		t.Errorf("stack_trace = %q", m[KeyStackTrace])
+	}
+	if fmt.Sprint(m["other_chain"]) != "[*errors.joinError *errors.errorString *fmt.wrapError *logger.pkgError]" {
+		t.Errorf("other_chain = %v", m["other_chain"])
+	}
+	if st, _ := m["other_stack"].(string); !strings.Contains(st, "logger.newPkgError") {
+		t.Errorf("a pkg/errors stack is not found: %q", m["other_stack"])
+	}
+	if m["plain_chain"] != nil || m["plain_stack"] != nil {
+		t.Errorf("an error that wraps nothing has no chain and no stack: %v", m)
+	}
+	if Stack(nil) != nil {
+		t.Error("Stack(nil) != nil")
+	}
+}
