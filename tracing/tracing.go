@@ -10,6 +10,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 )
 
 // Code is the outcome of a span.
@@ -51,7 +53,10 @@ type Span interface {
 	// SetMetadata records a value that is kept but not indexed (X-Ray
 	// metadata; an OTel attribute holding its JSON).
 	SetMetadata(key string, value any)
-	// RecordError records err on the span; it does not change the status.
+	// RecordError records err on the span, its message redacted; it does
+	// not change the status. An err with an ErrorType() string method (an
+	// error that describes another, as lambdawrap records a returned error)
+	// is recorded under the type that method names.
 	RecordError(err error)
 	// SetStatus sets the outcome.
 	SetStatus(code Code, description string)
@@ -139,8 +144,13 @@ type tracerKey struct{}
 
 type spanKey struct{}
 
-// NewContext returns ctx carrying the tracer that Start uses.
+// NewContext returns ctx carrying the tracer that Start uses. A nil t, or
+// a nil pointer in t (a backend whose constructor failed), is no tracer:
+// ctx is returned as it is, and Start makes no-op spans.
 func NewContext(ctx context.Context, t Tracer) context.Context {
+	if t == nil || errinfo.IsNilPointer(t) {
+		return ctx
+	}
 	return context.WithValue(ctx, tracerKey{}, t)
 }
 

@@ -98,3 +98,38 @@ func TestNoopSpanZeroAllocs(t *testing.T) {
 	s.SetMetadata("m", 1)
 	s.RecordError(errors.New("x"))
 }
+
+// nilTracer is a backend whose methods dereference their receiver.
+type nilTracer struct{ spans int }
+
+func (t *nilTracer) StartInvocation(ctx context.Context, _ Invocation) (context.Context, Span) {
+	t.spans++
+	return ctx, Noop
+}
+
+func (t *nilTracer) Start(ctx context.Context, _ string, _ StartConfig) (context.Context, Span) {
+	t.spans++
+	return ctx, Noop
+}
+
+func (t *nilTracer) Flush(context.Context) error { t.spans = 0; return nil }
+
+// A nil pointer given as the tracer (a backend whose constructor failed)
+// is no tracer: Start makes no-op spans instead of panicking.
+func TestNewContextNilTracer(t *testing.T) {
+	var typed *nilTracer
+	for name, tr := range map[string]Tracer{"nil": nil, "nil pointer": typed} {
+		ctx := NewContext(context.Background(), tr)
+		if TracerFromContext(ctx) != nil {
+			t.Errorf("%s: the tracer was kept", name)
+		}
+		if _, s := Start(ctx, "work"); s != Noop {
+			t.Errorf("%s: Start = %v, want the no-op span", name, s)
+		}
+	}
+	real := &nilTracer{}
+	Start(NewContext(context.Background(), real), "work")
+	if real.spans != 1 {
+		t.Errorf("a real tracer was not used")
+	}
+}

@@ -48,6 +48,22 @@
 // header): with the function's active tracing off Lambda passes Sampled=0
 // and nothing is recorded; see WithSampler.
 //
+// # Redaction
+//
+// No exported span carries a secret (see package redact). What a span
+// records through package tracing is redacted by the redaction scope of
+// the context it was started in (the invocation's, which lambdawrap puts
+// there): an attribute or metadata value under a secret key (password,
+// token, authorization, …) is written as "[REDACTED]" and remembered by the
+// scope, so the invocation's log lines and metrics scrub it too; strings,
+// metadata (at any depth), exception messages and status descriptions lose
+// the secret values they hold. The exporters of this module (otlp,
+// xrayotlp, stdout) redact again as they encode, by the default secret keys
+// and the process's secrets (the function's AWS credentials,
+// redact.AddSecrets), every attribute, event, link and status message:
+// also those of OpenTelemetry instrumentation, which records on
+// TracerProvider without the facade.
+//
 // # Export
 //
 // Ended spans wait in memory; lambdawrap flushes the tracer before the
@@ -56,6 +72,12 @@
 // flushing goroutine. The tracer starts no goroutine of its own, so
 // nothing is left running when Lambda freezes the process. String
 // attribute values are cut to 4096 bytes (WithAttributeValueLengthLimit).
+//
+// An exporter that fails or panics never fails the invocation: the error
+// (a panic described as one) goes to WithErrorHandler's handler and is
+// returned by Flush, which lambdawrap logs and counts. A nil pointer given
+// as the exporter (what `exp, _ := otlp.New()` holds when New failed)
+// exports nothing, and New says so in one WARN line.
 //
 // POWERTOOLS_TRACE_DISABLED=true (or OTEL_SDK_DISABLED=true) turns the
 // tracer into a no-op: every span is tracing.Noop and nothing is exported.

@@ -66,7 +66,7 @@ func TestAttributes(t *testing.T) {
 		slog.Any("chan", make(chan int)),
 		slog.Group("", slog.String("inline", "x")),
 		slog.Group("g", slog.Group("h", slog.Int("deep", 1)), slog.String("", "dropped")),
-	})
+	}, nil)
 	want := map[string]attribute.Value{
 		"small":    attribute.Int64Value(5),
 		"huge":     attribute.StringValue("18446744073709551615"),

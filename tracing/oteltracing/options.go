@@ -1,6 +1,8 @@
 package oteltracing
 
 import (
+	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -9,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 )
 
 // DefaultAttributeValueLengthLimit is how long a string attribute value may
@@ -48,7 +51,8 @@ func WithService(name string) Option {
 	return optionFunc(func(c *config) { c.service = name })
 }
 
-// WithSampler sets the sampler. The default follows the sampling decision
+// WithSampler sets the sampler (nil, or a nil pointer, keeps the default;
+// the latter with a WARN line). The default follows the sampling decision
 // in Lambda's trace header (ParentBased(AlwaysSample)), as X-Ray does, or
 // the sampler OTEL_TRACES_SAMPLER names. When the function's active tracing
 // is off Lambda's header says Sampled=0 and nothing is recorded: use
@@ -108,11 +112,17 @@ func WithLookupEnv(lookup func(key string) (string, bool)) Option {
 func newConfig(opts []Option) *config {
 	c := &config{}
 	for _, o := range opts {
-		o.apply(c)
+		if o != nil && !errinfo.IsNilPointer(o) {
+			o.apply(c)
+		}
 	}
 	c.lookup = env.Or(c.lookup)
 	if c.onError == nil {
 		c.onError = otel.Handle
+	}
+	if errinfo.IsNilPointer(c.sampler) {
+		warn("oteltracing: the sampler is a nil "+errinfo.Type(c.sampler)+": using the default", slog.String("sampler", errinfo.Type(c.sampler)))
+		c.sampler = nil
 	}
 	if !c.disabledSet {
 		off, _ := c.lookup.Bool("POWERTOOLS_TRACE_DISABLED")
@@ -212,4 +222,10 @@ func (c *config) envSampler() sdktrace.Sampler {
 		c.onError(errorf("OTEL_TRACES_SAMPLER=%q is not supported; using parentbased_always_on", name))
 		return sdktrace.ParentBased(sdktrace.AlwaysSample())
 	}
+}
+
+// warn writes one WARN line with slog's default logger: a mistake in what
+// main gave New, which New works around.
+func warn(msg string, attrs ...slog.Attr) {
+	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
 }

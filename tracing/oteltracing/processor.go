@@ -2,11 +2,15 @@ package oteltracing
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
 // inlineExportTimeout bounds an export made by End when the batch is full.
@@ -17,7 +21,9 @@ const inlineExportTimeout = 5 * time.Second
 // nothing of the export runs any more, so Lambda may freeze the process.
 // When maxBatch spans are waiting, the End that adds the last one exports
 // them. Exports are serialised; a ForceFlush waits for one in progress,
-// so the spans ended before it was called are sent when it returns.
+// so the spans ended before it was called are sent when it returns. An
+// exporter that panics never panics the caller: the panic becomes the
+// export's error, given to onError and returned by ForceFlush.
 type processor struct {
 	exp      sdktrace.SpanExporter
 	maxBatch int
@@ -80,8 +86,8 @@ func (p *processor) flush(ctx context.Context) error {
 	var first error
 	for batch := all; len(batch) > 0; {
 		n := min(len(batch), p.maxBatch)
-		if err := p.exp.ExportSpans(ctx, batch[:n]); err != nil {
-			p.onError(err)
+		if err := p.export(ctx, batch[:n]); err != nil {
+			p.report(err)
 			if first == nil {
 				first = err
 			}
@@ -97,6 +103,23 @@ func (p *processor) flush(ctx context.Context) error {
 	return first
 }
 
+// export hands batch to the exporter. A panic, or a nil pointer returned as
+// the error, becomes an error saying so.
+func (p *processor) export(ctx context.Context, batch []sdktrace.ReadOnlySpan) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = exporterPanic("export "+strconv.Itoa(len(batch))+" spans", p.exp, r)
+		}
+	}()
+	return checked(p.exp, "ExportSpans", p.exp.ExportSpans(ctx, batch))
+}
+
+// report gives err to the error handler, which may not panic either.
+func (p *processor) report(err error) {
+	defer func() { _ = recover() }()
+	p.onError(err)
+}
+
 // Shutdown flushes and shuts the exporter down.
 func (p *processor) Shutdown(ctx context.Context) error {
 	if p.exp == nil || p.down.Load() {
@@ -104,9 +127,35 @@ func (p *processor) Shutdown(ctx context.Context) error {
 	}
 	err := p.flush(ctx)
 	if p.down.CompareAndSwap(false, true) {
-		if e := p.exp.Shutdown(ctx); err == nil {
+		if e := p.shutdownExporter(ctx); err == nil {
 			err = e
 		}
+	}
+	return err
+}
+
+func (p *processor) shutdownExporter(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = exporterPanic("shut down", p.exp, r)
+			p.report(err)
+		}
+	}()
+	return checked(p.exp, "Shutdown", p.exp.Shutdown(ctx))
+}
+
+// exporterPanic describes the panic r of exp while doing what; the panic
+// value is redacted, as it may quote what the exporter was sending.
+func exporterPanic(what string, exp sdktrace.SpanExporter, r any) error {
+	sc := scrub.Process()
+	return errorf("exporter %s panicked (%s): %s", errinfo.Type(exp), what, scrub.Text(&sc, errinfo.Sprint(r)))
+}
+
+// checked returns err, or an error saying that exp's method returned a nil
+// pointer as its error (whose Error method would panic).
+func checked(exp sdktrace.SpanExporter, method string, err error) error {
+	if err != nil && errinfo.IsNilPointer(err) {
+		return errorf("exporter %s: %s returned a nil %s as its error", errinfo.Type(exp), method, errinfo.Type(err))
 	}
 	return err
 }

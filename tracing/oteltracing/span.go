@@ -5,26 +5,39 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
+	"slices"
 	"strconv"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
-// span is a tracing.Span over an OpenTelemetry span.
+// span is a tracing.Span over an OpenTelemetry span. What it records goes
+// through the redaction scope of the context it was started in (the
+// invocation's, or the process's outside one): values under secret keys
+// are redacted and remembered into the scope, so the invocation's logs and
+// metrics scrub them too; strings, metadata, error messages and status
+// descriptions lose the secrets they hold.
 type span struct {
-	s    trace.Span
-	kind tracing.Kind
+	s     trace.Span
+	kind  tracing.Kind
+	scope *redact.Scope // nil: the process's
 }
 
 var _ tracing.Span = (*span)(nil)
 
 // OTelSpan returns the OpenTelemetry span behind s, when s was started by
-// a Tracer of this package.
+// a Tracer of this package. Attributes set on it directly are redacted by
+// the exporters of this module only by the process's rules.
 func OTelSpan(s tracing.Span) (trace.Span, bool) {
 	if sp, ok := s.(*span); ok {
 		return sp.s, true
@@ -38,7 +51,8 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 	if len(attrs) == 0 || !s.s.IsRecording() {
 		return
 	}
-	s.s.SetAttributes(attributes(make([]attribute.KeyValue, 0, len(attrs)), attrs)...)
+	sc := s.scope.Scrubber()
+	s.s.SetAttributes(attributes(make([]attribute.KeyValue, 0, len(attrs)), attrs, &sc)...)
 }
 
 // SetMetadata sets an attribute holding value: a string as it is,
@@ -47,24 +61,76 @@ func (s *span) SetMetadata(key string, value any) {
 	if key == "" || !s.s.IsRecording() {
 		return
 	}
-	if str, ok := value.(string); ok {
-		s.s.SetAttributes(attribute.String(key, str))
+	sc := s.scope.Scrubber()
+	k := scrub.Key(&sc, key)
+	str, isString := value.(string)
+	if sc.Key(key) {
+		if isString {
+			sc.Remember(str)
+		} else {
+			scrub.RememberJSON(&sc, key, marshalJSON(value))
+		}
+		s.s.SetAttributes(attribute.String(k, redact.Redacted))
 		return
 	}
-	s.s.SetAttributes(attribute.String(key, jsonString(value)))
+	if !isString {
+		str = string(marshalJSON(value))
+	}
+	s.s.SetAttributes(attribute.String(k, scrub.Text(&sc, str)))
 }
 
+// RecordError adds the "exception" event of err, as the SDK's RecordError
+// does, with its message redacted. An Error method that panics (a nil
+// pointer in err, say) is described instead.
 func (s *span) RecordError(err error) {
-	if err != nil {
-		s.s.RecordError(err)
+	if err == nil || !s.s.IsRecording() {
+		return
 	}
+	msg, _ := errinfo.Text(err)
+	sc := s.scope.Scrubber()
+	s.s.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
+		semconv.ExceptionType(typeStr(err)),
+		semconv.ExceptionMessage(scrub.Text(&sc, msg)),
+	))
+}
+
+// typeStr names the type of err as the SDK's RecordError does, or returns
+// what its ErrorType method says (an error describing another).
+func typeStr(err error) string {
+	if typ := describedType(err); typ != "" {
+		return typ
+	}
+	t := reflect.TypeOf(err)
+	if t.PkgPath() == "" && t.Name() == "" {
+		return t.String()
+	}
+	return t.PkgPath() + "." + t.Name()
+}
+
+// describedType returns what err's ErrorType method says, or "" (also when
+// the method panics).
+func describedType(err error) (typ string) {
+	et, ok := err.(interface{ ErrorType() string })
+	if !ok {
+		return ""
+	}
+	defer func() {
+		if recover() != nil {
+			typ = ""
+		}
+	}()
+	return et.ErrorType()
 }
 
 // SetStatus maps the outcome to the OTel status: Error → Error, OK → Ok,
 // ClientError → unset on server and internal spans (a 4xx is the caller's
 // failure, not the function's) but Error on client spans, as the HTTP
-// conventions say.
+// conventions say. The description is redacted.
 func (s *span) SetStatus(code tracing.Code, description string) {
+	if description != "" && (code == tracing.Error || code == tracing.ClientError && s.kind == tracing.KindClient) {
+		sc := s.scope.Scrubber()
+		description = scrub.Text(&sc, description)
+	}
 	switch code {
 	case tracing.Error:
 		s.s.SetStatus(codes.Error, description)
@@ -95,19 +161,20 @@ func (s *span) Header() tracing.Header {
 	return h
 }
 
-// attributes appends attrs to dst as OTel attributes. Groups are
-// flattened with dotted keys ("order.id"); durations are nanoseconds, as
-// slog's JSON handler writes them; times are RFC 3339 strings; errors
-// their message; slices of strings, ints, floats and bools become OTel
-// slices; other values their JSON.
-func attributes(dst []attribute.KeyValue, attrs []slog.Attr) []attribute.KeyValue {
+// attributes appends attrs to dst as OTel attributes, redacted by sc (nil:
+// as they are). Groups are flattened with dotted keys ("order.id");
+// durations are nanoseconds, as slog's JSON handler writes them; times are
+// RFC 3339 strings; errors their message; slices of strings, ints, floats
+// and bools become OTel slices; other values their JSON. A value under a
+// secret key is written as redact.Redacted and remembered by sc.
+func attributes(dst []attribute.KeyValue, attrs []slog.Attr, sc *redact.Scrubber) []attribute.KeyValue {
 	for _, a := range attrs {
-		dst = appendAttr(dst, "", a)
+		dst = appendAttr(dst, "", a, sc)
 	}
 	return dst
 }
 
-func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr) []attribute.KeyValue {
+func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr, sc *redact.Scrubber) []attribute.KeyValue {
 	v := a.Value.Resolve()
 	key := a.Key
 	if prefix != "" && key != "" {
@@ -117,17 +184,21 @@ func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr) []attribut
 	}
 	if v.Kind() == slog.KindGroup {
 		for _, g := range v.Group() {
-			dst = appendAttr(dst, key, g)
+			dst = appendAttr(dst, key, g, sc)
 		}
 		return dst
 	}
 	if a.Key == "" {
 		return dst
 	}
-	k := attribute.Key(key)
+	if sc.Key(key) {
+		remember(sc, key, v)
+		return append(dst, attribute.String(scrub.Key(sc, key), redact.Redacted))
+	}
+	k := attribute.Key(scrub.Key(sc, key))
 	switch v.Kind() {
 	case slog.KindString:
-		return append(dst, k.String(v.String()))
+		return append(dst, k.String(scrub.Text(sc, v.String())))
 	case slog.KindInt64:
 		return append(dst, k.Int64(v.Int64()))
 	case slog.KindUint64:
@@ -148,9 +219,11 @@ func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr) []attribut
 	case nil:
 		return append(dst, k.String("<nil>"))
 	case error:
-		return append(dst, k.String(x.Error()))
+		msg, _ := errinfo.Text(x)
+		return append(dst, k.String(scrub.Text(sc, msg)))
 	case []string:
-		return append(dst, k.StringSlice(x))
+		ss, _ := texts(sc, x)
+		return append(dst, k.StringSlice(ss))
 	case []int:
 		return append(dst, k.IntSlice(x))
 	case []int64:
@@ -160,20 +233,108 @@ func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr) []attribut
 	case []bool:
 		return append(dst, k.BoolSlice(x))
 	case []byte:
-		return append(dst, k.String(string(x)))
+		return append(dst, k.String(scrub.Text(sc, string(x))))
 	case attribute.Value:
-		return append(dst, attribute.KeyValue{Key: k, Value: x})
+		return append(dst, attribute.KeyValue{Key: k, Value: scrubValue(sc, x)})
 	case fmt.Stringer:
-		return append(dst, k.String(x.String()))
+		return append(dst, k.String(scrub.Text(sc, errinfo.Sprint(x))))
 	default:
-		return append(dst, k.String(jsonString(x)))
+		return append(dst, k.String(scrub.Text(sc, string(marshalJSON(x)))))
 	}
 }
 
-func jsonString(v any) string {
+// texts returns ss with each string redacted, and whether one changed; ss
+// itself when none does.
+func texts(sc *redact.Scrubber, ss []string) ([]string, bool) {
+	var out []string
+	for i, s := range ss {
+		if t, ok := sc.Text(s); ok {
+			if out == nil {
+				out = slices.Clone(ss)
+			}
+			out[i] = t
+		}
+	}
+	if out == nil {
+		return ss, false
+	}
+	return out, true
+}
+
+// scrubValue redacts the strings of an attribute value given as such.
+func scrubValue(sc *redact.Scrubber, v attribute.Value) attribute.Value {
+	switch v.Type() {
+	case attribute.STRING:
+		if t, ok := sc.Text(v.AsString()); ok {
+			return attribute.StringValue(t)
+		}
+	case attribute.STRINGSLICE:
+		if out, ok := texts(sc, v.AsStringSlice()); ok {
+			return attribute.StringSliceValue(out)
+		}
+	}
+	return v
+}
+
+// remember keeps the value under a secret key as a secret of the scope, so
+// that it is replaced wherever else it appears.
+func remember(sc *redact.Scrubber, key string, v slog.Value) {
+	if sc == nil || sc.Into == nil {
+		return
+	}
+	switch v.Kind() {
+	case slog.KindString:
+		sc.Remember(v.String())
+		return
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64:
+		sc.Remember(v.String())
+		return
+	case slog.KindDuration:
+		sc.Remember(strconv.FormatInt(int64(v.Duration()), 10))
+		return
+	case slog.KindTime:
+		sc.Remember(v.Time().Format(time.RFC3339Nano))
+		return
+	case slog.KindBool:
+		return
+	}
+	switch x := v.Any().(type) {
+	case nil:
+	case error:
+		sc.Remember(errinfo.Message(x))
+	case []string:
+		for _, s := range x {
+			sc.Remember(s)
+		}
+	case []byte:
+		sc.Remember(string(x))
+	case attribute.Value:
+		if x.Type() == attribute.STRINGSLICE {
+			for _, s := range x.AsStringSlice() {
+				sc.Remember(s)
+			}
+		} else {
+			sc.Remember(x.String())
+		}
+	case fmt.Stringer:
+		sc.Remember(errinfo.Sprint(x))
+	default:
+		scrub.RememberJSON(sc, key, marshalJSON(x))
+	}
+}
+
+// marshalJSON encodes v as JSON, never failing and never panicking: a
+// value encoding/json rejects, or whose MarshalJSON or String method
+// panics, becomes fmt's form of it or a JSON string saying what happened.
+func marshalJSON(v any) (b []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, _ = json.Marshal(fmt.Sprintf("<%s: panic while encoding: %s>", errinfo.Type(v), errinfo.Sprint(r)))
+		}
+	}()
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return []byte(errinfo.Sprint(v))
 	}
-	return string(b)
+	return b
 }

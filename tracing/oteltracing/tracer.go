@@ -3,6 +3,7 @@ package oteltracing
 import (
 	"context"
 	"encoding/hex"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/trace/embedded"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -59,7 +62,11 @@ var _ tracing.Tracer = (*Tracer)(nil)
 // or stdout package, or any sdktrace.SpanExporter; nil exports nothing).
 // The exporter is called only when the tracer flushes, or when
 // WithMaxExportBatchSize spans are waiting, never from a goroutine of its
-// own.
+// own. A nil pointer given as the exporter (what `exp, _ := otlp.New()`
+// holds when New failed) exports nothing either, and New says so in one
+// WARN line of slog's default logger. An export that fails or panics is
+// reported to WithErrorHandler's handler and returned by Flush, never
+// raised.
 //
 // The environment it reads (options win): POWERTOOLS_TRACE_DISABLED and
 // OTEL_SDK_DISABLED (true: every span is a no-op); OTEL_SERVICE_NAME;
@@ -73,6 +80,11 @@ var _ tracing.Tracer = (*Tracer)(nil)
 func New(exporter sdktrace.SpanExporter, opts ...Option) *Tracer {
 	c := newConfig(opts)
 	t := &Tracer{cfg: c}
+	if errinfo.IsNilPointer(exporter) {
+		warn("oteltracing: the exporter is a nil "+errinfo.Type(exporter)+" (did the call that made it fail?): spans are not exported",
+			slog.String("exporter", errinfo.Type(exporter)))
+		exporter = nil
+	}
 	if c.disabled {
 		return t
 	}
@@ -85,8 +97,9 @@ func New(exporter sdktrace.SpanExporter, opts ...Option) *Tracer {
 }
 
 // Enabled reports whether the tracer records spans (it is not disabled by
-// an option or POWERTOOLS_TRACE_DISABLED / OTEL_SDK_DISABLED).
-func (t *Tracer) Enabled() bool { return !t.cfg.disabled }
+// an option or POWERTOOLS_TRACE_DISABLED / OTEL_SDK_DISABLED). A nil
+// *Tracer is a disabled one.
+func (t *Tracer) Enabled() bool { return t != nil && !t.cfg.disabled }
 
 // sdk returns the SDK's provider and tracer, making them if needed with
 // what the first invocation says.
@@ -126,7 +139,7 @@ func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
 // its first use, so that the first invocation can still name the service.
 // A disabled tracer returns a no-op provider.
 func (t *Tracer) TracerProvider() trace.TracerProvider {
-	if t.cfg.disabled {
+	if !t.Enabled() {
 		return noop.NewTracerProvider()
 	}
 	if st := t.state.Load(); st != nil {
@@ -137,9 +150,10 @@ func (t *Tracer) TracerProvider() trace.TracerProvider {
 
 // StartInvocation implements tracing.Tracer: it starts the SERVER span of
 // one invocation, child of the span in inv.TraceHeader (Lambda's), with
-// the FaaS attributes.
+// the FaaS attributes. What the span records is redacted by the scope in
+// ctx (see internal/redact), which the spans started under it inherit.
 func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
-	if t.cfg.disabled {
+	if !t.Enabled() {
 		return ctx, tracing.Noop
 	}
 	arn := parseARN(inv.FunctionARN)
@@ -188,17 +202,19 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 		// their own.
 		ctx2 = trace.ContextWithSpan(ctx, s)
 	}
-	sp := &span{s: s, kind: tracing.KindServer}
+	sp := &span{s: s, kind: tracing.KindServer, scope: redact.FromContext(ctx)}
 	return tracing.ContextWithSpan(ctx2, sp), sp
 }
 
 // Start implements tracing.Tracer: it starts a child of the span in ctx
 // (an OpenTelemetry span there, started by this tracer or by OTel
-// instrumentation), or of cfg.RemoteParent, or a root span.
+// instrumentation), or of cfg.RemoteParent, or a root span. What the span
+// records is redacted by the scope in ctx: the invocation's.
 func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
-	if t.cfg.disabled {
+	if !t.Enabled() {
 		return ctx, tracing.Noop
 	}
+	scope := redact.FromContext(ctx)
 	st := t.state.Load()
 	if st == nil {
 		st = t.sdk("", "", "", "")
@@ -212,7 +228,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	if cfg.Kind == tracing.KindInternal && len(cfg.Attributes) == 0 && len(cfg.Links) == 0 {
 		// No options: nothing more to allocate.
 		ctx2, s := st.tracer.Start(parent, name)
-		sp := &span{s: s}
+		sp := &span{s: s, scope: scope}
 		return tracing.ContextWithSpan(ctx2, sp), sp
 	}
 	opts := make([]trace.SpanStartOption, 0, 3)
@@ -220,7 +236,8 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 		opts = append(opts, trace.WithSpanKind(spanKind(cfg.Kind)))
 	}
 	if len(cfg.Attributes) > 0 {
-		opts = append(opts, trace.WithAttributes(attributes(nil, cfg.Attributes)...))
+		sc := scope.Scrubber()
+		opts = append(opts, trace.WithAttributes(attributes(nil, cfg.Attributes, &sc)...))
 	}
 	if len(cfg.Links) > 0 {
 		links := make([]trace.Link, 0, len(cfg.Links))
@@ -233,15 +250,16 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	}
 	// In the returned context the new span shadows a remote parent.
 	ctx2, s := st.tracer.Start(parent, name, opts...)
-	sp := &span{s: s, kind: cfg.Kind}
+	sp := &span{s: s, kind: cfg.Kind, scope: scope}
 	return tracing.ContextWithSpan(ctx2, sp), sp
 }
 
 // Flush implements tracing.Tracer: it exports the spans ended so far and
 // returns when they are sent, or when ctx ends. Nothing of the export is
-// left running when it returns.
+// left running when it returns. An export that failed or panicked is
+// returned as an error, after it was given to the error handler.
 func (t *Tracer) Flush(ctx context.Context) error {
-	if t.cfg.disabled || t.proc == nil {
+	if !t.Enabled() || t.proc == nil {
 		return nil
 	}
 	return t.proc.ForceFlush(ctx)
@@ -252,7 +270,7 @@ func (t *Tracer) Flush(ctx context.Context) error {
 // afterwards are dropped. Lambda rarely gives a process the chance to call
 // it; tests and local runs do.
 func (t *Tracer) Shutdown(ctx context.Context) error {
-	if t.cfg.disabled || t.proc == nil {
+	if !t.Enabled() || t.proc == nil {
 		return nil
 	}
 	if st := t.state.Load(); st != nil {

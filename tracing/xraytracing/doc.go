@@ -36,6 +36,25 @@
 // that record nothing but still carry the trace id for propagation. POWERTOOLS_TRACE_DISABLED=true (or WithDisabled(true)) makes
 // every span a no-op.
 //
+// # Redaction
+//
+// No document carries a secret (see package redact). What a span records
+// through package tracing is redacted by the redaction scope of the
+// context it was started in (the invocation's, which lambdawrap puts
+// there; its children inherit it): an annotation or metadata value under a
+// secret key (password, token, authorization, …) is written as
+// "[REDACTED]" and remembered by the scope, so the invocation's log lines
+// and metrics scrub it too; strings, metadata (at any depth), error
+// messages and status descriptions lose the secret values they hold. What
+// the X-Ray SDK records itself (its AWS instrumentation, xray.Capture,
+// xray.AddAnnotation, AddMetadata and AddError) is redacted as documents
+// are encoded, by the default secret keys and the process's secrets (the
+// function's AWS credentials, redact.AddSecrets).
+//
+// A panic inside the tracer (a MarshalJSON or Error method of a recorded
+// value, a bug) never reaches the caller: the next Flush returns it as an
+// error, which lambdawrap logs and counts.
+//
 // # When documents are sent
 //
 // A span's document goes out, synchronously, when the span at its root ends:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -12,7 +13,10 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
 // Documents are the SDK's xray.Segment encoded by encoding/json, one per
@@ -127,13 +131,143 @@ func segJSON(seg *xray.Segment, budget int) []byte {
 	return fitSeg(seg, budget)
 }
 
+// marshalSeg encodes seg, redacted by the process's rules (see scrubSeg).
+// The caller holds seg's lock.
 func marshalSeg(seg *xray.Segment) (b []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("xraytracing: encode segment: panic: %v", r)
+			b, err = nil, fmt.Errorf("xraytracing: encode segment: panic: %s", errinfo.Sprint(r))
 		}
 	}()
-	return json.Marshal(seg)
+	return json.Marshal(scrubSeg(seg))
+}
+
+// scrubSeg returns seg, or, when the process's rules (the default secret
+// keys, the process's secret values) redact something in it, a copy with
+// that redacted: its name, annotations, metadata, exception messages, HTTP
+// request, AWS and SQL data, and the SDK's encoded subsegments. What the
+// tracing facade recorded is redacted already (by the invocation's scope);
+// this is for what the X-Ray SDK records itself (its AWS instrumentation,
+// xray.Capture, xray.AddAnnotation and AddMetadata, AddError). Ids and
+// times are left alone. It allocates only when something is redacted (and
+// to encode the SDK's own metadata values). The caller holds seg's lock.
+func scrubSeg(seg *xray.Segment) *xray.Segment {
+	sc := scrub.Process()
+	var cp *xray.Segment
+	clone := func() *xray.Segment {
+		if cp == nil {
+			cp = copySeg(seg)
+			for ns, m := range seg.Metadata {
+				cp.Metadata[ns] = m
+			}
+		}
+		return cp
+	}
+	if n, ok := sc.Values(seg.Name); ok {
+		clone().Name = n
+	}
+	if u, ok := sc.Values(seg.User); ok {
+		clone().User = u
+	}
+	if a, ok := scrubMap(&sc, seg.Annotations); ok {
+		clone().Annotations = a
+	}
+	for ns, m := range seg.Metadata {
+		if mm, ok := scrubMap(&sc, m); ok {
+			clone().Metadata[ns] = mm
+		}
+	}
+	if a, ok := scrubMap(&sc, seg.AWS); ok {
+		clone().AWS = a
+	}
+	if c := seg.Cause; c != nil {
+		for i, ex := range c.Exceptions {
+			if t, ok := sc.Text(ex.Message); ok {
+				cl := clone()
+				if cl.Cause == c {
+					cc := *c
+					cc.Exceptions = slices.Clone(c.Exceptions)
+					cl.Cause = &cc
+				}
+				cl.Cause.Exceptions[i].Message = t
+			}
+		}
+	}
+	if h := seg.HTTP; h != nil && h.Request != nil {
+		url, uok := sc.Text(h.Request.URL)
+		ua, aok := sc.Values(h.Request.UserAgent)
+		if uok || aok {
+			req := *h.Request
+			req.URL, req.UserAgent = url, ua
+			clone().HTTP = &xray.HTTPData{Request: &req, Response: h.Response}
+		}
+	}
+	if q := seg.SQL; q != nil {
+		b, _ := json.Marshal(q)
+		if out := scrub.JSON(&sc, b); !bytes.Equal(out, b) {
+			var sq xray.SQLData
+			if json.Unmarshal(out, &sq) == nil {
+				clone().SQL = &sq
+			}
+		}
+	}
+	for i, raw := range seg.Subsegments {
+		if out := scrub.JSON(&sc, raw); !bytes.Equal(out, raw) {
+			cl := clone()
+			if len(cl.Subsegments) > 0 && &cl.Subsegments[0] == &seg.Subsegments[0] {
+				cl.Subsegments = slices.Clone(seg.Subsegments)
+			}
+			cl.Subsegments[i] = out
+		}
+	}
+	if cp == nil {
+		return seg
+	}
+	return cp
+}
+
+// scrubMap returns m redacted by sc (a value under a secret key is
+// redact.Redacted; strings lose their secrets; other values are encoded
+// and redacted as JSON, those the tracer encoded already are kept) and
+// true, or m and false when nothing in it is secret.
+func scrubMap(sc *redact.Scrubber, m map[string]any) (map[string]any, bool) {
+	var out map[string]any
+	for k, v := range m {
+		nk, nv, changed := k, v, false
+		if t, ok := sc.Values(k); ok {
+			nk, changed = t, true
+		}
+		switch x := v.(type) {
+		case nil, bool, *metaValue:
+		case string:
+			if t, ok := sc.Text(x); ok {
+				nv, changed = t, true
+			}
+		case int, int64, uint64, float64, float32, int32, uint32:
+		default:
+			b := marshalValue(x)
+			if r := scrub.JSON(sc, b); !bytes.Equal(r, b) {
+				nv, changed = &metaValue{raw: r, size: len(r)}, true
+			}
+		}
+		if sc.Key(k) {
+			if s, ok := nv.(string); !ok || s != redact.Redacted {
+				nv, changed = redact.Redacted, true
+			}
+		}
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(m)
+		}
+		delete(out, k)
+		out[nk] = nv
+	}
+	if out == nil {
+		return m, false
+	}
+	return out, true
 }
 
 // fitSeg encodes a copy of seg cut down to budget bytes, giving up the
@@ -162,7 +296,9 @@ func fitSeg(seg *xray.Segment, budget int) []byte {
 		for k, v := range m {
 			mv, ok := v.(*metaValue)
 			if !ok {
-				mv = newMetaValue(v, budget)
+				// The SDK's: redacted now, as scrubSeg skips metaValues.
+				sc := scrub.Process()
+				mv = newMetaValue(v, budget, &sc)
 			}
 			cm[k] = mv
 			entries = append(entries, entry{ns: ns, key: k, v: mv, enc: mv.encodedLen()})
@@ -282,8 +418,10 @@ type metaValue struct {
 	cut  int    // when > 0: the value encodes as a marker of at most cut bytes
 }
 
-func newMetaValue(v any, limit int) *metaValue {
-	b := marshalValue(v)
+// newMetaValue encodes v, redacted by sc (nil: as it is), and cuts it to
+// limit bytes.
+func newMetaValue(v any, limit int, sc *redact.Scrubber) *metaValue {
+	b := scrub.JSON(sc, marshalValue(v))
 	if len(b) <= limit {
 		return &metaValue{raw: b, size: len(b)}
 	}
@@ -361,7 +499,7 @@ func runeStart(b []byte, n int) int {
 func marshalValue(v any) (b []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			b, _ = json.Marshal(fmt.Sprintf("<%T: panic while encoding: %v>", v, r))
+			b, _ = json.Marshal(fmt.Sprintf("<%s: panic while encoding: %s>", errinfo.Type(v), errinfo.Sprint(r)))
 		}
 	}()
 	switch x := v.(type) {
@@ -374,7 +512,7 @@ func marshalValue(v any) (b []byte) {
 		}
 		v = string(x)
 	case error:
-		v = x.Error()
+		v = errinfo.Message(x)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -397,7 +535,7 @@ var _ xray.Emitter = sdkEmitter{}
 
 // Emit implements xray.Emitter.
 func (e sdkEmitter) Emit(seg *xray.Segment) {
-	defer recoverQuietly()
+	defer e.t.recoverAs("emit subsegment")
 	if seg == nil || seg.Dummy || seg.ParentSegment == nil || !seg.ParentSegment.Sampled {
 		return
 	}

@@ -51,9 +51,9 @@ func TestFitSegNeverExceedsBudget(t *testing.T) {
 		Annotations: map[string]any{"ColdStart": true, "big": strings.Repeat("a", 3000)},
 		Metadata: map[string]map[string]any{
 			"orders": {
-				"response": newMetaValue(strings.Repeat("r", 50000), 60000),
-				"request":  newMetaValue(map[string]string{"x": strings.Repeat("q", 20000)}, 60000),
-				"small":    newMetaValue("s", 60000),
+				"response": newMetaValue(strings.Repeat("r", 50000), 60000, nil),
+				"request":  newMetaValue(map[string]string{"x": strings.Repeat("q", 20000)}, 60000, nil),
+				"small":    newMetaValue("s", 60000, nil),
 			},
 			"default": {"sdk": strings.Repeat("z", 8000)}, // as xray.AddMetadata leaves it
 		},

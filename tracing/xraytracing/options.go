@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 )
 
 // Environment variables New reads. Options given in code win over them.
@@ -121,7 +122,7 @@ func WithCaptureError(capture bool) Option {
 func newConfig(opts []Option) *config {
 	c := &config{now: time.Now, handlerName: DefaultHandlerName, maxDatagram: MaxDatagramSize}
 	for _, o := range opts {
-		if o != nil {
+		if o != nil && !errinfo.IsNilPointer(o) {
 			o.apply(c)
 		}
 	}

@@ -21,7 +21,10 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 	pkgerrors "github.com/pkg/errors"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
 // maxExceptions bounds the exceptions one span keeps, so an error recorded
@@ -47,7 +50,8 @@ type span struct {
 	parent   *span   // nil for a root
 	children []*span // guarded by root.mu
 	ended    atomic.Bool
-	lastErr  string // message of the last error recorded; guarded by seg's lock
+	lastErr  string        // message of the last error recorded, redacted; guarded by seg's lock
+	scope    *redact.Scope // what the span redacts (nil: the process's); a child takes its parent's
 
 	// Of a root only.
 	mu        sync.Mutex
@@ -106,7 +110,7 @@ func (t *Tracer) newRoot(name, traceID, parentID string, subsegment bool, ns str
 }
 
 func (t *Tracer) newChild(p *span, name string, kind tracing.Kind) *span {
-	c := &span{t: t, root: p.root, parent: p}
+	c := &span{t: t, root: p.root, parent: p, scope: p.scope}
 	t.initSeg(&c.seg, name, p.seg.TraceID, p.seg.ID, t.cfg.now())
 	setKind(&c.seg, kind)
 	r := p.root
@@ -139,7 +143,7 @@ func (s *span) configure(cfg tracing.StartConfig) {
 // span whose document was already sent (it outlived the invocation, or the
 // timeout guard sent the document) sends it alone, with its descendants.
 func (s *span) End() {
-	defer recoverQuietly()
+	defer s.t.recoverAs("end span")
 	now := s.t.cfg.now()
 	s.seg.Lock()
 	if s.ended.Load() {
@@ -170,7 +174,7 @@ func (t *Tracer) emit(s *span) {
 }
 
 func (t *Tracer) encode(s *span) [][]byte {
-	defer recoverQuietly()
+	defer t.recoverAs("encode document")
 	r := s.root
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -186,12 +190,14 @@ func (t *Tracer) encode(s *span) [][]byte {
 // become annotations (keys made of letters, digits and '_', as X-Ray
 // filters need; other characters become '_'); times and durations become
 // string annotations; groups and other values become metadata under their
-// key.
+// key. A value under a secret key is annotated as redact.Redacted, and
+// remembered by the span's scope; strings lose the secrets they hold.
 func (s *span) SetAttributes(attrs ...slog.Attr) {
 	if len(attrs) == 0 {
 		return
 	}
 	var meta []slog.Attr
+	sc := s.scope.Scrubber()
 	s.seg.Lock()
 	if s.ended.Load() {
 		s.seg.Unlock()
@@ -202,10 +208,15 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 			continue
 		}
 		v := a.Value.Resolve()
+		secret := sc.Key(a.Key)
 		var val any
 		switch v.Kind() {
 		case slog.KindString:
-			val = v.String()
+			str := v.String()
+			if !secret {
+				str = scrub.Text(&sc, str)
+			}
+			val = str
 		case slog.KindInt64:
 			val = v.Int64()
 		case slog.KindUint64:
@@ -227,10 +238,14 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 			meta = append(meta, slog.Attr{Key: a.Key, Value: v})
 			continue
 		}
+		if secret {
+			sc.Remember(v.String())
+			val = redact.Redacted
+		}
 		if s.seg.Annotations == nil {
 			s.seg.Annotations = make(map[string]any, len(attrs))
 		}
-		s.seg.Annotations[annotationKey(a.Key)] = val
+		s.seg.Annotations[annotationKey(scrub.Key(&sc, a.Key))] = val
 	}
 	s.seg.Unlock()
 	for _, a := range meta {
@@ -252,14 +267,25 @@ func attrValue(v slog.Value) any {
 }
 
 // SetMetadata implements tracing.Span. The value is encoded to JSON at once
-// (so later changes to it are not seen); a value encoding/json cannot encode
-// is kept as a string saying why; a value larger than a datagram is cut and
-// marked (see the package documentation).
+// (so later changes to it are not seen), and redacted: under a secret key it
+// is redact.Redacted (and what it holds is remembered by the span's scope),
+// and its members under secret keys and the secret values it holds are
+// redacted too. A value encoding/json cannot encode is kept as a string
+// saying why; a value larger than a datagram is cut and marked (see the
+// package documentation).
 func (s *span) SetMetadata(key string, value any) {
 	if s.ended.Load() {
 		return
 	}
-	mv := newMetaValue(value, s.t.limit)
+	sc := s.scope.Scrubber()
+	var mv *metaValue
+	if sc.Key(key) {
+		scrub.RememberJSON(&sc, key, marshalValue(value))
+		mv = newMetaValue(redact.Redacted, s.t.limit, nil)
+	} else {
+		mv = newMetaValue(value, s.t.limit, &sc)
+	}
+	key = scrub.Key(&sc, key)
 	s.seg.Lock()
 	defer s.seg.Unlock()
 	if s.ended.Load() {
@@ -301,15 +327,23 @@ func (s *span) SetResponse(v any) {
 
 // RecordError implements tracing.Span: the error becomes an exception of the
 // segment's cause (message, type and stack, as the SDK's AddError records
-// it) and the "error" metadata. It sets no flag; SetStatus does. With
-// WithCaptureError(false) it records nothing.
+// it) and the "error" metadata, its message redacted. An Error method that
+// panics (a nil pointer in err, say) is described instead. It sets no flag;
+// SetStatus does. With WithCaptureError(false) it records nothing.
 func (s *span) RecordError(err error) {
 	if err == nil || !s.t.cfg.captureError || s.ended.Load() {
 		return
 	}
-	defer recoverQuietly()
-	ex := s.t.exception(err)
-	mv := newMetaValue(errorMeta{Message: ex.Message, Type: ex.Type}, s.t.limit)
+	defer s.t.recoverAs("record error")
+	var ex exception.Exception
+	if msg, ok := errinfo.Text(err); ok {
+		ex = s.t.exception(err)
+	} else {
+		ex = exception.Exception{ID: newID(), Type: strings.ReplaceAll(errinfo.Type(err), "*", ""), Message: msg}
+	}
+	sc := s.scope.Scrubber()
+	ex.Message = scrub.Text(&sc, ex.Message)
+	mv := newMetaValue(errorMeta{Message: ex.Message, Type: ex.Type}, s.t.limit, nil)
 	s.seg.Lock()
 	defer s.seg.Unlock()
 	if s.ended.Load() {
@@ -341,6 +375,12 @@ func (t *Tracer) exception(err error) exception.Exception {
 	if errors.As(err, &xe) {
 		ex.Type = xe.Type
 	}
+	if et, ok := err.(interface{ ErrorType() string }); ok {
+		// An error describing another (lambdawrap's of a returned error).
+		if typ := et.ErrorType(); typ != "" {
+			ex.Type = strings.ReplaceAll(typ, "*", "")
+		}
+	}
 	return ex
 }
 
@@ -361,14 +401,16 @@ type errorMeta struct {
 // SetStatus implements tracing.Span: ClientError sets the segment's "error"
 // flag, Error its "fault" flag, OK clears both. A description is kept as the
 // "status" metadata, and as the cause when no error was recorded (unless
-// WithCaptureError(false)).
+// WithCaptureError(false)); it is redacted.
 func (s *span) SetStatus(code tracing.Code, description string) {
 	if s.ended.Load() {
 		return
 	}
 	var mv *metaValue
 	if description != "" && s.t.cfg.captureError && (code == tracing.ClientError || code == tracing.Error) {
-		mv = newMetaValue(description, s.t.limit)
+		sc := s.scope.Scrubber()
+		description = scrub.Text(&sc, description)
+		mv = newMetaValue(description, s.t.limit, nil)
 	}
 	s.seg.Lock()
 	defer s.seg.Unlock()
@@ -449,9 +491,15 @@ func (u *unsampled) Header() tracing.Header {
 	return tracing.Header{Root: u.root, Parent: u.parent, Sampled: tracing.SampledNo}
 }
 
-// recoverQuietly keeps a bug, or a panicking error's Error method, from
-// failing the invocation: telemetry is never worth a crash.
-func recoverQuietly() { _ = recover() }
+// recoverAs keeps a bug, or a panicking method of a value the tracer was
+// given, from failing the invocation: telemetry is never worth a crash.
+// The panic becomes an error that the next Flush returns.
+func (t *Tracer) recoverAs(what string) {
+	if r := recover(); r != nil {
+		sc := scrub.Process()
+		t.fail(fmt.Errorf("xraytracing: %s: panic: %s", what, scrub.Text(&sc, errinfo.Sprint(r))))
+	}
+}
 
 func seconds(t time.Time) float64 { return float64(t.UnixNano()) / float64(time.Second) }
 

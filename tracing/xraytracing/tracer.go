@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -49,7 +50,8 @@ type Tracer struct {
 
 	closeOnce sync.Once
 	closed    atomic.Bool
-	inflight  atomic.Int64 // documents being encoded or sent
+	inflight  atomic.Int64          // documents being encoded or sent
+	failed    atomic.Pointer[error] // the first panic recovered since the last Flush
 }
 
 var _ tracing.Tracer = (*Tracer)(nil)
@@ -117,7 +119,9 @@ func (t *Tracer) Close() error {
 // still carries the trace id for propagation.
 //
 // The subsegment and its descendants are sent as one document when the span
-// ends (split if it would not fit one datagram).
+// ends (split if it would not fit one datagram). What they record is
+// redacted by the scope in ctx (see internal/redact), which every span
+// started under the invocation's inherits.
 func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
 	if t == nil || t.cfg.disabled {
 		return ctx, tracing.Noop
@@ -135,6 +139,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 		start = t.cfg.now()
 	}
 	s := t.newRoot(t.cfg.handlerName, h.Root, h.Parent, true, t.namespace(inv.Service), start)
+	s.scope = redact.FromContext(ctx)
 	seg := &s.seg
 	seg.Annotations = make(map[string]any, 3)
 	seg.Annotations[AnnotationColdStart] = inv.ColdStart
@@ -197,6 +202,10 @@ func (t *Tracer) startRoot(ctx context.Context, name string, cfg tracing.StartCo
 		return withSpan(ctx, u, &u.seg), u
 	}
 	s := t.newRoot(name, root, parent, subsegment, ns, t.cfg.now())
+	s.scope = redact.FromContext(ctx)
+	if p, ok := tracing.SpanFromContext(ctx).(*span); ok && s.scope == nil {
+		s.scope = p.scope
+	}
 	setKind(&s.seg, cfg.Kind)
 	s.configure(cfg)
 	return withSpan(ctx, s, &s.seg), s
@@ -205,22 +214,36 @@ func (t *Tracer) startRoot(ctx context.Context, name string, cfg tracing.StartCo
 // Flush implements tracing.Tracer. Documents are sent synchronously when
 // their span ends, so Flush only waits for those being encoded or sent by
 // other goroutines at the time of the call. It returns ctx's error if ctx
-// ends first, and nil otherwise; a daemon that is not there is not an error.
+// ends first; otherwise the first panic the tracer recovered since the last
+// Flush (in a span's methods, while encoding, or in a value's MarshalJSON
+// or Error method), as an error, or nil. A daemon that is not there is not
+// an error.
 func (t *Tracer) Flush(ctx context.Context) error {
-	if t == nil || t.inflight.Load() == 0 {
+	if t == nil {
 		return nil
 	}
-	tick := time.NewTicker(50 * time.Microsecond)
-	defer tick.Stop()
-	for t.inflight.Load() > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
+	if t.inflight.Load() > 0 {
+		tick := time.NewTicker(50 * time.Microsecond)
+		defer tick.Stop()
+		for t.inflight.Load() > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+			}
 		}
+	}
+	if t.failed.Load() == nil {
+		return nil
+	}
+	if p := t.failed.Swap(nil); p != nil {
+		return *p
 	}
 	return nil
 }
+
+// fail keeps err for the next Flush, unless an earlier one waits.
+func (t *Tracer) fail(err error) { t.failed.CompareAndSwap(nil, &err) }
 
 // namespace is the metadata namespace of a document: the service, as
 // Powertools does.

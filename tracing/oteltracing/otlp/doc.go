@@ -10,7 +10,9 @@
 // configuration links gRPC (about 5 MB of a Lambda binary): it encodes the
 // request itself and links only net/http. Each export is one POST, made when
 // the tracer flushes (before the handler returns), retried on a broken
-// connection, 429, 502, 503 or 504 while its context allows.
+// connection, 429, 502, 503 or 504 while its context allows. Attributes
+// under secret keys and secret values (see package redact) are redacted as
+// the request is encoded.
 //
 // Configuration, options first, then the environment:
 //

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlphttp"
 )
 
@@ -73,7 +75,8 @@ func WithCompression(comp Compression) Option {
 }
 
 // WithHTTPClient sends requests with client (for TLS settings or a proxy).
-// Its idle connections are then the caller's to close.
+// Its idle connections are then the caller's to close. A client whose
+// Transport is a nil pointer makes New fail.
 func WithHTTPClient(client *http.Client) Option {
 	return optionFunc(func(c *config) { c.client = client })
 }
@@ -93,11 +96,17 @@ var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
 // New returns an exporter configured by opts and the environment. It
 // returns an error when the endpoint is not an http(s) URL or an
-// OTEL_EXPORTER_OTLP_* variable does not parse; it does not connect.
+// OTEL_EXPORTER_OTLP_* variable does not parse; it does not connect. Nil
+// options are ignored.
 func New(opts ...Option) (*Exporter, error) {
 	var c config
 	for _, o := range opts {
-		o.apply(&c)
+		if o != nil && !errinfo.IsNilPointer(o) {
+			o.apply(&c)
+		}
+	}
+	if err := otlphttp.CheckClient(c.client); err != nil {
+		return nil, fmt.Errorf("otlp: %w", err)
 	}
 	lookup := env.Or(c.lookup)
 	ev, err := otlphttp.ReadEnv(lookup)
@@ -137,17 +146,33 @@ func New(opts ...Option) (*Exporter, error) {
 	return &Exporter{e: otlphttp.New(oc)}, nil
 }
 
-// EndpointURL returns where the exporter sends spans.
-func (e *Exporter) EndpointURL() string { return e.e.URL() }
+// EndpointURL returns where the exporter sends spans ("" for a nil
+// *Exporter).
+func (e *Exporter) EndpointURL() string {
+	if e == nil {
+		return ""
+	}
+	return e.e.URL()
+}
 
 // ExportSpans sends spans in one request, and returns when the collector
 // has answered or ctx ends. The tracer calls it; user code does not.
+// Attributes under secret keys and secret values are redacted as the
+// request is encoded. A nil *Exporter (New failed) returns an error.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e == nil {
+		return errNil
+	}
 	return e.e.ExportSpans(ctx, spans)
 }
 
 // Shutdown stops the exporter: later exports fail. It closes the idle
 // connections of the exporter's own HTTP client.
 func (e *Exporter) Shutdown(ctx context.Context) error {
+	if e == nil {
+		return nil
+	}
 	return e.e.Shutdown(ctx)
 }
+
+var errNil = errors.New("otlp: nil exporter (New returned an error)")

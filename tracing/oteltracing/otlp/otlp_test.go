@@ -237,3 +237,39 @@ func TestShutdown(t *testing.T) {
 		t.Error("export after Shutdown succeeded")
 	}
 }
+
+// A client whose Transport is a nil pointer is rejected by New; a nil
+// *Exporter (what New returned with its error) fails its exports instead of
+// panicking.
+func TestNilPointers(t *testing.T) {
+	var tr *http.Transport
+	if _, err := otlp.New(env(nil), otlp.WithHTTPClient(&http.Client{Transport: tr})); err == nil || !strings.Contains(err.Error(), "nil *http.Transport") {
+		t.Errorf("New with a nil transport = %v", err)
+	}
+	var opt otlp.Option
+	if _, err := otlp.New(env(nil), opt); err != nil {
+		t.Errorf("New with a nil option = %v", err)
+	}
+	var e *otlp.Exporter
+	if err := e.ExportSpans(context.Background(), nil); err == nil {
+		t.Error("a nil exporter exported")
+	}
+	if e.EndpointURL() != "" || e.Shutdown(context.Background()) != nil {
+		t.Error("nil exporter")
+	}
+}
+
+type panicTransport struct{}
+
+func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("transport bug") }
+
+// A transport that panics makes the export fail, not the caller.
+func TestTransportPanicIsAnError(t *testing.T) {
+	e, err := otlp.New(env(nil), otlp.WithHTTPClient(&http.Client{Transport: panicTransport{}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := export(t, e, "a"); err == nil || !strings.Contains(err.Error(), "panic: transport bug") {
+		t.Errorf("ExportSpans = %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 // Package stdout exports spans as JSON, one object per span per line, for
 // local runs and tests: the spans are printed beside the function's log
-// lines and EMF documents.
+// lines and EMF documents. Attributes under secret keys and secret values
+// are redacted as the lines are encoded (see package redact).
 //
 //	tracer := oteltracing.New(stdout.New())
 //

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -15,6 +17,10 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
 // Option configures an Exporter.
@@ -24,7 +30,9 @@ type optionFunc func(*Exporter)
 
 func (f optionFunc) apply(e *Exporter) { f(e) }
 
-// WithWriter writes the lines to w instead of os.Stdout.
+// WithWriter writes the lines to w instead of os.Stdout. A nil w, or a nil
+// pointer in w (which would panic at the first export), keeps os.Stdout,
+// and New says so in one WARN line of slog's default logger.
 func WithWriter(w io.Writer) Option {
 	return optionFunc(func(e *Exporter) { e.w = w })
 }
@@ -42,7 +50,8 @@ func WithoutTimestamps() Option {
 }
 
 // Exporter writes spans as JSON lines. It implements sdktrace.SpanExporter;
-// give it to oteltracing.New.
+// give it to oteltracing.New. Attributes under secret keys and secret values
+// (see package redact) are redacted as the lines are encoded.
 type Exporter struct {
 	w        io.Writer
 	resource bool
@@ -56,10 +65,19 @@ type Exporter struct {
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
 // New returns an exporter writing to os.Stdout, or where WithWriter says.
+// Nil options are ignored.
 func New(opts ...Option) *Exporter {
 	e := &Exporter{w: os.Stdout}
 	for _, o := range opts {
-		o.apply(e)
+		if o != nil && !errinfo.IsNilPointer(o) {
+			o.apply(e)
+		}
+	}
+	if e.w == nil || errinfo.IsNilPointer(e.w) {
+		slog.Default().LogAttrs(context.Background(), slog.LevelWarn,
+			"stdout: the writer is a nil "+errinfo.Type(e.w)+": spans are written to os.Stdout",
+			slog.String("writer", errinfo.Type(e.w)))
+		e.w = os.Stdout
 	}
 	return e
 }
@@ -96,18 +114,32 @@ type link struct {
 	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
-// ExportSpans writes one line per span, each in one Write.
-func (e *Exporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+// ExportSpans writes one line per span, each in one Write. A writer that
+// panics makes it return an error.
+func (e *Exporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) (err error) {
+	if e == nil {
+		return errors.New("stdout: nil exporter")
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			sc := scrub.Process()
+			err = fmt.Errorf("stdout: export %d spans: panic: %s", len(spans), scrub.Text(&sc, errinfo.Sprint(r)))
+		}
+	}()
 	if e.down {
 		return fmt.Errorf("stdout: exporter is shut down")
 	}
+	sc := scrub.Process()
 	for _, s := range spans {
+		if s == nil {
+			continue
+		}
 		e.buf.Reset()
 		enc := json.NewEncoder(&e.buf)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(e.line(s)); err != nil {
+		if err := enc.Encode(e.line(s, &sc)); err != nil {
 			return fmt.Errorf("stdout: encode span %q: %w", s.Name(), err)
 		}
 		if _, err := e.w.Write(e.buf.Bytes()); err != nil {
@@ -117,16 +149,17 @@ func (e *Exporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan)
 	return nil
 }
 
-func (e *Exporter) line(s sdktrace.ReadOnlySpan) line {
+// line is the line of s, redacted by scr.
+func (e *Exporter) line(s sdktrace.ReadOnlySpan, scr *redact.Scrubber) line {
 	sc := s.SpanContext()
 	tid := sc.TraceID()
 	l := line{
-		Span:        s.Name(),
+		Span:        scrub.Key(scr, s.Name()),
 		Kind:        kind(s.SpanKind()),
 		TraceID:     tid.String(),
 		XRayTraceID: xrayID(tid),
 		SpanID:      sc.SpanID().String(),
-		Attributes:  attrMap(s.Attributes()),
+		Attributes:  attrMap(s.Attributes(), scr),
 		Dropped:     s.DroppedAttributes(),
 	}
 	if p := s.Parent(); p.SpanID().IsValid() {
@@ -139,7 +172,7 @@ func (e *Exporter) line(s sdktrace.ReadOnlySpan) line {
 	}
 	switch st := s.Status(); st.Code {
 	case codes.Error:
-		l.Status, l.Message = "error", st.Description
+		l.Status, l.Message = "error", scrub.Text(scr, st.Description)
 	case codes.Ok:
 		l.Status = "ok"
 	default:
@@ -150,11 +183,11 @@ func (e *Exporter) line(s sdktrace.ReadOnlySpan) line {
 			l.Service = v.String()
 		}
 		if e.resource {
-			l.Resource = attrMap(r.Attributes())
+			l.Resource = attrMap(r.Attributes(), scr)
 		}
 	}
 	for _, ev := range s.Events() {
-		x := event{Name: ev.Name, Attributes: attrMap(ev.Attributes)}
+		x := event{Name: scrub.Key(scr, ev.Name), Attributes: attrMap(ev.Attributes, scr)}
 		if !e.noTime {
 			t := ev.Time
 			x.Time = &t
@@ -162,13 +195,16 @@ func (e *Exporter) line(s sdktrace.ReadOnlySpan) line {
 		l.Events = append(l.Events, x)
 	}
 	for _, lk := range s.Links() {
-		l.Links = append(l.Links, link{TraceID: lk.SpanContext.TraceID().String(), SpanID: lk.SpanContext.SpanID().String(), Attributes: attrMap(lk.Attributes)})
+		l.Links = append(l.Links, link{TraceID: lk.SpanContext.TraceID().String(), SpanID: lk.SpanContext.SpanID().String(), Attributes: attrMap(lk.Attributes, scr)})
 	}
 	return l
 }
 
 // Shutdown stops the exporter: later exports fail.
 func (e *Exporter) Shutdown(context.Context) error {
+	if e == nil {
+		return nil
+	}
 	e.mu.Lock()
 	e.down = true
 	e.mu.Unlock()
@@ -197,28 +233,43 @@ func xrayID(tid trace.TraceID) string {
 	return "1-" + h[:8] + "-" + h[8:]
 }
 
-func attrMap(kvs []attribute.KeyValue) map[string]any {
+// attrMap returns kvs as a map, redacted by sc: a value under a secret key
+// is redact.Redacted; strings lose the secrets they hold.
+func attrMap(kvs []attribute.KeyValue, sc *redact.Scrubber) map[string]any {
 	if len(kvs) == 0 {
 		return nil
 	}
 	m := make(map[string]any, len(kvs))
 	for _, kv := range kvs {
-		m[string(kv.Key)] = value(kv.Value)
+		key := string(kv.Key)
+		if sc.Key(key) {
+			m[scrub.Key(sc, key)] = redact.Redacted
+			continue
+		}
+		m[scrub.Key(sc, key)] = value(kv.Value, sc)
 	}
 	return m
 }
 
-func value(v attribute.Value) any {
+func value(v attribute.Value, sc *redact.Scrubber) any {
 	switch v.Type() {
+	case attribute.STRING:
+		return scrub.Text(sc, v.AsString())
+	case attribute.STRINGSLICE:
+		ss := v.AsStringSlice()
+		for i, s := range ss {
+			ss[i] = scrub.Text(sc, s)
+		}
+		return ss
 	case attribute.SLICE:
 		vs := v.AsSlice()
 		out := make([]any, len(vs))
 		for i, x := range vs {
-			out[i] = value(x)
+			out[i] = value(x, sc)
 		}
 		return out
 	case attribute.MAP:
-		return attrMap(v.AsMap())
+		return attrMap(v.AsMap(), sc)
 	case attribute.FLOAT64:
 		if f := v.AsFloat64(); f != f || f > 1.7976931348623157e308 || f < -1.7976931348623157e308 {
 			return v.String() // NaN and ±Inf are not JSON

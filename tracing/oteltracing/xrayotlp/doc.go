@@ -2,7 +2,9 @@
 // https://xray.REGION.amazonaws.com/v1/traces, over OTLP/HTTP with each
 // request signed with Signature Version 4 (service "xray") by the
 // function's own credentials. No collector layer is needed, so the function
-// does not pay for one at cold start.
+// does not pay for one at cold start. Attributes under secret keys and
+// secret values (see package redact) are redacted as the request is
+// encoded: the function's AWS credentials among them.
 //
 //	exp, err := xrayotlp.New()
 //	if err != nil { … }

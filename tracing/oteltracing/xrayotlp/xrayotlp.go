@@ -17,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlphttp"
 )
 
@@ -65,7 +66,8 @@ func WithEndpointURL(u string) Option {
 
 // WithCredentials signs with the credentials p provides (an aws.Config's
 // Credentials, which refreshes them), instead of the AWS_ACCESS_KEY_ID,
-// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables.
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables. A nil
+// p is ignored; a nil pointer makes New fail.
 func WithCredentials(p aws.CredentialsProvider) Option {
 	return optionFunc(func(c *config) { c.creds = p })
 }
@@ -81,7 +83,8 @@ func WithCompression(comp Compression) Option {
 }
 
 // WithHTTPClient sends requests with client. Its idle connections are then
-// the caller's to close.
+// the caller's to close. A client whose Transport is a nil pointer makes New
+// fail.
 func WithHTTPClient(client *http.Client) Option {
 	return optionFunc(func(c *config) { c.client = client })
 }
@@ -104,12 +107,22 @@ type Exporter struct {
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
 // New returns an exporter configured by opts and the environment. It
-// returns an error when no region or no credentials are known, or the
-// endpoint is not an http(s) URL; it does not connect.
+// returns an error when no region or no credentials are known, the
+// credentials provider or the HTTP client's transport is a nil pointer, or
+// the endpoint is not an http(s) URL; it does not connect. Nil options are
+// ignored.
 func New(opts ...Option) (*Exporter, error) {
 	c := config{compression: GzipCompression, timeout: 10 * time.Second, now: time.Now}
 	for _, o := range opts {
-		o.apply(&c)
+		if o != nil && !errinfo.IsNilPointer(o) {
+			o.apply(&c)
+		}
+	}
+	if errinfo.IsNilPointer(c.creds) {
+		return nil, fmt.Errorf("xrayotlp: WithCredentials: the provider is a nil %s", errinfo.Type(c.creds))
+	}
+	if err := otlphttp.CheckClient(c.client); err != nil {
+		return nil, fmt.Errorf("xrayotlp: %w", err)
 	}
 	lookup := env.Or(c.lookup)
 	if c.region == "" {
@@ -160,20 +173,39 @@ func (x *Exporter) sign(ctx context.Context, req *http.Request, body []byte) err
 	return x.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), SigningName, x.region, x.now().UTC())
 }
 
-// EndpointURL returns where the exporter sends spans.
-func (x *Exporter) EndpointURL() string { return x.e.URL() }
+// EndpointURL returns where the exporter sends spans ("" for a nil
+// *Exporter).
+func (x *Exporter) EndpointURL() string {
+	if x == nil {
+		return ""
+	}
+	return x.e.URL()
+}
 
 // Region returns the region requests are signed for.
-func (x *Exporter) Region() string { return x.region }
+func (x *Exporter) Region() string {
+	if x == nil {
+		return ""
+	}
+	return x.region
+}
 
 // ExportSpans sends spans in one signed request, and returns when X-Ray has
 // answered or ctx ends. The tracer calls it; user code does not.
+// Attributes under secret keys and secret values are redacted as the
+// request is encoded. A nil *Exporter (New failed) returns an error.
 func (x *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if x == nil {
+		return errors.New("xrayotlp: nil exporter (New returned an error)")
+	}
 	return x.e.ExportSpans(ctx, spans)
 }
 
 // Shutdown stops the exporter: later exports fail. It closes the idle
 // connections of the exporter's own HTTP client.
 func (x *Exporter) Shutdown(ctx context.Context) error {
+	if x == nil {
+		return nil
+	}
 	return x.e.Shutdown(ctx)
 }

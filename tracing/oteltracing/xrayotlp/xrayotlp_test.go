@@ -292,3 +292,28 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+type panicCreds struct{}
+
+func (*panicCreds) Retrieve(context.Context) (aws.Credentials, error) { panic("no creds") }
+
+// A nil pointer given as the credentials provider is rejected by New; a
+// provider that panics makes the export fail, not the caller.
+func TestNilAndPanickingCredentials(t *testing.T) {
+	var p *panicCreds
+	if _, err := xrayotlp.New(env(lambdaEnv), xrayotlp.WithCredentials(p)); err == nil || !strings.Contains(err.Error(), "nil *xrayotlp_test.panicCreds") {
+		t.Errorf("New with a nil provider = %v", err)
+	}
+	srv := newXRay(t)
+	e, err := xrayotlp.New(env(lambdaEnv), xrayotlp.WithCredentials(&panicCreds{}), xrayotlp.WithEndpointURL(srv.URL+"/v1/traces"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := export(t, e); err == nil || !strings.Contains(err.Error(), "panic: no creds") {
+		t.Errorf("ExportSpans = %v", err)
+	}
+	var nilExp *xrayotlp.Exporter
+	if nilExp.ExportSpans(context.Background(), nil) == nil || nilExp.Region() != "" {
+		t.Error("nil exporter")
+	}
+}

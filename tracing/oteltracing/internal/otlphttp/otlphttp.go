@@ -23,6 +23,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlpwire"
 )
 
@@ -49,6 +51,16 @@ type Exporter struct {
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
+// CheckClient returns an error when client, given to WithHTTPClient, cannot
+// send: its Transport is a nil pointer (which http.Client would call, and
+// panic). A nil client is fine: the exporter makes its own.
+func CheckClient(client *http.Client) error {
+	if client != nil && errinfo.IsNilPointer(client.Transport) {
+		return fmt.Errorf("WithHTTPClient: the client's Transport is a nil %s", errinfo.Type(client.Transport))
+	}
+	return nil
+}
+
 // New returns an exporter for cfg.
 func New(cfg Config) *Exporter {
 	if cfg.MaxAttempts <= 0 {
@@ -74,15 +86,32 @@ func New(cfg Config) *Exporter {
 }
 
 // URL returns where the exporter sends spans.
-func (e *Exporter) URL() string { return e.cfg.URL }
+func (e *Exporter) URL() string {
+	if e == nil {
+		return ""
+	}
+	return e.cfg.URL
+}
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 var gzPool = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
 
-// ExportSpans sends spans in one request. It returns when the collector
-// answered, or when ctx or the export timeout ends.
-func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+// ExportSpans sends spans in one request, redacted by the process's rules
+// (the spans the tracing facade records are redacted by their invocation's
+// already; these are also OpenTelemetry instrumentation's). It returns when
+// the collector answered, or when ctx or the export timeout ends. A panic
+// (of a signer, of an HTTP client's transport) is returned as an error.
+func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) (err error) {
+	if e == nil {
+		return errors.New("otlphttp: nil exporter")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			sc := scrub.Process()
+			err = fmt.Errorf("%s: export %d spans: panic: %s", e.cfg.Name, len(spans), scrub.Text(&sc, errinfo.Sprint(r)))
+		}
+	}()
 	if e.stopped.Load() {
 		return fmt.Errorf("%s: exporter is shut down", e.cfg.Name)
 	}
@@ -95,7 +124,8 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			bufPool.Put(bp)
 		}
 	}()
-	body := otlpwire.AppendRequest((*bp)[:0], spans)
+	sc := scrub.Process()
+	body := otlpwire.AppendRequest((*bp)[:0], spans, &sc)
 	*bp = body
 	if e.cfg.Gzip {
 		var zb bytes.Buffer
@@ -108,7 +138,6 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
-	var err error
 	for attempt := 1; ; attempt++ {
 		var retry bool
 		retry, err = e.send(ctx, body)
@@ -202,6 +231,9 @@ func (e *StatusError) Error() string {
 
 // Shutdown stops the exporter and closes its idle connections.
 func (e *Exporter) Shutdown(context.Context) error {
+	if e == nil {
+		return nil
+	}
 	e.stopped.Store(true)
 	if e.own {
 		e.client.CloseIdleConnections()
@@ -210,7 +242,11 @@ func (e *Exporter) Shutdown(context.Context) error {
 }
 
 // CloseIdleConnections closes the connections kept for the next export.
-func (e *Exporter) CloseIdleConnections() { e.client.CloseIdleConnections() }
+func (e *Exporter) CloseIdleConnections() {
+	if e != nil {
+		e.client.CloseIdleConnections()
+	}
+}
 
 // Env is the OTEL_EXPORTER_OTLP_* configuration of traces, read through a
 // lookup: the signal-specific variable wins over the general one.

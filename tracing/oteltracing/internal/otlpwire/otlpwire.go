@@ -1,9 +1,11 @@
 // Package otlpwire encodes finished OpenTelemetry spans as an OTLP
 // ExportTraceServiceRequest in the protobuf wire format, by hand, so that an
 // exporter links neither the generated OTLP types nor the protobuf runtime
-// (nor, through the collector service package, gRPC). The output is what
-// the OTel exporters' own transform produces; a test decodes it with the
-// generated types and compares.
+// (nor, through the collector service package, gRPC). Without a scrubber
+// the output is what the OTel exporters' own transform produces; a test
+// decodes it with the generated types and compares. With one, every
+// attribute (of the resource, the spans, their events and links), span and
+// event name and status message is redacted as it is encoded.
 package otlpwire
 
 import (
@@ -18,6 +20,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 // Field numbers of opentelemetry/proto (v1).
@@ -100,8 +104,10 @@ type resourceGroup struct {
 }
 
 // AppendRequest appends to b the ExportTraceServiceRequest carrying spans,
-// grouped by resource and instrumentation scope in the order first seen.
-func AppendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
+// grouped by resource and instrumentation scope in the order first seen,
+// redacted by sc (nil: as they are): a value under a secret key is written
+// as redact.Redacted, strings lose the secrets they hold.
+func AppendRequest(b []byte, spans []sdktrace.ReadOnlySpan, sc *redact.Scrubber) []byte {
 	var groups []resourceGroup
 	for _, s := range spans {
 		if s == nil {
@@ -111,7 +117,7 @@ func AppendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 	}
 	for i := range groups {
 		g := &groups[i]
-		b = appendMessage(b, reqResourceSpans, func(b []byte) []byte { return appendResourceSpans(b, g) })
+		b = appendMessage(b, reqResourceSpans, func(b []byte) []byte { return appendResourceSpans(b, g, sc) })
 	}
 	return b
 }
@@ -140,19 +146,19 @@ func add(groups []resourceGroup, s sdktrace.ReadOnlySpan) []resourceGroup {
 	return append(groups, resourceGroup{res: res, key: key, scopes: []scopeGroup{{scope: scope, spans: []sdktrace.ReadOnlySpan{s}}}})
 }
 
-func appendResourceSpans(b []byte, g *resourceGroup) []byte {
+func appendResourceSpans(b []byte, g *resourceGroup, sc *redact.Scrubber) []byte {
 	if g.res != nil {
 		b = appendMessage(b, rsResource, func(b []byte) []byte {
 			iter := g.res.Iter()
 			for iter.Next() {
-				b = appendKeyValue(b, resAttributes, iter.Attribute())
+				b = appendKeyValue(b, resAttributes, iter.Attribute(), sc)
 			}
 			return b
 		})
 	}
 	for i := range g.scopes {
 		sg := &g.scopes[i]
-		b = appendMessage(b, rsScopeSpans, func(b []byte) []byte { return appendScopeSpans(b, sg) })
+		b = appendMessage(b, rsScopeSpans, func(b []byte) []byte { return appendScopeSpans(b, sg, sc) })
 	}
 	if g.res != nil {
 		b = appendString(b, rsSchemaURL, g.res.SchemaURL())
@@ -160,25 +166,25 @@ func appendResourceSpans(b []byte, g *resourceGroup) []byte {
 	return b
 }
 
-func appendScopeSpans(b []byte, sg *scopeGroup) []byte {
+func appendScopeSpans(b []byte, sg *scopeGroup, sc *redact.Scrubber) []byte {
 	if sg.scope != (instrumentation.Scope{}) {
 		b = appendMessage(b, ssScope, func(b []byte) []byte {
 			b = appendString(b, scopeName, sg.scope.Name)
 			b = appendString(b, scopeVersion, sg.scope.Version)
 			iter := sg.scope.Attributes.Iter()
 			for iter.Next() {
-				b = appendKeyValue(b, scopeAttributes, iter.Attribute())
+				b = appendKeyValue(b, scopeAttributes, iter.Attribute(), sc)
 			}
 			return b
 		})
 	}
 	for _, s := range sg.spans {
-		b = appendMessage(b, ssSpans, func(b []byte) []byte { return appendSpan(b, s) })
+		b = appendMessage(b, ssSpans, func(b []byte) []byte { return appendSpan(b, s, sc) })
 	}
 	return appendString(b, ssSchemaURL, sg.scope.SchemaURL)
 }
 
-func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+func appendSpan(b []byte, s sdktrace.ReadOnlySpan, scr *redact.Scrubber) []byte {
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	b = appendBytes(b, spanTraceID, tid[:])
@@ -188,7 +194,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	if psid := parent.SpanID(); psid.IsValid() {
 		b = appendBytes(b, spanParentSpanID, psid[:])
 	}
-	b = appendString(b, spanName, s.Name())
+	b = appendString(b, spanName, values(scr, s.Name()))
 	if k := kind(s.SpanKind()); k != 0 {
 		b = protowire.AppendTag(b, spanKind, protowire.VarintType)
 		b = protowire.AppendVarint(b, k)
@@ -196,15 +202,15 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b = appendFixed64(b, spanStart, unixNano(s.StartTime().UnixNano()))
 	b = appendFixed64(b, spanEnd, unixNano(s.EndTime().UnixNano()))
 	for _, kv := range s.Attributes() {
-		b = appendKeyValue(b, spanAttributes, kv)
+		b = appendKeyValue(b, spanAttributes, kv, scr)
 	}
 	b = appendUint32(b, spanDroppedAttributes, s.DroppedAttributes())
 	for _, e := range s.Events() {
 		b = appendMessage(b, spanEvents, func(b []byte) []byte {
 			b = appendFixed64(b, eventTime, unixNano(e.Time.UnixNano()))
-			b = appendString(b, eventName, e.Name)
+			b = appendString(b, eventName, values(scr, e.Name))
 			for _, kv := range e.Attributes {
-				b = appendKeyValue(b, eventAttributes, kv)
+				b = appendKeyValue(b, eventAttributes, kv, scr)
 			}
 			return appendUint32(b, eventDroppedAttributes, e.DroppedAttributeCount)
 		})
@@ -216,7 +222,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 			b = appendBytes(b, linkTraceID, ltid[:])
 			b = appendBytes(b, linkSpanID, lsid[:])
 			for _, kv := range l.Attributes {
-				b = appendKeyValue(b, linkAttributes, kv)
+				b = appendKeyValue(b, linkAttributes, kv, scr)
 			}
 			b = appendUint32(b, linkDroppedAttributes, l.DroppedAttributeCount)
 			return appendFixed32(b, linkFlags, flags(l.SpanContext.TraceFlags(), l.SpanContext))
@@ -225,7 +231,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b = appendUint32(b, spanDroppedLinks, s.DroppedLinks())
 	st := s.Status()
 	b = appendMessage(b, spanStatus, func(b []byte) []byte {
-		b = appendString(b, statusMessage, st.Description)
+		b = appendString(b, statusMessage, text(scr, st.Description))
 		var c uint64
 		switch st.Code {
 		case codes.Ok:
@@ -267,16 +273,37 @@ func unixNano(n int64) uint64 {
 	return uint64(n)
 }
 
-func appendKeyValue(b []byte, field protowire.Number, kv attribute.KeyValue) []byte {
+func appendKeyValue(b []byte, field protowire.Number, kv attribute.KeyValue, sc *redact.Scrubber) []byte {
+	key, v := string(kv.Key), kv.Value
+	if sc.Key(key) {
+		v = attribute.StringValue(redact.Redacted)
+	}
 	return appendMessage(b, field, func(b []byte) []byte {
-		b = appendString(b, kvKey, string(kv.Key))
-		return appendMessage(b, kvValue, func(b []byte) []byte { return appendValue(b, kv.Value) })
+		b = appendString(b, kvKey, values(sc, key))
+		return appendMessage(b, kvValue, func(b []byte) []byte { return appendValue(b, v, sc) })
 	})
 }
 
-// appendValue appends the fields of an AnyValue. Every oneof member is
-// written even when it holds its zero value: a oneof keeps its presence.
-func appendValue(b []byte, v attribute.Value) []byte {
+// text returns s redacted by sc.
+func text(sc *redact.Scrubber, s string) string {
+	if t, ok := sc.Text(s); ok {
+		return t
+	}
+	return s
+}
+
+// values returns s without the secret values it holds: a name or a key.
+func values(sc *redact.Scrubber, s string) string {
+	if t, ok := sc.Values(s); ok {
+		return t
+	}
+	return s
+}
+
+// appendValue appends the fields of an AnyValue, its strings redacted by
+// sc. Every oneof member is written even when it holds its zero value: a
+// oneof keeps its presence.
+func appendValue(b []byte, v attribute.Value, sc *redact.Scrubber) []byte {
 	switch v.Type() {
 	case attribute.BOOL:
 		b = protowire.AppendTag(b, anyBool, protowire.VarintType)
@@ -288,7 +315,7 @@ func appendValue(b []byte, v attribute.Value) []byte {
 		b = protowire.AppendTag(b, anyDouble, protowire.Fixed64Type)
 		b = protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
 	case attribute.STRING:
-		str := v.AsString()
+		str := text(sc, v.AsString())
 		if !utf8.ValidString(str) {
 			str = strings.ToValidUTF8(str, "\uFFFD")
 		}
@@ -300,42 +327,42 @@ func appendValue(b []byte, v attribute.Value) []byte {
 	case attribute.BOOLSLICE:
 		b = appendArray(b, func(b []byte) []byte {
 			for _, x := range v.AsBoolSlice() {
-				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.BoolValue(x)) })
+				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.BoolValue(x), nil) })
 			}
 			return b
 		})
 	case attribute.INT64SLICE:
 		b = appendArray(b, func(b []byte) []byte {
 			for _, x := range v.AsInt64Slice() {
-				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.Int64Value(x)) })
+				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.Int64Value(x), nil) })
 			}
 			return b
 		})
 	case attribute.FLOAT64SLICE:
 		b = appendArray(b, func(b []byte) []byte {
 			for _, x := range v.AsFloat64Slice() {
-				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.Float64Value(x)) })
+				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.Float64Value(x), nil) })
 			}
 			return b
 		})
 	case attribute.STRINGSLICE:
 		b = appendArray(b, func(b []byte) []byte {
 			for _, x := range v.AsStringSlice() {
-				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.StringValue(x)) })
+				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, attribute.StringValue(x), sc) })
 			}
 			return b
 		})
 	case attribute.SLICE:
 		b = appendArray(b, func(b []byte) []byte {
 			for _, x := range v.AsSlice() {
-				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, x) })
+				b = appendMessage(b, arrayValues, func(b []byte) []byte { return appendValue(b, x, sc) })
 			}
 			return b
 		})
 	case attribute.MAP:
 		b = appendMessage(b, anyKVList, func(b []byte) []byte {
 			for _, kv := range v.AsMap() {
-				b = appendKeyValue(b, kvlistValues, kv)
+				b = appendKeyValue(b, kvlistValues, kv, sc)
 			}
 			return b
 		})

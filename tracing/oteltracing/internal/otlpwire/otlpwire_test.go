@@ -3,6 +3,7 @@ package otlpwire
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +17,16 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	collpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"go.uber.org/goleak"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // captureClient is an otlptrace.Client keeping what the official transform made.
 type captureClient struct{ got []*tracepb.ResourceSpans }
@@ -116,7 +123,7 @@ func stubs() []sdktrace.ReadOnlySpan {
 func TestMatchesOfficialTransform(t *testing.T) {
 	spans := stubs()
 	want := reference(t, spans)
-	got := decode(t, AppendRequest(nil, spans))
+	got := decode(t, AppendRequest(nil, spans, nil))
 	// The official transform orders resources by map iteration; compare per resource.
 	if len(got.ResourceSpans) != len(want.ResourceSpans) {
 		t.Fatalf("got %d resource spans, want %d", len(got.ResourceSpans), len(want.ResourceSpans))
@@ -132,7 +139,7 @@ func TestMatchesOfficialTransform(t *testing.T) {
 			t.Errorf("resource spans differ from the official transform:\ngot  %v\nwant %v", g, want.ResourceSpans)
 		}
 	}
-	if got := AppendRequest(nil, nil); len(got) != 0 {
+	if got := AppendRequest(nil, nil, nil); len(got) != 0 {
 		t.Errorf("no spans: %x", got)
 	}
 }
@@ -140,7 +147,7 @@ func TestMatchesOfficialTransform(t *testing.T) {
 func TestInvalidUTF8(t *testing.T) {
 	stub := tracetest.SpanStub{Name: "bad\xffname", Attributes: []attribute.KeyValue{attribute.String("k\xfe", "v\xff"), attribute.StringSlice("s", []string{"\xc3"})}}
 	var got collpb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(AppendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}), &got); err != nil {
+	if err := proto.Unmarshal(AppendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}, nil), &got); err != nil {
 		t.Fatalf("a span with invalid UTF-8 does not decode: %v", err)
 	}
 	sp := got.ResourceSpans[0].ScopeSpans[0].Spans[0]
@@ -174,12 +181,15 @@ func TestPartialSuccess(t *testing.T) {
 	}
 }
 
+// BenchmarkAppendRequest encodes two spans as the exporters do, redacted
+// by the process's rules.
 func BenchmarkAppendRequest(b *testing.B) {
 	spans := stubs()[:2]
 	buf := make([]byte, 0, 8192)
+	sc := (*redact.Scope)(nil).Scrubber()
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = AppendRequest(buf[:0], spans)
+		buf = AppendRequest(buf[:0], spans, &sc)
 	}
 }
 
@@ -207,7 +217,7 @@ func FuzzAppendRequest(f *testing.F) {
 		}
 		spans := []sdktrace.ReadOnlySpan{stub.Snapshot()}
 		want := reference(t, spans)
-		b := AppendRequest(nil, spans)
+		b := AppendRequest(nil, spans, nil)
 		var got collpb.ExportTraceServiceRequest
 		if err := proto.Unmarshal(b, &got); err != nil {
 			t.Fatalf("decode: %v", err) // invalid UTF-8 included: it is replaced
@@ -219,4 +229,95 @@ func FuzzAppendRequest(f *testing.F) {
 			t.Fatalf("differs from the official transform:\ngot  %v\nwant %v", &got, want)
 		}
 	})
+}
+
+// TestAppendRequestRedacts encodes a span recorded without the facade (as
+// OpenTelemetry instrumentation records them) with a scrubber: every
+// attribute under a secret key, and every secret value in a name, a key,
+// a string, an event, a link or the status, is redacted as it is encoded.
+func TestAppendRequestRedacts(t *testing.T) {
+	const secret = "sk-live-0123456789"
+	set := redact.NewSet(nil)
+	set.Add(secret)
+	sc := &redact.Scrubber{Keys: redact.DefaultKeys(), Sets: [3]*redact.Set{set}}
+	tid, _ := trace.TraceIDFromHex("5759e988bd862e3fe1be46a994272793")
+	stub := tracetest.SpanStub{
+		Name:        "call " + secret,
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled}),
+		Attributes: []attribute.KeyValue{
+			attribute.String("http.request.header.authorization", "Bearer abc.def"),
+			attribute.Int("api_key", 42),
+			attribute.String("url.full", "https://h/p?token=tok123456&x=1"),
+			attribute.String("body", `{"user":"ann","password":"p4ss-word"}`),
+			attribute.StringSlice("args", []string{"ok", "--key=" + secret}),
+			attribute.String("k-"+secret, "v"),
+			{Key: "m", Value: attribute.SliceValue(attribute.StringValue(secret), attribute.IntValue(1))},
+		},
+		Events: []sdktrace.Event{{Name: "exception", Attributes: []attribute.KeyValue{
+			attribute.String("exception.message", "auth failed for "+secret), attribute.String("exception.type", "*errors.errorString")}}},
+		Links:    []sdktrace.Link{{Attributes: []attribute.KeyValue{attribute.String("secret", "x")}}},
+		Status:   sdktrace.Status{Code: codes.Error, Description: "rejected password=p4ss-word"},
+		Resource: resource.NewSchemaless(attribute.String("service.name", "orders"), attribute.String("deploy.token", "t0k3n-42")),
+	}
+	var got collpb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(AppendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}, sc), &got); err != nil {
+		t.Fatal(err)
+	}
+	rs := got.ResourceSpans[0]
+	sp := rs.ScopeSpans[0].Spans[0]
+	attrs := map[string]string{}
+	for _, kv := range sp.Attributes {
+		attrs[kv.Key] = protojsonValue(kv.Value)
+	}
+	want := map[string]string{
+		"http.request.header.authorization": redact.Redacted,
+		"api_key":                           redact.Redacted,
+		"url.full":                          "https://h/p?token=[REDACTED]&x=1",
+		"body":                              `{"user":"ann","password":"[REDACTED]"}`,
+		"args":                              "[ok --key=[REDACTED]]",
+		"k-[REDACTED]":                      "v",
+		"m":                                 "[[REDACTED] 1]",
+	}
+	for k, v := range want {
+		if attrs[k] != v {
+			t.Errorf("attribute %s = %q, want %q", k, attrs[k], v)
+		}
+	}
+	if sp.Name != "call [REDACTED]" || sp.Status.Message != "rejected password=[REDACTED]" {
+		t.Errorf("name %q, status %q", sp.Name, sp.Status.Message)
+	}
+	if m := sp.Events[0].Attributes[0].Value.GetStringValue(); m != "auth failed for [REDACTED]" {
+		t.Errorf("exception.message = %q", m)
+	}
+	if v := sp.Links[0].Attributes[0].Value.GetStringValue(); v != redact.Redacted {
+		t.Errorf("link attribute = %q", v)
+	}
+	for _, kv := range rs.Resource.Attributes {
+		if kv.Key == "deploy.token" && kv.Value.GetStringValue() != redact.Redacted {
+			t.Errorf("resource attribute %s = %v", kv.Key, kv.Value)
+		}
+	}
+	// Without a scrubber, nothing changes.
+	var plain collpb.ExportTraceServiceRequest
+	_ = proto.Unmarshal(AppendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}, nil), &plain)
+	if plain.ResourceSpans[0].ScopeSpans[0].Spans[0].Name != stub.Name {
+		t.Error("a nil scrubber changed the span")
+	}
+}
+
+// protojsonValue formats an AnyValue for comparison.
+func protojsonValue(v *commonpb.AnyValue) string {
+	switch x := v.Value.(type) {
+	case *commonpb.AnyValue_StringValue:
+		return x.StringValue
+	case *commonpb.AnyValue_IntValue:
+		return strconv.FormatInt(x.IntValue, 10)
+	case *commonpb.AnyValue_ArrayValue:
+		parts := make([]string, len(x.ArrayValue.Values))
+		for i, e := range x.ArrayValue.Values {
+			parts[i] = protojsonValue(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
+	return v.String()
 }
