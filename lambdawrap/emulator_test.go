@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -308,4 +309,42 @@ func TestUnderEmulator(t *testing.T) {
 		}
 	})
 
+}
+
+// TestUnderManagedInstances runs the function under the emulator's Lambda
+// Managed Instances mode: one process serves four invocations at once, and
+// the caller's trace header reaches each through its context.
+func TestUnderManagedInstances(t *testing.T) {
+	bootstrap := testenv.BuildBootstrap(t, "./lambdawrap/testdata/fn")
+	emu := testenv.StartManagedEmulator(t, bootstrap, 4, "LAMBDAOBS_DISABLE_SIGTERM=true")
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := http.Header{"X-Amzn-Trace-Id": {fmt.Sprintf("Root=1-5759e988-%024x;Parent=53995c3f42cd8ad8;Sampled=1", i)}}
+			if code, body := emu.InvokeWithHeader(t, fmt.Sprintf("mi-%02d", i), []byte(`{"mode":"nap"}`), h); code != http.StatusOK {
+				t.Errorf("status %d %s", code, body)
+			}
+		}()
+	}
+	wg.Wait()
+	emu.WaitOutput(t, regexp.MustCompile(`(?s)(END RequestId: mi-\d\d.*){16}`), 10*time.Second)
+	out := emu.Proc.Output.String()
+	for i := range n {
+		logs, docs := forRequest(out, fmt.Sprintf("mi-%02d", i))
+		want := fmt.Sprintf("1-5759e988-%024x", i)
+		if len(logs) == 0 || len(docs) == 0 {
+			t.Errorf("mi-%02d: %d lines, %d documents", i, len(logs), len(docs))
+		}
+		for _, l := range append(logs, docs...) {
+			if l["xray_trace_id"] != want {
+				t.Errorf("mi-%02d: trace %v, want %s", i, l["xray_trace_id"], want)
+			}
+		}
+	}
+	if n := strings.Count(out, "INIT START"); n > 1 {
+		t.Errorf("%d processes started", n)
+	}
 }

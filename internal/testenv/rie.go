@@ -5,6 +5,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
@@ -15,8 +18,12 @@ import (
 // Emulator is the AWS Lambda Runtime Interface Emulator running one bootstrap.
 type Emulator struct {
 	Proc *Process
-	url  string
-	mu   sync.Mutex // the emulator crashes on two invocations at once
+	// URL is the emulator's invoke endpoint, as the Lambda API's Invoke
+	// path: an SDK Lambda client whose BaseEndpoint is Endpoint calls it.
+	URL      string
+	Endpoint string
+	managed  bool
+	mu       sync.Mutex // the standard mode crashes on two invocations at once
 }
 
 // StartEmulator runs bootstrap under the emulator, listening on 127.0.0.1
@@ -37,32 +44,96 @@ func StartEmulator(t testing.TB, bootstrap string, env ...string) *Emulator {
 		"--log-level", "info",
 		bootstrap)
 	WaitTCP(t, p, Addr(port), 10*time.Second)
-	return &Emulator{Proc: p, url: "http://" + Addr(port) + "/2015-03-31/functions/function/invocations"}
+	return newEmulator(p, port, false)
+}
+
+func newEmulator(p *Process, port int, managed bool) *Emulator {
+	endpoint := "http://" + Addr(port)
+	return &Emulator{Proc: p, Endpoint: endpoint, URL: endpoint + "/2015-03-31/functions/function/invocations", managed: managed}
+}
+
+// StartManagedEmulator runs bootstrap under the emulator's Lambda Managed
+// Instances mode: one process serving up to concurrency invocations at
+// once, the caller's X-Amzn-Trace-Id passed through, the Telemetry API.
+// That mode runs only /var/task/bootstrap, so the emulator gets a private
+// mount namespace (unshare, as root) with bootstrap's directory bound
+// there, and a hosts file that maps sandbox.localdomain, where Lambda's
+// Telemetry API sends events, to 127.0.0.1.
+func StartManagedEmulator(t testing.TB, bootstrap string, concurrency int, env ...string) *Emulator {
+	t.Helper()
+	rie := Tool(t, "aws-lambda-rie")
+	if os.Geteuid() != 0 {
+		Missing(t, "root, to give the Managed Instances emulator its own /var/task")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		Missing(t, "unshare (util-linux)")
+	}
+	if err := os.MkdirAll("/var/task", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n127.0.0.1 sandbox.localdomain\n::1 localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port, apiPort := FreePort(t), FreePort(t)
+	base := []string{
+		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=fake-secret", "AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_LAMBDA_FUNCTION_NAME=test-function",
+		"AWS_LAMBDA_MAX_CONCURRENCY=" + strconv.Itoa(concurrency),
+	}
+	script := `mount --bind "$0" /var/task && mount --bind "$1" /etc/hosts && shift && exec "$@"`
+	p := Start(t, append(base, env...), unshare, "-m", "sh", "-c", script, filepath.Dir(bootstrap), hosts,
+		rie, "--runtime-interface-emulator-address", Addr(port), "--runtime-api-address", Addr(apiPort), "--log-level", "info")
+	WaitTCP(t, p, Addr(port), 10*time.Second)
+	return newEmulator(p, port, true)
 }
 
 // Invoke sends one invocation with the given request id and returns the
 // emulator's status code and response body.
 func (e *Emulator) Invoke(t testing.TB, requestID string, payload []byte) (int, []byte) {
 	t.Helper()
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	return e.InvokeWithHeader(t, requestID, payload, nil)
+}
+
+// InvokeWithHeader is Invoke with request headers of the caller's (an
+// X-Amzn-Trace-Id). The Managed Instances mode is invoked concurrently,
+// and a call it refuses while every runtime is busy (or the function is
+// still initialising) is tried again.
+func (e *Emulator) InvokeWithHeader(t testing.TB, requestID string, payload []byte, h http.Header) (int, []byte) {
+	t.Helper()
+	if !e.managed {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(payload))
-	if err != nil {
-		t.Fatal(err)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		req.Header.Set("X-Amzn-RequestId", requestID)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("invoke %s: %v", requestID, err)
+			return 0, nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Errorf("invoke %s: read: %v", requestID, err)
+			return 0, nil
+		}
+		if e.managed && resp.StatusCode == http.StatusBadRequest && (bytes.Contains(body, []byte("no idle")) || bytes.Contains(body, []byte("Runtime.Unavailable"))) && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		return resp.StatusCode, body
 	}
-	req.Header.Set("X-Amzn-RequestId", requestID)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("invoke %s: %v", requestID, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("invoke %s: read: %v", requestID, err)
-	}
-	return resp.StatusCode, body
 }
 
 // WaitOutput waits until the emulator's output matches re, and fails the
