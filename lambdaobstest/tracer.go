@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -30,7 +33,11 @@ type SpanData struct {
 	Ended       bool
 }
 
-// Tracer is a tracing.Tracer that keeps spans in memory.
+// Tracer is a tracing.Tracer that keeps spans in memory. It redacts what
+// spans are given as the real backends do, with the invocation's scope:
+// values under secret keys are "[REDACTED]" (and remembered for the
+// invocation's other outputs), secret values are replaced in strings,
+// error texts and status descriptions.
 type Tracer struct {
 	mu    sync.Mutex
 	ended []*SpanData
@@ -78,7 +85,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 	if inv.InitDuration > 0 {
 		d.Attributes["InitDurationMs"] = float64(inv.InitDuration.Microseconds()) / 1e3
 	}
-	s := &span{t: t, d: d}
+	s := &span{t: t, d: d, sc: redact.FromContext(ctx).Scrubber()}
 	return tracing.ContextWithSpan(ctx, s), s
 }
 
@@ -92,7 +99,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	} else {
 		d.TraceID = fmt.Sprintf("1-%08x-%s", time.Now().Unix(), randomHex(12))
 	}
-	s := &span{t: t, d: d}
+	s := &span{t: t, d: d, sc: redact.FromContext(ctx).Scrubber()}
 	s.SetAttributes(cfg.Attributes...)
 	return tracing.ContextWithSpan(ctx, s), s
 }
@@ -104,6 +111,38 @@ type span struct {
 	t  *Tracer
 	mu sync.Mutex
 	d  *SpanData
+	sc redact.Scrubber
+}
+
+// value returns v as the span keeps it, redacted.
+func (s *span) value(key string, v any) any {
+	if s.sc.Key(key) {
+		if b, err := json.Marshal(v); err == nil {
+			s.sc.RememberJSON(b)
+		}
+		return redact.Redacted
+	}
+	switch x := v.(type) {
+	case string:
+		t, _ := s.sc.Text(x)
+		return t
+	case int64, uint64, float64, int:
+		if s.sc.Secret(fmt.Sprint(x)) {
+			return redact.Redacted
+		}
+		return x
+	case bool, nil, time.Duration, time.Time:
+		return x
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if json.Unmarshal(s.sc.AppendJSON(nil, b), &out) != nil {
+		return v
+	}
+	return out
 }
 
 func (s *span) End() {
@@ -126,7 +165,7 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 		return
 	}
 	for _, a := range attrs {
-		s.d.Attributes[a.Key] = a.Value.Resolve().Any()
+		s.d.Attributes[a.Key] = s.value(a.Key, a.Value.Resolve().Any())
 	}
 }
 
@@ -139,7 +178,7 @@ func (s *span) SetMetadata(key string, value any) {
 	if s.d.Metadata == nil {
 		s.d.Metadata = map[string]any{}
 	}
-	s.d.Metadata[key] = value
+	s.d.Metadata[key] = s.value(key, value)
 }
 
 func (s *span) RecordError(err error) {
@@ -148,7 +187,8 @@ func (s *span) RecordError(err error) {
 	if s.d.Ended || err == nil {
 		return
 	}
-	s.d.Errors = append(s.d.Errors, err.Error())
+	msg, _ := s.sc.Text(errinfo.Message(err))
+	s.d.Errors = append(s.d.Errors, msg)
 }
 
 func (s *span) SetStatus(code tracing.Code, desc string) {
@@ -157,6 +197,7 @@ func (s *span) SetStatus(code tracing.Code, desc string) {
 	if s.d.Ended {
 		return
 	}
+	desc, _ = s.sc.Text(desc)
 	s.d.Status, s.d.Description = code, desc
 }
 

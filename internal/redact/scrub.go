@@ -283,12 +283,23 @@ func (s *Scrubber) base64(v string) (string, bool) {
 			return v, false
 		}
 	}
-	// The first three bytes tell whether decoding the rest is worth it.
-	var head [3]byte
-	if n, err := base64.StdEncoding.Decode(head[:], []byte(v[:4])); err != nil || n == 0 {
+	if isHex(v) {
+		return v, false // an id, not a body
+	}
+	// The first six bytes tell whether decoding the rest is worth it: JSON
+	// or a form starts with text.
+	var head [6]byte
+	if n, err := base64.StdEncoding.Decode(head[:], []byte(v[:8])); err != nil || n < 6 {
 		return v, false
 	}
-	if !(head[0] == '{' || head[0] == '[' || head[0] == ' ' || head[0] == '\n' || keyByte(head[0]) && keyByte(head[1]) && keyByte(head[2])) {
+	form := true
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c > 0x7e {
+			return v, false
+		}
+		form = form && (keyByte(c) || c == '=' || c == '&' || c == '+')
+	}
+	if !(head[0] == '{' || head[0] == '[' || head[0] == ' ' || head[0] == '\n' || form) {
 		return v, false
 	}
 	dec, err := base64.StdEncoding.DecodeString(v)
@@ -301,6 +312,16 @@ func (s *Scrubber) base64(v string) (string, bool) {
 		return v, false
 	}
 	return base64.StdEncoding.EncodeToString([]byte(t)), true
+}
+
+// isHex reports whether v holds hex digits only.
+func isHex(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // frame is one open container of a JSON walk.
@@ -424,7 +445,13 @@ func (s *Scrubber) RememberJSON(v []byte) {
 			switch c := v[i]; {
 			case c == '"':
 				end := skipString(v, i)
-				s.Remember(jsonString(v[i:end]))
+				j := end
+				for j < len(v) && isSpace(v[j]) {
+					j++
+				}
+				if j >= len(v) || v[j] != ':' { // a value, not a member's name
+					s.Remember(jsonString(v[i:end]))
+				}
 				i = end
 			case c == '-' || c >= '0' && c <= '9':
 				j := i
