@@ -1,0 +1,188 @@
+package params
+
+import (
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/env"
+)
+
+// DefaultMaxAge is how long a fetched value is served from the cache when
+// neither WithMaxAge nor POWERTOOLS_PARAMETERS_MAX_AGE says otherwise, as in
+// Powertools.
+const DefaultMaxAge = 5 * time.Second
+
+// Option configures NewSSM, NewSecrets, NewLazy or LoadEnv; each reads the
+// options that concern it and ignores the others.
+type Option interface{ apply(*config) }
+
+// GetOption configures one read (Get, GetMultiple, GetByPath, GetBinary,
+// GetJSON). It wins over the provider's options.
+type GetOption interface {
+	// applyGet takes and returns the read's settings by value, so a read
+	// with options allocates nothing for them.
+	applyGet(getConfig) getConfig
+}
+
+// SharedOption is an Option that can also be given to a single read, where
+// it wins over the provider's setting.
+type SharedOption interface {
+	Option
+	GetOption
+}
+
+type config struct {
+	maxAge     time.Duration
+	maxAgeSet  bool
+	decrypt    bool
+	decryptSet bool
+	now        func() time.Time
+	clockSet   bool
+	lookup     env.Lookup
+}
+
+// getConfig is the settings of one read.
+type getConfig struct {
+	maxAge    time.Duration
+	decrypt   bool
+	recursive bool
+	force     bool
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type getOptionFunc func(getConfig) getConfig
+
+func (f getOptionFunc) applyGet(g getConfig) getConfig { return f(g) }
+
+// newConfig applies opts, then reads the environment for what they left
+// unset.
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.lookup = env.Or(c.lookup)
+	if !c.maxAgeSet {
+		c.maxAge = DefaultMaxAge
+		if v := c.lookup.String(EnvMaxAge); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 || n > int64(1<<63-1)/int64(time.Second) {
+				slog.Warn("params: "+EnvMaxAge+" is not a whole number of seconds: using the default",
+					"value", v, "default_seconds", int(DefaultMaxAge/time.Second))
+			} else {
+				c.maxAge = time.Duration(n) * time.Second
+			}
+		}
+	}
+	if !c.decryptSet {
+		if v := c.lookup.String(EnvSSMDecrypt); v != "" {
+			b, err := strconv.ParseBool(strings.ToLower(v))
+			if err != nil {
+				slog.Warn("params: "+EnvSSMDecrypt+" is not true or false: decryption stays off", "value", v)
+			}
+			c.decrypt = b
+		}
+	}
+	return c
+}
+
+// defaults returns the read settings the provider's configuration gives.
+func (c config) defaults() getConfig {
+	return getConfig{maxAge: c.maxAge, decrypt: c.decrypt, recursive: true}
+}
+
+// applyGetOptions returns def with opts applied.
+func applyGetOptions(def getConfig, opts []GetOption) getConfig {
+	for _, o := range opts {
+		if o != nil {
+			def = o.applyGet(def)
+		}
+	}
+	return def
+}
+
+type maxAgeOption time.Duration
+
+func (o maxAgeOption) apply(c *config) { c.maxAge, c.maxAgeSet = max(time.Duration(o), 0), true }
+func (o maxAgeOption) applyGet(g getConfig) getConfig {
+	g.maxAge = max(time.Duration(o), 0)
+	return g
+}
+
+// WithMaxAge sets how old a cached value may be and still be served: the
+// default of a provider (winning over POWERTOOLS_PARAMETERS_MAX_AGE), or
+// the limit of one read. The age of a value is counted from the start of
+// the fetch that got it. 0, or a negative d, means every read fetches (reads
+// running at once still share one fetch, and the value is still cached for
+// reads that accept an older one). Given to a read with a constant d, it
+// allocates nothing.
+func WithMaxAge(d time.Duration) SharedOption {
+	// Clamped where applied: a constant d then makes a constant option,
+	// which a read takes without allocating.
+	return maxAgeOption(d)
+}
+
+type decryptOption bool
+
+func (o decryptOption) apply(c *config) { c.decrypt, c.decryptSet = bool(o), true }
+func (o decryptOption) applyGet(g getConfig) getConfig {
+	g.decrypt = bool(o)
+	return g
+}
+
+// WithDecryption sets whether SSM reads ask Parameter Store to decrypt
+// SecureString parameters (Powertools' decrypt): the default of NewSSM
+// (winning over POWERTOOLS_PARAMETERS_SSM_DECRYPT; off by default), or one
+// read's. Decrypted SecureString values are registered as secrets (see the
+// package documentation). Secrets ignore it: their values are always
+// decrypted.
+func WithDecryption(decrypt bool) SharedOption { return decryptOption(decrypt) }
+
+// WithForceFetch makes one read fetch the value even when the cache holds
+// one young enough (Powertools' force_fetch), and cache what it got. A
+// fetch of the same value already running when the read starts is shared
+// rather than repeated.
+func WithForceFetch() GetOption {
+	return getOptionFunc(func(g getConfig) getConfig {
+		g.force = true
+		return g
+	})
+}
+
+// WithRecursive sets whether SSM.GetByPath also returns the parameters of
+// the path's sub-paths (true, the default, as in Powertools) or only those
+// directly under it (false).
+func WithRecursive(recursive bool) GetOption {
+	return getOptionFunc(func(g getConfig) getConfig {
+		g.recursive = recursive
+		return g
+	})
+}
+
+// WithClock sets the clock that ages cached values and times a Lazy's init;
+// tests pass a fake one. The default, and nil, is time.Now.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.now, c.clockSet = now, true
+		}
+	})
+}
+
+// WithLookupEnv sets how environment variables are read: by LoadEnv, and by
+// NewSSM and NewSecrets for POWERTOOLS_PARAMETERS_MAX_AGE and
+// POWERTOOLS_PARAMETERS_SSM_DECRYPT. Tests pass a map lookup. The default,
+// and nil, is os.LookupEnv.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c *config) { c.lookup = lookup })
+}
