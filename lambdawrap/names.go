@@ -14,6 +14,13 @@ const (
 	// MetricTelemetryErrors counts failures of the telemetry itself during
 	// an invocation: a tracing backend or exporter that failed or panicked.
 	MetricTelemetryErrors = "TelemetryErrors"
+	// MetricTraceExportDuration is the time spent exporting spans after
+	// responses since the last lifecycle document (Milliseconds): billed,
+	// never waited for by a caller. Written with the next invocation's.
+	MetricTraceExportDuration = "TraceExportDuration"
+	// MetricSpansDropped counts spans dropped since the last lifecycle
+	// document: the export failed or stalled, or too many waited.
+	MetricSpansDropped = "SpansDropped"
 )
 
 // Metrics of what an invocation used, in the lifecycle document of the
@@ -56,6 +63,12 @@ const (
 	// MsgTelemetryFailed is the WARN line of a failure of the telemetry
 	// itself (KeyComponent names the part); the invocation goes on.
 	MsgTelemetryFailed = "telemetry failed"
+	// MsgSpansDropped is the WARN line counting spans dropped (KeyCount)
+	// and why (KeyReason).
+	MsgSpansDropped = "spans dropped"
+	// MsgExtensionFailed says the internal extension could not register or
+	// stopped; spans are then exported before each response.
+	MsgExtensionFailed = "extension failed"
 	MsgLate            = "values recorded after their invocation ended were dropped"
 	MsgSIGTERM         = "SIGTERM received: flushing pending telemetry"
 	MsgEvent           = "event" // the event, logged when POWERTOOLS_LOGGER_LOG_EVENT is true
@@ -82,4 +95,6 @@ const (
 	KeyPanic       = "panic"
 	KeyEvent       = "event"
 	KeyComponent   = "component"
+	KeyCount       = "count"
+	KeyReason      = "reason"
 )

@@ -50,6 +50,7 @@ type config struct {
 	usageEvery    int
 	usageSet      bool
 	memoryLimit   bool
+	postResponse  bool
 }
 
 // WithService names the service: the service field of every log line and
@@ -152,6 +153,7 @@ func newConfig(opts []Option) *config {
 		proc:          &theProcess,
 		flushDeadline: 100 * time.Millisecond,
 		memoryLimit:   true,
+		postResponse:  true,
 	}
 	for _, o := range opts {
 		o.apply(c)

@@ -31,11 +31,16 @@ type wrapper struct {
 	version  string
 	bridge   *logBridge  // the log package's output, when the wrapper made slog's default
 	usage    *usageMeter // nil: usage metrics off
+	ext      *extension  // exports after responses (Start, in Lambda, with a tracing.Deferred backend), or nil
 
 	// carried counts telemetry failures that came after their invocation's
 	// documents were written (its tracer's flush): the next invocation's
 	// lifecycle document carries them.
 	carried atomic.Int64
+	// exported is the time spent exporting after responses, droppedSpans
+	// the spans dropped, both since the last lifecycle document.
+	exported     atomic.Int64
+	droppedSpans atomic.Int64
 
 	mu       sync.Mutex
 	inflight *scope    // invocations running, a list linked through scope.prev/next
@@ -90,6 +95,7 @@ func (w *wrapper) reportMetrics(err error) {
 // code is prepared before the lock is taken.
 type scope struct {
 	w        *wrapper
+	origin   context.Context // the context aws-lambda-go gave: it ends once the result is posted
 	ctx      context.Context
 	start    time.Time
 	deadline time.Time
@@ -119,7 +125,8 @@ var errTimeout = errors.New("lambdawrap: invocation about to time out")
 func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 	c := w.cfg
 	now := c.now()
-	s := &scope{w: w, start: now, span: tracing.Noop}
+	s := &scope{w: w, origin: ctx, start: now, span: tracing.Noop}
+	w.ext.noteStart(now)
 	lc, _ := lambdacontext.FromContext(ctx)
 	var requestID, arn, tenant string
 	if lc != nil {
@@ -335,7 +342,14 @@ func (s *scope) end(o outcome) any {
 	s.ended = true
 	s.written.Store(true)
 	s.mu.Unlock()
-	s.flushTracer()
+	switch {
+	case w.ext == nil:
+		s.flushTracer()
+	case d.panicked:
+		w.ext.exportNow(s.exportLimit()) // the process exits after the panic is reported
+	default:
+		w.ext.onPosted(s.origin, s.inv.Fields().RequestID) // exported after the response
+	}
 	if s.guard != nil {
 		s.guard.disarm()
 	}
@@ -430,6 +444,12 @@ func (s *scope) flushLocked(final, failed bool) {
 	n := s.failures.Swap(0)
 	if final {
 		n += s.w.carried.Swap(0)
+		if d := s.w.exported.Swap(0); d > 0 {
+			s.lifecycle().Duration(MetricTraceExportDuration, time.Duration(d))
+		}
+		if d := s.w.droppedSpans.Swap(0); d > 0 {
+			s.lifecycle().Count(MetricSpansDropped, float64(d))
+		}
 	}
 	if n > 0 {
 		s.lifecycle().Count(MetricTelemetryErrors, float64(n))
@@ -474,18 +494,28 @@ func (s *scope) flushTracer() {
 	if t == nil {
 		return
 	}
+	if s.w.ext != nil {
+		s.w.ext.exportNow(s.exportLimit())
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.exportLimit())
+	defer cancel()
+	defer s.recoverTelemetry("tracer.Flush")
+	if err := t.Flush(ctx); err != nil {
+		s.telemetryFailed("tracer.Flush", err)
+	}
+}
+
+// exportLimit is how long an export on the invocation's path may take:
+// never past its deadline.
+func (s *scope) exportLimit() time.Duration {
 	limit := s.w.cfg.flushDeadline
 	if !s.deadline.IsZero() {
 		if left := time.Until(s.deadline); left < limit {
 			limit = max(left, time.Millisecond)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), limit)
-	defer cancel()
-	defer s.recoverTelemetry("tracer.Flush")
-	if err := t.Flush(ctx); err != nil {
-		s.telemetryFailed("tracer.Flush", err)
-	}
+	return limit
 }
 
 // onTimeout runs when the deadline is about to pass with the handler still

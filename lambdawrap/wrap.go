@@ -48,10 +48,16 @@ func (b *byteHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 // lambda.StartWithOptions does, with a SIGTERM hook that flushes the
 // telemetry of invocations still running when Lambda shuts the
 // environment down. Extra lambda options may be given with WithLambdaOptions.
+//
+// In Lambda, with a tracing backend whose export can wait (the
+// OpenTelemetry one: tracing.Deferred), Start registers an internal
+// extension and exports spans after the runtime has posted each result, so
+// the caller never waits for the export (see WithoutPostResponseExport).
 func Start[In, Out any](h func(context.Context, In) (Out, error), opts ...Option) {
 	w := newWrapper(opts)
 	var lopts []lambda.Option
-	if w.cfg.sigterm {
+	w.ext = w.startExtension() // its registration enables SIGTERM too
+	if w.ext == nil && w.cfg.sigterm {
 		lopts = append(lopts, lambda.WithEnableSIGTERM(w.onSIGTERM))
 	}
 	observed := func(ctx context.Context, in In) (Out, error) { return run(w, ctx, in, h) }
@@ -64,6 +70,12 @@ func Start[In, Out any](h func(context.Context, In) (Out, error), opts ...Option
 // function again. LAMBDAOBS_DISABLE_SIGTERM=true does the same.
 func WithoutSIGTERM() Option {
 	return optionFunc(func(c *config) { c.sigterm = false; c.sigtermSet = true })
+}
+
+// WithoutPostResponseExport exports an invocation's spans before its
+// result is posted, as Wrap does (Start only).
+func WithoutPostResponseExport() Option {
+	return optionFunc(func(c *config) { c.postResponse = false })
 }
 
 // WithLambdaOptions passes options to lambda.StartWithOptions (Start only).

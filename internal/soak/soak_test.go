@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,6 +168,12 @@ func TestSoak(t *testing.T) {
 	last := regexp.QuoteMeta(ids[n-1])
 	emu.WaitOutput(t, regexp.MustCompile(`END RequestId: `+last+`|InvokeID=`+last+`\b`), 10*time.Second)
 	elapsed := time.Since(start)
+	// The sandbox shuts down, as Lambda's do: spans that waited to go out
+	// with a later response go out at SIGTERM.
+	_ = emu.Proc.Cmd.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(10 * time.Second); !emu.Proc.Exited() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	out := emu.Proc.Output.String()
 
 	schema := emfSchema(t)
@@ -267,7 +274,18 @@ func TestSoak(t *testing.T) {
 	}
 	t.Logf("soak: %d spans received; invocations without their span %d", len(spans), missingSpans)
 	if missingSpans > 0 {
-		t.Errorf("%d invocations without their span", missingSpans)
+		var missing []string
+		for _, id := range ids {
+			if spanIDs[id] == 0 {
+				missing = append(missing, id)
+			}
+		}
+		t.Errorf("%d invocations without their span: %v", missingSpans, missing)
+	}
+	for id, n := range spanIDs {
+		if n > 1 {
+			t.Errorf("%s: its span arrived %d times", id, n)
+		}
 	}
 
 	missingLogs, missingDocs := 0, 0

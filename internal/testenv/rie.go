@@ -32,8 +32,14 @@ type Emulator struct {
 // function lazily, on the first invocation.
 func StartEmulator(t testing.TB, bootstrap string, env ...string) *Emulator {
 	t.Helper()
+	return startEmulator(t, bootstrap, FreePort(t), env...)
+}
+
+// startEmulator is StartEmulator with the Runtime API on apiPort.
+func startEmulator(t testing.TB, bootstrap string, apiPort int, env ...string) *Emulator {
+	t.Helper()
 	rie := Tool(t, "aws-lambda-rie")
-	port, apiPort := FreePort(t), FreePort(t)
+	port := FreePort(t)
 	base := []string{
 		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=fake-secret", "AWS_REGION=us-east-1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_LAMBDA_FUNCTION_NAME=test-function",

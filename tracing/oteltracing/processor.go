@@ -34,6 +34,8 @@ type processor struct {
 	buf   []sdktrace.ReadOnlySpan
 	spare []sdktrace.ReadOnlySpan // an exported batch's array, reused
 	down  atomic.Bool
+
+	deferState // DeferExport: only Flush exports
 }
 
 var _ sdktrace.SpanProcessor = (*processor)(nil)
@@ -48,12 +50,19 @@ func (p *processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.exp == nil || p.down.Load() || !s.SpanContext().IsSampled() {
 		return
 	}
+	deferred := p.deferred.Load()
 	p.mu.Lock()
+	if deferred && int64(len(p.buf)) >= p.maxHeld.Load() {
+		p.mu.Unlock()
+		p.droppedFull.Add(1)
+		return
+	}
 	if p.buf == nil {
 		p.buf, p.spare = p.spare, nil
 	}
 	p.buf = append(p.buf, s)
-	full := len(p.buf) >= p.maxBatch
+	p.bufBytes += spanBytes(s)
+	full := !deferred && len(p.buf) >= p.maxBatch
 	p.mu.Unlock()
 	if full {
 		ctx, cancel := context.WithTimeout(context.Background(), inlineExportTimeout)
@@ -81,12 +90,15 @@ func (p *processor) flush(ctx context.Context) error {
 	defer func() { <-p.sem }()
 	p.mu.Lock()
 	all := p.buf
-	p.buf = nil
+	p.buf, p.bufBytes = nil, 0
 	p.mu.Unlock()
 	var first error
 	for batch := all; len(batch) > 0; {
 		n := min(len(batch), p.maxBatch)
 		if err := p.export(ctx, batch[:n]); err != nil {
+			// Not tried again: the request may have arrived, and a span is
+			// exported once or counted as dropped, never twice.
+			p.droppedFailed.Add(int64(n))
 			p.report(err)
 			if first == nil {
 				first = err

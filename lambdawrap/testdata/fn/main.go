@@ -18,6 +18,9 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
 )
 
 // emulatorSecret is logged under a secret key, then quoted in an error.
@@ -40,6 +43,8 @@ type event struct {
 
 func handle(ctx context.Context, e event) (map[string]string, error) {
 	slog.InfoContext(ctx, "handling", "mode", e.Mode)
+	_, span := tracing.Start(ctx, "work")
+	span.End()
 	metrics.FromContext(ctx).Count("Before", 1)
 	switch e.Mode {
 	case "error":
@@ -92,5 +97,13 @@ func main() {
 		lambda.Start(handle)
 		return
 	}
-	lambdawrap.Start(handle, lambdawrap.WithService("itest"), lambdawrap.WithNamespace("LambdaobsTest"))
+	opts := []lambdawrap.Option{lambdawrap.WithService("itest"), lambdawrap.WithNamespace("LambdaobsTest")}
+	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" {
+		exp, err := otlp.New()
+		if err != nil {
+			panic(err)
+		}
+		opts = append(opts, lambdawrap.WithTracer(oteltracing.New(exp)))
+	}
+	lambdawrap.Start(handle, opts...)
 }

@@ -1,0 +1,30 @@
+package tracing
+
+// Deferred is implemented by backends whose ended spans can wait in memory
+// until Flush exports them. lambdawrap.Start, in Lambda, defers the export
+// until the runtime has posted the invocation's response, so a caller never
+// waits for it; the sandbox is frozen only once it is done.
+type Deferred interface {
+	// DeferExport makes Flush the only time spans are exported: nothing is
+	// exported by the goroutine that ends a span. At most maxSpans ended
+	// spans wait; the ones beyond are dropped and counted.
+	DeferExport(maxSpans int)
+	// Pending returns how many ended spans wait for Flush, and about how
+	// many bytes their export will take.
+	Pending() (spans, bytes int)
+	// TakeDropped returns the spans dropped since the last call, by reason,
+	// and forgets them.
+	TakeDropped() []Dropped
+}
+
+// Dropped counts spans a backend dropped for one reason.
+type Dropped struct {
+	Reason string // DropBufferFull, DropExportFailed
+	Spans  int
+}
+
+// Reasons for dropping spans.
+const (
+	DropBufferFull   = "buffer full"   // more spans waited than DeferExport allows
+	DropExportFailed = "export failed" // the exporter failed or stalled: the spans are not tried again
+)
