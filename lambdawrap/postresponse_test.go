@@ -3,6 +3,7 @@ package lambdawrap_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sync"
 	"syscall"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
+	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
 )
 
 // TestSpansAreExportedAfterTheResponse runs a traced function under the
@@ -158,5 +161,43 @@ func TestSpansUnderManagedInstances(t *testing.T) {
 	}
 	if invocations != n || len(spans) != 2*n {
 		t.Errorf("%d invocation spans, %d spans, want %d and %d", invocations, len(spans), n, 2*n)
+	}
+}
+
+// TestAStalledExporterIsBounded: an OTLP endpoint that never answers (a
+// home-made listener, the last resort: nothing else stalls on purpose)
+// holds each export after a response for at most the cap, never a
+// response; its spans are counted as dropped, in the next lifecycle
+// document and a WARN line.
+func TestAStalledExporterIsBounded(t *testing.T) {
+	stall := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-stall }))
+	t.Cleanup(func() { close(stall); srv.Close() })
+	bootstrap := testenv.BuildBootstrap(t, "./lambdawrap/testdata/fn")
+	emu, rapi := testenv.StartEmulatorBehindProxy(t, bootstrap, "AWS_LAMBDA_FUNCTION_TIMEOUT=5",
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+srv.URL, "OTEL_EXPORTER_OTLP_TIMEOUT=60000")
+	start := time.Now()
+	for i := range 3 {
+		if code, body := emu.Invoke(t, fmt.Sprintf("stall-%d", i), []byte(`{"mode":"ok"}`)); code != http.StatusOK {
+			t.Fatalf("status %d %s", code, body)
+		}
+	}
+	// Each export after a response is cut at the cap (2 s): three
+	// invocations, two of them waiting behind a stalled export.
+	if d := time.Since(start); d > 9*time.Second {
+		t.Errorf("3 invocations took %v behind a stalled exporter", d)
+	}
+	for id, d := range rapi.ResponseLatency() {
+		if d > 500*time.Millisecond {
+			t.Errorf("%s: the caller waited %v", id, d)
+		}
+	}
+	emu.WaitOutput(t, regexp.MustCompile(`END RequestId: stall-2`), 10*time.Second)
+	logs, docs, _ := lambdaobstest.Parse(emu.Proc.Output.String())
+	if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricSpansDropped); len(got) == 0 {
+		t.Errorf("no SpansDropped after stalled exports")
+	}
+	if logWith(logs, lambdawrap.MsgSpansDropped) == nil {
+		t.Errorf("no %q line", lambdawrap.MsgSpansDropped)
 	}
 }
