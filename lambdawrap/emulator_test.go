@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -346,5 +347,54 @@ func TestUnderManagedInstances(t *testing.T) {
 	}
 	if n := strings.Count(out, "INIT START"); n > 1 {
 		t.Errorf("%d processes started", n)
+	}
+}
+
+// TestLambdaReportsUnderManagedInstances: the internal extension reads
+// Lambda's platform.report of every invocation from the Telemetry API and
+// writes it as one EMF document with the invocation's request id, also for
+// the last ones before the sandbox shuts down.
+func TestLambdaReportsUnderManagedInstances(t *testing.T) {
+	bootstrap := testenv.BuildBootstrap(t, "./lambdawrap/testdata/fn")
+	emu := testenv.StartManagedEmulator(t, bootstrap, 4, "LAMBDAOBS_USAGE_METRICS=1")
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, body := emu.Invoke(t, fmt.Sprintf("report-%02d", i), []byte(`{"mode":"ok"}`)); code != http.StatusOK {
+				t.Errorf("status %d %s", code, body)
+			}
+		}()
+	}
+	wg.Wait()
+	_ = emu.Proc.Cmd.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(10 * time.Second); !emu.Proc.Exited() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, docs, _ := lambdaobstest.Parse(emu.Proc.Output.String())
+	reports := map[string]int{}
+	for _, d := range docs {
+		if _, ok := d[lambdawrap.MetricReportDuration]; ok {
+			id, _ := d[lambdawrap.PropRequestID].(string)
+			reports[id]++
+		}
+	}
+	for i := range n {
+		if id := fmt.Sprintf("report-%02d", i); reports[id] != 1 {
+			t.Errorf("%s: %d report documents", id, reports[id])
+		}
+	}
+	if len(reports) != n {
+		t.Errorf("reports for %d invocations, want %d: %v", len(reports), n, reports)
+	}
+	for _, d := range docs {
+		if _, ok := d[lambdawrap.MetricReportDuration]; ok {
+			if _, ok := d[lambdawrap.MetricResponseLatency]; !ok || d[lambdawrap.PropReportStatus] != "success" {
+				t.Errorf("report document %v", d)
+			}
+			break
+		}
 	}
 }

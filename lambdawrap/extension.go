@@ -63,6 +63,7 @@ type extension struct {
 	id       string
 	managed  bool
 	deferred tracing.Deferred // the backend, when its export waits; nil otherwise
+	tm       *telemetry       // Lambda's reports, when subscribed; nil otherwise
 
 	posted chan string // request ids whose result the runtime posted
 
@@ -74,27 +75,35 @@ type extension struct {
 
 // startExtension registers the wrapper's internal extension with Lambda's
 // Extensions API, which also makes Lambda send SIGTERM at shutdown, and
-// starts its loop, when the tracing backend's export can wait (it
-// implements tracing.Deferred). It returns nil outside Lambda, without such
-// a backend, or when the extension cannot register: the wrapper then
-// flushes synchronously.
+// starts its loop, when there is work for it: a tracing backend whose
+// export can wait (it implements tracing.Deferred), or Lambda's reports to
+// read from the Telemetry API (usage metrics on). It returns nil outside
+// Lambda, with nothing to do, or when the extension cannot register: the
+// wrapper then flushes synchronously.
 func (w *wrapper) startExtension() *extension {
 	api := w.cfg.lookup.String("AWS_LAMBDA_RUNTIME_API")
-	d, ok := w.cfg.tracer.(tracing.Deferred)
-	if api == "" || !ok || !w.cfg.postResponse {
+	if api == "" {
+		return nil
+	}
+	d, deferrable := w.cfg.tracer.(tracing.Deferred)
+	export := deferrable && w.cfg.postResponse
+	// Without an INVOKE subscription, the emulator's standard mode waits for
+	// the extension forever after a panic: LAMBDAOBS_DISABLE_SIGTERM keeps
+	// such an extension away, as it keeps aws-lambda-go's.
+	reports := w.cfg.usageEvery > 0 && w.cfg.sigterm
+	if !export && !reports {
 		return nil
 	}
 	e := &extension{
-		w:        w,
-		base:     "http://" + api + "/2020-01-01/extension/",
-		client:   &http.Client{},
-		managed:  w.cfg.lookup.String("AWS_LAMBDA_MAX_CONCURRENCY") != "",
-		posted:   make(chan string, 64),
-		deferred: d,
+		w:       w,
+		base:    "http://" + api + "/2020-01-01/extension/",
+		client:  &http.Client{},
+		managed: w.cfg.lookup.String("AWS_LAMBDA_MAX_CONCURRENCY") != "",
+		posted:  make(chan string, 64),
 	}
-	events := []string{"INVOKE"}
-	if e.managed {
-		events = nil // Managed Instances allow internal extensions no event
+	var events []string
+	if export && !e.managed { // Managed Instances allow internal extensions no event
+		events = []string{"INVOKE"}
 	}
 	id, err := e.register(events)
 	if err != nil {
@@ -102,16 +111,27 @@ func (w *wrapper) startExtension() *extension {
 		return nil
 	}
 	e.id = id
-	d.DeferExport(maxHeldSpans)
+	if reports {
+		if e.tm, err = e.subscribe(w.cfg.usageEvery); err != nil {
+			w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgTelemetryUnavailable, slog.String(logger.KeyError, err.Error()))
+		}
+	}
+	if export {
+		e.deferred = d
+		d.DeferExport(maxHeldSpans)
+	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM)
 	go e.onSignal(signals)
-	if e.managed {
+	if e.managed && export {
 		go e.background()
 	}
 	go e.loop()
 	return e
 }
+
+// exporting reports whether spans are exported after the response.
+func (e *extension) exporting() bool { return e != nil && e.deferred != nil }
 
 func (e *extension) register(events []string) (string, error) {
 	if events == nil {
@@ -316,11 +336,13 @@ func (e *extension) background() {
 }
 
 // onSignal flushes everything at SIGTERM: Lambda is shutting the sandbox
-// down, within about 300 ms for a runtime with internal extensions.
+// down, within about 300 ms for a runtime with internal extensions. Spans
+// first, then the reports Lambda still has to deliver.
 func (e *extension) onSignal(signals <-chan os.Signal) {
 	<-signals
 	e.w.onSIGTERM()
-	e.exportNow(250 * time.Millisecond)
+	e.exportNow(200 * time.Millisecond)
+	e.tm.drain(80 * time.Millisecond)
 }
 
 // flushGuarded flushes t, turning a panic into an error.

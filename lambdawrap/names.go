@@ -69,9 +69,12 @@ const (
 	// MsgExtensionFailed says the internal extension could not register or
 	// stopped; spans are then exported before each response.
 	MsgExtensionFailed = "extension failed"
-	MsgLate            = "values recorded after their invocation ended were dropped"
-	MsgSIGTERM         = "SIGTERM received: flushing pending telemetry"
-	MsgEvent           = "event" // the event, logged when POWERTOOLS_LOGGER_LOG_EVENT is true
+	// MsgTelemetryUnavailable says the Telemetry API could not be
+	// subscribed to: Lambda's reports are not written as metrics.
+	MsgTelemetryUnavailable = "telemetry API unavailable"
+	MsgLate                 = "values recorded after their invocation ended were dropped"
+	MsgSIGTERM              = "SIGTERM received: flushing pending telemetry"
+	MsgEvent                = "event" // the event, logged when POWERTOOLS_LOGGER_LOG_EVENT is true
 	// MsgMetricsDropped is the WARN line naming each metric value, dimension
 	// or property CloudWatch would reject, dropped at a flush.
 	MsgMetricsDropped = "metrics dropped"

@@ -343,12 +343,15 @@ func (s *scope) end(o outcome) any {
 	s.written.Store(true)
 	s.mu.Unlock()
 	switch {
-	case w.ext == nil:
+	case !w.ext.exporting():
 		s.flushTracer()
 	case d.panicked:
 		w.ext.exportNow(s.exportLimit()) // the process exits after the panic is reported
 	default:
 		w.ext.onPosted(s.origin, s.inv.Fields().RequestID) // exported after the response
+	}
+	if w.ext != nil {
+		w.ext.tm.ended(s.inv.Fields().RequestID)
 	}
 	if s.guard != nil {
 		s.guard.disarm()
@@ -494,7 +497,7 @@ func (s *scope) flushTracer() {
 	if t == nil {
 		return
 	}
-	if s.w.ext != nil {
+	if s.w.ext.exporting() {
 		s.w.ext.exportNow(s.exportLimit())
 		return
 	}
