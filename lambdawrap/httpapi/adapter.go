@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/go-playground/validator/v10"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -28,6 +29,7 @@ import (
 type adapter[In, Out any] struct {
 	h         func(context.Context, In) (Out, error)
 	cfg       *config
+	chain     RequestHandler      // the middlewares around end; nil without any
 	validate  *validator.Validate // nil: no struct-tag validation
 	noBody    bool                // In has size zero: the body is never read
 	inPointer bool                // In is a pointer type
@@ -51,6 +53,7 @@ func newAdapter[In, Out any](h func(context.Context, In) (Out, error), opts []Op
 		}
 	}
 	a.validator = t.Implements(validatorType) || reflect.PointerTo(t).Implements(validatorType)
+	a.chain = a.buildChain(a.end)
 	return a
 }
 
@@ -61,28 +64,34 @@ type response struct {
 	body    string
 }
 
-// outcome is what became of a request.
+// outcome is what became of a request. With middlewares, each request's
+// context has room for one (chainCtx), so it is kept small.
 type outcome struct {
-	status   int
-	body     []byte // the encoded Out; nil for 204 and failures
-	fail     *Error // the error answered, nil on success
-	err      error  // the error logged and recorded: the handler's own, wrapping chain included
-	panicked bool
-	panicVal any
-	stack    []byte
+	status int
+	body   []byte     // the encoded Out; nil for 204 and failures
+	fail   *Error     // the error answered, nil on success
+	err    error      // the error logged and recorded: the handler's own, wrapping chain included
+	panic  *panicInfo // the panic answered, if any
+}
+
+// panicInfo is a panic of the pipeline's, recovered.
+type panicInfo struct {
+	value any
+	stack []byte
 }
 
 // serve runs one request through the pipeline and reports it: span
-// attributes and status, a log line for failures, metrics.
+// attributes and status, its log line, metrics.
 func (a *adapter[In, Out]) serve(ctx context.Context, q *requestCtx, body string, base64Encoded bool) response {
-	// Latency is recorded only in an invocation lambdawrap observes: the
-	// clock is not read for nothing.
+	c := a.cfg
+	// The clock is read only when the Latency metric (in an invocation
+	// lambdawrap observes) or a log line may need it.
 	inv := logger.FromContext(ctx)
+	l := c.logger()
 	var start time.Time
-	if inv != nil {
+	if inv != nil || l.Enabled(ctx, c.minLevel) {
 		start = time.Now()
 	}
-	c := a.cfg
 	r := &q.req
 	r.scanHeaders(len(body) > 0)
 	if c.route != "" {
@@ -116,7 +125,7 @@ func (a *adapter[In, Out]) serve(ctx context.Context, q *requestCtx, body string
 
 	o := a.run(ctx, r, body, base64Encoded)
 	resp := a.respond(r, &o)
-	a.report(ctx, inv, r, method, &o, start, span, recording)
+	a.report(ctx, inv, l, r, method, &o, start, span, recording)
 	return resp
 }
 
@@ -124,7 +133,7 @@ func (a *adapter[In, Out]) serve(ctx context.Context, q *requestCtx, body string
 func (a *adapter[In, Out]) run(ctx context.Context, r *Request, body string, base64Encoded bool) (o outcome) {
 	defer func() {
 		if p := recover(); p != nil {
-			o = outcome{status: http.StatusInternalServerError, fail: internal(nil), panicked: true, panicVal: p, stack: debug.Stack()}
+			o = outcome{status: http.StatusInternalServerError, fail: internal(nil), panic: &panicInfo{value: p, stack: debug.Stack()}}
 		}
 	}()
 	return a.exec(ctx, r, body, base64Encoded)
@@ -137,10 +146,42 @@ func failed(e *Error, err error) outcome {
 	return outcome{status: e.Status, fail: e, err: err}
 }
 
+// failure is the outcome of err, returned by the handler or a middleware:
+// the *Error it is or wraps, else the first error mapper's answer, else 500.
+func (a *adapter[In, Out]) failure(err error) outcome {
+	return failed(a.classify(err), err)
+}
+
+// classify returns the *Error err is answered with: the *Error it is or
+// wraps, else what the first error mapper that knows it returns (with err
+// as its cause), else a 500 INTERNAL_ERROR whose cause is err. A typed nil
+// is a 500, never shown to a mapper.
+func (a *adapter[In, Out]) classify(err error) *Error {
+	if errinfo.IsNilPointer(err) {
+		return internal(err)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		if e == nil {
+			return internal(err) // a nil *Error, wrapped
+		}
+		return checked(e, err)
+	}
+	for _, m := range a.cfg.mappers {
+		if e := m(err); e != nil {
+			if e.Cause == nil {
+				e = e.WithCause(err)
+			}
+			return checked(e, err)
+		}
+	}
+	return internal(err)
+}
+
 var bodyRequired = &Error{Status: http.StatusBadRequest, Code: CodeBodyRequired, Message: "Request body is required"}
 
-// exec is the pipeline: preflight, body, authentication, decoding,
-// validation, the handler, encoding.
+// exec is the pipeline: preflight, body, then the middlewares (WithAuth's
+// among them) around inner.
 func (a *adapter[In, Out]) exec(ctx context.Context, r *Request, body string, base64Encoded bool) outcome {
 	c := a.cfg
 	if c.cors != nil && r.preflight {
@@ -149,19 +190,20 @@ func (a *adapter[In, Out]) exec(ctx context.Context, r *Request, body string, ba
 	if e := a.readBody(r, body, base64Encoded); e != nil {
 		return failed(e, nil)
 	}
-	if c.auth != nil {
-		actx, err := c.auth(ctx, r)
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e == nil {
-				e = Unauthorized()
-			}
-			return failed(classify(e), err)
-		}
-		if actx != nil {
-			ctx = actx
-		}
+	if a.chain == nil {
+		return a.inner(ctx, r)
 	}
+	_ = a.chain(ctx, r) // what it returns is in r.out
+	if r.out.status == 0 {
+		return failed(internal(errNoResponse), errNoResponse)
+	}
+	return *r.out
+}
+
+// inner is the pipeline inside the middlewares: decoding, validation, the
+// handler, encoding.
+func (a *adapter[In, Out]) inner(ctx context.Context, r *Request) outcome {
+	c := a.cfg
 	var in In
 	if !a.noBody {
 		check := false
@@ -190,7 +232,7 @@ func (a *adapter[In, Out]) exec(ctx context.Context, r *Request, body string, ba
 	}
 	out, err := a.h(ctx, in)
 	if err != nil {
-		return failed(classify(err), err)
+		return a.failure(err)
 	}
 	status := c.status
 	if r.status != 0 {
@@ -321,32 +363,34 @@ func (a *adapter[In, Out]) respond(r *Request, o *outcome) response {
 	return response{status: o.status, headers: h, body: body}
 }
 
-// report records o: span attributes and status, a log line for a failure,
+// report records o: span attributes and status, the request's log line,
 // the per-request metrics, and Errors (and Panics) for a 5xx.
-func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, r *Request, method string, o *outcome, start time.Time, span tracing.Span, recording bool) {
+func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l *slog.Logger, r *Request, method string, o *outcome, start time.Time, span tracing.Span, recording bool) {
+	var latency time.Duration
+	if !start.IsZero() {
+		latency = time.Since(start)
+	}
 	status := o.status
 	if recording {
 		span.SetAttributes(slog.Int(AttrStatusCode, status))
 		switch {
 		case status >= 500:
-			cause := o.err
-			if o.panicked {
-				cause = fmt.Errorf("panic: %v", o.panicVal)
-			}
+			text, cause := o.cause()
 			span.RecordError(cause)
-			span.SetStatus(tracing.Error, cause.Error())
+			span.SetStatus(tracing.Error, text)
 		case status >= 400:
 			span.SetStatus(tracing.ClientError, o.fail.Code)
 		}
 	}
-	if status >= 400 && o.fail != nil {
-		a.log(ctx, r, o)
+	if o.fail != nil {
+		a.logFailure(ctx, l, r, o, start, latency)
+	} else if a.cfg.requestLog {
+		a.logRequest(ctx, l, r, status, start, latency)
 	}
 
 	if inv == nil {
 		return // not in an invocation lambdawrap observes: nothing to record into
 	}
-	latency := time.Since(start)
 	rec, ok := metrics.Lookup(ctx)
 	if !ok {
 		return
@@ -375,39 +419,77 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, r
 		if a.cfg.errorMetric {
 			life.Count(lambdawrap.MetricErrors, 1)
 		}
-		if o.panicked {
+		if o.panic != nil {
 			life.Count(lambdawrap.MetricPanics, 1)
 		}
 	}
 }
 
-// log writes the line of a failed request: MsgRejected for a 4xx, MsgFailed
-// or MsgPanic for a 5xx, with everything the client was not told.
-func (a *adapter[In, Out]) log(ctx context.Context, r *Request, o *outcome) {
-	l := a.cfg.logger()
+// cause returns the text of what made o fail and an error saying it that is
+// safe to hand to a span: o's error itself when it can print itself.
+func (o *outcome) cause() (string, error) {
+	if o.panic != nil {
+		text := "panic: " + errinfo.Sprint(o.panic.value)
+		return text, errors.New(text)
+	}
+	text, _, ok := describe(o.err)
+	if !ok {
+		return text, errors.New(text)
+	}
+	return text, o.err
+}
+
+// durationMs returns d in milliseconds, to the microsecond.
+func durationMs(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+// logRequest writes the line of a successful request (MsgCompleted): five
+// attributes, which slog.Record holds without allocating.
+func (a *adapter[In, Out]) logRequest(ctx context.Context, l *slog.Logger, r *Request, status int, start time.Time, latency time.Duration) {
+	level := a.cfg.requestLevel
+	if start.IsZero() || !l.Enabled(ctx, level) {
+		return
+	}
+	l.LogAttrs(ctx, level, MsgCompleted,
+		slog.String(KeyMethod, r.Method),
+		slog.String(KeyRoute, r.Route),
+		slog.String(KeyPath, r.Path),
+		slog.Int(KeyStatus, status),
+		slog.Float64(KeyDuration, durationMs(latency)))
+}
+
+// logFailure writes the line of a failed request: MsgRejected for a 4xx,
+// MsgFailed or MsgPanic for a 5xx, with everything the client was not told.
+func (a *adapter[In, Out]) logFailure(ctx context.Context, l *slog.Logger, r *Request, o *outcome, start time.Time, latency time.Duration) {
 	level, msg := a.cfg.clientLevel, MsgRejected
 	if o.status >= 500 {
 		level, msg = slog.LevelError, MsgFailed
-		if o.panicked {
+		if o.panic != nil {
 			msg = MsgPanic
 		}
 	}
 	if !l.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 7)
+	attrs := make([]slog.Attr, 0, 9)
 	attrs = append(attrs,
 		slog.String(KeyMethod, r.Method),
 		slog.String(KeyRoute, r.Route),
-		slog.Int(KeyStatus, o.status),
-		slog.String(KeyCode, o.fail.Code))
-	if o.panicked {
+		slog.String(KeyPath, r.Path),
+		slog.Int(KeyStatus, o.status))
+	if !start.IsZero() {
+		attrs = append(attrs, slog.Float64(KeyDuration, durationMs(latency)))
+	}
+	attrs = append(attrs, slog.String(KeyCode, o.fail.Code))
+	if o.panic != nil {
 		attrs = append(attrs,
-			slog.String(KeyPanic, fmt.Sprint(o.panicVal)),
-			slog.String(logger.KeyErrorType, fmt.Sprintf("%T", o.panicVal)),
-			slog.String(logger.KeyStackTrace, string(o.stack)))
+			slog.String(KeyPanic, errinfo.Sprint(o.panic.value)),
+			slog.String(logger.KeyErrorType, errinfo.Type(o.panic.value)),
+			slog.String(logger.KeyStackTrace, string(o.panic.stack)))
 	} else {
-		attrs = append(attrs, slog.Any(logger.KeyError, o.err))
+		text, typ, _ := describe(o.err)
+		attrs = append(attrs, slog.String(logger.KeyError, text), slog.String(logger.KeyErrorType, typ))
 	}
 	l.LogAttrs(ctx, level, msg, attrs...)
 }

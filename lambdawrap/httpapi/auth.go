@@ -4,14 +4,38 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 )
 
 // Authenticator checks a request before its body is decoded (WithAuth). It
 // returns the context the handler receives, typically carrying the
 // principal (ContextWithPrincipal). An *Error it returns is answered as it
 // is (Forbidden, say); any other error is answered 401 UNAUTHORIZED, the
-// client never learning why, while the log line and the span say it.
+// client never learning why, while the log line and the span say it (a
+// typed nil is a bug, answered 500).
 type Authenticator func(ctx context.Context, r *Request) (context.Context, error)
+
+// middleware is a as a Middleware (WithAuth): an error that is not an
+// *Error becomes 401 UNAUTHORIZED with the error as its cause.
+func (a Authenticator) middleware(next RequestHandler) RequestHandler {
+	return func(ctx context.Context, r *Request) error {
+		actx, err := a(ctx, r)
+		if err != nil {
+			var e *Error
+			if errinfo.IsNilPointer(err) || errors.As(err, &e) {
+				return err // a typed nil is a bug: answered 500
+			}
+			u := Unauthorized()
+			u.Cause = err
+			return u
+		}
+		if actx != nil {
+			ctx = actx
+		}
+		return next(ctx, r)
+	}
+}
 
 var (
 	errNoToken     = errors.New("no Authorization header")
@@ -42,8 +66,8 @@ func Bearer[P any](verify func(ctx context.Context, token string) (P, error)) Au
 		p, err := verify(ctx, token)
 		if err != nil {
 			var e *Error
-			if errors.As(err, &e) {
-				return ctx, err
+			if errinfo.IsNilPointer(err) || errors.As(err, &e) {
+				return ctx, err // a typed nil is a bug: answered 500
 			}
 			return ctx, Unauthorized().WithCause(err)
 		}

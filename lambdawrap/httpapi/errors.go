@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 )
 
 // Stable error codes of the responses' "code" member. Clients may switch on
@@ -51,6 +53,9 @@ func NewError(status int, code, message string) *Error {
 
 // Error describes e for the logs: status, code, message and cause.
 func (e *Error) Error() string {
+	if e == nil {
+		return "<nil *httpapi.Error>"
+	}
 	var b strings.Builder
 	b.WriteString(strconv.Itoa(e.Status))
 	b.WriteByte(' ')
@@ -72,13 +77,19 @@ func (e *Error) Error() string {
 	}
 	if e.Cause != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Cause.Error())
+		text, _, _ := describe(e.Cause)
+		b.WriteString(text)
 	}
 	return b.String()
 }
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Cause }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Cause
+}
 
 // WithCause returns a copy of e with cause attached: logged, never sent.
 func (e *Error) WithCause(cause error) *Error {
@@ -162,12 +173,11 @@ func internal(cause error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: InternalMessage, Cause: cause}
 }
 
-// classify returns the *Error err is or wraps, or a 500 INTERNAL_ERROR
-// whose cause is err. An *Error with a status outside 400..599, or without a
-// code, is a programming error: it is answered as internal too.
-func classify(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) && e != nil && e.Status >= 400 && e.Status <= 599 && e.Code != "" {
+// checked returns e, the answer to err, when it can be sent: an *Error with
+// a status outside 400..599, or without a code, is a programming error,
+// answered as a 500 INTERNAL_ERROR whose cause is err.
+func checked(e *Error, err error) *Error {
+	if e.Status >= 400 && e.Status <= 599 && e.Code != "" {
 		return e
 	}
 	return internal(err)
@@ -178,4 +188,25 @@ type errorBody struct {
 	Error   string       `json:"error"`
 	Code    string       `json:"code"`
 	Details []FieldError `json:"details,omitempty"`
+}
+
+// describe returns the text and the type of err for the logs and the span,
+// and false when err must not be handed to anything that calls its Error
+// method: a typed nil (a nil *T returned as an error, whose Error method
+// usually dereferences it) or an error whose Error method panics. The text
+// then says so.
+func describe(err error) (text, typ string, ok bool) {
+	typ = errinfo.Type(err)
+	if errinfo.IsNilPointer(err) {
+		return "typed nil error: a nil " + typ + " was returned as an error", typ, false
+	}
+	text, ok = errinfo.Text(err)
+	return text, typ, ok
+}
+
+// unprintable returns an error that says what describe says of err, for an
+// err that cannot say it itself.
+func unprintable(err error) error {
+	text, _, _ := describe(err)
+	return errors.New(text)
 }

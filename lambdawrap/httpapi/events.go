@@ -31,19 +31,12 @@ func REST[In, Out any](h func(context.Context, In) (Out, error), opts ...Option)
 		if len(headers) == 0 && len(e.MultiValueHeaders) > 0 {
 			headers = joinMulti(e.MultiValueHeaders)
 		}
-		q := &requestCtx{req: Request{
-			Method:     method,
-			Route:      route,
-			Path:       e.Path,
-			PathParams: e.PathParameters,
-			Query:      e.QueryStringParameters,
-			Headers:    headers,
-			RequestID:  rc.RequestID,
-			SourceIP:   rc.Identity.SourceIP,
-
-			StageVariables: e.StageVariables,
-		}}
+		q := a.request()
 		r := &q.req
+		r.Method, r.Route, r.Path = method, route, e.Path
+		r.PathParams, r.Query, r.Headers = e.PathParameters, e.QueryStringParameters, headers
+		r.RequestID, r.SourceIP = rc.RequestID, rc.Identity.SourceIP
+		r.StageVariables = e.StageVariables
 		if rc.Authorizer != nil {
 			r.Authorizer = rc.Authorizer
 		}
@@ -64,21 +57,12 @@ func HTTP[In, Out any](h func(context.Context, In) (Out, error), opts ...Option)
 		if routeKey == "" {
 			routeKey = rc.RouteKey
 		}
-		q := &requestCtx{req: Request{
-			Method:     rc.HTTP.Method,
-			Route:      routeOf(routeKey),
-			Path:       e.RawPath,
-			PathParams: e.PathParameters,
-			Query:      e.QueryStringParameters,
-			Headers:    e.Headers,
-			RequestID:  rc.RequestID,
-			SourceIP:   rc.HTTP.SourceIP,
-
-			Cookies:        e.Cookies,
-			StageVariables: e.StageVariables,
-			lowerHeaders:   true,
-		}}
+		q := a.request()
 		r := &q.req
+		r.Method, r.Route, r.Path = rc.HTTP.Method, routeOf(routeKey), e.RawPath
+		r.PathParams, r.Query, r.Headers = e.PathParameters, e.QueryStringParameters, e.Headers
+		r.RequestID, r.SourceIP = rc.RequestID, rc.HTTP.SourceIP
+		r.Cookies, r.StageVariables, r.lowerHeaders = e.Cookies, e.StageVariables, true
 		if rc.Authorizer != nil {
 			r.Authorizer = rc.Authorizer
 		}
@@ -94,19 +78,12 @@ func FunctionURL[In, Out any](h func(context.Context, In) (Out, error), opts ...
 	a := newAdapter(h, opts)
 	return func(ctx context.Context, e events.LambdaFunctionURLRequest) (events.LambdaFunctionURLResponse, error) {
 		rc := &e.RequestContext
-		q := &requestCtx{req: Request{
-			Method:    rc.HTTP.Method,
-			Route:     "$default",
-			Path:      e.RawPath,
-			Query:     e.QueryStringParameters,
-			Headers:   e.Headers,
-			RequestID: rc.RequestID,
-			SourceIP:  rc.HTTP.SourceIP,
-
-			Cookies:      e.Cookies,
-			lowerHeaders: true,
-		}}
+		q := a.request()
 		r := &q.req
+		r.Method, r.Route, r.Path = rc.HTTP.Method, "$default", e.RawPath
+		r.Query, r.Headers = e.QueryStringParameters, e.Headers
+		r.RequestID, r.SourceIP = rc.RequestID, rc.HTTP.SourceIP
+		r.Cookies, r.lowerHeaders = e.Cookies, true
 		if rc.Authorizer != nil {
 			r.Authorizer = rc.Authorizer
 		}

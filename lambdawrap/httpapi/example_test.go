@@ -41,7 +41,11 @@ func (show) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
-	fmt.Printf("  %s %s code=%v correlation_id=%v\n", m["level"], m["message"], m["error_code"], m["correlation_id"])
+	if code, ok := m["error_code"]; ok {
+		fmt.Printf("  %s %s code=%v correlation_id=%v\n", m["level"], m["message"], code, m["correlation_id"])
+	} else {
+		fmt.Printf("  %s %s status=%v correlation_id=%v\n", m["level"], m["message"], m["http_status"], m["correlation_id"])
+	}
 	return len(p), nil
 }
 
@@ -96,6 +100,7 @@ func ExampleHTTP() {
 		fmt.Println(resp.StatusCode, resp.Body)
 	}
 	// Output:
+	//   INFO request completed status=201 correlation_id=Jq2yXhT8vHcEJmw=
 	//   EMF Requests,Latency Route=/orders Method=POST StatusClass=2xx
 	// 201 {"id":"ord-1","customer":"c-42"}
 	//   WARN request rejected code=VALIDATION_FAILED correlation_id=Jq2yXhT8vHcEJmw=
@@ -199,7 +204,8 @@ func ExampleError() {
 // CORS is off unless asked for, and never "*" unless listed.
 func ExampleWithCORS() {
 	hello := func(context.Context, struct{}) (string, error) { return "hi", nil }
-	h := httpapi.HTTP(hello, httpapi.WithCORS(httpapi.CORS{AllowOrigins: []string{"https://shop.example.com"}}))
+	h := httpapi.HTTP(hello, httpapi.WithCORS(httpapi.CORS{AllowOrigins: []string{"https://shop.example.com"}}),
+		httpapi.WithLogger(slog.New(slog.DiscardHandler)))
 	for _, origin := range []string{"https://shop.example.com", "https://evil.example.net"} {
 		e := exampleEvent("GET", "GET /hello", "", "")
 		e.Headers["origin"] = origin
@@ -209,4 +215,117 @@ func ExampleWithCORS() {
 	// Output:
 	// https://shop.example.com → "https://shop.example.com"
 	// https://evil.example.net → ""
+}
+
+// Middlewares written once for every handler: one refuses requests without
+// an API key before their body is decoded and puts the caller in the
+// context, one looks at what became of each request.
+func ExampleWithMiddleware() {
+	type NewOrder struct {
+		Qty int `json:"qty" validate:"min=1"`
+	}
+	requireKey := func(next httpapi.RequestHandler) httpapi.RequestHandler {
+		return func(ctx context.Context, r *httpapi.Request) error {
+			if r.Header("X-Api-Key") != "key-alice" { // a real check looks the key up
+				return httpapi.Unauthorized()
+			}
+			return next(httpapi.ContextWithPrincipal(ctx, "alice"), r)
+		}
+	}
+	audit := func(next httpapi.RequestHandler) httpapi.RequestHandler {
+		return func(ctx context.Context, r *httpapi.Request) error {
+			err := next(ctx, r)
+			fmt.Println("audit:", r.Method, r.Route, r.ResponseStatus())
+			return err
+		}
+	}
+	create := func(ctx context.Context, in NewOrder) (string, error) {
+		who, _ := httpapi.PrincipalFromContext[string](ctx)
+		return fmt.Sprintf("%d for %s", in.Qty, who), nil
+	}
+	h := httpapi.HTTP(create, httpapi.WithMiddleware(audit, requireKey), httpapi.WithStatus(201),
+		httpapi.WithLogger(slog.New(slog.DiscardHandler)))
+	for _, c := range []struct{ key, body string }{
+		{"key-alice", `{"qty":2}`},
+		{"key-alice", `{"qty":0}`},
+		{"", `{"qty":0}`}, // refused before the body is validated
+	} {
+		e := exampleEvent("POST", "POST /orders", c.body, "")
+		if c.key != "" {
+			e.Headers["x-api-key"] = c.key
+		}
+		resp, _ := h(context.Background(), e)
+		fmt.Println(resp.StatusCode, resp.Body)
+	}
+	// Output:
+	// audit: POST /orders 201
+	// 201 "2 for alice"
+	// audit: POST /orders 400
+	// 400 {"error":"Request validation failed","code":"VALIDATION_FAILED","details":[{"field":"qty","message":"must be at least 1","rule":"min"}]}
+	// audit: POST /orders 401
+	// 401 {"error":"Unauthorized","code":"UNAUTHORIZED"}
+}
+
+// errNoSuchOrder and outOfStockError stand for a domain package's errors:
+// it returns them knowing nothing of HTTP, and main maps them.
+var errNoSuchOrder = errors.New("orders: no such order")
+
+type outOfStockError struct{ SKU string }
+
+func (e *outOfStockError) Error() string { return "orders: " + e.SKU + " is out of stock" }
+
+// Domain errors become statuses in main, through an error mapper; an error
+// no mapper knows is a 500 that says nothing. Each request is logged once.
+func ExampleWithErrorMapper() {
+	mapOrders := func(err error) *httpapi.Error {
+		var stock *outOfStockError
+		switch {
+		case errors.Is(err, errNoSuchOrder):
+			return httpapi.NotFound("no such order")
+		case errors.As(err, &stock):
+			return httpapi.Conflict(stock.SKU + " is out of stock")
+		}
+		return nil
+	}
+	cancel := func(ctx context.Context, _ struct{}) (string, error) {
+		r, _ := httpapi.RequestFromContext(ctx)
+		switch id := r.PathParams["id"]; id {
+		case "ord-1":
+			return "cancelled", nil
+		case "ord-2":
+			return "", fmt.Errorf("cancel %s: %w", id, &outOfStockError{SKU: "A-1"})
+		case "ord-3":
+			return "", errors.New("orders table: connection reset") // logged, never sent
+		default:
+			return "", fmt.Errorf("cancel %s: %w", id, errNoSuchOrder)
+		}
+	}
+	prev := slog.Default()
+	defer slog.SetDefault(prev)
+	h := lambdawrap.Wrap(httpapi.HTTP(cancel, httpapi.WithErrorMapper(mapOrders)),
+		lambdawrap.WithService("orders"),
+		lambdawrap.WithWriter(show{}),
+		lambdawrap.WithInitType("provisioned-concurrency"),
+	)
+	for _, id := range []string{"ord-1", "ord-2", "ord-3", "ord-9"} {
+		e := exampleEvent("DELETE", "DELETE /orders/{id}", "", "")
+		e.PathParameters = map[string]string{"id": id}
+		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+		resp, _ := h(ctx, e)
+		fmt.Println(resp.StatusCode, resp.Body)
+	}
+	// Output:
+	//   INFO request completed status=200 correlation_id=Jq2yXhT8vHcEJmw=
+	//   EMF Requests,Latency Route=/orders/{id} Method=DELETE StatusClass=2xx
+	// 200 "cancelled"
+	//   WARN request rejected code=CONFLICT correlation_id=Jq2yXhT8vHcEJmw=
+	//   EMF Requests,Latency Route=/orders/{id} Method=DELETE StatusClass=4xx
+	// 409 {"error":"A-1 is out of stock","code":"CONFLICT"}
+	//   ERROR request failed code=INTERNAL_ERROR correlation_id=Jq2yXhT8vHcEJmw=
+	//   EMF Requests,Latency Route=/orders/{id} Method=DELETE StatusClass=5xx
+	//   EMF Errors
+	// 500 {"error":"Internal server error","code":"INTERNAL_ERROR"}
+	//   WARN request rejected code=NOT_FOUND correlation_id=Jq2yXhT8vHcEJmw=
+	//   EMF Requests,Latency Route=/orders/{id} Method=DELETE StatusClass=4xx
+	// 404 {"error":"no such order","code":"NOT_FOUND"}
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/lambdaobs/lambdaobs/logger"
 )
 
-// fuzzOptions exercise every stage: CORS, auth, a size limit, strict decoding.
+// fuzzOptions exercise every stage: CORS, auth, a size limit, an error
+// mapper.
 func fuzzOptions() []httpapi.Option {
 	return []httpapi.Option{
 		httpapi.WithStatus(201),
@@ -29,6 +30,7 @@ func fuzzOptions() []httpapi.Option {
 			}
 			return ctx, nil // anonymous callers allowed, so the body is reached
 		}),
+		httpapi.WithErrorMapper(mapDomain),
 		httpapi.WithLogger(slog.New(slog.DiscardHandler)),
 	}
 }

@@ -48,6 +48,32 @@ type order struct {
 // secret is what internal errors and panics say: it must never reach a client.
 const secret = "pq: password authentication failed for user admin at 10.0.0.5:5432"
 
+// errOrderNotFound is a domain error, returned by code that knows nothing of
+// HTTP; mapDomain, given to WithErrorMapper, answers it.
+var errOrderNotFound = errors.New("order not found in table orders-prod")
+
+func mapDomain(err error) *httpapi.Error {
+	if errors.Is(err, errOrderNotFound) {
+		return notFoundOrder
+	}
+	return nil
+}
+
+// notFoundOrder is shared by every call of mapDomain: the adapter must never
+// change it.
+var notFoundOrder = httpapi.NotFound("order not found")
+
+// derefError's Error method dereferences its receiver: a nil *derefError
+// returned as an error panics wherever it is printed.
+type derefError struct{ table string }
+
+func (e *derefError) Error() string { return "lookup in " + e.table + " failed" }
+
+// panickyError's Error method panics.
+type panickyError struct{}
+
+func (panickyError) Error() string { panic("Error of " + secret) }
+
 func createOrder(ctx context.Context, in newOrder) (order, error) {
 	switch in.Customer {
 	case "c-403":
@@ -64,6 +90,13 @@ func createOrder(ctx context.Context, in newOrder) (order, error) {
 		return order{}, httpapi.Validation(httpapi.FieldError{Field: "items", Message: "out of stock", Rule: "stock"})
 	case "c-500":
 		return order{}, fmt.Errorf("insert order: %w", errors.New(secret))
+	case "c-domain":
+		return order{}, fmt.Errorf("load order: %w", errOrderNotFound)
+	case "c-typed-nil":
+		var e *derefError
+		return order{}, e
+	case "c-bad-error":
+		return order{}, panickyError{}
 	case "c-503":
 		return order{}, httpapi.NewError(503, "MAINTENANCE", "Back in five minutes")
 	case "c-panic":
@@ -106,6 +139,7 @@ type got struct {
 type kind struct {
 	name       string
 	route      string // the route of the sample event
+	path       string // the path of the sample event
 	requestID  string // the sample's requestContext.requestId
 	invoke     func(t *testing.T, r req, opts []httpapi.Option) got
 	invokeWith func(t *testing.T, r req, opts []httpapi.Option, lreq lambdaobstest.Request) got
@@ -170,7 +204,7 @@ func toGot[Resp any](res lambdaobstest.Result[Resp], status func(Resp) (int, map
 
 var kinds = []kind{
 	{
-		name: "REST", route: "/orders", requestID: "e1f2a3b4-8c6d-4e5f-9a0b-1c2d3e4f5a6b",
+		name: "REST", route: "/orders", path: "/orders", requestID: "e1f2a3b4-8c6d-4e5f-9a0b-1c2d3e4f5a6b",
 		invokeWith: func(t *testing.T, r req, opts []httpapi.Option, lreq lambdaobstest.Request) got {
 			e := load[events.APIGatewayProxyRequest](t, "rest-create-order.json")
 			e.HTTPMethod = r.methodOr(e.HTTPMethod)
@@ -185,7 +219,7 @@ var kinds = []kind{
 		},
 	},
 	{
-		name: "HTTP", route: "/orders", requestID: "JKJaXmPLvHcESHA=",
+		name: "HTTP", route: "/orders", path: "/orders", requestID: "JKJaXmPLvHcESHA=",
 		invokeWith: func(t *testing.T, r req, opts []httpapi.Option, lreq lambdaobstest.Request) got {
 			e := load[events.APIGatewayV2HTTPRequest](t, "http-create-order.json")
 			m := r.methodOr(e.RequestContext.HTTP.Method)
@@ -201,7 +235,7 @@ var kinds = []kind{
 		},
 	},
 	{
-		name: "FunctionURL", route: "$default", requestID: "6f8c1a2b-3d4e-4f50-8a9b-0c1d2e3f4a5b",
+		name: "FunctionURL", route: "$default", path: "/", requestID: "6f8c1a2b-3d4e-4f50-8a9b-0c1d2e3f4a5b",
 		invokeWith: func(t *testing.T, r req, opts []httpapi.Option, lreq lambdaobstest.Request) got {
 			e := load[events.LambdaFunctionURLRequest](t, "url-create-order.json")
 			e.RequestContext.HTTP.Method = r.methodOr(e.RequestContext.HTTP.Method)
@@ -228,6 +262,19 @@ func lower(h map[string]string) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// adapterLines returns the lines the adapter logs for a request, whatever
+// became of it.
+func adapterLines(logs []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, l := range logs {
+		switch l["message"] {
+		case httpapi.MsgCompleted, httpapi.MsgRejected, httpapi.MsgFailed, httpapi.MsgPanic:
+			out = append(out, l)
+		}
 	}
 	return out
 }

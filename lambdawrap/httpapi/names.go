@@ -18,23 +18,28 @@ const (
 	DimStatusClass = "StatusClass" // "2xx", "3xx", "4xx", "5xx"
 )
 
-// Messages of the lines the adapter logs.
+// Messages of the lines the adapter logs: one line per request, with
+// KeyMethod, KeyRoute, KeyPath, KeyStatus and KeyDuration.
 const (
-	MsgRejected = "request rejected"         // a 4xx, at WithClientErrorLevel (default WARN)
-	MsgFailed   = "request failed"           // a 5xx from an error, at ERROR
-	MsgPanic    = "request handler panicked" // a 5xx from a panic, at ERROR with the stack
+	MsgCompleted = "request completed"        // a 2xx, at WithRequestLogLevel (default INFO); WithoutRequestLog stops it
+	MsgRejected  = "request rejected"         // a 4xx, at WithClientErrorLevel (default WARN)
+	MsgFailed    = "request failed"           // a 5xx from an error, at ERROR
+	MsgPanic     = "request handler panicked" // a 5xx from a panic, at ERROR with the stack
 )
 
 // Log keys the adapter adds to its own lines. The correlation id is on every
 // line logged with the request's context, under logger.KeyCorrelationID
 // ("correlation_id"); the error under logger.KeyError and logger.KeyErrorType;
-// a panic's stack under logger.KeyStackTrace.
+// a panic's stack under logger.KeyStackTrace. The query, the headers and
+// the body are not logged.
 const (
-	KeyMethod = "http_method"
-	KeyRoute  = "http_route"
-	KeyStatus = "http_status"
-	KeyCode   = "error_code"
-	KeyPanic  = lambdawrap.KeyPanic // the panic value, as lambdawrap logs it
+	KeyMethod   = "http_method" // as the client sent it
+	KeyRoute    = "http_route"
+	KeyPath     = "http_path" // the request path, without the query
+	KeyStatus   = "http_status"
+	KeyDuration = "duration_ms" // from the event's arrival in the adapter to the response, to the microsecond
+	KeyCode     = "error_code"
+	KeyPanic    = lambdawrap.KeyPanic // the panic value, as lambdawrap logs it
 )
 
 // Span attributes set on the invocation span (OpenTelemetry HTTP semantic

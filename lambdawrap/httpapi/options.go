@@ -21,7 +21,8 @@ type config struct {
 	status       int
 	maxBody      int64
 	cors         *corsConfig
-	auth         Authenticator
+	middlewares  []Middleware // WithMiddleware and WithAuth, in the order given
+	mappers      []ErrorMapper
 	validate     *validator.Validate
 	validateSet  bool
 	strict       bool
@@ -29,11 +30,15 @@ type config struct {
 	route        string
 	log          *slog.Logger
 	clientLevel  slog.Level
+	requestLog   bool       // the line of a successful request (MsgCompleted)
+	requestLevel slog.Level // its level
+	minLevel     slog.Level // the lowest level of any line the adapter may write
 	errorMetric  bool
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{status: http.StatusOK, maxBody: DefaultMaxBodySize, clientLevel: slog.LevelWarn, errorMetric: true}
+	c := &config{status: http.StatusOK, maxBody: DefaultMaxBodySize, clientLevel: slog.LevelWarn,
+		requestLog: true, requestLevel: slog.LevelInfo, errorMetric: true}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)
@@ -44,6 +49,10 @@ func newConfig(opts []Option) *config {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodySize
+	}
+	c.minLevel = min(c.clientLevel, slog.LevelError)
+	if c.requestLog {
+		c.minLevel = min(c.minLevel, c.requestLevel)
 	}
 	return c
 }
@@ -77,8 +86,42 @@ func WithMaxBodySize(n int64) Option {
 // the context a returns is the handler's; an error it returns is answered instead of
 // calling the handler (an *Error as it is, any other error as 401
 // UNAUTHORIZED). See Bearer.
+//
+// It is a middleware (WithMiddleware) and takes its place among them in the
+// order the options are given; each WithAuth adds one. A nil a adds none.
 func WithAuth(a Authenticator) Option {
-	return optionFunc(func(c *config) { c.auth = a })
+	return optionFunc(func(c *config) {
+		if a != nil {
+			c.middlewares = append(c.middlewares, a.middleware)
+		}
+	})
+}
+
+// WithMiddleware runs mws around the rest of every request's pipeline, the
+// first outermost (WithMiddleware(a, b) runs a, then b, then decoding,
+// validation and the handler), after the middlewares of earlier
+// WithMiddleware and WithAuth options. See Middleware. Nil ones are
+// skipped.
+func WithMiddleware(mws ...Middleware) Option {
+	return optionFunc(func(c *config) {
+		for _, m := range mws {
+			if m != nil {
+				c.middlewares = append(c.middlewares, m)
+			}
+		}
+	})
+}
+
+// WithErrorMapper adds m to the error mappers: an error that neither is nor
+// wraps an *Error is given to each in the order they were added, and the first
+// *Error one returns is the answer. An error no mapper knows is answered 500
+// INTERNAL_ERROR with InternalMessage. See ErrorMapper. A nil m is ignored.
+func WithErrorMapper(m ErrorMapper) Option {
+	return optionFunc(func(c *config) {
+		if m != nil {
+			c.mappers = append(c.mappers, m)
+		}
+	})
 }
 
 // WithValidator validates request bodies with v instead of the shared
@@ -124,6 +167,20 @@ func WithLogger(l *slog.Logger) Option {
 // ERROR.
 func WithClientErrorLevel(l slog.Level) Option {
 	return optionFunc(func(c *config) { c.clientLevel = l })
+}
+
+// WithRequestLogLevel sets the level of the line logged for each successful
+// request (MsgCompleted); the default is INFO. At DEBUG, the logger's debug
+// sampling (POWERTOOLS_LOGGER_SAMPLE_RATE) keeps the lines of a share of
+// the invocations.
+func WithRequestLogLevel(l slog.Level) Option {
+	return optionFunc(func(c *config) { c.requestLevel = l })
+}
+
+// WithoutRequestLog stops the line logged for each successful request
+// (MsgCompleted). Failed requests are still logged, one line each.
+func WithoutRequestLog() Option {
+	return optionFunc(func(c *config) { c.requestLog = false })
 }
 
 // WithoutErrorMetric stops counting 5xx responses in lambdawrap's Errors

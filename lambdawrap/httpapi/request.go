@@ -57,6 +57,20 @@ type Request struct {
 	// The response, as the handler shapes it.
 	status      int
 	respHeaders map[string]string
+
+	// out is the answer so far, when there are middlewares.
+	out *outcome
+}
+
+// ResponseStatus returns the status the request is answered with, as far as
+// it is decided: in a middleware, once next has returned, the success
+// status (WithStatus, SetStatus) or the status of the error next returned;
+// 0 before, and in a handler.
+func (r *Request) ResponseStatus() int {
+	if r.out == nil {
+		return 0
+	}
+	return r.out.status
 }
 
 // Header returns the value of the request header name, in any case, or "".

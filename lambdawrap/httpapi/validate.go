@@ -182,13 +182,18 @@ func sizeMessage(k reflect.Kind, rel, n string) string {
 
 // validateErrors turns what a Validate method returned into the response:
 // an *Error as it is, FieldErrors as details, any other error's message as
-// one detail.
+// one detail; a typed nil, or an error that cannot print itself, is a bug of
+// the method's: 500.
 func validateErrors(err error) *Error {
+	if _, _, ok := describe(err); !ok {
+		return internal(unprintable(err))
+	}
 	var e *Error
 	if errors.As(err, &e) && e != nil {
-		return classify(e)
+		return checked(e, err)
 	}
 	var details []FieldError
+	var bad error // an error that cannot be told to the client
 	var collect func(error)
 	collect = func(err error) {
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -209,9 +214,16 @@ func validateErrors(err error) *Error {
 			details = append(details, *pfe)
 			return
 		}
-		details = append(details, FieldError{Message: err.Error()})
+		msg, _, ok := describe(err)
+		if !ok && bad == nil {
+			bad = unprintable(err)
+		}
+		details = append(details, FieldError{Message: msg})
 	}
 	collect(err)
+	if bad != nil {
+		return internal(bad)
+	}
 	return Validation(details...).WithCause(err)
 }
 
@@ -230,9 +242,15 @@ func decodeError(err error) *Error {
 			return Validation(FieldError{Message: "request body must be " + want, Rule: "type"}).WithCause(err)
 		}
 		return Validation(FieldError{Field: typePath(typ.Field), Message: "must be " + want, Rule: "type"}).WithCause(err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return Validation(FieldError{Field: name, Message: "is not allowed", Rule: "unknown"}).WithCause(err)
+	}
+	msg, _, ok := describe(err)
+	if !ok {
+		// An UnmarshalJSON method of In's returned a typed nil, or an
+		// error that cannot say what it is: a bug of In's, not the client's.
+		return internal(unprintable(err))
+	}
+	if name, found := strings.CutPrefix(msg, "json: unknown field "); found {
+		return Validation(FieldError{Field: strings.Trim(name, `"`), Message: "is not allowed", Rule: "unknown"}).WithCause(err)
 	}
 	// An UnmarshalJSON or UnmarshalText method of In's failed: its message
 	// may say anything, so the client hears only that the body is invalid.
