@@ -1,6 +1,8 @@
 package testenv
 
 import (
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -24,6 +26,7 @@ import (
 type RuntimeAPIProxy struct {
 	Addr string // host:port, as AWS_LAMBDA_RUNTIME_API takes it
 
+	srv    *http.Server
 	mu     sync.Mutex
 	events []RuntimeEvent
 }
@@ -39,14 +42,26 @@ type RuntimeEvent struct {
 // (host:port) until the test ends.
 func StartRuntimeAPIProxy(t testing.TB, upstream string) *RuntimeAPIProxy {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := NewRuntimeAPIProxy(upstream)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// NewRuntimeAPIProxy is StartRuntimeAPIProxy for a program (the benchmark
+// harness): it runs until Close.
+func NewRuntimeAPIProxy(upstream string) (*RuntimeAPIProxy, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	p := &RuntimeAPIProxy{Addr: l.Addr().String()}
 	target := &url.URL{Scheme: "http", Host: upstream}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 16}
+	rp.ErrorLog = log.New(io.Discard, "", 0) // a function killed mid-call is expected
 	rp.ModifyResponse = func(resp *http.Response) error {
 		path := resp.Request.URL.Path
 		now := time.Now()
@@ -61,10 +76,21 @@ func StartRuntimeAPIProxy(t testing.TB, upstream string) *RuntimeAPIProxy {
 		}
 		return nil
 	}
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return p
+	p.srv = &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.srv.Serve(l) }()
+	return p, nil
+}
+
+// Close stops the proxy.
+func (p *RuntimeAPIProxy) Close() error { return p.srv.Close() }
+
+// Script writes an executable next to dir that starts bootstrap with
+// AWS_LAMBDA_RUNTIME_API pointing at the proxy, and returns its path: give
+// it to the emulator in place of bootstrap.
+func (p *RuntimeAPIProxy) Script(dir, bootstrap string) (string, error) {
+	script := filepath.Join(dir, "bootstrap-behind-proxy")
+	body := "#!/bin/sh\nAWS_LAMBDA_RUNTIME_API=" + p.Addr + " exec " + bootstrap + "\n"
+	return script, os.WriteFile(script, []byte(body), 0o755)
 }
 
 func (p *RuntimeAPIProxy) record(kind, id string, at time.Time) {
@@ -106,9 +132,8 @@ func StartEmulatorBehindProxy(t testing.TB, bootstrap string, env ...string) (*E
 	t.Helper()
 	apiPort := FreePort(t)
 	proxy := StartRuntimeAPIProxy(t, Addr(apiPort))
-	script := filepath.Join(t.TempDir(), "bootstrap")
-	body := "#!/bin/sh\nAWS_LAMBDA_RUNTIME_API=" + proxy.Addr + " exec " + bootstrap + "\n"
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+	script, err := proxy.Script(t.TempDir(), bootstrap)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return startEmulator(t, script, apiPort, env...), proxy

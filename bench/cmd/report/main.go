@@ -212,12 +212,16 @@ func main() {
 		}
 		w("\n")
 	}
-	var ee []e2e
+	var out struct {
+		Client []e2e `json:"client"`
+		Traced []e2e `json:"traced"`
+	}
 	if *e2ePath != "" {
 		if b, err := os.ReadFile(*e2ePath); err == nil {
-			check(json.Unmarshal(b, &ee))
+			check(json.Unmarshal(b, &out))
 		}
 	}
+	ee := out.Client
 	if len(ee) == 2 {
 		w("## End to end\n\n%d sequential invocations of the same handler body, bare and wrapped, each under its own Runtime Interface Emulator on 127.0.0.1, alternating between the two; client-side latency.\n\n", ee[0].N)
 		w("| function | p50 ms | p99 ms |\n|---|--:|--:|\n")
@@ -226,6 +230,8 @@ func main() {
 		}
 		w("| wrapped / bare | %.3f | %.3f |\n\n", ee[1].P50MS/ee[0].P50MS, ee[1].P99MS/ee[0].P99MS)
 	}
+
+	tracedTable(w, out.Traced)
 
 	// Targets.
 	w("## Targets\n\n| target | measured | met |\n|---|---|---|\n")
@@ -241,6 +247,7 @@ func main() {
 			target("log line ≤ 0.5x slog.JSONHandler, 0 allocs", fmt.Sprintf("%.2fx, %.0f allocs", a/s, aa), a/s <= 0.5 && aa == 0)
 		}
 	}
+	tracedTargets(target, out.Traced)
 	if a, aa, ok := med("DisabledDebug/lambdaobs"); ok {
 		target("disabled debug line ≤ 35 ns, 0 allocs", fmt.Sprintf("%.1f ns, %.0f allocs", a, aa), a <= 35 && aa == 0)
 	}
