@@ -248,6 +248,17 @@ func main() {
 		}
 	}
 	tracedTargets(target, out.Traced)
+	if a, aa, ok := med("ParamsCachedRead/SSM.Get/invocation"); ok {
+		target("params: a cached read ≤ 100 ns, 0 allocs", fmt.Sprintf("%.1f ns, %.0f allocs", a, aa), a <= 100 && aa == 0)
+	}
+	if base, _, ok := med("HTTPAPIMiddleware/httpapi"); ok {
+		if mw, _, ok := med("HTTPAPIMiddleware/middleware"); ok {
+			target("httpapi: three request middlewares ≤ +0.5 µs per request", fmt.Sprintf("%+.2f µs", (mw-base)/1e3), mw-base <= 500)
+		}
+	}
+	if a, aa, ok := med("UsageRead/lambdaobs"); ok {
+		target("usage read ≤ 2 µs, ≤ 2 allocs", fmt.Sprintf("%.2f µs, %.0f allocs", a/1e3, aa), a <= 2000 && aa <= 2)
+	}
 	if a, aa, ok := med("DisabledDebug/lambdaobs"); ok {
 		target("disabled debug line ≤ 35 ns, 0 allocs", fmt.Sprintf("%.1f ns, %.0f allocs", a, aa), a <= 35 && aa == 0)
 	}
