@@ -46,48 +46,10 @@ func appendHead(dst []byte, c *config, ms int64) []byte {
 // still has values, up to 100 metrics, and stops early when the next value
 // would take it over MaxDocumentSize.
 func (st *state) encodeMetrics(c *config, sc *redact.Scrubber, ms int64, out []byte, ends []int) ([]byte, []int) {
-	dims := c.dims
-	if st.dimsChanged {
-		dims = st.dims
-	}
-	// A metric named like a dimension, or a property named like either, would
-	// make a duplicate key: drop it.
-	active := 0
-	for i := range st.metrics {
-		m := &st.metrics[i]
-		m.off = 0
-		for j := range dims {
-			if dims[j].name == m.name {
-				st.reject(KindMetric, m.name, reasonDimCollision, len(m.values))
-				m.off = len(m.values)
-				break
-			}
-		}
-		if m.off == 0 {
-			active++
-		}
-	}
-	for i := range st.props {
-		p := &st.props[i]
-		p.skip = false
-		for j := range dims {
-			if dims[j].name == p.key {
-				p.skip = true
-				st.reject(KindProperty, p.key, reasonPropDim, 1)
-				break
-			}
-		}
-		if !p.skip {
-			if j := st.lookup(p.key); j >= 0 && st.metrics[j].off == 0 {
-				p.skip = true
-				st.reject(KindProperty, p.key, reasonPropMetric, 1)
-			}
-		}
-	}
+	active := st.dropCollisions(c)
 	if active == 0 {
 		return out, ends
 	}
-
 	// The first document is written straight into out; later ones copy its
 	// head (everything before the first metric definition).
 	headStart := len(out)
@@ -99,113 +61,185 @@ func (st *state) encodeMetrics(c *config, sc *redact.Scrubber, ms int64, out []b
 	}
 	out = append(out, metricsOpen...)
 	headEnd := len(out)
-	root := c.rootDims // dimensions and properties after the directive
-	if st.dimsChanged || len(st.props) > 0 {
-		root = st.root[:0]
-		if st.dimsChanged {
-			root = appendRootDimensions(root, st.dims, sc)
-		} else {
-			root = append(root, c.rootDims...)
-		}
-		rootDims := len(root)
-		root = st.appendProps(root, sc)
-		// Leave room for the largest metric with one value (its name escaped
-		// at worst six-fold, twice, plus syntax): drop the largest properties
-		// first.
-		for headEnd-headStart+len(directiveClose)+len(root)+len(docClose)+12*st.maxName+128 > MaxDocumentSize {
-			k := st.largestProp()
-			if k < 0 {
-				break
-			}
-			st.props[k].skip = true
-			st.reject(KindProperty, st.props[k].key, reasonPropTooLarge, 1)
-			root = st.appendProps(root[:rootDims], sc)
-		}
-		st.root = root
-	}
-
-	vals := st.vals[:0]
+	root := st.rootMembers(c, sc, headEnd-headStart)
 	for docStart := headStart; active > 0; docStart = len(out) {
 		if docStart != headStart {
 			out = append(out, out[headStart:headEnd]...)
 		}
-		vals = vals[:0]
-		n := 0
-		for i := range st.metrics {
-			m := &st.metrics[i]
-			if m.off == len(m.values) {
-				continue
-			}
-			if n == maxMetricsPerDirective {
-				break
-			}
-			outMark, valsMark := len(out), len(vals)
-			if n > 0 {
-				out = append(out, ',')
-			}
-			out = appendDefinition(out, m.name, m.plain, m.unit, m.res)
-			vals = append(vals, ',')
-			vals = appendName(vals, m.name, m.plain)
-			vals = append(vals, ':')
-			k := min(len(m.values)-m.off, maxValuesPerMetric)
-			bracket := 0
-			if k > 1 {
-				vals = append(vals, '[')
-				bracket = 1
-			}
-			room := MaxDocumentSize - (len(out) - docStart) - len(directiveClose) - len(root) - len(docClose) - bracket
-			w := 0
-			for ; w < k; w++ {
-				mark := len(vals)
-				if w > 0 {
-					vals = append(vals, ',')
-				}
-				vals = appendValue(vals, m.values[m.off+w])
-				if len(vals) > room {
-					vals = vals[:mark]
-					break
-				}
-			}
-			if w == 0 {
-				out, vals = out[:outMark], vals[:valsMark]
-				if n > 0 {
-					break // the next document starts with this metric
-				}
-				st.reject(KindMetric, m.name, reasonTooLarge, len(m.values)-m.off)
-				m.off = len(m.values)
-				active--
-				continue
-			}
-			if bracket == 1 {
-				vals = append(vals, ']')
-			}
-			m.off += w
-			n++
-			if m.off == len(m.values) {
-				active--
-			}
-			if w < k {
-				break // the document is full
-			}
-		}
+		var n int
+		out, n, active = st.appendMetrics(out, docStart, len(root), active)
 		if n == 0 {
 			if docStart == headStart {
 				// Nothing fitted in the first document: drop its head, and
 				// let no later document copy it.
-				out = out[:headStart]
-				return out, ends
+				return out[:headStart], ends
 			}
 			out = out[:docStart]
 			continue
 		}
 		out = append(out, directiveClose...)
 		out = append(out, root...)
-		out = append(out, vals...)
+		out = append(out, st.vals...)
 		out = append(out, docClose...)
 		ends = append(ends, len(out))
 	}
-	st.vals = vals
 	return out, ends
+}
+
+// dropCollisions drops the metrics named like a dimension and the
+// properties named like either (each would make a key twice), and returns
+// how many metrics have values to write.
+func (st *state) dropCollisions(c *config) (active int) {
+	dims := c.dims
+	if st.dimsChanged {
+		dims = st.dims
+	}
+	for i := range st.metrics {
+		m := &st.metrics[i]
+		m.off = 0
+		if dimNamed(dims, m.name) {
+			st.reject(KindMetric, m.name, reasonDimCollision, len(m.values))
+			m.off = len(m.values)
+			continue
+		}
+		active++
+	}
+	for i := range st.props {
+		p := &st.props[i]
+		p.skip = false
+		switch {
+		case dimNamed(dims, p.key):
+			p.skip = true
+			st.reject(KindProperty, p.key, reasonPropDim, 1)
+		case st.lookup(p.key) >= 0 && st.metrics[st.lookup(p.key)].off == 0:
+			p.skip = true
+			st.reject(KindProperty, p.key, reasonPropMetric, 1)
+		}
+	}
+	return active
+}
+
+func dimNamed(dims []dim, name string) bool {
+	for i := range dims {
+		if dims[i].name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// rootMembers returns the dimensions and properties written after the
+// directive of every document. It leaves room for the largest metric with
+// one value (its name escaped at worst six-fold, twice, plus syntax) beside
+// a head of headLen bytes: the largest properties are dropped first.
+func (st *state) rootMembers(c *config, sc *redact.Scrubber, headLen int) []byte {
+	if !st.dimsChanged && len(st.props) == 0 {
+		return c.rootDims
+	}
+	root := st.root[:0]
+	if st.dimsChanged {
+		root = appendRootDimensions(root, st.dims, sc)
+	} else {
+		root = append(root, c.rootDims...)
+	}
+	rootDims := len(root)
+	root = st.appendProps(root, sc)
+	for headLen+len(directiveClose)+len(root)+len(docClose)+12*st.maxName+128 > MaxDocumentSize {
+		k := st.largestProp()
+		if k < 0 {
+			break
+		}
+		st.props[k].skip = true
+		st.reject(KindProperty, st.props[k].key, reasonPropTooLarge, 1)
+		root = st.appendProps(root[:rootDims], sc)
+	}
+	st.root = root
+	return root
+}
+
+// appendMetrics appends the definitions of the next document, whose head
+// starts at docStart, to out, and their values to st.vals: up to 100
+// values of each metric with values left, up to 100 metrics, as many as
+// fit beside rootLen bytes of root members. It returns how many metrics
+// the document holds and how many still have values.
+func (st *state) appendMetrics(out []byte, docStart, rootLen, active int) ([]byte, int, int) {
+	vals := st.vals[:0]
+	n := 0
+	for i := range st.metrics {
+		m := &st.metrics[i]
+		if m.off == len(m.values) {
+			continue
+		}
+		if n == maxMetricsPerDirective {
+			break
+		}
+		outMark, valsMark := len(out), len(vals)
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = appendDefinition(out, m.name, m.plain, m.unit, m.res)
+		room := MaxDocumentSize - (len(out) - docStart) - len(directiveClose) - rootLen - len(docClose)
+		var w int
+		vals, w = appendValues(vals, m, room)
+		if w == 0 {
+			out, vals = out[:outMark], vals[:valsMark]
+			if n > 0 {
+				break // the next document starts with this metric
+			}
+			st.reject(KindMetric, m.name, reasonTooLarge, len(m.values)-m.off)
+			m.off = len(m.values)
+			active--
+			continue
+		}
+		full := w < min(len(m.values)-m.off, maxValuesPerMetric)
+		m.off += w
+		n++
+		if m.off == len(m.values) {
+			active--
+		}
+		if full {
+			break // the document is full
+		}
+	}
+	st.vals = vals
+	return out, n, active
+}
+
+// appendValues appends `,"name":value` or `,"name":[values…]` for the next
+// values of m, as many as keep vals (the document's values so far) within
+// room bytes (at most 100), and returns how many it wrote; none leaves vals
+// as it was.
+func appendValues(vals []byte, m *metric, room int) ([]byte, int) {
+	mark := len(vals)
+	vals = append(vals, ',')
+	vals = appendName(vals, m.name, m.plain)
+	vals = append(vals, ':')
+	k := min(len(m.values)-m.off, maxValuesPerMetric)
+	bracket := 0
+	if k > 1 {
+		vals = append(vals, '[')
+		bracket = 1
+	}
+	start := len(vals)
+	w := 0
+	for ; w < k; w++ {
+		vmark := len(vals)
+		if w > 0 {
+			vals = append(vals, ',')
+		}
+		vals = appendValue(vals, m.values[m.off+w])
+		if len(vals) > room-bracket {
+			vals = vals[:vmark]
+			break
+		}
+	}
+	if w == 0 || len(vals) == start {
+		return vals[:mark], 0
+	}
+	if bracket == 1 {
+		vals = append(vals, ']')
+	}
+	return vals, w
 }
 
 // appendName appends name as a JSON string; plain names are copied as they are.

@@ -202,10 +202,7 @@ func newConfig(w io.Writer, opts []Option) (*config, []Rejection) {
 		}
 	}
 	for _, d := range dims {
-		reason := checkDimensionName(d.Name)
-		if reason == "" {
-			reason = checkDimensionValue(d.Value)
-		}
+		reason := checkDimension(d.Name, d.Value)
 		if reason == "" {
 			for _, e := range c.dims {
 				if e.name == d.Name {

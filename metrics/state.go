@@ -25,6 +25,7 @@ type state struct {
 
 	singles    []single
 	singleDims []Dimension
+	dimScratch []Dimension // addDimensionSet's distinct dimensions
 
 	rejects []Rejection
 	omitted int
@@ -368,11 +369,7 @@ func (st *state) dimIndex(c *config, name string) int {
 }
 
 func (st *state) addDimension(c *config, name, value string) {
-	reason := checkDimensionName(name)
-	if reason == "" {
-		reason = checkDimensionValue(value)
-	}
-	if reason != "" {
+	if reason := checkDimension(name, value); reason != "" {
 		st.reject(KindDimension, name, reason, 1)
 		return
 	}
@@ -406,62 +403,62 @@ func (st *state) addDimension(c *config, name, value string) {
 	st.dims = append(st.dims, dim{name: name, value: value, def: true})
 }
 
-func (st *state) addDimensionSet(c *config, dims []Dimension) {
-	// Validate the whole set before changing anything.
-	keys := 0
+// dimProblem is why a set of dimensions is refused: the dimension, why,
+// and whether it was given twice with two values.
+type dimProblem struct {
+	name, reason string
+	conflict     bool
+}
+
+// distinctDims applies the rules of one dimension set to dims: each valid,
+// each name once, with one value. It appends the distinct dimensions to
+// out, or returns the first problem.
+func distinctDims(dims, out []Dimension) ([]Dimension, *dimProblem) {
 	for i, d := range dims {
-		reason := checkDimensionName(d.Name)
-		if reason == "" {
-			reason = checkDimensionValue(d.Value)
+		if reason := checkDimension(d.Name, d.Value); reason != "" {
+			return out, &dimProblem{name: d.Name, reason: reason}
 		}
-		if reason != "" {
-			st.reject(KindDimension, d.Name, reasonSetInvalid+reason, 1)
-			return
-		}
-		dup := false
+		seen := false
 		for _, e := range dims[:i] {
 			if e.Name == d.Name {
 				if e.Value != d.Value {
-					st.reject(KindDimension, d.Name, reasonDimConflict, 1)
-					return
+					return out, &dimProblem{name: d.Name, reason: reasonDimConflict1, conflict: true}
 				}
-				dup = true
+				seen = true
 				break
 			}
 		}
-		if dup {
-			continue
-		}
-		keys++
-		if j := st.dimIndex(c, d.Name); j >= 0 {
-			v := c.dims
-			if st.dimsChanged {
-				v = st.dims
-			}
-			if v[j].value != d.Value {
-				st.reject(KindDimension, d.Name, reasonDimConflict, 1)
-				return
-			}
+		if !seen {
+			out = append(out, d)
 		}
 	}
-	if keys > maxDimensionsPerSet {
-		name := ""
-		if len(dims) > 0 {
-			name = dims[0].Name
-		}
-		st.reject(KindDimension, name, reasonSetTooMany, 1)
+	return out, nil
+}
+
+func (st *state) addDimensionSet(c *config, dims []Dimension) {
+	// Validate the whole set before changing anything.
+	set, p := distinctDims(dims, st.dimScratch[:0])
+	st.dimScratch = set[:0]
+	switch {
+	case p != nil && p.conflict:
+		st.reject(KindDimension, p.name, reasonDimConflict, 1)
 		return
+	case p != nil:
+		st.reject(KindDimension, p.name, reasonSetInvalid+p.reason, 1)
+		return
+	case len(set) > maxDimensionsPerSet:
+		st.reject(KindDimension, dims[0].Name, reasonSetTooMany, 1)
+		return
+	}
+	for _, d := range set {
+		if j := st.dimIndex(c, d.Name); j >= 0 && st.dimValue(c, j) != d.Value {
+			st.reject(KindDimension, d.Name, reasonDimConflict, 1)
+			return
+		}
 	}
 	st.ensureDims(c)
 	start := len(st.setKeys)
-	for i, d := range dims {
-		dup := false
-		for _, e := range dims[:i] {
-			dup = dup || e.Name == d.Name
-		}
-		if dup {
-			continue
-		}
+	for _, d := range set {
 		j := st.dimIndex(c, d.Name)
 		if j < 0 {
 			j = len(st.dims)
@@ -470,16 +467,24 @@ func (st *state) addDimensionSet(c *config, dims []Dimension) {
 		st.setKeys = append(st.setKeys, int32(j))
 	}
 	// A set already present is not added again.
-	set := st.setKeys[start:]
+	keys := st.setKeys[start:]
 	from := int32(0)
 	for _, end := range st.setEnds {
-		if sameSet(st.setKeys[from:end], set) {
+		if sameSet(st.setKeys[from:end], keys) {
 			st.setKeys = st.setKeys[:start]
 			return
 		}
 		from = end
 	}
 	st.setEnds = append(st.setEnds, int32(len(st.setKeys)))
+}
+
+// dimValue returns the value of the document's dimension j.
+func (st *state) dimValue(c *config, j int) string {
+	if st.dimsChanged {
+		return st.dims[j].value
+	}
+	return c.dims[j].value
 }
 
 // sameSet reports whether a and b hold the same indices, in any order.
@@ -517,48 +522,25 @@ func (st *state) addSingle(name string, v float64, unit Unit, dims []Dimension) 
 		st.reject(KindMetric, name, reason, 1)
 		return
 	}
-	keys := 0
-	for i, d := range dims {
-		reason := checkDimensionName(d.Name)
-		if reason == "" {
-			reason = checkDimensionValue(d.Value)
-		}
-		if reason == "" && d.Name == name {
+	d0 := len(st.singleDims)
+	set, p := distinctDims(dims, st.singleDims)
+	if p != nil {
+		st.singleDims = st.singleDims[:d0]
+		st.reject(KindDimension, p.name, p.reason+"; single metric "+strconv.Quote(shorten(name))+" dropped", 1)
+		return
+	}
+	for _, d := range set[d0:] {
+		if d.Name == name {
+			st.singleDims = st.singleDims[:d0]
 			st.reject(KindMetric, name, reasonDimCollision, 1)
 			return
 		}
-		if reason != "" {
-			st.reject(KindDimension, d.Name, reason+"; single metric "+strconv.Quote(shorten(name))+" dropped", 1)
-			return
-		}
-		dup := false
-		for _, e := range dims[:i] {
-			if e.Name == d.Name {
-				if e.Value != d.Value {
-					st.reject(KindDimension, d.Name, reasonDimConflict1+"; single metric "+strconv.Quote(shorten(name))+" dropped", 1)
-					return
-				}
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			keys++
-		}
 	}
-	if keys > maxDimensionsPerSet {
+	if len(set)-d0 > maxDimensionsPerSet {
+		st.singleDims = st.singleDims[:d0]
 		st.reject(KindMetric, name, reasonSingleTooMany, 1)
 		return
 	}
-	d0 := len(st.singleDims)
-	for i, d := range dims {
-		dup := false
-		for _, e := range dims[:i] {
-			dup = dup || e.Name == d.Name
-		}
-		if !dup {
-			st.singleDims = append(st.singleDims, d)
-		}
-	}
+	st.singleDims = set
 	st.singles = append(st.singles, single{name: name, unit: unit, value: v, d0: d0, d1: len(st.singleDims)})
 }

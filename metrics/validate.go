@@ -85,6 +85,15 @@ func checkMetricName(name string) (reason string, plain bool) {
 // checkDimensionName returns why name cannot be a dimension name, or "".
 // CloudWatch takes 1 to 250 printable ASCII characters, not all spaces, not
 // starting with a colon.
+// checkDimension returns why CloudWatch would reject the dimension
+// name=value, or "".
+func checkDimension(name, value string) string {
+	if reason := checkDimensionName(name); reason != "" {
+		return reason
+	}
+	return checkDimensionValue(value)
+}
+
 func checkDimensionName(name string) string {
 	switch {
 	case name == "":
