@@ -153,66 +153,9 @@ func (s *Scrubber) assignments(v string) (string, bool) {
 		if i = min(eq, co); i == len(v) {
 			break
 		}
-		c := v[i]
-		// The key: the run of key bytes before i, past one closing quote.
-		k := i
-		if k > 0 && (v[k-1] == '"' || v[k-1] == '\'') {
-			k--
-		}
-		kend := k
-		for k > 0 && keyByte(v[k-1]) {
-			k--
-		}
-		if c == ':' && strings.HasPrefix(v[i:], "://") {
-			// A URL: the password of its user information goes.
-			if start, end, ok := userPassword(v, i+3); ok {
-				s.Remember(v[start:end])
-				if b == nil {
-					b = make([]byte, 0, len(v)+len(Redacted))
-				}
-				b = append(b, v[last:start]...)
-				b = append(b, Redacted...)
-				last = end
-				i = end - 1
-			}
+		start, end, ok := s.assignedAt(v, i)
+		if !ok {
 			continue
-		}
-		if k == kend || !s.Keys.Match(formKey(v[k:kend])) {
-			continue
-		}
-		// The value: after spaces, quoted or up to a value end.
-		j := i + 1
-		if c == ':' && j < len(v) && v[j] == '/' {
-			continue // a path, not a value
-		}
-		for j < len(v) && (v[j] == ' ' || v[j] == '\t') {
-			j++
-		}
-		start, end := j, j
-		if j < len(v) && (v[j] == '"' || v[j] == '\'') {
-			q := v[j]
-			start = j + 1
-			end = start
-			for end < len(v) && v[end] != q {
-				if v[end] == '\\' {
-					end++
-				}
-				end++
-			}
-			end = min(end, len(v))
-		} else {
-			for end < len(v) && !valueEnd(v[end]) {
-				end++
-			}
-		}
-		if end == start || v[start:end] == Redacted {
-			i = end - 1
-			continue
-		}
-		val := v[start:end]
-		s.Remember(val)
-		if d, err := url.QueryUnescape(val); err == nil && d != val {
-			s.Remember(d)
 		}
 		if b == nil {
 			b = make([]byte, 0, len(v)+len(Redacted))
@@ -226,6 +169,69 @@ func (s *Scrubber) assignments(v string) (string, bool) {
 		return v, false
 	}
 	return string(append(b, v[last:]...)), true
+}
+
+// assignedAt looks at the '=' or ':' at v[i]: when a secret key is
+// assigned there (or it starts a URL with a password), it remembers the
+// value and returns where it is.
+func (s *Scrubber) assignedAt(v string, i int) (start, end int, ok bool) {
+	if v[i] == ':' && strings.HasPrefix(v[i:], "://") {
+		start, end, ok = userPassword(v, i+3)
+	} else if s.Keys.Match(formKey(keyBefore(v, i))) {
+		start, end = valueAfter(v, i)
+		ok = end > start && v[start:end] != Redacted
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	val := v[start:end]
+	s.Remember(val)
+	if d, err := url.QueryUnescape(val); err == nil && d != val {
+		s.Remember(d)
+	}
+	return start, end, true
+}
+
+// keyBefore returns the key assigned at v[i]: the run of key bytes before
+// it, past one closing quote.
+func keyBefore(v string, i int) string {
+	k := i
+	if k > 0 && (v[k-1] == '"' || v[k-1] == '\'') {
+		k--
+	}
+	kend := k
+	for k > 0 && keyByte(v[k-1]) {
+		k--
+	}
+	return v[k:kend]
+}
+
+// valueAfter returns where the value assigned at v[i] is: after spaces,
+// quoted or up to a value end; empty for a path (":/").
+func valueAfter(v string, i int) (start, end int) {
+	j := i + 1
+	if v[i] == ':' && j < len(v) && v[j] == '/' {
+		return j, j
+	}
+	for j < len(v) && (v[j] == ' ' || v[j] == '\t') {
+		j++
+	}
+	if j < len(v) && (v[j] == '"' || v[j] == '\'') {
+		q := v[j]
+		end = j + 1
+		for end < len(v) && v[end] != q {
+			if v[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		return j + 1, min(end, len(v))
+	}
+	end = j
+	for end < len(v) && !valueEnd(v[end]) {
+		end++
+	}
+	return j, end
 }
 
 // userPassword returns where the password is in the user information of a
@@ -352,9 +358,9 @@ func (s *Scrubber) AppendJSON(dst, src []byte) []byte {
 	if s == nil {
 		return append(dst, src...)
 	}
+	w := jsonWalk{src: src, dst: dst}
 	var inline [32]frame
 	stack := inline[:0]
-	last := 0 // src[last:] not yet copied
 	expectKey := false
 	for i := 0; i < len(src); {
 		c := src[i]
@@ -372,45 +378,17 @@ func (s *Scrubber) AppendJSON(dst, src []byte) []byte {
 		case c == ',':
 			expectKey = len(stack) > 0 && stack[len(stack)-1].kind == '{'
 			i++
+		case c == '"' && expectKey:
+			expectKey = false
+			var top *frame
+			if len(stack) > 0 {
+				top = &stack[len(stack)-1]
+			}
+			i = w.member(s, i, top)
 		case c == '"':
 			end := skipString(src, i)
-			if expectKey {
-				expectKey = false
-				key := jsonString(src[i:end])
-				j := end
-				for j < len(src) && (src[j] == ':' || isSpace(src[j])) {
-					j++
-				}
-				if s.Key(key) {
-					vend := skipValue(src, j)
-					s.RememberJSON(src[j:vend])
-					dst = append(dst, src[last:j]...)
-					dst = jsonenc.AppendString(dst, Redacted)
-					last, i = vend, vend
-					continue
-				}
-				if len(stack) > 0 {
-					f := &stack[len(stack)-1]
-					if _, ok := s.Values(key); ok {
-						f.renamed++
-						dst = append(dst, src[last:i]...)
-						dst = jsonenc.AppendString(dst, Redacted+"_"+strconv.Itoa(f.renamed))
-						last = end
-					} else if strings.Contains(key, "\ufffd") {
-						if alt := f.unique(key); alt != key {
-							dst = append(dst, src[last:i]...)
-							dst = jsonenc.AppendString(dst, alt)
-							last = end
-						}
-					}
-				}
-				i = end
-				continue
-			}
 			if t, ok := s.Text(jsonString(src[i:end])); ok {
-				dst = append(dst, src[last:i]...)
-				dst = jsonenc.AppendString(dst, t)
-				last = end
+				w.replace(i, end, t)
 			}
 			i = end
 		case c == '-' || c >= '0' && c <= '9':
@@ -419,16 +397,59 @@ func (s *Scrubber) AppendJSON(dst, src []byte) []byte {
 				j++
 			}
 			if s.Secret(bytesString(src[i:j])) {
-				dst = append(dst, src[last:i]...)
-				dst = jsonenc.AppendString(dst, Redacted)
-				last = j
+				w.replace(i, j, Redacted)
 			}
 			i = j
 		default:
 			i++
 		}
 	}
-	return append(dst, src[last:]...)
+	return append(w.dst, src[w.last:]...)
+}
+
+// jsonWalk is the state of AppendJSON.
+type jsonWalk struct {
+	src, dst []byte
+	last     int // src[last:] not yet copied to dst
+}
+
+// replace writes v, as a JSON string, in place of src[i:end].
+func (w *jsonWalk) replace(i, end int, v string) {
+	w.dst = append(w.dst, w.src[w.last:i]...)
+	w.dst = jsonenc.AppendString(w.dst, v)
+	w.last = end
+}
+
+// member handles the member of object f whose key starts at src[i], and returns where
+// the walk goes on: past the value when the key is secret (the value is
+// redacted), past the key otherwise (the key is replaced when it holds a
+// secret value, or numbered when invalid UTF-8 made it equal to another).
+func (w *jsonWalk) member(s *Scrubber, i int, f *frame) int {
+	src := w.src
+	end := skipString(src, i)
+	key := jsonString(src[i:end])
+	j := end
+	for j < len(src) && (src[j] == ':' || isSpace(src[j])) {
+		j++
+	}
+	if s.Key(key) {
+		vend := skipValue(src, j)
+		s.RememberJSON(src[j:vend])
+		w.replace(j, vend, Redacted)
+		return vend
+	}
+	if f == nil {
+		return end
+	}
+	if _, ok := s.Values(key); ok {
+		f.renamed++
+		w.replace(i, end, Redacted+"_"+strconv.Itoa(f.renamed))
+	} else if strings.Contains(key, "\ufffd") {
+		if alt := f.unique(key); alt != key {
+			w.replace(i, end, alt)
+		}
+	}
+	return end
 }
 
 // RememberJSON remembers the strings and numbers of v, a JSON value that
