@@ -243,3 +243,31 @@ func TestReturnedErrorsAreLoggedWithChainAndStack(t *testing.T) {
 		t.Errorf("stack_trace = %q", l["stack_trace"])
 	}
 }
+
+// TestLateValuesAreReportedHoweverLate: a goroutine of the first
+// invocation records after many others ended; the next one to end reports
+// it.
+func TestLateValuesAreReportedHoweverLate(t *testing.T) {
+	release, done := make(chan struct{}), make(chan struct{})
+	f := lambdaobstest.New(t, func(ctx context.Context, mode string) (string, error) {
+		if mode == "leave" {
+			go func() {
+				defer close(done)
+				<-release
+				metrics.FromContext(ctx).Count("LateMetric", 1)
+				slog.InfoContext(ctx, "late line")
+			}()
+		}
+		return mode, nil
+	})
+	f.Invoke("leave", lambdaobstest.Request{})
+	for range 20 {
+		f.Invoke("other", lambdaobstest.Request{})
+	}
+	close(release)
+	<-done
+	r := f.Invoke("last", lambdaobstest.Request{RequestID: "last"})
+	if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricLateValues); len(got) != 1 || got[0] != 2 {
+		t.Errorf("LateValues = %v", got)
+	}
+}

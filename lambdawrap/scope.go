@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/internal/usage"
 	"github.com/lambdaobs/lambdaobs/logger"
@@ -42,10 +43,12 @@ type wrapper struct {
 	exported     atomic.Int64
 	droppedSpans atomic.Int64
 
+	// late counts what goroutines of ended invocations logged or recorded
+	// (dropped): the next invocation to end reports it.
+	late atomic.Int64
+
 	mu       sync.Mutex
-	inflight *scope    // invocations running, a list linked through scope.prev/next
-	closed   [8]*scope // recently closed scopes, checked for late values
-	next     int
+	inflight *scope // invocations running, a list linked through scope.prev/next
 }
 
 func newWrapper(opts []Option) *wrapper {
@@ -59,6 +62,7 @@ func newWrapper(opts []Option) *wrapper {
 			w.bridge = installLogBridge(w)
 		}
 	}
+	hook.CountLateLines(w.log, &w.late)
 	w.self = slog.New(w.log)
 	for _, msg := range c.warnings {
 		w.self.LogAttrs(context.Background(), slog.LevelWarn, msg)
@@ -66,7 +70,7 @@ func newWrapper(opts []Option) *wrapper {
 	if c.service == "" {
 		c.service = w.log.Service()
 	}
-	w.template = metrics.New(c.out, c.metricsOptions(w.reportMetrics)...)
+	w.template = metrics.New(c.out, append(c.metricsOptions(w.reportMetrics), hook.CountLateMetrics(&w.late).(metrics.Option))...)
 	w.memory, _ = strconv.Atoi(c.lookup.String("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
 	w.version = c.lookup.String("AWS_LAMBDA_FUNCTION_VERSION")
 	w.usage = newUsageMeter(c.usageEvery, w.memory)
@@ -114,10 +118,9 @@ type scope struct {
 	usageStart usage.Snapshot // the process's usage when it began
 	shared     atomic.Bool    // another invocation ran beside it
 
-	mu           sync.Mutex // serialises the timeout guard, SIGTERM and the end
-	ended        bool
-	timedOut     bool
-	lateReported int64
+	mu       sync.Mutex // serialises the timeout guard, SIGTERM and the end
+	ended    bool
+	timedOut bool
 }
 
 var errTimeout = errors.New("lambdawrap: invocation about to time out")
@@ -370,8 +373,6 @@ func (s *scope) end(o outcome) any {
 		s.next.prev = s.prev
 	}
 	s.prev, s.next = nil, nil
-	w.closed[w.next] = s
-	w.next = (w.next + 1) % len(w.closed)
 	w.mu.Unlock()
 	return d.handBack
 }
@@ -412,28 +413,11 @@ func (s *scope) traceOutcome(d *described) {
 	}
 }
 
-// reportLate reports values that earlier invocations' goroutines recorded
-// after those invocations ended.
+// reportLate reports values that goroutines of ended invocations logged or
+// recorded (and that were dropped), however long after their end.
 func (s *scope) reportLate() {
-	w := s.w
-	var late int64
-	w.mu.Lock()
-	for _, old := range w.closed {
-		if old == nil {
-			continue
-		}
-		n := old.rec.Late() + old.inv.Late()
-		if old.life != nil {
-			n += old.life.Late()
-		}
-		if n > old.lateReported {
-			late += n - old.lateReported
-			old.lateReported = n
-		}
-	}
-	w.mu.Unlock()
-	if late > 0 {
-		w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgLate, slog.Int64("count", late))
+	if late := s.w.late.Swap(0); late > 0 {
+		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgLate, slog.Int64("count", late))
 		s.rec.Count(MetricLateValues, float64(late))
 	}
 }

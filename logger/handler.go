@@ -92,7 +92,8 @@ type core struct {
 	keyTime  []byte
 	clock    atomic.Pointer[secondCache]
 	function atomic.Pointer[functionCache]
-	reserved *reservedKeys // the top-level keys the handler writes itself
+	reserved *reservedKeys                // the top-level keys the handler writes itself
+	late     atomic.Pointer[atomic.Int64] // also counts late lines, when set (hook.CountLateLines)
 }
 
 // secondCache holds the formatted timestamp of one second, so lines in the
@@ -276,6 +277,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	if inv != nil && inv.closed.Load() {
 		inv.late.Add(1)
+		if n := c.late.Load(); n != nil {
+			n.Add(1)
+		}
 		return nil
 	}
 	if inv != nil && h.secrets != nil {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
@@ -309,4 +310,12 @@ func ContextWithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 // WithCorrelationID returns ctx whose lines carry id as correlation_id.
 func WithCorrelationID(ctx context.Context, id string) context.Context {
 	return ContextWithAttrs(ctx, slog.String(KeyCorrelationID, id))
+}
+
+func init() {
+	hook.CountLateLines = func(h any, late *atomic.Int64) {
+		if h, ok := h.(*Handler); ok && h != nil {
+			h.c.late.Store(late)
+		}
+	}
 }

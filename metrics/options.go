@@ -5,9 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
@@ -67,6 +69,14 @@ type config struct {
 	nsJSON   []byte // "Namespace" as a JSON string
 	dimsJSON []byte // `,"Dimensions":[[...]]` for dims
 	rootDims []byte // `,"name":"value"` for each of dims
+
+	late *atomic.Int64 // also counts late values, when set (hook.CountLateMetrics)
+}
+
+func init() {
+	hook.CountLateMetrics = func(late *atomic.Int64) any {
+		return optionFunc(func(c *config) { c.late = late })
+	}
 }
 
 // WithNamespace sets the CloudWatch namespace of every metric, 1 to 256

@@ -204,6 +204,9 @@ func (r *Recorder) begin() *state {
 	if r.sealed {
 		r.mu.Unlock()
 		r.late.Add(1)
+		if c.late != nil {
+			c.late.Add(1)
+		}
 		return nil
 	}
 	if r.st == nil {
