@@ -99,6 +99,7 @@ func (w *wrapper) reportMetrics(err error) {
 // code is prepared before the lock is taken.
 type scope struct {
 	w        *wrapper
+	id       identity
 	origin   context.Context // the context aws-lambda-go gave: it ends once the result is posted
 	ctx      context.Context
 	start    time.Time
@@ -126,78 +127,16 @@ type scope struct {
 var errTimeout = errors.New("lambdawrap: invocation about to time out")
 
 func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
-	c := w.cfg
-	now := c.now()
-	s := &scope{w: w, origin: ctx, start: now, span: tracing.Noop}
+	now := w.cfg.now()
+	s := &scope{w: w, origin: ctx, start: now, span: tracing.Noop, id: w.identify(ctx, now)}
 	w.ext.noteStart(now)
-	lc, _ := lambdacontext.FromContext(ctx)
-	var requestID, arn, tenant string
-	if lc != nil {
-		requestID, arn, tenant = lc.AwsRequestID, lc.InvokedFunctionArn, lc.TenantID
-	}
-	header, _ := tracing.HeaderFromContext(ctx)
-	root := logger.TraceRoot(header)
-
-	cold := isColdInitType(c.initType) && c.proc.coldTaken.CompareAndSwap(false, true)
-	var initDur time.Duration
-	first := c.proc.initTaken.CompareAndSwap(false, true)
-	if first {
-		initDur = c.proc.initDuration(now, cold)
-	}
-
-	// The log invocation carries the redaction scope every output of the
-	// invocation shares (redact.FromContext).
-	ctx, s.inv = w.log.Begin(ctx, logger.Fields{
-		RequestID:          requestID,
-		FunctionName:       c.functionName,
-		FunctionVersion:    w.version,
-		FunctionARN:        arn,
-		FunctionMemorySize: w.memory,
-		ColdStart:          cold,
-		XRayTraceID:        root,
-		TenantID:           tenant,
-		InitDuration:       initDur,
-	})
-
-	s.rec = w.template.Clone()
-	s.rec.SetTimestamp(now)
-	if requestID != "" {
-		s.rec.SetProperty(PropRequestID, requestID)
-	}
-	if root != "" {
-		s.rec.SetProperty(PropTraceID, root)
-	}
-	ctx = metrics.NewContext(ctx, s.rec)
-	if cold {
-		s.lifecycle().Count(MetricColdStart, 1)
-	}
-	if first && initDur > 0 {
-		life := s.lifecycle()
-		life.Duration(MetricInitDuration, initDur)
-		initType := c.initType
-		if initType == "" {
-			initType = "on-demand"
-		}
-		life.SetProperty(PropInitType, initType)
-	}
-
+	ctx = s.beginLog(ctx)
+	ctx = s.beginMetrics(ctx)
 	s.ctx = ctx
-	if t := c.tracer; t != nil {
-		ctx = tracing.NewContext(ctx, t)
-		ctx = s.startSpan(ctx, t, tracing.Invocation{
-			RequestID:    requestID,
-			FunctionName: c.functionName,
-			FunctionARN:  arn,
-			Version:      w.version,
-			Service:      c.service,
-			TraceHeader:  header,
-			ColdStart:    cold,
-			InitDuration: initDur,
-			Start:        now,
-		})
+	if t := w.cfg.tracer; t != nil {
+		ctx = s.startSpan(tracing.NewContext(ctx, t), t)
 	}
 	s.ctx = ctx
-
 	if deadline, ok := ctx.Deadline(); ok {
 		s.deadline = deadline
 		if margin := w.margin(deadline.Sub(now)); margin > 0 {
@@ -205,7 +144,84 @@ func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 		}
 	}
 	s.sampled = w.usage.begin(&s.usageStart)
+	w.track(s)
+	return ctx, s
+}
+
+// identity is what the wrapper derives once for an invocation and hands to
+// the logger, the recorders and the tracer.
+type identity struct {
+	requestID, arn, tenant string
+	header, root           string // Lambda's trace header, and its trace id
+	cold, first            bool   // a cold start; the first invocation of the process
+	initDur                time.Duration
+}
+
+func (w *wrapper) identify(ctx context.Context, now time.Time) identity {
+	c := w.cfg
+	var id identity
+	if lc, _ := lambdacontext.FromContext(ctx); lc != nil {
+		id.requestID, id.arn, id.tenant = lc.AwsRequestID, lc.InvokedFunctionArn, lc.TenantID
+	}
+	id.header, _ = tracing.HeaderFromContext(ctx)
+	id.root = logger.TraceRoot(id.header)
+	id.cold = isColdInitType(c.initType) && c.proc.coldTaken.CompareAndSwap(false, true)
+	if id.first = c.proc.initTaken.CompareAndSwap(false, true); id.first {
+		id.initDur = c.proc.initDuration(now, id.cold)
+	}
+	return id
+}
+
+// beginLog begins the log invocation, which also carries the redaction
+// scope every output of the invocation shares (redact.FromContext).
+func (s *scope) beginLog(ctx context.Context) context.Context {
+	w, id := s.w, &s.id
+	ctx, s.inv = w.log.Begin(ctx, logger.Fields{
+		RequestID:          id.requestID,
+		FunctionName:       w.cfg.functionName,
+		FunctionVersion:    w.version,
+		FunctionARN:        id.arn,
+		FunctionMemorySize: w.memory,
+		ColdStart:          id.cold,
+		XRayTraceID:        id.root,
+		TenantID:           id.tenant,
+		InitDuration:       id.initDur,
+	})
+	return ctx
+}
+
+// beginMetrics makes the invocation's recorder, and records the cold start
+// and the init duration in the lifecycle document.
+func (s *scope) beginMetrics(ctx context.Context) context.Context {
+	w, id := s.w, &s.id
+	s.rec = w.template.Clone()
+	s.rec.SetTimestamp(s.start)
+	if id.requestID != "" {
+		s.rec.SetProperty(PropRequestID, id.requestID)
+	}
+	if id.root != "" {
+		s.rec.SetProperty(PropTraceID, id.root)
+	}
+	if id.cold {
+		s.lifecycle().Count(MetricColdStart, 1)
+	}
+	if id.first && id.initDur > 0 {
+		life := s.lifecycle()
+		life.Duration(MetricInitDuration, id.initDur)
+		initType := w.cfg.initType
+		if initType == "" {
+			initType = "on-demand"
+		}
+		life.SetProperty(PropInitType, initType)
+	}
+	return metrics.NewContext(ctx, s.rec)
+}
+
+// track adds s to the invocations running; when another runs beside it,
+// neither one's process-wide usage is its own.
+func (w *wrapper) track(s *scope) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	s.next = w.inflight
 	if w.inflight != nil {
 		w.inflight.prev = s
@@ -215,20 +231,44 @@ func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 		}
 	}
 	w.inflight = s
-	w.mu.Unlock()
-	return ctx, s
+}
+
+// untrack removes s from the invocations running.
+func (w *wrapper) untrack(s *scope) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		w.inflight = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.prev, s.next = nil, nil
 }
 
 // startSpan starts the invocation's span; a backend that panics leaves the
 // invocation with a no-op span and a reported failure.
-func (s *scope) startSpan(ctx context.Context, t tracing.Tracer, inv tracing.Invocation) (out context.Context) {
+func (s *scope) startSpan(ctx context.Context, t tracing.Tracer) (out context.Context) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.telemetryFailed("tracer.StartInvocation", fmt.Errorf("panicked: %s", errinfo.Sprint(r)))
 			out = ctx
 		}
 	}()
-	out, s.span = t.StartInvocation(ctx, inv)
+	w, id := s.w, &s.id
+	out, s.span = t.StartInvocation(ctx, tracing.Invocation{
+		RequestID:    id.requestID,
+		FunctionName: w.cfg.functionName,
+		FunctionARN:  id.arn,
+		Version:      w.version,
+		Service:      w.cfg.service,
+		TraceHeader:  id.header,
+		ColdStart:    id.cold,
+		InitDuration: id.initDur,
+		Start:        s.start,
+	})
 	if s.span == nil {
 		s.span = tracing.Noop
 	}
@@ -252,12 +292,11 @@ func (s *scope) lifecycle() *metrics.Recorder {
 		if fn := s.w.cfg.functionName; fn != "" {
 			s.life.AddDimension(DimFunctionName, fn)
 		}
-		f := s.inv.Fields()
-		if f.RequestID != "" {
-			s.life.SetProperty(PropRequestID, f.RequestID)
+		if s.id.requestID != "" {
+			s.life.SetProperty(PropRequestID, s.id.requestID)
 		}
-		if f.XRayTraceID != "" {
-			s.life.SetProperty(PropTraceID, f.XRayTraceID)
+		if s.id.root != "" {
+			s.life.SetProperty(PropTraceID, s.id.root)
 		}
 	}
 	return s.life
@@ -351,10 +390,10 @@ func (s *scope) end(o outcome) any {
 	case d.panicked:
 		w.ext.exportNow(s.exportLimit()) // the process exits after the panic is reported
 	default:
-		w.ext.onPosted(s.origin, s.inv.Fields().RequestID) // exported after the response
+		w.ext.onPosted(s.origin, s.id.requestID) // exported after the response
 	}
 	if w.ext != nil {
-		w.ext.tm.ended(s.inv.Fields().RequestID)
+		w.ext.tm.ended(s.id.requestID)
 	}
 	if s.guard != nil {
 		s.guard.disarm()
@@ -363,17 +402,7 @@ func (s *scope) end(o outcome) any {
 		w.bridge.expect(d.reported, s)
 	}
 
-	w.mu.Lock()
-	if s.prev != nil {
-		s.prev.next = s.next
-	} else {
-		w.inflight = s.next
-	}
-	if s.next != nil {
-		s.next.prev = s.prev
-	}
-	s.prev, s.next = nil, nil
-	w.mu.Unlock()
+	w.untrack(s)
 	return d.handBack
 }
 
