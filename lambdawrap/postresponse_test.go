@@ -133,7 +133,7 @@ func TestSpansUnderManagedInstances(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	spans := col.WaitSpans(t, 2*n, 30*time.Second)
+	spans := col.WaitSpans(t, 2*n, 60*time.Second)
 	byID := map[string]testenv.Span{}
 	for _, s := range spans {
 		byID[s.SpanID] = s
