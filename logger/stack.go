@@ -31,5 +31,9 @@ type stackError struct {
 func (e *stackError) Error() string { return e.err.Error() }
 func (e *stackError) Unwrap() error { return e.err }
 
+// StackOnly returns the error the stack was added to: the type written
+// for the error is that error's (errinfo.StackOnly).
+func (e *stackError) StackOnly() error { return e.err }
+
 // Callers returns the program counters of the stack Stack recorded.
 func (e *stackError) Callers() []uintptr { return e.pcs }

@@ -32,9 +32,26 @@ func Message(err error) string {
 	return msg
 }
 
+// StackOnly is implemented by errors that only add a stack to the error
+// they wrap (logger.Stack's): Type and Chain look through them.
+type StackOnly interface {
+	StackOnly() error
+}
+
 // Type returns the dynamic type of v as Go writes it ("*fs.PathError"),
-// "<nil>" for nil.
+// "<nil>" for nil; for an error that only adds a stack, its error's.
 func Type(v any) string {
+	for depth := 0; depth < maxChain; depth++ {
+		s, ok := v.(StackOnly)
+		if !ok {
+			break
+		}
+		inner := stackOnlyInner(s)
+		if inner == nil {
+			break
+		}
+		v = inner
+	}
 	t := reflect.TypeOf(v)
 	if t == nil {
 		return "<nil>"
@@ -67,6 +84,16 @@ func IsNilPointer(v any) bool {
 	return false
 }
 
+// stackOnlyInner returns what s wraps, guarded.
+func stackOnlyInner(s StackOnly) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	return s.StackOnly()
+}
+
 // maxChain bounds how many errors Chain and Stack visit.
 const maxChain = 16
 
@@ -76,7 +103,9 @@ const maxChain = 16
 func Chain(err error) []string {
 	var out []string
 	walk(err, 0, func(e error) bool {
-		out = append(out, Type(e))
+		if _, ok := e.(StackOnly); !ok {
+			out = append(out, Type(e))
+		}
 		return len(out) < maxChain
 	})
 	return out

@@ -487,8 +487,11 @@ func (a *adapter[In, Out]) logFailure(ctx context.Context, l *slog.Logger, r *Re
 			slog.String(KeyPanic, errinfo.Sprint(o.panic.value)),
 			slog.String(logger.KeyErrorType, errinfo.Type(o.panic.value)),
 			slog.String(logger.KeyStackTrace, string(o.panic.stack)))
+	} else if text, typ, ok := describe(o.err); ok {
+		// The handler writes it with its type, the types it wraps and the
+		// stack of any that carries one (logger.Stack).
+		attrs = append(attrs, slog.Any(logger.KeyError, o.err))
 	} else {
-		text, typ, _ := describe(o.err)
 		attrs = append(attrs, slog.String(logger.KeyError, text), slog.String(logger.KeyErrorType, typ))
 	}
 	l.LogAttrs(ctx, level, msg, attrs...)
