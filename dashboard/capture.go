@@ -472,9 +472,10 @@ const (
 
 // Functions describes the functions found in c: those named by the
 // function_name of a log line or of a lifecycle document, with their
-// namespace, service and custom metrics, sorted by name. Names that a
-// dashboard cannot draw are left out, and so are functions and metrics past
-// MaxFunctions and MaxCustomMetrics.
+// namespace, service and custom metrics, whether they answer through
+// lambdawrap/httpapi (HTTP) and use package params (Parameters), sorted by
+// name. Names that a dashboard cannot draw are left out, and so are
+// functions and metrics past MaxFunctions and MaxCustomMetrics.
 func (c *Capture) Functions() []Function {
 	type found struct {
 		f       Function
@@ -544,8 +545,11 @@ func (c *Capture) Functions() []Function {
 					continue
 				}
 				for _, def := range dir.Metrics {
-					if def.Name == httpRequests || def.Name == httpLatency {
+					switch def.Name {
+					case httpRequests, httpLatency:
 						fd.f.HTTP = true
+					case paramsCacheHits, paramsCacheMisses, paramsLazyInit:
+						fd.f.Parameters = true
 					}
 					if fd.metrics[def.Name] || len(fd.f.Metrics) >= MaxCustomMetrics {
 						continue

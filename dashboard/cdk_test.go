@@ -26,6 +26,7 @@ type cdkCase struct {
 	ErrorRate           float64              `json:"errorRate"`
 	DurationThresholdMS float64              `json:"durationThresholdMs"`
 	DurationThreshold   string               `json:"durationThreshold"` // as the alarm's description writes it
+	MemoryThreshold     float64              `json:"memoryThreshold"`   // percent
 	AlarmTopics         []string             `json:"alarmTopics"`
 	DashboardName       string               `json:"dashboardName,omitempty"`
 	Body                bool                 `json:"body,omitempty"` // compared with Body, not Template
@@ -58,7 +59,8 @@ func TestMatchesCDK(t *testing.T) {
 		}
 		in.Cases = append(in.Cases, cdkCase{Name: c.name, Functions: d.Functions, PeriodSeconds: int(d.Period / time.Second),
 			Start: d.Start, ErrorRate: errorRate(c.opts), DurationThresholdMS: float64(durationThreshold(c.opts) / time.Millisecond),
-			DurationThreshold: durationThreshold(c.opts).String(), AlarmTopics: d.AlarmTopics, DashboardName: d.Name, Body: c.body})
+			DurationThreshold: durationThreshold(c.opts).String(), MemoryThreshold: memoryThreshold(c.opts),
+			AlarmTopics: d.AlarmTopics, DashboardName: d.Name, Body: c.body})
 	}
 	input, err := json.Marshal(in)
 	if err != nil {
@@ -91,12 +93,13 @@ type templateCase struct {
 }
 
 // cdkCases are the dashboards compared with CDK's and validated: functions
-// known by reference with every alarm, functions known by name, one whose
-// names need escaping, drawn every 10 seconds; and a body, whose functions
-// are drawn in their own regions.
+// known by reference with every alarm, functions known by name (one using
+// package params), one whose names need escaping, drawn every 10 seconds
+// with a memory threshold of its own; and a body, whose functions are drawn
+// in their own regions.
 func cdkCases() []templateCase {
 	escapes := dashboard.Function{Name: "report_builder", Namespace: "Back Office/Reports", Service: "reports (eu)",
-		LogGroup: "/custom/reports", Async: true, DeadLetterQueue: "reports-dlq.fifo",
+		LogGroup: "/custom/reports", Async: true, DeadLetterQueue: "reports-dlq.fifo", Parameters: true,
 		Metrics: []dashboard.Metric{
 			{Name: "Pages", Unit: metrics.Count},
 			{Name: "Render time", Unit: metrics.Seconds, Dimensions: []string{"format", "paper size"}},
@@ -107,12 +110,13 @@ func cdkCases() []templateCase {
 	for i := range plain {
 		plain[i].Region = ""
 	}
+	plain[1].Parameters = true
 	return []templateCase{
 		{"Refs", templateFunctions(), templateOptions(), false},
 		{"Names", plain, []dashboard.Option{dashboard.WithPeriod(5 * time.Minute), dashboard.WithStart("-PT12H"),
 			dashboard.WithErrorRateThreshold(2.5), dashboard.WithAlarmTopic("arn:aws:sns:eu-central-1:123456789012:oncall")}, false},
 		{"Escapes", []dashboard.Function{escapes}, []dashboard.Option{dashboard.WithPeriod(10 * time.Second),
-			dashboard.WithDurationThreshold(3 * time.Second), dashboard.WithName("reports")}, false},
+			dashboard.WithDurationThreshold(3 * time.Second), dashboard.WithName("reports"), dashboard.WithMemoryUtilizationThreshold(82.5)}, false},
 		{"Body", []dashboard.Function{quickstart(), ordersAPI()}, nil, true},
 	}
 }
@@ -191,6 +195,16 @@ func errorRate(opts []dashboard.Option) float64 {
 		}
 	}
 	return dashboard.DefaultErrorRate
+}
+
+func memoryThreshold(opts []dashboard.Option) float64 {
+	d, _ := dashboard.New([]dashboard.Function{{Name: "probe"}}, opts...)
+	for _, a := range d.Alarms {
+		if a.Kind == dashboard.AlarmMemory {
+			return a.Threshold
+		}
+	}
+	return dashboard.DefaultMemoryUtilization
 }
 
 func durationThreshold(opts []dashboard.Option) time.Duration {

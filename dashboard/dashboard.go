@@ -22,6 +22,9 @@ const (
 	DefaultStart             = "-PT3H"
 	DefaultDurationThreshold = time.Second
 	DefaultErrorRate         = 1.0 // percent
+	// DefaultMemoryUtilization is the share of the function's memory, in
+	// percent, above which Template's memory alarm fires.
+	DefaultMemoryUtilization = 90.0
 	// LogLimit is the number of lines a log widget shows.
 	LogLimit = 50
 )
@@ -41,6 +44,7 @@ type config struct {
 	name      string
 	duration  time.Duration
 	errorRate float64
+	memory    float64
 	topics    []string
 }
 
@@ -81,6 +85,14 @@ func WithDurationThreshold(d time.Duration) Option {
 // DefaultErrorRate.
 func WithErrorRateThreshold(percent float64) Option {
 	return optionFunc(func(c *config) { c.errorRate = percent })
+}
+
+// WithMemoryUtilizationThreshold sets the share of the function's memory,
+// in percent, above which Template's memory alarm fires and where the
+// memory utilisation widget draws its line; the default is
+// DefaultMemoryUtilization.
+func WithMemoryUtilizationThreshold(percent float64) Option {
+	return optionFunc(func(c *config) { c.memory = percent })
 }
 
 // WithAlarmTopic makes every alarm notify these SNS topics when it fires
@@ -137,13 +149,14 @@ type Dashboard struct {
 
 	durationThreshold time.Duration
 	errorRate         float64
+	memory            float64
 }
 
 // New returns the dashboard of fns, or an error naming what is wrong with
 // them.
 func New(fns []Function, opts ...Option) (*Dashboard, error) {
 	c := config{region: DefaultRegion, period: DefaultPeriod, start: DefaultStart,
-		duration: DefaultDurationThreshold, errorRate: DefaultErrorRate}
+		duration: DefaultDurationThreshold, errorRate: DefaultErrorRate, memory: DefaultMemoryUtilization}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -167,6 +180,9 @@ func New(fns []Function, opts ...Option) (*Dashboard, error) {
 	if !(c.errorRate > 0 && c.errorRate <= 100) {
 		return nil, fmt.Errorf("dashboard: error rate threshold %v: a percentage above 0 and at most 100", c.errorRate)
 	}
+	if !(c.memory > 0 && c.memory <= 100) {
+		return nil, fmt.Errorf("dashboard: memory utilisation threshold %v: a percentage above 0 and at most 100", c.memory)
+	}
 	if len(c.topics) > maxAlarmActions {
 		return nil, fmt.Errorf("dashboard: %d alarm topics: CloudWatch takes at most %d actions per alarm", len(c.topics), maxAlarmActions)
 	}
@@ -182,7 +198,7 @@ func New(fns []Function, opts ...Option) (*Dashboard, error) {
 		return nil, errors.New("dashboard: no function to draw")
 	}
 	d := &Dashboard{Region: c.region, Period: c.period, Start: c.start, Name: c.name,
-		AlarmTopics: slices.Clone(c.topics), durationThreshold: c.duration, errorRate: c.errorRate}
+		AlarmTopics: slices.Clone(c.topics), durationThreshold: c.duration, errorRate: c.errorRate, memory: c.memory}
 	names := map[string]bool{}
 	for _, f := range fns {
 		nf, err := f.normalize(c.region, c.regionSet)
@@ -281,6 +297,9 @@ func marshalBody(start string, widgets []Widget, indent string) ([]byte, error) 
 	return buf.Bytes(), nil
 }
 
+// alarmColor is the colour of the line of an alarm's threshold.
+const alarmColor = "#d62728"
+
 // Layout of a function's section on the 24-column grid.
 const (
 	gridWidth    = 24
@@ -348,6 +367,9 @@ func (d *Dashboard) build(n naming) []Widget {
 			Series: []Series{
 				life(lambdawrap.MetricInitDuration, "p50", "p50"),
 				life(lambdawrap.MetricInitDuration, "p99", "p99"),
+				// Lambda's own figure, from its reports of the sampled
+				// invocations (lambdawrap.WithUsageMetrics).
+				life(lambdawrap.MetricReportInitDuration, "p99", "p99 (Lambda's report)"),
 			}})
 		add(Widget{Name: WidgetFailures, Type: MetricWidget, X: 16, Y: y, Width: 8, Height: rowHeight,
 			Title: "Timeouts and panics", Stat: "Sum", Unit: metrics.Count,
@@ -361,29 +383,90 @@ func (d *Dashboard) build(n naming) []Widget {
 			}})
 		y += rowHeight
 
-		// The handler's own metrics, three to a row.
-		for j, m := range f.Metrics {
+		// What the sampled invocations used (lambdawrap.WithUsageMetrics),
+		// beside Lambda's own reports of them: one invocation in N is
+		// measured, so the widgets draw percentiles, averages and maxima,
+		// never sums.
+		add(Widget{Name: WidgetMemoryUtilization, Type: MetricWidget, X: 0, Y: y, Width: 4, Height: rowHeight,
+			Title: "Memory utilisation", Stat: "p99", Unit: metrics.Percent, YLabel: unitLabel(metrics.Percent),
+			Series: []Series{
+				life(lambdawrap.MetricMemoryUtilization, "", "p99"),
+				life(lambdawrap.MetricMemoryUtilization, "Maximum", "max"),
+			},
+			Annotations: []Annotation{{Value: d.memory, Label: "alarm", Color: alarmColor}}})
+		add(Widget{Name: WidgetMemory, Type: MetricWidget, X: 4, Y: y, Width: 4, Height: rowHeight,
+			Title: "Memory used", Stat: "Maximum", Unit: metrics.Megabytes, YLabel: unitLabel(metrics.Megabytes),
+			Series: []Series{
+				life(lambdawrap.MetricMemoryPeak, "", "peak"),
+				life(lambdawrap.MetricMemoryUsed, "", "at the end"),
+				life(lambdawrap.MetricMaxMemoryUsed, "", "Lambda's max"),
+			}})
+		add(Widget{Name: WidgetHeap, Type: MetricWidget, X: 8, Y: y, Width: 4, Height: rowHeight,
+			Title: "Go heap in use", Stat: "Maximum", Unit: metrics.Megabytes, YLabel: unitLabel(metrics.Megabytes),
+			Series: []Series{
+				life(lambdawrap.MetricHeapInUse, "p50", "p50"),
+				life(lambdawrap.MetricHeapInUse, "", "max"),
+			}})
+		add(Widget{Name: WidgetCPU, Type: MetricWidget, X: 12, Y: y, Width: 4, Height: rowHeight,
+			Title: "CPU time vs duration", Stat: "Average", Unit: metrics.Milliseconds, YLabel: "ms",
+			Series: []Series{
+				life(lambdawrap.MetricCPUTime, "", "CPU time"),
+				lambda(LambdaDuration, "", "duration"),
+				life(lambdawrap.MetricBilledDuration, "", "billed"),
+			}})
+		add(Widget{Name: WidgetGCPause, Type: MetricWidget, X: 16, Y: y, Width: 4, Height: rowHeight,
+			Title: "GC pause", Stat: "p99", Unit: metrics.Milliseconds, YLabel: "ms",
+			Series: []Series{
+				life(lambdawrap.MetricGCPause, "", "p99"),
+				life(lambdawrap.MetricGCPause, "Maximum", "max"),
+			}})
+		add(Widget{Name: WidgetGCCycles, Type: MetricWidget, X: 20, Y: y, Width: 4, Height: rowHeight,
+			Title: "GC cycles", Stat: "Average", Unit: metrics.Count,
+			Series: []Series{
+				life(lambdawrap.MetricGCCycles, "", "average"),
+				life(lambdawrap.MetricGCCycles, "Maximum", "max"),
+			}})
+		y += rowHeight
+
+		// Metrics recorded on the invocation's recorder carry its
+		// dimensions: service, and whatever the handler added. A search
+		// finds them whatever those are.
+		search := func(metric, stat, label string) Series {
+			return Series{Namespace: f.Namespace, Metric: metric, Search: true, Stat: stat, Label: label,
+				Dimensions: []Dimension{{metrics.ServiceDimension, f.Service}}}
+		}
+
+		// The handler's own metrics, then package params's, three to a
+		// row.
+		var flow []Widget
+		for _, m := range f.Metrics {
 			s := Series{Namespace: f.Namespace, Metric: m.Name,
 				Dimensions: []Dimension{{metrics.ServiceDimension, f.Service}}, Label: m.Name}
 			if len(m.Dimensions) > 0 {
 				s.Search = true
 				s.Schema = append([]string{metrics.ServiceDimension}, m.Dimensions...)
 			}
-			add(Widget{Name: CustomWidgetName(m.Name), Type: MetricWidget, X: (j % 3) * 8, Y: y, Width: 8, Height: rowHeight,
-				Title: fmt.Sprintf("%s (%s)", m.Name, m.Stat), Stat: m.Stat, Unit: m.Unit, YLabel: unitLabel(m.Unit),
-				Series: []Series{s}})
-			if j%3 == 2 || j == len(f.Metrics)-1 {
+			flow = append(flow, Widget{Name: CustomWidgetName(m.Name), Title: fmt.Sprintf("%s (%s)", m.Name, m.Stat),
+				Stat: m.Stat, Unit: m.Unit, YLabel: unitLabel(m.Unit), Series: []Series{s}})
+		}
+		if f.Parameters {
+			flow = append(flow,
+				Widget{Name: WidgetParametersCache, Title: "Parameters cache hits and misses", Stat: "Sum", Unit: metrics.Count,
+					Series: []Series{search(paramsCacheHits, "", "hits"), search(paramsCacheMisses, "", "misses")}},
+				Widget{Name: WidgetLazyInit, Title: "Lazy init duration by lazy", Stat: "Maximum", Unit: metrics.Milliseconds, YLabel: "ms",
+					Series: []Series{search(paramsLazyInit, "", "")}})
+		}
+		for j, w := range flow {
+			w.Type, w.X, w.Y, w.Width, w.Height = MetricWidget, (j%3)*8, y, 8, rowHeight
+			add(w)
+			if j%3 == 2 || j == len(flow)-1 {
 				y += rowHeight
 			}
 		}
 
 		// AWS SDK calls, whatever services the function calls: the call
-		// metrics carry the invocation's dimensions (service, and whatever
-		// the handler added) besides Service and Operation.
-		search := func(metric, stat, label string) Series {
-			return Series{Namespace: f.Namespace, Metric: metric, Search: true, Stat: stat, Label: label,
-				Dimensions: []Dimension{{metrics.ServiceDimension, f.Service}}}
-		}
+		// metrics carry Service and Operation beside the invocation's
+		// dimensions.
 		add(Widget{Name: WidgetAWSLatency, Type: MetricWidget, X: 0, Y: y, Width: 12, Height: rowHeight,
 			Title: "AWS SDK call latency p99 by service and operation", Stat: "p99", Unit: metrics.Milliseconds, YLabel: "ms",
 			Series: []Series{search(awssdk.MetricCallLatency, "", "")}})
@@ -408,6 +491,23 @@ func (d *Dashboard) build(n naming) []Widget {
 			y += rowHeight
 		}
 
+		// lambdaobs's own health: failures of the telemetry, spans it
+		// dropped, and the time spent exporting spans after responses
+		// (billed, never waited for by a caller).
+		add(Widget{Name: WidgetTelemetryErrors, Type: MetricWidget, X: 0, Y: y, Width: 8, Height: rowHeight,
+			Title: "Telemetry errors", Stat: "Sum", Unit: metrics.Count,
+			Series: []Series{life(lambdawrap.MetricTelemetryErrors, "", "Telemetry errors")}})
+		add(Widget{Name: WidgetSpansDropped, Type: MetricWidget, X: 8, Y: y, Width: 8, Height: rowHeight,
+			Title: "Spans dropped", Stat: "Sum", Unit: metrics.Count,
+			Series: []Series{life(lambdawrap.MetricSpansDropped, "", "Spans dropped")}})
+		add(Widget{Name: WidgetTraceExport, Type: MetricWidget, X: 16, Y: y, Width: 8, Height: rowHeight,
+			Title: "Span export after responses", Stat: "Sum", Unit: metrics.Milliseconds, YLabel: "ms",
+			Series: []Series{
+				life(lambdawrap.MetricTraceExportDuration, "", "total"),
+				life(lambdawrap.MetricTraceExportDuration, "Maximum", "longest"),
+			}})
+		y += rowHeight
+
 		// Logs Insights tables.
 		group := []string{n.logGroup(i, f)}
 		eq, cq := errorQuery(group), coldStartQuery(group)
@@ -429,6 +529,10 @@ func unitLabel(u metrics.Unit) string {
 		return "s"
 	case metrics.Microseconds:
 		return "µs"
+	case metrics.Percent:
+		return "%"
+	case metrics.Megabytes:
+		return "MB"
 	case metrics.None, metrics.Count:
 		return ""
 	}

@@ -33,11 +33,20 @@ func ExampleNew() {
 	// metric ColdStart              x=0  y=8  8x6
 	// metric InitDuration           x=8  y=8  8x6
 	// metric TimeoutsPanics         x=16 y=8  8x6
-	// metric Custom:OrdersPlaced    x=0  y=14 8x6
-	// metric AWSCallLatency         x=0  y=20 12x6
-	// metric AWSCallErrors          x=12 y=20 12x6
-	// log    ErrorLog               x=0  y=26 24x6
-	// log    ColdStartLog           x=0  y=32 24x6
+	// metric MemoryUtilization      x=0  y=14 4x6
+	// metric Memory                 x=4  y=14 4x6
+	// metric HeapInUse              x=8  y=14 4x6
+	// metric CPUTime                x=12 y=14 4x6
+	// metric GCPause                x=16 y=14 4x6
+	// metric GCCycles               x=20 y=14 4x6
+	// metric Custom:OrdersPlaced    x=0  y=20 8x6
+	// metric AWSCallLatency         x=0  y=26 12x6
+	// metric AWSCallErrors          x=12 y=26 12x6
+	// metric TelemetryErrors        x=0  y=32 8x6
+	// metric SpansDropped           x=8  y=32 8x6
+	// metric TraceExport            x=16 y=32 8x6
+	// log    ErrorLog               x=0  y=38 24x6
+	// log    ColdStartLog           x=0  y=44 24x6
 }
 
 // The cold start widget of a function's dashboard body.
@@ -85,6 +94,7 @@ func ExampleDashboard_Template() {
 	// Output:
 	// AWS::CloudWatch::Alarm OrdersFunctionDurationP99Alarm
 	// AWS::CloudWatch::Alarm OrdersFunctionErrorRateAlarm
+	// AWS::CloudWatch::Alarm OrdersFunctionMemoryUtilizationAlarm
 	// AWS::CloudWatch::Alarm OrdersFunctionThrottlesAlarm
 	// AWS::CloudWatch::Alarm OrdersFunctionTimeoutsAlarm
 	// AWS::CloudWatch::Dashboard LambdaobsDashboard

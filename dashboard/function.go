@@ -46,6 +46,10 @@ type Function struct {
 	// HTTP adds the request count and latency widgets of
 	// lambdawrap/httpapi, per route, method and status class.
 	HTTP bool
+	// Parameters adds the widgets of package params, beside the custom
+	// metrics: its cache hits and misses, and how long the first init of
+	// each Lazy took.
+	Parameters bool
 	// Async says the function is invoked asynchronously (by S3, SNS,
 	// EventBridge, or Invoke with the Event invocation type): Template adds
 	// an alarm on the events Lambda drops after its retries or past their
@@ -104,12 +108,20 @@ func DefaultStat(u metrics.Unit) string {
 var ownMetrics = []string{
 	lambdawrap.MetricColdStart, lambdawrap.MetricInitDuration, lambdawrap.MetricErrors,
 	lambdawrap.MetricPanics, lambdawrap.MetricTimeouts, lambdawrap.MetricLateValues,
+	lambdawrap.MetricTelemetryErrors, lambdawrap.MetricTraceExportDuration, lambdawrap.MetricSpansDropped,
+	lambdawrap.MetricCPUTime, lambdawrap.MetricGCCycles, lambdawrap.MetricGCPause, lambdawrap.MetricHeapInUse,
+	lambdawrap.MetricMemoryUsed, lambdawrap.MetricMemoryPeak, lambdawrap.MetricMemoryUtilization,
+	lambdawrap.MetricReportDuration, lambdawrap.MetricBilledDuration, lambdawrap.MetricMaxMemoryUsed,
+	lambdawrap.MetricReportInitDuration, lambdawrap.MetricRestoreDuration, lambdawrap.MetricResponseLatency,
+	lambdawrap.MetricResponseDuration,
 	awssdk.MetricCallLatency, awssdk.MetricCallErrors, awssdk.MetricCallAttempts, awssdk.MetricThrottles,
 	httpRequests, httpLatency,
+	paramsCacheHits, paramsCacheMisses, paramsLazyInit,
 }
 
 // IsOwnMetric reports whether name is a metric lambdaobs writes itself (the
-// wrapper's lifecycle metrics, the SDK call metrics, the HTTP adapter's).
+// wrapper's lifecycle, usage and report metrics, the SDK call metrics, the
+// HTTP adapter's, package params's).
 func IsOwnMetric(name string) bool { return slices.Contains(ownMetrics, name) }
 
 // Validation of names. Regular expressions are compiled on first use, not
@@ -276,7 +288,7 @@ func (m Metric) normalize() (Metric, error) {
 		return m, err
 	}
 	if IsOwnMetric(m.Name) {
-		return m, fmt.Errorf("metric %q is one lambdaobs writes itself; it has its own widget", m.Name)
+		return m, fmt.Errorf("metric %q is one lambdaobs writes itself, with dimensions of its own: a custom metric cannot take its name", m.Name)
 	}
 	if m.Unit == "" {
 		m.Unit = metrics.None

@@ -15,15 +15,15 @@ import (
 // return JSON bodies that match the dashboard body schema (Template refusing
 // only a function given a region).
 func FuzzDashboard(f *testing.F) {
-	f.Add("orders-quickstart", "", "Quickstart", "orders", "eu-west-1", "", "OrdersPlaced", "Count", "", "", "", "", false, false)
-	f.Add("orders-api", "OrdersApi", "Shop", "orders-api", "", "/custom/group", "CartSize", "Count", "Average", "channel", "orders-dlq", "AlarmTopic", true, true)
-	f.Add("", "OnlyRef", "", "", "", "", "Latency", "Milliseconds", "p99.9", "a,b", "", "arn:aws:sns:eu-west-1:123456789012:oncall", false, false)
-	f.Add("fn", "", "AWS/Lambda", "svc", "us-gov-west-1", "", "ColdStart", "", "", "", "q.fifo", "", false, false)
-	f.Add("fn", "", "ns ${AWS::Region}", "svc (${x})", "", "", "m${Ref}", "Percent", "tm90", "service", "", "", false, true)
-	f.Add("f n", "bad-ref", "ns\x00", "a\"b", "mars", "g g", "'", "Parsecs", "Median", ",", "bad queue", "arn:x", true, true)
-	f.Fuzz(func(t *testing.T, name, ref, namespace, service, region, logGroup, metric, unit, stat, dims, dlq, topic string, http, two bool) {
+	f.Add("orders-quickstart", "", "Quickstart", "orders", "eu-west-1", "", "OrdersPlaced", "Count", "", "", "", "", false, false, 0.0)
+	f.Add("orders-api", "OrdersApi", "Shop", "orders-api", "", "/custom/group", "CartSize", "Count", "Average", "channel", "orders-dlq", "AlarmTopic", true, true, 85.5)
+	f.Add("", "OnlyRef", "", "", "", "", "Latency", "Milliseconds", "p99.9", "a,b", "", "arn:aws:sns:eu-west-1:123456789012:oncall", false, false, 100.0)
+	f.Add("fn", "", "AWS/Lambda", "svc", "us-gov-west-1", "", "ColdStart", "", "", "", "q.fifo", "", false, false, -1.0)
+	f.Add("fn", "", "ns ${AWS::Region}", "svc (${x})", "", "", "m${Ref}", "Percent", "tm90", "service", "", "", false, true, 1e-9)
+	f.Add("f n", "bad-ref", "ns\x00", "a\"b", "mars", "g g", "'", "Parsecs", "Median", ",", "bad queue", "arn:x", true, true, 101.0)
+	f.Fuzz(func(t *testing.T, name, ref, namespace, service, region, logGroup, metric, unit, stat, dims, dlq, topic string, http, two bool, memory float64) {
 		fn := dashboard.Function{Name: name, Ref: ref, Namespace: namespace, Service: service, Region: region,
-			LogGroup: logGroup, HTTP: http, Async: two, DeadLetterQueue: dlq}
+			LogGroup: logGroup, HTTP: http, Parameters: http, Async: two, DeadLetterQueue: dlq}
 		if metric != "" {
 			m := dashboard.Metric{Name: metric, Unit: metrics.Unit(unit), Stat: stat}
 			if dims != "" {
@@ -38,6 +38,9 @@ func FuzzDashboard(f *testing.F) {
 		var opts []dashboard.Option
 		if topic != "" {
 			opts = append(opts, dashboard.WithAlarmTopic(topic))
+		}
+		if memory != 0 {
+			opts = append(opts, dashboard.WithMemoryUtilizationThreshold(memory))
 		}
 		d, err := dashboard.New(fns, opts...)
 		if err != nil {

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +17,10 @@ func TestBodyGolden(t *testing.T) {
 		opts   []dashboard.Option
 		widget int // widgets expected
 	}{
-		{name: "one-function", fns: []dashboard.Function{quickstart()}, widget: 16},
-		{name: "two-functions", fns: []dashboard.Function{quickstart(), ordersAPI()},
-			opts: []dashboard.Option{dashboard.WithPeriod(5 * time.Minute), dashboard.WithStart("-PT12H")}, widget: 16 + 15},
+		{name: "one-function", fns: []dashboard.Function{quickstart()}, widget: 25},
+		{name: "two-functions", fns: []dashboard.Function{quickstart(), ordersAPIWithParams()},
+			opts: []dashboard.Option{dashboard.WithPeriod(5 * time.Minute), dashboard.WithStart("-PT12H"),
+				dashboard.WithMemoryUtilizationThreshold(80)}, widget: 25 + 26},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,11 +104,11 @@ func TestTemplateGolden(t *testing.T) {
 			t.Errorf("%s does not name the function by Ref: %s", id, b)
 		}
 	}
-	if count["AWS::CloudWatch::Dashboard"] != 1 || count["AWS::CloudWatch::Alarm"] != 11 || count["AWS::Logs::QueryDefinition"] != 8 {
+	if count["AWS::CloudWatch::Dashboard"] != 1 || count["AWS::CloudWatch::Alarm"] != 13 || count["AWS::Logs::QueryDefinition"] != 8 {
 		t.Errorf("resources: %v", count)
 	}
 	for _, kind := range []string{dashboard.AlarmErrorRate, dashboard.AlarmDuration, dashboard.AlarmTimeouts, dashboard.AlarmThrottles,
-		dashboard.AlarmAsyncDropped, dashboard.AlarmDeadLetterQueue} {
+		dashboard.AlarmMemory, dashboard.AlarmAsyncDropped, dashboard.AlarmDeadLetterQueue} {
 		if _, ok := tp.Resources["QuickstartFunction"+kind+"Alarm"]; !ok {
 			t.Errorf("no %s alarm for the quickstart", kind)
 		}
@@ -126,6 +128,22 @@ func TestTemplateGolden(t *testing.T) {
 	if dur["ExtendedStatistic"] != "p99" || dur["Threshold"] != 800.0 || dur["MetricName"] != dashboard.LambdaDuration {
 		t.Errorf("duration alarm: %v", dur)
 	}
+	mem, _ := json.Marshal(tp.Resources["OrdersApiMemoryUtilizationAlarm"].Properties)
+	for _, want := range []string{`"MetricName":"MemoryUtilization"`, `"Namespace":"Shop"`, `"Statistic":"Maximum"`, `"Threshold":90`,
+		`"Dimensions":[{"Name":"service","Value":"orders-api"},{"Name":"function_name","Value":"orders-api"}]`,
+		`"ComparisonOperator":"GreaterThanThreshold"`, `"TreatMissingData":"notBreaching"`} {
+		if !strings.Contains(string(mem), want) {
+			t.Errorf("memory alarm: no %s in %s", want, mem)
+		}
+	}
+}
+
+// ordersAPIWithParams is the orders API reading its settings through
+// package params.
+func ordersAPIWithParams() dashboard.Function {
+	f := ordersAPI()
+	f.Parameters = true
+	return f
 }
 
 func TestLayout(t *testing.T) {
@@ -146,7 +164,9 @@ func TestLayout(t *testing.T) {
 	}
 	for _, name := range []string{dashboard.WidgetInvocations, dashboard.WidgetErrors, dashboard.WidgetThrottles, dashboard.WidgetDuration,
 		dashboard.WidgetColdStart, dashboard.WidgetInitDuration, dashboard.WidgetFailures, dashboard.WidgetAWSLatency,
-		dashboard.WidgetAWSErrors, dashboard.WidgetErrorLog, dashboard.WidgetColdStartLog, dashboard.CustomWidgetName("OrdersPlaced")} {
+		dashboard.WidgetAWSErrors, dashboard.WidgetErrorLog, dashboard.WidgetColdStartLog, dashboard.CustomWidgetName("OrdersPlaced"),
+		dashboard.WidgetMemoryUtilization, dashboard.WidgetMemory, dashboard.WidgetHeap, dashboard.WidgetCPU, dashboard.WidgetGCPause,
+		dashboard.WidgetGCCycles, dashboard.WidgetTelemetryErrors, dashboard.WidgetSpansDropped, dashboard.WidgetTraceExport} {
 		if !seen["orders-quickstart/"+name] {
 			t.Errorf("no %s widget for the quickstart", name)
 		}
@@ -154,6 +174,81 @@ func TestLayout(t *testing.T) {
 	if seen["orders-quickstart/"+dashboard.WidgetHTTPRequests] || !seen["orders-api/"+dashboard.WidgetHTTPRequests] {
 		t.Errorf("HTTP widgets drawn for the wrong function")
 	}
+	for _, name := range []string{dashboard.WidgetParametersCache, dashboard.WidgetLazyInit} {
+		if seen["orders-quickstart/"+name] || seen["orders-api/"+name] {
+			t.Errorf("%s drawn for a function that does not use package params", name)
+		}
+	}
+}
+
+// TestMemoryRow checks the row of what invocations used: six widgets side
+// by side below the wrapper's lifecycle metrics, the memory utilisation
+// widget with a line at the alarm's threshold, and the parameters widgets
+// after the custom metrics, filling their row.
+func TestMemoryRow(t *testing.T) {
+	d, err := dashboard.New([]dashboard.Function{ordersAPIWithParams()}, dashboard.WithMemoryUtilizationThreshold(85))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]dashboard.Widget{}
+	for _, w := range d.Widgets {
+		byName[w.Name] = w
+	}
+	life := byName[dashboard.WidgetColdStart]
+	for i, name := range []string{dashboard.WidgetMemoryUtilization, dashboard.WidgetMemory, dashboard.WidgetHeap,
+		dashboard.WidgetCPU, dashboard.WidgetGCPause, dashboard.WidgetGCCycles} {
+		w := byName[name]
+		if w.X != 4*i || w.Y != life.Y+life.Height || w.Width != 4 {
+			t.Errorf("%s at x %d y %d width %d, want x %d y %d width 4", name, w.X, w.Y, w.Width, 4*i, life.Y+life.Height)
+		}
+	}
+	mu := byName[dashboard.WidgetMemoryUtilization]
+	if len(mu.Annotations) != 1 || mu.Annotations[0].Value != 85 {
+		t.Errorf("memory utilisation annotations %+v, want one at 85", mu.Annotations)
+	}
+	custom, cache, lazy := byName[dashboard.CustomWidgetName("CartSize")], byName[dashboard.WidgetParametersCache], byName[dashboard.WidgetLazyInit]
+	if cache.Y != custom.Y || cache.X != 8 || lazy.Y != custom.Y || lazy.X != 16 {
+		t.Errorf("parameters widgets at %d,%d and %d,%d; the custom metric at %d,%d", cache.X, cache.Y, lazy.X, lazy.Y, custom.X, custom.Y)
+	}
+	for _, a := range d.Alarms {
+		if a.Kind == dashboard.AlarmMemory && a.Threshold != 85 {
+			t.Errorf("memory alarm threshold %v, want 85", a.Threshold)
+		}
+	}
+}
+
+// TestLargestCapture checks that the largest dashboard Capture.Functions
+// can describe (MaxFunctions functions, each with MaxCustomMetrics custom
+// metrics, behind the HTTP adapter and using package params) stays within
+// CloudWatch's 500 widgets, and its template within CloudFormation's size.
+func TestLargestCapture(t *testing.T) {
+	var fns []dashboard.Function
+	for i := range dashboard.MaxFunctions {
+		f := dashboard.Function{Name: fmt.Sprintf("fn-%02d", i), HTTP: true, Parameters: true}
+		for j := range dashboard.MaxCustomMetrics {
+			f.Metrics = append(f.Metrics, dashboard.Metric{Name: fmt.Sprintf("Metric%02d", j)})
+		}
+		fns = append(fns, f)
+	}
+	d, err := dashboard.New(fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := d.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateBody(t, body)
+	tmpl, err := d.Template()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// CloudFormation takes templates of up to 1 MB from S3, where sam
+	// deploy and cdk deploy upload them.
+	if len(tmpl) > 1<<20 {
+		t.Errorf("a template of %d bytes, more than CloudFormation's 1 MB", len(tmpl))
+	}
+	t.Logf("%d widgets, a body of %d bytes, a template of %d bytes", len(d.Widgets), len(body), len(tmpl))
 }
 
 func TestNewRejects(t *testing.T) {
@@ -189,6 +284,9 @@ func TestNewRejects(t *testing.T) {
 		{"period", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithPeriod(90 * time.Second)}, "period"},
 		{"start", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithStart("yesterday")}, "start"},
 		{"error rate", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithErrorRateThreshold(0)}, "error rate"},
+		{"memory threshold", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithMemoryUtilizationThreshold(101)}, "memory utilisation"},
+		{"params metric", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "ParametersCacheHits"}}}}, nil, "lambdaobs writes itself"},
+		{"usage metric", []dashboard.Function{{Name: "f", Metrics: []dashboard.Metric{{Name: "MemoryUtilization"}}}}, nil, "lambdaobs writes itself"},
 		{"dashboard region", []dashboard.Function{ok}, []dashboard.Option{dashboard.WithRegion("")}, "region"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
+	"github.com/lambdaobs/lambdaobs/params"
 )
 
 // TestHTTPNames checks that the names this package writes for the HTTP
@@ -21,6 +22,23 @@ func TestHTTPNames(t *testing.T) {
 	for _, p := range pairs {
 		if p[0] != p[1] {
 			t.Errorf("dashboard writes %q where httpapi names %q", p[0], p[1])
+		}
+	}
+}
+
+// TestParamsNames checks that the names this package writes for the
+// metrics of package params are params's own constants (the package is
+// not imported outside tests: it links the SSM and Secrets Manager
+// clients).
+func TestParamsNames(t *testing.T) {
+	pairs := [][2]string{
+		{paramsCacheHits, params.MetricCacheHits},
+		{paramsCacheMisses, params.MetricCacheMisses},
+		{paramsLazyInit, params.MetricLazyInitDuration},
+	}
+	for _, p := range pairs {
+		if p[0] != p[1] {
+			t.Errorf("dashboard writes %q where params names %q", p[0], p[1])
 		}
 	}
 }

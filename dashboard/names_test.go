@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,14 +21,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
 	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/params"
 )
 
 // emitted is what lambdaobs writes: metrics (namespace, name, dimension
@@ -35,6 +39,9 @@ import (
 type emitted struct {
 	metrics map[string][]dimSet // namespace + "\x00" + metric name
 	keys    map[string]bool
+	// unseen are the metrics written only in Lambda, when the run under
+	// the emulator was skipped: widgets naming them are not checked.
+	unseen []string
 }
 
 type dimSet struct {
@@ -85,12 +92,23 @@ func (e *emitted) observe(logs, docs []map[string]any) {
 	}
 }
 
+// flushFails is the recording tracer with an exporter that fails, as one
+// whose collector is unreachable: each failed export is a telemetry error.
+type flushFails struct{ *lambdaobstest.Tracer }
+
+func (flushFails) Flush(context.Context) error { return errors.New("export spans: connection refused") }
+
 // run invokes a wrapped handler the way its metrics and lines are written
 // in production: a cold start with an init duration, a success, a returned
-// error, a panic, a timeout, and values recorded after an invocation ended.
+// error, a panic, a timeout, and values recorded after an invocation ended;
+// every invocation's usage measured, its spans' export failing, a
+// parameter read through package params's cache and a Lazy used.
 func run(t *testing.T, fn, ns, service string, record func(m *metrics.Recorder)) (logs, docs []map[string]any) {
 	db := fakeDynamoDB(t)
+	ps := params.NewSSM(fakeSSM(t))
+	conn := params.NewLazy("db", func(context.Context) (string, error) { return "connected", nil })
 	release, recorded := make(chan struct{}), make(chan struct{})
+	var f *lambdaobstest.Function[string, string]
 	h := func(ctx context.Context, mode string) (string, error) {
 		slog.InfoContext(ctx, "working", "mode", mode)
 		m := metrics.FromContext(ctx)
@@ -98,12 +116,25 @@ func run(t *testing.T, fn, ns, service string, record func(m *metrics.Recorder))
 		// An AWS SDK call through an instrumented client: its metrics.
 		_, _ = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"),
 			Item: map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: mode}}})
+		// A parameter (fetched once, then from the cache) and a Lazy.
+		if _, err := ps.Get(ctx, "/orders/table"); err != nil {
+			t.Errorf("params: %v", err)
+		}
+		if _, err := conn.Get(ctx); err != nil {
+			t.Errorf("lazy: %v", err)
+		}
 		switch mode {
 		case "error":
 			return "", errors.New("card declined")
 		case "panic":
 			panic("boom")
 		case "timeout":
+			// Past the deadline, once the timeout guard has fired (its
+			// timer runs 20 ms before the deadline, and may run late on a
+			// busy machine): the timeout is not taken back.
+			for end := time.Now().Add(10 * time.Second); !strings.Contains(f.Output(), lambdawrap.MsgTimeout) && time.Now().Before(end); {
+				time.Sleep(time.Millisecond)
+			}
 			<-ctx.Done()
 			return "", ctx.Err()
 		case "late":
@@ -115,10 +146,11 @@ func run(t *testing.T, fn, ns, service string, record func(m *metrics.Recorder))
 		}
 		return "ok", nil
 	}
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{
+	f = lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{
 		InitDuration: 30 * time.Millisecond,
-		Env:          map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn},
-	}, lambdawrap.WithService(service), lambdawrap.WithNamespace(ns))
+		Env:          map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"},
+	}, lambdawrap.WithService(service), lambdawrap.WithNamespace(ns),
+		lambdawrap.WithUsageMetrics(1), lambdawrap.WithTracer(flushFails{lambdaobstest.NewTracer()}))
 	trace := lambdaobstest.Request{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"}
 	for _, mode := range []string{"ok", "error", "panic", "timeout", "late", "after-late"} {
 		req := trace
@@ -149,6 +181,54 @@ func fakeDynamoDB(t *testing.T) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 }
 
+// fakeSSM returns an SSM client talking to a server on 127.0.0.1 that
+// answers every GetParameter with one String parameter.
+func fakeSSM(t *testing.T) *ssm.Client {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Name string }
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Value": "orders", "Type": "String", "Version": 1}})
+	}))
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "fake-secret", "")}
+	return ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+}
+
+// Metrics lambdaobs writes only in Lambda: Lambda's reports, from the
+// Telemetry API, and the export of spans after responses, by the
+// wrapper's internal extension.
+var underLambda = []string{lambdawrap.MetricTraceExportDuration, lambdawrap.MetricSpansDropped,
+	lambdawrap.MetricReportDuration, lambdawrap.MetricReportInitDuration, lambdawrap.MetricBilledDuration, lambdawrap.MetricMaxMemoryUsed}
+
+// runUnderLambda runs testdata/fn as function fn under the emulator's
+// Managed Instances mode, which has the Telemetry API, with every
+// invocation sampled and an OTLP endpoint where nothing listens: the spans
+// of the first invocation fail to export after its response, and the
+// second invocation's lifecycle document counts them; each invocation has
+// Lambda's report.
+func runUnderLambda(t *testing.T, bootstrap, fn, ns, service string) (logs, docs []map[string]any) {
+	refused := "http://" + testenv.Addr(testenv.FreePort(t)) // nothing listens there
+	emu := testenv.StartManagedEmulator(t, bootstrap, 1, "AWS_LAMBDA_FUNCTION_NAME="+fn,
+		"POWERTOOLS_METRICS_NAMESPACE="+ns, "POWERTOOLS_SERVICE_NAME="+service,
+		lambdawrap.EnvUsageMetrics+"=1", "OTEL_EXPORTER_OTLP_ENDPOINT="+refused)
+	for i, id := range []string{fn + "-1", fn + "-2"} {
+		if code, body := emu.Invoke(t, id, []byte(`{}`)); code != http.StatusOK {
+			t.Fatalf("invoke %s: status %d %s", id, code, body)
+		}
+		if i == 0 {
+			emu.WaitOutput(t, regexp.MustCompile(regexp.QuoteMeta(lambdawrap.MsgSpansDropped)), 10*time.Second)
+		}
+	}
+	// The last reports are written at SIGTERM.
+	_ = emu.Proc.Cmd.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(10 * time.Second); !emu.Proc.Exited() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	logs, docs, _ = lambdaobstest.Parse(emu.Proc.Output.String())
+	return logs, docs
+}
+
 // runHTTP invokes a handler behind the HTTP API adapter.
 func runHTTP(t *testing.T, fn, ns, service string) (logs, docs []map[string]any) {
 	h := httpapi.HTTP(func(ctx context.Context, in struct{ ID string }) (struct{ ID string }, error) { return in, nil })
@@ -164,8 +244,9 @@ func runHTTP(t *testing.T, fn, ns, service string) (logs, docs []map[string]any)
 }
 
 // emittedByLambdaobs runs the quickstart's handler and the orders API's
-// (with their custom metrics and an AWS SDK call), and a handler behind the
-// HTTP adapter.
+// (with their custom metrics, an AWS SDK call, package params and usage
+// metrics), a handler behind the HTTP adapter, and, under the emulator, a
+// function exporting its spans after responses with Lambda's reports.
 func emittedByLambdaobs(t *testing.T) *emitted {
 	e := &emitted{}
 	e.observe(run(t, "orders-quickstart", "Quickstart", "orders", func(m *metrics.Recorder) {
@@ -179,6 +260,37 @@ func emittedByLambdaobs(t *testing.T) *emitted {
 		m.Count("CartSize", 3)
 	}))
 	e.observe(runHTTP(t, "orders-api", "Shop", "orders-api"))
+	ran := false
+	t.Run("under Lambda", func(t *testing.T) {
+		bootstrap := testenv.BuildBootstrap(t, "./dashboard/testdata/fn")
+		e.observe(runUnderLambda(t, bootstrap, "orders-quickstart", "Quickstart", "orders"))
+		e.observe(runUnderLambda(t, bootstrap, "orders-api", "Shop", "orders-api"))
+		for _, name := range []string{lambdawrap.MetricTraceExportDuration, lambdawrap.MetricSpansDropped,
+			lambdawrap.MetricTelemetryErrors, lambdawrap.MetricReportDuration, lambdawrap.MetricReportInitDuration} {
+			if !e.has("Quickstart", name, []string{lambdawrap.DimService, lambdawrap.DimFunctionName}, map[string]string{
+				lambdawrap.DimService: "orders", lambdawrap.DimFunctionName: "orders-quickstart"}, false) {
+				t.Errorf("the run under the emulator did not write %s with dimensions service and function_name", name)
+			}
+		}
+		// Lambda's reports of on-demand invocations carry figures neither
+		// mode of the emulator sends (billed duration, max memory used):
+		// the wrapper writes them in the document of the report's
+		// duration, with its dimensions.
+		for key, sets := range e.metrics {
+			ns, name, _ := strings.Cut(key, "\x00")
+			if name != lambdawrap.MetricReportDuration {
+				continue
+			}
+			for _, set := range sets {
+				e.addMetric(ns, lambdawrap.MetricBilledDuration, set.names, set.values)
+				e.addMetric(ns, lambdawrap.MetricMaxMemoryUsed, set.names, set.values)
+			}
+		}
+		ran = true
+	})
+	if !ran {
+		e.unseen = underLambda
+	}
 	return e
 }
 
@@ -215,14 +327,17 @@ func unescapeTerm(s string) string {
 // TestWidgetsUseOnlyEmittedNames fails when a widget, an alarm or a saved
 // query points at a metric, a dimension or a log field that lambdaobs does
 // not write: the set of what it writes is built from running wrapped
-// handlers and from the constants of what cannot run here.
+// handlers, in the test and under the emulator, and for the two figures of
+// Lambda's reports no emulator sends, from the document that carries them.
 func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	e := emittedByLambdaobs(t)
 	// The observed run must show every lifecycle metric with the wrapper's
 	// dimensions, so that the dashboard's expectations are tested, not
 	// assumed.
 	for _, name := range []string{lambdawrap.MetricColdStart, lambdawrap.MetricInitDuration, lambdawrap.MetricErrors,
-		lambdawrap.MetricPanics, lambdawrap.MetricTimeouts} {
+		lambdawrap.MetricPanics, lambdawrap.MetricTimeouts, lambdawrap.MetricTelemetryErrors,
+		lambdawrap.MetricCPUTime, lambdawrap.MetricGCCycles, lambdawrap.MetricGCPause, lambdawrap.MetricHeapInUse,
+		lambdawrap.MetricMemoryUsed, lambdawrap.MetricMemoryPeak, lambdawrap.MetricMemoryUtilization} {
 		if !e.has("Quickstart", name, []string{lambdawrap.DimService, lambdawrap.DimFunctionName}, map[string]string{
 			lambdawrap.DimService: "orders", lambdawrap.DimFunctionName: "orders-quickstart"}, false) {
 			t.Errorf("the run did not write %s with dimensions service and function_name", name)
@@ -230,6 +345,15 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	}
 	if !e.has("Quickstart", lambdawrap.MetricLateValues, []string{metrics.ServiceDimension}, nil, false) {
 		t.Errorf("the run did not write %s", lambdawrap.MetricLateValues)
+	}
+	for _, name := range []string{params.MetricCacheHits, params.MetricCacheMisses} {
+		if !e.has("Quickstart", name, []string{metrics.ServiceDimension}, map[string]string{metrics.ServiceDimension: "orders"}, false) {
+			t.Errorf("the run did not write %s with dimension service", name)
+		}
+	}
+	if !e.has("Quickstart", params.MetricLazyInitDuration, []string{metrics.ServiceDimension, params.DimLazy},
+		map[string]string{metrics.ServiceDimension: "orders", params.DimLazy: "db"}, false) {
+		t.Errorf("the run did not write %s with dimensions service and %s", params.MetricLazyInitDuration, params.DimLazy)
 	}
 	for _, name := range []string{awssdk.MetricCallLatency, awssdk.MetricCallErrors, awssdk.MetricCallAttempts, awssdk.MetricThrottles} {
 		if !e.has("Quickstart", name, []string{metrics.ServiceDimension, awssdk.DimService, awssdk.DimOperation},
@@ -272,8 +396,8 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	}
 
 	qs, api := quickstart(), ordersAPI()
-	qs.Async, qs.DeadLetterQueue = true, "orders-quickstart-failed"
-	api.DeadLetterQueueRef = "OrdersDLQ"
+	qs.Async, qs.DeadLetterQueue, qs.Parameters = true, "orders-quickstart-failed", true
+	api.DeadLetterQueueRef, api.Parameters = "OrdersDLQ", true
 	d, err := dashboard.New([]dashboard.Function{qs, api}, dashboard.WithAlarmTopic("AlarmTopic"))
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +429,7 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 			e.checkQuery(t, w.Properties.Title, w.Properties.Query)
 		}
 	}
-	if checked < 30 {
+	if checked < 60 {
 		t.Errorf("only %d metrics checked", checked)
 	}
 	for _, q := range d.Queries {
@@ -342,9 +466,10 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 			t.Errorf("alarm %s watches %s/%s %v, which lambdaobs does not write", a.Kind, a.Namespace, a.Metric, values)
 		}
 	}
-	// Every kind of alarm was checked: six for the quickstart, five for
+	// Every kind of alarm was checked: seven for the quickstart, six for
 	// the orders API (not invoked asynchronously).
-	if len(d.Alarms) != 11 || kinds[dashboard.AlarmAsyncDropped] != 1 || kinds[dashboard.AlarmDeadLetterQueue] != 2 || kinds[dashboard.AlarmTimeouts] != 2 {
+	if len(d.Alarms) != 13 || kinds[dashboard.AlarmAsyncDropped] != 1 || kinds[dashboard.AlarmDeadLetterQueue] != 2 ||
+		kinds[dashboard.AlarmTimeouts] != 2 || kinds[dashboard.AlarmMemory] != 2 {
 		t.Errorf("alarms checked: %v", kinds)
 	}
 }
@@ -429,6 +554,10 @@ func (e *emitted) checkMetric(t *testing.T, widget string, m []any) {
 		return
 	}
 	if !e.has(ns, name, names, values, false) {
+		if slices.Contains(e.unseen, name) {
+			t.Logf("%s: %s/%s not checked: it is written only in Lambda, and the run under the emulator was skipped", widget, ns, name)
+			return
+		}
 		t.Errorf("%s: %s/%s %v is not written by lambdaobs", widget, ns, name, values)
 	}
 }

@@ -18,6 +18,7 @@ const (
 	AlarmDuration        = "DurationP99"
 	AlarmTimeouts        = "Timeouts"
 	AlarmThrottles       = "Throttles"
+	AlarmMemory          = "MemoryUtilization"
 	AlarmAsyncDropped    = "AsyncEventsDropped"
 	AlarmDeadLetterQueue = "DeadLetterQueue"
 )
@@ -35,7 +36,8 @@ const (
 // Alarm is a CloudWatch alarm on one function.
 type Alarm struct {
 	// Kind is one of AlarmErrorRate, AlarmDuration, AlarmTimeouts,
-	// AlarmThrottles, AlarmAsyncDropped and AlarmDeadLetterQueue.
+	// AlarmThrottles, AlarmMemory, AlarmAsyncDropped and
+	// AlarmDeadLetterQueue.
 	Kind string
 	// Function is the name of the function watched.
 	Function    string
@@ -49,7 +51,7 @@ type Alarm struct {
 	// The alarm fires when the statistic is greater than Threshold in
 	// DatapointsToAlarm of EvaluationPeriods periods. Missing data does not
 	// breach.
-	Threshold         float64 // in the metric's unit (milliseconds for durations, percent for the error rate)
+	Threshold         float64 // in the metric's unit (milliseconds for durations, percent for the error rate and memory utilisation)
 	EvaluationPeriods int     // periods looked at
 	DatapointsToAlarm int     // of those, the periods that must breach
 	Period            int     // seconds
@@ -68,6 +70,7 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 	for i, f := range d.Functions {
 		name := n.name(i, f)
 		lambdaDims := []Dimension{{LambdaFunctionName, name}}
+		lifeDims := []Dimension{{lambdawrap.DimService, f.Service}, {lambdawrap.DimFunctionName, name}}
 		fa := []Alarm{
 			{Kind: AlarmErrorRate, Function: name,
 				Description: fmt.Sprintf("More than %s%% of the invocations of %s failed (3 of 5 periods).", strconv.FormatFloat(d.errorRate, 'f', -1, 64), name),
@@ -79,13 +82,19 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 				Threshold: float64(d.durationThreshold) / float64(time.Millisecond), EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
 			{Kind: AlarmTimeouts, Function: name,
 				Description: fmt.Sprintf("An invocation of %s was about to time out (lambdaobs timeout guard).", name),
-				Namespace:   f.Namespace, Metric: lambdawrap.MetricTimeouts,
-				Dimensions: []Dimension{{lambdawrap.DimService, f.Service}, {lambdawrap.DimFunctionName, name}}, Stat: "Sum",
+				Namespace:   f.Namespace, Metric: lambdawrap.MetricTimeouts, Dimensions: lifeDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
 			{Kind: AlarmThrottles, Function: name,
 				Description: fmt.Sprintf("Invocations of %s were throttled.", name),
 				Namespace:   LambdaNamespace, Metric: LambdaThrottles, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
+			// The peak is the sandbox's high-water mark, measured on the
+			// invocations lambdawrap samples: one above the threshold says
+			// the function runs close to being stopped out of memory.
+			{Kind: AlarmMemory, Function: name,
+				Description: fmt.Sprintf("A sampled invocation of %s peaked above %s%% of its memory (lambdaobs usage metrics).", name, strconv.FormatFloat(d.memory, 'f', -1, 64)),
+				Namespace:   f.Namespace, Metric: lambdawrap.MetricMemoryUtilization, Dimensions: lifeDims, Stat: "Maximum",
+				Threshold: d.memory, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
 		}
 		if f.Async {
 			fa = append(fa, Alarm{Kind: AlarmAsyncDropped, Function: name,

@@ -35,6 +35,25 @@ const (
 	WidgetHTTPLatency  = "HTTPLatency"
 	WidgetErrorLog     = "ErrorLog"
 	WidgetColdStartLog = "ColdStartLog"
+
+	// The memory and CPU row, from the usage metrics of the sampled
+	// invocations (lambdawrap.WithUsageMetrics) and Lambda's own reports.
+	WidgetMemoryUtilization = "MemoryUtilization"
+	WidgetMemory            = "Memory"
+	WidgetHeap              = "HeapInUse"
+	WidgetCPU               = "CPUTime"
+	WidgetGCPause           = "GCPause"
+	WidgetGCCycles          = "GCCycles"
+
+	// The widgets of package params (Function.Parameters), beside the
+	// custom metrics.
+	WidgetParametersCache = "ParametersCache"
+	WidgetLazyInit        = "LazyInit"
+
+	// The telemetry row: lambdaobs's own health.
+	WidgetTelemetryErrors = "TelemetryErrors"
+	WidgetSpansDropped    = "SpansDropped"
+	WidgetTraceExport     = "TraceExport"
 )
 
 // CustomWidgetName returns the Widget.Name of the widget of a custom metric.
@@ -51,6 +70,16 @@ const (
 	httpRoute       = "Route"
 	httpMethod      = "Method"
 	httpStatusClass = "StatusClass"
+)
+
+// Names of the metrics of package params, which is not
+// imported either: it would link the SSM and Secrets Manager clients into
+// every program that draws a dashboard. TestParamsNames fails when these
+// are not params's own constants.
+const (
+	paramsCacheHits   = "ParametersCacheHits"
+	paramsCacheMisses = "ParametersCacheMisses"
+	paramsLazyInit    = "LazyInitDuration"
 )
 
 // LambdaNamespace is the namespace of the metrics Lambda itself publishes.
@@ -87,11 +116,22 @@ type Widget struct {
 	YLabel  string       // label of the left axis
 	Unit    metrics.Unit // unit of the values drawn
 
+	// Annotations are the horizontal lines drawn across a metric widget,
+	// on its left axis: a threshold, such as the one of an alarm.
+	Annotations []Annotation
+
 	// Log widgets.
 	Query *Query
 
 	// Text widgets.
 	Markdown string
+}
+
+// Annotation is a horizontal line across a metric widget.
+type Annotation struct {
+	Value float64 // where it is drawn, in the unit of the widget's values
+	Label string  // what it marks
+	Color string  // #rrggbb
 }
 
 // Dimension is a dimension name and value.
@@ -208,6 +248,19 @@ type metricProps struct {
 	Period  int     `json:"period"`
 	Title   string  `json:"title"`
 	YAxis   *yAxes  `json:"yAxis,omitempty"`
+	// Annotations holds the horizontal lines, when there are any.
+	Annotations *annotations `json:"annotations,omitempty"`
+}
+
+type annotations struct {
+	Horizontal []horizontalAnnotation `json:"horizontal"`
+}
+
+type horizontalAnnotation struct {
+	Value float64 `json:"value"`
+	Label string  `json:"label,omitempty"`
+	Color string  `json:"color,omitempty"`
+	YAxis string  `json:"yAxis"`
 }
 
 type yAxes struct {
@@ -251,6 +304,13 @@ func (w *Widget) json() widgetJSON {
 		}
 		zero := 0.0
 		p.YAxis = &yAxes{Left: yAxis{Min: &zero, Label: w.YLabel, ShowUnits: false}}
+		if len(w.Annotations) > 0 {
+			p.Annotations = &annotations{}
+			for _, a := range w.Annotations {
+				p.Annotations.Horizontal = append(p.Annotations.Horizontal,
+					horizontalAnnotation{Value: a.Value, Label: a.Label, Color: a.Color, YAxis: "left"})
+			}
+		}
 		n := 0
 		for _, s := range w.Series {
 			stat := s.stat(w)

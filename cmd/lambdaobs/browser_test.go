@@ -125,7 +125,9 @@ func TestViewInChromium(t *testing.T) {
 		{{"q-1", false, false}, {"q-2", false, false}, {"q-3", true, true}, {"q-4", false, false}},
 		{{"q-5", false, false}, {"q-6", true, true}, {"q-7", false, false}},
 	} {
-		emu := testenv.StartEmulator(t, bin, "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_TIMEOUT=3")
+		// Every invocation sampled for the memory and CPU row.
+		emu := testenv.StartEmulator(t, bin, "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_TIMEOUT=3",
+			lambdawrap.EnvUsageMetrics+"=1")
 		for _, c := range process {
 			if c.pause {
 				time.Sleep(1100 * time.Millisecond)
@@ -218,6 +220,9 @@ func TestViewInChromium(t *testing.T) {
 	if len(res.Fetched) != 0 {
 		t.Errorf("the page loaded %v; it must load nothing", res.Fetched)
 	}
+	if a := got["test-function/"+dashboard.WidgetMemoryUtilization].Data["annotations"]; a != "90" {
+		t.Errorf("memory utilisation: annotations %q, want the alarm's 90", a)
+	}
 	if res.IDs["cold-start-count"] != "2" {
 		t.Errorf("cold-start-count %q, want 2: one per emulator process", res.IDs["cold-start-count"])
 	}
@@ -296,10 +301,37 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 		dashboard.WidgetAWSLatency:  {},
 		dashboard.WidgetAWSErrors:   {},
 	}
+	// series adds up the points and values of lines drawing metrics of
+	// the EMF documents, one per name (a name twice: two statistics).
+	series := func(names ...string) expectation {
+		var e expectation
+		for _, name := range names {
+			s, v := metric(name)
+			e.points += len(s)
+			e.values += v
+		}
+		return e
+	}
+	want[dashboard.WidgetMemoryUtilization] = series(lambdawrap.MetricMemoryUtilization, lambdawrap.MetricMemoryUtilization)
+	want[dashboard.WidgetMemory] = series(lambdawrap.MetricMemoryPeak, lambdawrap.MetricMemoryUsed, lambdawrap.MetricMaxMemoryUsed)
+	want[dashboard.WidgetHeap] = series(lambdawrap.MetricHeapInUse, lambdawrap.MetricHeapInUse)
+	cpu := series(lambdawrap.MetricCPUTime, lambdawrap.MetricBilledDuration)
+	want[dashboard.WidgetCPU] = expectation{points: cpu.points + len(invSecs), values: cpu.values + n} // and Lambda's duration
+	want[dashboard.WidgetGCPause] = series(lambdawrap.MetricGCPause, lambdawrap.MetricGCPause)
+	want[dashboard.WidgetGCCycles] = series(lambdawrap.MetricGCCycles, lambdawrap.MetricGCCycles)
+	want[dashboard.WidgetTelemetryErrors] = series(lambdawrap.MetricTelemetryErrors)
+	want[dashboard.WidgetSpansDropped] = series(lambdawrap.MetricSpansDropped)
+	want[dashboard.WidgetTraceExport] = series(lambdawrap.MetricTraceExportDuration, lambdawrap.MetricTraceExportDuration)
+	if mu := want[dashboard.WidgetMemoryUtilization]; mu.values != 2*n {
+		t.Errorf("memory utilisation of %d invocations, want %d: every invocation is sampled", mu.values/2, n)
+	}
 	cs, cn := metric(lambdawrap.MetricColdStart)
 	want[dashboard.WidgetColdStart] = expectation{points: len(cs), values: cn}
 	is, in := metric(lambdawrap.MetricInitDuration)
-	want[dashboard.WidgetInitDuration] = expectation{points: 2 * len(is), values: 2 * in} // p50 and p99
+	// The wrapper's p50 and p99, and the p99 of Lambda's reports (none
+	// under the standard emulator, which has no Telemetry API).
+	ri := series(lambdawrap.MetricReportInitDuration)
+	want[dashboard.WidgetInitDuration] = expectation{points: 2*len(is) + ri.points, values: 2*in + ri.values}
 	for _, name := range []string{"OrdersPlaced", "OrderValue", "ChargeLatency", "PaymentsDeclined"} {
 		s, v := metric(name)
 		want[dashboard.CustomWidgetName(name)] = expectation{points: len(s), values: v}

@@ -88,6 +88,29 @@ func TestDashboardFromWithRef(t *testing.T) {
 	}
 }
 
+// TestDashboardParams checks --params and --memory-threshold against the
+// package: the widgets of package params, and the memory utilisation line.
+func TestDashboardParams(t *testing.T) {
+	code, out, errOut := lambdaobs(t, "", "dashboard", "--function", "orders", "--region", "eu-west-1", "--params", "--memory-threshold", "75")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	d, err := dashboard.New([]dashboard.Function{{Name: "orders", Parameters: true}}, dashboard.WithRegion("eu-west-1"),
+		dashboard.WithMemoryUtilizationThreshold(75))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := d.Body()
+	if out != string(want) {
+		t.Errorf("the command's body differs from the package's:\n%s", out)
+	}
+	for _, w := range []string{`"Parameters cache hits and misses"`, `"Lazy init duration by lazy"`, `"value": 75`} {
+		if !strings.Contains(out, w) {
+			t.Errorf("no %s in the body", w)
+		}
+	}
+}
+
 // TestDashboardRepeatedService gives each function its own service, or one
 // to all.
 func TestDashboardRepeatedService(t *testing.T) {
@@ -123,7 +146,7 @@ func TestDashboardRepeatedService(t *testing.T) {
 // notify, the dead-letter queue and dropped asynchronous events.
 func TestDashboardAlarmFlags(t *testing.T) {
 	code, js, errOut := lambdaobs(t, "", "dashboard", "--ref", "OrdersFunction", "--format", "cfn", "--async", "--dlq-ref", "OrdersFailed",
-		"--alarm-topic", "AlarmTopic", "--alarm-topic", "arn:aws:sns:eu-west-1:123456789012:oncall")
+		"--alarm-topic", "AlarmTopic", "--alarm-topic", "arn:aws:sns:eu-west-1:123456789012:oncall", "--memory-threshold", "85")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -147,8 +170,11 @@ func TestDashboardAlarmFlags(t *testing.T) {
 			t.Errorf("%s notifies %s", id, b)
 		}
 	}
-	if alarms != 6 {
-		t.Errorf("%d alarms, want 6", alarms)
+	if alarms != 7 {
+		t.Errorf("%d alarms, want 7", alarms)
+	}
+	if mem := tmpl.Resources["OrdersFunctionMemoryUtilizationAlarm"].Properties; mem["Threshold"] != 85.0 || mem["MetricName"] != "MemoryUtilization" {
+		t.Errorf("memory alarm: %v", mem)
 	}
 	dlq, _ := json.Marshal(tmpl.Resources["OrdersFunctionDeadLetterQueueAlarm"].Properties["Dimensions"])
 	if string(dlq) != `[{"Name":"QueueName","Value":{"Fn::GetAtt":["OrdersFailed","QueueName"]}}]` {
@@ -231,6 +257,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"dashboard", "--function", "f", "--metric", "a:b:c:d:e"}, exitUsage, "--metric"},
 		{[]string{"dashboard", "--function", "bad name"}, exitError, "function name"},
 		{[]string{"dashboard", "--function", "f", "--period", "90s"}, exitError, "period"},
+		{[]string{"dashboard", "--function", "f", "--memory-threshold", "0"}, exitError, "memory utilisation"},
 		{[]string{"dashboard", "--from", "/nonexistent/capture.txt"}, exitError, "no such file"},
 		{[]string{"view", "a", "b"}, exitUsage, "one input file"},
 		{[]string{"view", "/nonexistent/capture.txt"}, exitError, "no such file"},
@@ -271,7 +298,7 @@ func TestView(t *testing.T) {
 		!strings.Contains(out, `<span id="lines-ignored">4</span>`) || !strings.Contains(out, "Quickstart under the emulator") {
 		t.Errorf("unexpected page:\n%.2000s", out)
 	}
-	if !strings.Contains(errOut, "wrote stdout: 16 widgets") || !strings.Contains(errOut, "4 ignored") {
+	if !strings.Contains(errOut, "wrote stdout: 25 widgets") || !strings.Contains(errOut, "4 ignored") {
 		t.Errorf("stderr: %s", errOut)
 	}
 

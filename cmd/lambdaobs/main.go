@@ -7,8 +7,9 @@
 // dashboard prints the dashboard body (the JSON PutDashboard and
 // AWS::CloudWatch::Dashboard take) or, with --format cfn (JSON) or cfn-yaml,
 // a CloudFormation template with the dashboard, alarms on the error rate, the
-// p99 duration, timeouts and throttles (and, with --async and --dlq, on
-// dropped asynchronous events and on the dead-letter queue), notifying the
+// p99 duration, timeouts, throttles and memory utilisation (and, with --async
+// and --dlq, on dropped asynchronous events and on the dead-letter queue),
+// notifying the
 // SNS topics of --alarm-topic, and the Logs Insights queries as saved
 // queries. A function given with --ref is named through that resource of the
 // template the output goes into, a SAM template for instance. A template
@@ -135,9 +136,9 @@ type dashboardOptions struct {
 	namespace                 string
 	region, logGroup, from    string
 	format, name, out         string
-	http, async               bool
+	http, params, async       bool
 	period, durationThreshold time.Duration
-	errorRate                 float64
+	errorRate, memory         float64
 }
 
 func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
@@ -152,6 +153,7 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 	fs.Var(&o.metrics, "metric", "custom metric `NAME[:UNIT[:STAT[:DIM,...]]]`, e.g. OrdersPlaced:Count (repeat)")
 	fs.StringVar(&o.from, "from", "", "discover functions and custom metrics from captured output `FILE` (- for stdin)")
 	fs.BoolVar(&o.http, "http", false, "add the lambdawrap/httpapi request widgets")
+	fs.BoolVar(&o.params, "params", false, "add the widgets of package params: cache hits and misses, lazy inits")
 	fs.BoolVar(&o.async, "async", false, "the functions are invoked asynchronously: alarm on the events Lambda drops (AsyncEventsDropped)")
 	fs.Var(&o.dlqs, "dlq", "`name` of the SQS queue failed events end in (dead-letter queue or on-failure destination): alarm on any message in it; once for all, or repeat in the order of the functions")
 	fs.Var(&o.dlqRefs, "dlq-ref", "CloudFormation logical `id` of that queue, in --format cfn (instead of --dlq)")
@@ -161,15 +163,16 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.period, "period", dashboard.DefaultPeriod, "`period` of the widgets and alarms")
 	fs.DurationVar(&o.durationThreshold, "p99-threshold", dashboard.DefaultDurationThreshold, "p99 `duration` above which the duration alarm fires")
 	fs.Float64Var(&o.errorRate, "error-rate", dashboard.DefaultErrorRate, "error rate in `percent` above which the error rate alarm fires")
+	fs.Float64Var(&o.memory, "memory-threshold", dashboard.DefaultMemoryUtilization, "memory utilisation in `percent` above which the memory alarm fires")
 	fs.StringVar(&o.out, "o", "-", "write to `file` instead of stdout")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: lambdaobs dashboard --function F [--namespace N --service S --region R] [--format body|cfn|cfn-yaml]
 
 Prints the CloudWatch dashboard of the functions: the dashboard body, or with
 --format cfn a CloudFormation template with the dashboard, alarms (error rate,
-p99 duration, timeouts, throttles; dropped asynchronous events with --async;
-the dead-letter queue with --dlq) notifying --alarm-topic, and saved Logs
-Insights queries. A template watches the stack's region, where CloudFormation
+p99 duration, timeouts, throttles, memory utilisation; dropped asynchronous
+events with --async; the dead-letter queue with --dlq) notifying
+--alarm-topic, and saved Logs Insights queries. A template watches the stack's region, where CloudFormation
 creates the alarms and queries: --region is for the body only.
 
 `)
@@ -212,7 +215,8 @@ func runDashboard(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		return err
 	}
 	opts := []dashboard.Option{dashboard.WithPeriod(o.period), dashboard.WithDurationThreshold(o.durationThreshold),
-		dashboard.WithErrorRateThreshold(o.errorRate), dashboard.WithAlarmTopic(o.topics...)}
+		dashboard.WithErrorRateThreshold(o.errorRate), dashboard.WithMemoryUtilizationThreshold(o.memory),
+		dashboard.WithAlarmTopic(o.topics...)}
 	if o.region != "" {
 		opts = append(opts, dashboard.WithRegion(o.region))
 	} else if r := os.Getenv("AWS_REGION"); r != "" && !template {
@@ -335,6 +339,9 @@ func (o *dashboardOptions) functionsFrom(set map[string]bool, stdin io.Reader) (
 		}
 		if o.http {
 			f.HTTP = true
+		}
+		if o.params {
+			f.Parameters = true
 		}
 		if o.async {
 			f.Async = true

@@ -92,8 +92,9 @@ func TestExampleTemplatesBestPractices(t *testing.T) {
 
 // checkAgainstExample runs the example locally (as go run does) and checks
 // that the command of its template names the namespace, service and custom
-// metrics the example writes, all of them, and the HTTP widgets when it is
-// behind the HTTP adapter. An example that writes nothing locally (it needs
+// metrics the example writes, all of them, the HTTP widgets when it is
+// behind the HTTP adapter and the parameters widgets when it reads through
+// package params. An example that writes nothing locally (it needs
 // a server) is not checked.
 func checkAgainstExample(t *testing.T, name, src string) {
 	if testing.Short() {
@@ -144,6 +145,9 @@ func checkAgainstExample(t *testing.T, name, src string) {
 	}
 	if f.HTTP != slices.Contains(cmdline, "--http") {
 		t.Errorf("the example behind the HTTP adapter: %v; --http in the template: %v", f.HTTP, !f.HTTP)
+	}
+	if f.Parameters != slices.Contains(cmdline, "--params") {
+		t.Errorf("the example reads through package params: %v; --params in the template: %v", f.Parameters, !f.Parameters)
 	}
 }
 

@@ -27,12 +27,32 @@ func colorOf(i int) color.RGBA { return palette[i%len(palette)] }
 
 func cssColor(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
+// mark is a horizontal line across a chart: a widget's annotation.
+type mark struct {
+	value float64
+	color color.RGBA
+}
+
+// hexColor reads a #rrggbb colour; anything else is the palette's red.
+func hexColor(s string) color.RGBA {
+	var c color.RGBA
+	if len(s) == 7 && s[0] == '#' {
+		if _, err := fmt.Sscanf(s[1:], "%02x%02x%02x", &c.R, &c.G, &c.B); err == nil {
+			c.A = 0xff
+			return c
+		}
+	}
+	return palette[3]
+}
+
 var tickFont = font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(9)}
 
 // chart draws lines as an SVG time series of w×h points with gonum/plot,
-// and returns the <svg> element. Lines without points are skipped; it
-// returns "" when there is nothing to draw.
-func chart(lines []*line, period time.Duration, yLabel string, w, h vg.Length) (svg string, err error) {
+// with marks as dashed horizontal lines across it, and returns the <svg>
+// element. Lines without points are skipped; it returns "" when there is
+// nothing to draw. The value axis takes in the marks, as CloudWatch's
+// does.
+func chart(lines []*line, marks []mark, period time.Duration, yLabel string, w, h vg.Length) (svg string, err error) {
 	defer func() {
 		// gonum/plot is not expected to panic on finite points; a page
 		// with one chart missing is still better than no page.
@@ -55,6 +75,9 @@ func chart(lines []*line, period time.Duration, yLabel string, w, h vg.Length) (
 	}
 	if first {
 		return "", nil
+	}
+	for _, m := range marks {
+		ymin, ymax = math.Min(ymin, m.value), math.Max(ymax, m.value)
 	}
 	p := plot.New()
 	p.BackgroundColor = color.White
@@ -101,6 +124,16 @@ func chart(lines []*line, period time.Duration, yLabel string, w, h vg.Length) (
 		sc.Shape = draw.CircleGlyph{}
 		sc.Radius = vg.Points(2.5)
 		p.Add(ln, sc)
+	}
+	for _, m := range marks {
+		ln, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: m.value}, {X: p.X.Max, Y: m.value}})
+		if err != nil {
+			return "", fmt.Errorf("draw chart: %w", err)
+		}
+		ln.Color = m.color
+		ln.Width = vg.Points(1)
+		ln.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		p.Add(ln)
 	}
 	c := vgsvg.New(w, h)
 	// Room on the right for the last tick's label, which gonum centres on

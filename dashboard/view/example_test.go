@@ -31,5 +31,5 @@ REPORT RequestId: r-1	Duration: 4.91 ms	Billed Duration: 5 ms	Memory Size: 128 M
 	}
 	fmt.Printf("%d widgets, %d points, %d cold start\n", sum.Widgets, sum.Points, sum.ColdStarts)
 	// Output:
-	// 13 widgets, 10 points, 1 cold start
+	// 22 widgets, 11 points, 1 cold start
 }

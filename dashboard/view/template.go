@@ -37,6 +37,7 @@ header p { margin: 0 0 10px; color: #545b64; }
 .nodata { flex: 1; display: flex; align-items: center; justify-content: center; color: #879596; margin: 0; }
 .legend { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
+.legend .mark i { height: 0; border-radius: 0; border-top: 2px dashed; vertical-align: middle; }
 .text { background: transparent; border: none; }
 .text h2 { margin: 0; font-size: 18px; }
 .text p { margin: 0; color: #545b64; }
@@ -64,7 +65,7 @@ header p { margin: 0 0 10px; color: #545b64; }
 <main class="grid" data-widgets="{{len .Widgets}}">
 {{- range .Widgets}}
 {{- if eq .Type "metric"}}
-<figure class="widget metric" data-widget="{{.Name}}" data-function="{{.Function}}" data-type="metric" data-stat="{{.Stat}}" data-period="{{.Period}}" data-series="{{len .Legend}}" data-points="{{.Points}}" data-values="{{.Values}}" style="{{.Style}}">
+<figure class="widget metric" data-widget="{{.Name}}" data-function="{{.Function}}" data-type="metric" data-stat="{{.Stat}}" data-period="{{.Period}}" data-series="{{len .Legend}}" data-points="{{.Points}}" data-values="{{.Values}}"{{if .Marks}} data-annotations="{{.Annotations}}"{{end}} style="{{.Style}}">
 <figcaption>{{.Title}} <small>{{.Stat}} · {{.Period}} s</small></figcaption>
 {{- if .SVG}}
 <div class="chart">{{.SVG}}</div>
@@ -73,7 +74,7 @@ header p { margin: 0 0 10px; color: #545b64; }
 {{- else}}
 <p class="nodata">no data in the captured output</p>
 {{- end}}
-<ul class="legend">{{range .Legend}}<li data-label="{{.Label}}" data-points="{{.Points}}" data-values="{{.Values}}"><i style="background:{{.Color}}"></i>{{.Label}}</li>{{end}}</ul>
+<ul class="legend">{{range .Legend}}<li data-label="{{.Label}}" data-points="{{.Points}}" data-values="{{.Values}}"><i style="background:{{.Color}}"></i>{{.Label}}</li>{{end}}{{range .Marks}}<li class="mark" data-annotation="{{.Value}}"><i style="border-color:{{.Color}}"></i>{{.Label}} {{.Value}}</li>{{end}}</ul>
 </figure>
 {{- else if eq .Type "log"}}
 <figure class="widget log" data-widget="{{.Name}}" data-function="{{.Function}}" data-type="log" data-rows="{{len .Rows}}" data-matched="{{.Matched}}" style="{{.Style}}">

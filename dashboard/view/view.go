@@ -8,8 +8,9 @@
 // Every widget carries data attributes saying what it drew, for tests and
 // scripts: data-widget (dashboard.Widget.Name), data-function, data-type,
 // and for metric widgets data-stat, data-period, data-series, data-points
-// (points drawn) and data-values (values aggregated), for log widgets
-// data-rows and data-matched. Elements with ids cold-start-count,
+// (points drawn), data-values (values aggregated) and data-annotations (the
+// values of its horizontal lines, such as an alarm's threshold), for log
+// widgets data-rows and data-matched. Elements with ids cold-start-count,
 // invocation-count, init-duration-p50, init-duration-p99, error-count,
 // lines-read, lines-platform and lines-ignored hold the page's totals.
 package view
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,6 +163,7 @@ type widgetData struct {
 	Values  int
 	SVG     template.HTML
 	Legend  []legendItem
+	Marks   []markItem
 	Problem string
 	// Log widgets.
 	Query   string
@@ -176,6 +179,22 @@ type legendItem struct {
 	Color  template.CSS
 	Points int
 	Values int
+}
+
+// markItem is a horizontal line of a widget, as its legend names it.
+type markItem struct {
+	Label, Value string
+	Color        template.CSS
+}
+
+// Annotations returns the values of the widget's horizontal lines,
+// space-separated, for its data-annotations attribute.
+func (wd widgetData) Annotations() string {
+	vs := make([]string, len(wd.Marks))
+	for i, m := range wd.Marks {
+		vs[i] = m.Value
+	}
+	return strings.Join(vs, " ")
 }
 
 // Size of a grid unit on the page, in points: the SVG is drawn to the size
@@ -209,7 +228,17 @@ func (r *resolver) widget(d *dashboard.Dashboard, w *dashboard.Widget, override 
 			wd.Legend = append(wd.Legend, legendItem{Label: clean(l.label), Color: template.CSS(cssColor(colorOf(i))),
 				Points: len(l.points), Values: len(l.samples)})
 		}
-		svg, err := chart(lines, period, w.YLabel, vg.Length(max(w.Width, 1)*unitWidth), vg.Length(max(w.Height-1, 1)*unitHeight))
+		var marks []mark
+		for _, a := range w.Annotations {
+			if math.IsNaN(a.Value) || math.IsInf(a.Value, 0) {
+				continue
+			}
+			c := hexColor(a.Color)
+			marks = append(marks, mark{value: a.Value, color: c})
+			wd.Marks = append(wd.Marks, markItem{Label: clean(a.Label), Value: strconv.FormatFloat(a.Value, 'g', -1, 64),
+				Color: template.CSS(cssColor(c))})
+		}
+		svg, err := chart(lines, marks, period, w.YLabel, vg.Length(max(w.Width, 1)*unitWidth), vg.Length(max(w.Height-1, 1)*unitHeight))
 		if err != nil {
 			wd.Problem = clean(err.Error())
 			wd.Points = 0

@@ -2,7 +2,9 @@ package view_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -12,8 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"github.com/lambdaobs/lambdaobs/dashboard"
 	"github.com/lambdaobs/lambdaobs/dashboard/view"
+	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/params"
 )
 
 // element is an element of a page with a data-widget attribute or an id.
@@ -117,12 +126,17 @@ func TestRenderLogsTail(t *testing.T) {
 		dashboard.WidgetThrottles:                  {1, 2, 2},
 		dashboard.WidgetDuration:                   {3, 6, 6}, // p50, p90, p99 of two REPORT lines
 		dashboard.WidgetColdStart:                  {1, 1, 1},
-		dashboard.WidgetInitDuration:               {2, 2, 2},
+		dashboard.WidgetInitDuration:               {3, 2, 2}, // the wrapper's p50 and p99; Lambda's report (not in the capture)
 		dashboard.WidgetFailures:                   {2, 0, 0}, // no timeout, no panic, no late values
 		dashboard.CustomWidgetName("OrdersPlaced"): {1, 1, 1},
 		dashboard.CustomWidgetName("OrderValue"):   {1, 1, 1},
 		dashboard.WidgetAWSLatency:                 {0, 0, 0},
 		dashboard.WidgetAWSErrors:                  {0, 0, 0},
+		// No invocation was sampled for usage: only Lambda's duration,
+		// from the REPORT lines.
+		dashboard.WidgetMemoryUtilization: {2, 0, 0},
+		dashboard.WidgetCPU:               {3, 2, 2},
+		dashboard.WidgetTelemetryErrors:   {1, 0, 0},
 	}
 	for name, w := range want {
 		el, ok := widgets[fn+name]
@@ -135,7 +149,7 @@ func TestRenderLogsTail(t *testing.T) {
 			t.Errorf("%s: series, points, values %v period %s, want %v 60", name, got, el.attrs["data-period"], w)
 		}
 	}
-	if len(widgets) != 14 {
+	if len(widgets) != 23 {
 		t.Errorf("%d widgets: %v", len(widgets), widgets)
 	}
 	for name, rows := range map[string]string{dashboard.WidgetErrorLog: "1", dashboard.WidgetColdStartLog: "1"} {
@@ -147,7 +161,10 @@ func TestRenderLogsTail(t *testing.T) {
 		ids["error-count"] != "1" || ids["lines-read"] != "13" || ids["lines-ignored"] != "1" {
 		t.Errorf("totals %v", ids)
 	}
-	if sum.ColdStarts != 1 || sum.Widgets != 14 || sum.Errors != 1 || sum.Points != 18 {
+	if got := widgets[fn+dashboard.WidgetMemoryUtilization].attrs["data-annotations"]; got != "90" {
+		t.Errorf("memory utilisation annotations %q, want 90", got)
+	}
+	if sum.ColdStarts != 1 || sum.Widgets != 23 || sum.Errors != 1 || sum.Points != 20 {
 		t.Errorf("summary %+v", sum)
 	}
 }
@@ -266,6 +283,86 @@ func TestRenderSearches(t *testing.T) {
 	for _, label := range []string{`data-label="DynamoDB PutItem"`, `data-label="errors DynamoDB GetItem"`, `data-label="/orders POST 4xx"`} {
 		if !bytes.Contains(page, []byte(label)) {
 			t.Errorf("no legend %s", label)
+		}
+	}
+}
+
+// flushFails is the recording tracer with an exporter that fails, as one
+// whose collector is unreachable: each failed export is a telemetry error.
+type flushFails struct{ *lambdaobstest.Tracer }
+
+func (flushFails) Flush(context.Context) error { return errors.New("export spans: connection refused") }
+
+// fakeSSM serves every GetParameter with one String parameter.
+type fakeSSM struct{ params.SSMClient }
+
+func (fakeSSM) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String("orders"), Type: ssmtypes.ParameterTypeString}}, nil
+}
+
+// TestRenderUsage draws what a wrapped handler writes with every
+// invocation sampled for usage, its spans' export failing, a parameter read
+// through package params and a Lazy: the memory and CPU row, the telemetry
+// errors and the parameters widgets have values, and the memory
+// utilisation widget its line at the alarm's threshold.
+func TestRenderUsage(t *testing.T) {
+	ps := params.NewSSM(fakeSSM{})
+	conn := params.NewLazy("db", func(context.Context) (string, error) { return "connected", nil })
+	h := func(ctx context.Context, n int) (int, error) {
+		if _, err := ps.Get(ctx, "/orders/table"); err != nil {
+			return 0, err
+		}
+		if _, err := conn.Get(ctx); err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}},
+		lambdawrap.WithService("orders-api"), lambdawrap.WithNamespace("Shop"),
+		lambdawrap.WithUsageMetrics(1), lambdawrap.WithTracer(flushFails{lambdaobstest.NewTracer()}))
+	for i := range 3 {
+		if r := f.Invoke(i, lambdaobstest.Request{}); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	page, _ := render(t, []byte(f.Output()), view.WithPeriod(time.Hour))
+	widgets, _ := parsePage(t, page)
+	fn := "orders-api/"
+	for name, want := range map[string][2]int{ // series, values
+		dashboard.WidgetMemoryUtilization: {2, 6}, // p99 and max of three invocations
+		dashboard.WidgetMemory:            {3, 6}, // peak and at the end; Lambda's max is not in the output
+		dashboard.WidgetHeap:              {2, 6},
+		dashboard.WidgetCPU:               {3, 3}, // CPU time; no REPORT line, no report
+		dashboard.WidgetGCPause:           {2, 6},
+		dashboard.WidgetGCCycles:          {2, 6},
+		dashboard.WidgetTelemetryErrors:   {1, 2}, // each failed export, counted by the next invocation
+		dashboard.WidgetParametersCache:   {2, 3}, // one miss, then two hits
+		dashboard.WidgetLazyInit:          {1, 1}, // the first init of "db"
+		dashboard.WidgetSpansDropped:      {1, 0}, // written only after responses, in Lambda
+	} {
+		el, ok := widgets[fn+name]
+		if !ok {
+			t.Errorf("no widget %s", name)
+			continue
+		}
+		points, _ := strconv.Atoi(el.attrs["data-points"])
+		if el.attrs["data-series"] != itoa(want[0]) || el.attrs["data-values"] != itoa(want[1]) || (want[1] > 0) != (points > 0) {
+			t.Errorf("%s: series %s, values %s, points %d; want %d series, %d values", name,
+				el.attrs["data-series"], el.attrs["data-values"], points, want[0], want[1])
+		}
+	}
+	for key := range widgets {
+		if strings.Contains(key, "Custom:") {
+			t.Errorf("%s: a metric of lambdaobs's drawn as a custom metric", key)
+		}
+	}
+	if got := widgets[fn+dashboard.WidgetMemoryUtilization].attrs["data-annotations"]; got != "90" {
+		t.Errorf("memory utilisation annotations %q, want 90", got)
+	}
+	for _, want := range []string{`data-label="hits"`, `data-label="misses"`, `data-label="db"`, `data-annotation="90"`, `stroke-dasharray`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("no %s on the page", want)
 		}
 	}
 }

@@ -10,9 +10,9 @@
 //
 // Input: {"cases": [{"name", "functions": [Function as package dashboard
 // normalizes it], "periodSeconds", "start", "errorRate",
-// "durationThresholdMs", "durationThreshold", "alarmTopics": [ARN or
-// logical id], "dashboardName", "body": whether the case is compared with
-// Body, which draws each function in its region}]}.
+// "durationThresholdMs", "durationThreshold", "memoryThreshold" (percent),
+// "alarmTopics": [ARN or logical id], "dashboardName", "body": whether the
+// case is compared with Body, which draws each function in its region}]}.
 'use strict';
 
 const fs = require('fs');
@@ -25,6 +25,7 @@ const sns = require('aws-cdk-lib/aws-sns');
 
 const GRID = 24;
 const LOG_LIMIT = 50;
+const ALARM_COLOR = '#d62728';
 
 // camel turns a function name into the logical id prefix of its resources:
 // "orders-api" into "OrdersApi".
@@ -63,7 +64,7 @@ function search({ namespace, metric, service, dims, stat, period }) {
 }
 
 function unitLabel(unit) {
-  return { Milliseconds: 'ms', Seconds: 's', Microseconds: 'µs', None: '', Count: '' }[unit] ?? unit;
+  return { Milliseconds: 'ms', Seconds: 's', Microseconds: 'µs', Percent: '%', Megabytes: 'MB', None: '', Count: '' }[unit] ?? unit;
 }
 
 function quoteList(values) {
@@ -130,9 +131,9 @@ function build(app, c) {
     // A body (not a template) draws each function in its own region; a
     // template, the stack's.
     const region = c.body ? f.Region : undefined;
-    const graph = (title, statistic, width, left, unit) => new cw.GraphWidget({
+    const graph = (title, statistic, width, left, unit, leftAnnotations) => new cw.GraphWidget({
       title, statistic, width, height: 6, left, period, stacked: false, view: cw.GraphWidgetView.TIME_SERIES,
-      leftYAxis: { min: 0, label: unitLabel(unit) || undefined, showUnits: false }, region,
+      leftYAxis: { min: 0, label: unitLabel(unit) || undefined, showUnits: false }, leftAnnotations, region,
     });
     const logs = (title, lines) => new cw.LogQueryWidget({
       title, logGroupNames: [logGroup], queryLines: lines, width: GRID, height: 6, view: cw.LogQueryVisualizationType.TABLE, region,
@@ -150,17 +151,46 @@ function build(app, c) {
     );
     dashboard.addWidgets(
       graph('Cold starts', 'Sum', 8, [life('ColdStart', 'Sum', 'Cold starts')], 'Count'),
-      graph('Init duration', 'p50', 8, ['p50', 'p99'].map((p) => life('InitDuration', p, p)), 'Milliseconds'),
+      graph('Init duration', 'p50', 8, [
+        ...['p50', 'p99'].map((p) => life('InitDuration', p, p)),
+        life('ReportInitDuration', 'p99', "p99 (Lambda's report)"),
+      ], 'Milliseconds'),
       graph('Timeouts and panics', 'Sum', 8, [
         life('Timeouts', 'Sum', 'Timeouts'), life('Panics', 'Sum', 'Panics'),
         searching('LateValues', 'Sum', 'Late values'),
       ], 'Count'),
+    );
+    // The memory and CPU row: what the sampled invocations used, and
+    // Lambda's reports of them.
+    dashboard.addWidgets(
+      graph('Memory utilisation', 'p99', 4, [
+        life('MemoryUtilization', 'p99', 'p99'), life('MemoryUtilization', 'Maximum', 'max'),
+      ], 'Percent', [{ value: c.memoryThreshold, label: 'alarm', color: ALARM_COLOR }]),
+      graph('Memory used', 'Maximum', 4, [
+        life('MemoryPeak', 'Maximum', 'peak'), life('MemoryUsed', 'Maximum', 'at the end'),
+        life('MaxMemoryUsed', 'Maximum', "Lambda's max"),
+      ], 'Megabytes'),
+      graph('Go heap in use', 'Maximum', 4, [life('HeapInUse', 'p50', 'p50'), life('HeapInUse', 'Maximum', 'max')], 'Megabytes'),
+      graph('CPU time vs duration', 'Average', 4, [
+        life('CPUTime', 'Average', 'CPU time'), lambda('Duration', 'Average', 'duration'),
+        life('BilledDuration', 'Average', 'billed'),
+      ], 'Milliseconds'),
+      graph('GC pause', 'p99', 4, [life('GCPause', 'p99', 'p99'), life('GCPause', 'Maximum', 'max')], 'Milliseconds'),
+      graph('GC cycles', 'Average', 4, [life('GCCycles', 'Average', 'average'), life('GCCycles', 'Maximum', 'max')], 'Count'),
     );
     const custom = (f.Metrics || []).map((m) => graph(`${m.Name} (${m.Stat})`, m.Stat, 8, [
       m.Dimensions && m.Dimensions.length
         ? searching(m.Name, m.Stat, m.Name, m.Dimensions)
         : new cw.Metric({ namespace: f.Namespace, metricName: m.Name, dimensionsMap: { service: f.Service }, statistic: m.Stat, period, label: m.Name }),
     ], m.Unit));
+    if (f.Parameters) {
+      custom.push(
+        graph('Parameters cache hits and misses', 'Sum', 8, [
+          searching('ParametersCacheHits', 'Sum', 'hits'), searching('ParametersCacheMisses', 'Sum', 'misses'),
+        ], 'Count'),
+        graph('Lazy init duration by lazy', 'Maximum', 8, [searching('LazyInitDuration', 'Maximum', '')], 'Milliseconds'),
+      );
+    }
     if (custom.length) dashboard.addWidgets(...custom); // three to a row: CDK wraps at 24 columns
     dashboard.addWidgets(
       graph('AWS SDK call latency p99 by service and operation', 'p99', 12, [searching('AWSCallLatency', 'p99', '')], 'Milliseconds'),
@@ -175,6 +205,13 @@ function build(app, c) {
         graph('HTTP latency p99 by route, method and status class', 'p99', 12, [searching('Latency', 'p99', '', routes)], 'Milliseconds'),
       );
     }
+    dashboard.addWidgets(
+      graph('Telemetry errors', 'Sum', 8, [life('TelemetryErrors', 'Sum', 'Telemetry errors')], 'Count'),
+      graph('Spans dropped', 'Sum', 8, [life('SpansDropped', 'Sum', 'Spans dropped')], 'Count'),
+      graph('Span export after responses', 'Sum', 8, [
+        life('TraceExportDuration', 'Sum', 'total'), life('TraceExportDuration', 'Maximum', 'longest'),
+      ], 'Milliseconds'),
+    );
     dashboard.addWidgets(logs('Latest errors', query(
       ['timestamp', 'level', 'message', 'error', 'error_type', 'panic', 'function_request_id', 'xray_trace_id'],
       'level', ['ERROR', 'CRITICAL'])));
@@ -209,6 +246,9 @@ function build(app, c) {
       `An invocation of ${name} was about to time out (lambdaobs timeout guard).`);
     alarm('Throttles', alarmMetric('AWS/Lambda', 'Throttles', fn, 'Sum'), 0, 1, 1,
       `Invocations of ${name} were throttled.`);
+    alarm('MemoryUtilization', alarmMetric(f.Namespace, 'MemoryUtilization', { service: f.Service, function_name: name }, 'Maximum'),
+      c.memoryThreshold, 1, 1,
+      `A sampled invocation of ${name} peaked above ${c.memoryThreshold}% of its memory (lambdaobs usage metrics).`);
     if (f.Async) {
       alarm('AsyncEventsDropped', alarmMetric('AWS/Lambda', 'AsyncEventsDropped', fn, 'Sum'), 0, 1, 1,
         `Lambda dropped asynchronous events of ${name}: they failed every retry or outlived their maximum age.`);
