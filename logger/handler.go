@@ -495,7 +495,7 @@ func appendAmbient(b []byte, ctx context.Context, s *Scheme) []byte {
 func TraceRoot(header string) string {
 	for len(header) > 0 {
 		part := header
-		if i := indexByte(header, ';'); i >= 0 {
+		if i := strings.IndexByte(header, ';'); i >= 0 {
 			part, header = header[:i], header[i+1:]
 		} else {
 			header = ""
@@ -508,15 +508,6 @@ func TraceRoot(header string) string {
 		}
 	}
 	return ""
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // encoder appends attributes by the handler's rules.

@@ -1,6 +1,7 @@
 package logger
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strconv"
@@ -244,11 +245,11 @@ func (inv *Invocation) hold(line []byte) {
 	inv.held = append(inv.held, line...)
 }
 
+// indexNewline returns the end of the first line of b (each held line ends
+// in '\n'; the last byte when none does).
 func indexNewline(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return i
 	}
 	return len(b) - 1
 }

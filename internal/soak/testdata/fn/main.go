@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,7 +60,7 @@ func handle(ctx context.Context, e Event) (map[string]any, error) {
 		slog.InfoContext(ctx, "huge", "payload", strings.Repeat("x", 300_000))
 	case "many_metrics": // more than 100 metric names
 		for i := range e.N {
-			m.Count("Metric"+itoa(i), 1)
+			m.Count("Metric"+strconv.Itoa(i), 1)
 		}
 	case "many_values": // more than 100 values of one metric
 		for range e.N {
@@ -100,14 +101,6 @@ func handle(ctx context.Context, e Event) (map[string]any, error) {
 		wg.Wait()
 	}
 	return map[string]any{"kind": e.Kind}, nil
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 func main() {
