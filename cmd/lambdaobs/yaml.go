@@ -5,14 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
-// toYAML writes a CloudFormation template given as JSON as block YAML:
-// maps sorted by key, strings double-quoted as JSON writes them (a valid
-// YAML double-quoted scalar), and the dashboard body, a JSON document in an
-// Fn::Sub, as an indented literal block so that it can be read and
+// toYAML writes a CloudFormation template given as JSON as block YAML,
+// with gopkg.in/yaml.v3: maps sorted by key (a resource's Type first),
+// strings double-quoted, and the dashboard body, a JSON document in an
+// Fn::Sub, indented as a literal block so that it can be read and
 // reviewed. No tags are used, so any YAML parser reads it.
 func toYAML(template []byte) ([]byte, error) {
 	var v any
@@ -21,22 +22,64 @@ func toYAML(template []byte) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("template: %w", err)
 	}
-	var b bytes.Buffer
-	m, ok := v.(map[string]any)
-	if !ok {
+	if _, ok := v.(map[string]any); !ok {
 		return nil, fmt.Errorf("template is not a JSON object")
 	}
-	writeMap(&b, m, 0)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(node(v, false)); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
 	return b.Bytes(), nil
 }
 
-func writeMap(b *bytes.Buffer, m map[string]any, indent int) {
+// node returns the YAML node of a decoded JSON value; sub says it is the
+// value of an Fn::Sub.
+func node(v any, sub bool) *yaml.Node {
+	switch x := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		for _, k := range sortedKeys(x) {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, node(x[k], k == "Fn::Sub"))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, e := range x {
+			n.Content = append(n.Content, node(e, false))
+		}
+		return n
+	case string:
+		if sub && strings.HasPrefix(x, "{") {
+			var pretty bytes.Buffer
+			if json.Indent(&pretty, []byte(x), "", "  ") == nil {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: pretty.String(), Style: yaml.LiteralStyle}
+			}
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x, Style: yaml.DoubleQuotedStyle}
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(x.String(), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: x.String()}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(x)}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+}
+
+// sortedKeys returns m's keys in order, Type first, as templates are written.
+func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b string) int {
-		// A resource's Type before its properties, as templates are written.
 		if (a == "Type") != (b == "Type") {
 			if a == "Type" {
 				return -1
@@ -45,110 +88,5 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int) {
 		}
 		return strings.Compare(a, b)
 	})
-	for _, k := range keys {
-		b.WriteString(strings.Repeat(" ", indent))
-		b.WriteString(yamlKey(k))
-		b.WriteString(":")
-		writeValue(b, m[k], indent, k == "Fn::Sub")
-	}
-}
-
-// writeValue writes v after "key:" or "-".
-func writeValue(b *bytes.Buffer, v any, indent int, sub bool) {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 0 {
-			b.WriteString(" {}\n")
-			return
-		}
-		b.WriteString("\n")
-		writeMap(b, x, indent+2)
-	case []any:
-		if len(x) == 0 {
-			b.WriteString(" []\n")
-			return
-		}
-		b.WriteString("\n")
-		for _, e := range x {
-			b.WriteString(strings.Repeat(" ", indent+2))
-			b.WriteString("-")
-			if m, ok := e.(map[string]any); ok && len(m) > 0 {
-				// The first key on the dash's line, the others below it.
-				var inner bytes.Buffer
-				writeMap(&inner, m, indent+4)
-				b.WriteString(" ")
-				b.WriteString(strings.TrimLeft(inner.String(), " "))
-				continue
-			}
-			writeValue(b, e, indent+2, false)
-		}
-	case string:
-		if sub && json.Valid([]byte(x)) && strings.HasPrefix(x, "{") {
-			var pretty bytes.Buffer
-			if json.Indent(&pretty, []byte(x), "", "  ") == nil && literalSafe(pretty.String()) {
-				b.WriteString(" |-\n")
-				for _, line := range strings.Split(pretty.String(), "\n") {
-					b.WriteString(strings.Repeat(" ", indent+2))
-					b.WriteString(line)
-					b.WriteString("\n")
-				}
-				return
-			}
-		}
-		b.WriteString(" ")
-		b.WriteString(quote(x))
-		b.WriteString("\n")
-	case json.Number:
-		b.WriteString(" " + x.String() + "\n")
-	case bool:
-		b.WriteString(" " + strconv.FormatBool(x) + "\n")
-	case nil:
-		b.WriteString(" null\n")
-	default:
-		b.WriteString(" " + quote(fmt.Sprint(x)) + "\n")
-	}
-}
-
-// literalSafe reports whether s can be a literal block scalar as it is:
-// printable characters, no tab, no trailing blanks.
-func literalSafe(s string) bool {
-	for _, line := range strings.Split(s, "\n") {
-		if strings.TrimRight(line, " ") != line {
-			return false
-		}
-		for _, r := range line {
-			if r < 0x20 || r == 0x7f || r == '\uFEFF' {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func quote(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// yamlKey writes a key plainly when YAML reads it back as the same string.
-func yamlKey(k string) string {
-	if k == "" || strings.HasSuffix(k, ":") {
-		return quote(k)
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == ':' || r == '.' || r == '-') {
-			return quote(k)
-		}
-	}
-	switch strings.ToLower(k) {
-	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
-		return quote(k)
-	}
-	if k[0] == '-' || (k[0] >= '0' && k[0] <= '9') {
-		return quote(k)
-	}
-	return k
+	return keys
 }
