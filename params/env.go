@@ -166,71 +166,93 @@ func loadStruct(c config, v reflect.Value, e *EnvError, secrets *[]string) error
 			}
 			continue
 		}
-		name, optsTag, _ := strings.Cut(tag, ",")
-		name = strings.TrimSpace(name)
-		if name == "" {
-			return fmt.Errorf("params: LoadEnv: field %s.%s: the env tag names no variable", t, f.Name)
+		spec, err := fieldSpec(t, f, tag)
+		if err != nil {
+			return err
 		}
-		if !f.IsExported() {
-			return fmt.Errorf("params: LoadEnv: field %s.%s (%s) is not exported", t, f.Name, name)
+		spec.load(c, v.Field(i), e, secrets)
+	}
+	return nil
+}
+
+// envField is what the tags of one field ask for.
+type envField struct {
+	name, def                    string
+	required, secret, hasDefault bool
+	typ                          reflect.Type
+}
+
+// fieldSpec reads the tags of field f of struct t, refusing what LoadEnv
+// cannot honour.
+func fieldSpec(t reflect.Type, f reflect.StructField, tag string) (envField, error) {
+	name, optsTag, _ := strings.Cut(tag, ",")
+	spec := envField{name: strings.TrimSpace(name), typ: f.Type}
+	if spec.name == "" {
+		return spec, fmt.Errorf("params: LoadEnv: field %s.%s: the env tag names no variable", t, f.Name)
+	}
+	if !f.IsExported() {
+		return spec, fmt.Errorf("params: LoadEnv: field %s.%s (%s) is not exported", t, f.Name, spec.name)
+	}
+	for o := range strings.SplitSeq(optsTag, ",") {
+		switch strings.TrimSpace(o) {
+		case "":
+		case "required":
+			spec.required = true
+		case "secret":
+			spec.secret = true
+		default:
+			return spec, fmt.Errorf("params: LoadEnv: field %s.%s (%s): unknown env tag option %q", t, f.Name, spec.name, o)
 		}
-		var required, secret bool
-		for o := range strings.SplitSeq(optsTag, ",") {
-			switch strings.TrimSpace(o) {
-			case "":
-			case "required":
-				required = true
-			case "secret":
-				secret = true
-			default:
-				return fmt.Errorf("params: LoadEnv: field %s.%s (%s): unknown env tag option %q", t, f.Name, name, o)
+	}
+	spec.def, spec.hasDefault = f.Tag.Lookup("default")
+	if spec.required && spec.hasDefault {
+		return spec, fmt.Errorf("params: LoadEnv: field %s.%s (%s) is required and has a default", t, f.Name, spec.name)
+	}
+	if !isScalar(f.Type) && !(f.Type.Kind() == reflect.Slice && isScalar(f.Type.Elem())) {
+		return spec, fmt.Errorf("params: LoadEnv: field %s.%s (%s) has type %s, which LoadEnv cannot read", t, f.Name, spec.name, f.Type)
+	}
+	return spec, nil
+}
+
+// load sets field from the variable (or the default), or records in e why
+// it cannot; a secret's values join secrets.
+func (spec *envField) load(c config, field reflect.Value, e *EnvError, secrets *[]string) {
+	raw := c.lookup.String(spec.name)
+	fromDefault := false
+	if raw == "" {
+		switch {
+		case spec.required:
+			e.Missing = append(e.Missing, spec.name)
+			return
+		case !spec.hasDefault:
+			return
+		}
+		raw, fromDefault = strings.TrimSpace(spec.def), true
+	}
+	parsed := reflect.New(spec.typ).Elem()
+	if err := parse(parsed, raw); err != nil {
+		inv := InvalidEnv{Name: spec.name, Type: typeName(spec.typ), Default: fromDefault, Err: err}
+		if spec.secret {
+			// A TextUnmarshaler's error may quote the value.
+			inv.Err = errors.New("it does not parse (the value is secret: not shown)")
+		} else {
+			inv.Value = raw
+			if len(inv.Value) > maxShownValue {
+				inv.Value = inv.Value[:maxShownValue] + "…"
 			}
 		}
-		def, hasDefault := f.Tag.Lookup("default")
-		if required && hasDefault {
-			return fmt.Errorf("params: LoadEnv: field %s.%s (%s) is required and has a default", t, f.Name, name)
-		}
-		if !isScalar(f.Type) && !(f.Type.Kind() == reflect.Slice && isScalar(f.Type.Elem())) {
-			return fmt.Errorf("params: LoadEnv: field %s.%s (%s) has type %s, which LoadEnv cannot read", t, f.Name, name, f.Type)
-		}
-		raw := c.lookup.String(name)
-		fromDefault := false
-		if raw == "" {
-			switch {
-			case required:
-				e.Missing = append(e.Missing, name)
-				continue
-			case !hasDefault:
-				continue
-			}
-			raw, fromDefault = strings.TrimSpace(def), true
-		}
-		parsed := reflect.New(f.Type).Elem()
-		if err := parse(parsed, raw); err != nil {
-			inv := InvalidEnv{Name: name, Type: typeName(f.Type), Default: fromDefault, Err: err}
-			if secret {
-				// A TextUnmarshaler's error may quote the value.
-				inv.Err = errors.New("it does not parse (the value is secret: not shown)")
-			} else {
-				inv.Value = raw
-				if len(inv.Value) > maxShownValue {
-					inv.Value = inv.Value[:maxShownValue] + "…"
-				}
-			}
-			e.Invalid = append(e.Invalid, inv)
-			continue
-		}
-		v.Field(i).Set(parsed)
-		if secret {
-			*secrets = append(*secrets, raw)
-			if parsed.Kind() == reflect.Slice {
-				for j := 0; j < parsed.Len(); j++ {
-					*secrets = append(*secrets, fmt.Sprint(parsed.Index(j).Interface()))
-				}
+		e.Invalid = append(e.Invalid, inv)
+		return
+	}
+	field.Set(parsed)
+	if spec.secret {
+		*secrets = append(*secrets, raw)
+		if parsed.Kind() == reflect.Slice {
+			for j := 0; j < parsed.Len(); j++ {
+				*secrets = append(*secrets, fmt.Sprint(parsed.Index(j).Interface()))
 			}
 		}
 	}
-	return nil
 }
 
 // isScalar reports whether LoadEnv reads one value of t from a variable.
