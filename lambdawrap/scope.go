@@ -164,7 +164,7 @@ func (w *wrapper) identify(ctx context.Context, now time.Time) identity {
 		id.requestID, id.arn, id.tenant = lc.AwsRequestID, lc.InvokedFunctionArn, lc.TenantID
 	}
 	id.header, _ = tracing.HeaderFromContext(ctx)
-	id.root = logger.TraceRoot(id.header)
+	id.root = tracing.Root(id.header)
 	id.cold = isColdInitType(c.initType) && c.proc.coldTaken.CompareAndSwap(false, true)
 	if id.first = c.proc.initTaken.CompareAndSwap(false, true); id.first {
 		id.initDur = c.proc.initDuration(now, id.cold)

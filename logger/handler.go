@@ -25,6 +25,7 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
+	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
 // Handler is a slog.Handler that writes each record as one JSON object on
@@ -480,34 +481,14 @@ func appendAmbient(b []byte, ctx context.Context, s *Scheme) []byte {
 		}
 	}
 	if s.TraceID != "" {
-		if hdr, ok := ctx.Value("x-amzn-trace-id").(string); ok {
-			if root := TraceRoot(hdr); root != "" {
+		if hdr, ok := tracing.HeaderFromContext(ctx); ok {
+			if root := tracing.Root(hdr); root != "" {
 				b = appendKey(b, s.TraceID)
 				b = jsonenc.AppendString(b, root)
 			}
 		}
 	}
 	return b
-}
-
-// TraceRoot returns the Root= part of an X-Ray trace header
-// ("Root=1-…;Parent=…;Sampled=1"), or "" when it has none.
-func TraceRoot(header string) string {
-	for len(header) > 0 {
-		part := header
-		if i := strings.IndexByte(header, ';'); i >= 0 {
-			part, header = header[:i], header[i+1:]
-		} else {
-			header = ""
-		}
-		for len(part) > 0 && part[0] == ' ' {
-			part = part[1:]
-		}
-		if len(part) > 5 && part[:5] == "Root=" {
-			return part[5:]
-		}
-	}
-	return ""
 }
 
 // encoder appends attributes by the handler's rules.

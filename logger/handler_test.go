@@ -280,25 +280,11 @@ func TestAmbientContext(t *testing.T) {
 	var buf bytes.Buffer
 	h := NewHandler(&buf, WithLookupEnv(noEnv))
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r-9", InvokedFunctionArn: "arn:x"})
-	ctx = tracing.ContextWithHeader(ctx, "Root=1-abc-def;Parent=0123;Sampled=1")
+	ctx = tracing.ContextWithHeader(ctx, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	slog.New(h).InfoContext(ctx, "hi")
 	m := lines(t, buf.String())[0]
-	if m[KeyRequestID] != "r-9" || m[KeyFunctionARN] != "arn:x" || m[KeyXRayTraceID] != "1-abc-def" {
+	if m[KeyRequestID] != "r-9" || m[KeyFunctionARN] != "arn:x" || m[KeyXRayTraceID] != "1-5759e988-bd862e3fe1be46a994272793" {
 		t.Errorf("ambient fields missing: %v", m)
-	}
-}
-
-func TestTraceRoot(t *testing.T) {
-	for in, want := range map[string]string{
-		"Root=1-a-b;Parent=c;Sampled=1": "1-a-b",
-		"Parent=c; Root=1-x-y":          "1-x-y",
-		"Sampled=0":                     "",
-		"":                              "",
-		"Root=":                         "",
-	} {
-		if got := TraceRoot(in); got != want {
-			t.Errorf("TraceRoot(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

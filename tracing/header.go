@@ -5,12 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // Header is an X-Ray trace header, as Lambda passes it in the context value
 // "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".
 // Fields it does not know (Lineage=…, Self=…) are kept in order and written
 // back by String.
+//
+// It is the one parser of the header in lambdaobs: the backends, the logger
+// (through Root), the AWS SDK instrumentation and the event-source adapters
+// all read it here.
 type Header struct {
 	Root    string // "1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx"
 	Parent  string // 16 hex digits, or ""
@@ -28,12 +34,23 @@ const (
 	SampledNo
 )
 
-// ParseHeader parses an X-Ray trace header. It accepts fields in any order,
-// spaces around them, and unknown fields (kept in Other). It returns an
-// error when Root is missing or malformed, or Parent is not 16 hex digits.
-func ParseHeader(s string) (Header, error) {
-	var h Header
-	rest := s
+// headerError is what parse found wrong, described by ParseHeader only:
+// Root, which needs no description, allocates nothing.
+type headerError int8
+
+const (
+	headerOK headerError = iota
+	headerNoEquals
+	headerBadRoot
+	headerBadParent
+	headerNoRoot
+)
+
+// parse reads header's fields, in any order, with spaces around them;
+// fields it does not know go to other when other is not nil. bad is the
+// field at fault.
+func parse(header string, other *[]string) (h Header, bad string, e headerError) {
+	rest := header
 	for rest != "" {
 		var part string
 		part, rest, _ = strings.Cut(rest, ";")
@@ -43,17 +60,17 @@ func ParseHeader(s string) (Header, error) {
 		}
 		key, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return Header{}, fmt.Errorf("tracing: trace header field %q has no '='", part)
+			return Header{}, part, headerNoEquals
 		}
 		switch key {
 		case "Root":
-			if err := checkRoot(val); err != nil {
-				return Header{}, err
+			if !xrayid.ValidTraceID(val) {
+				return Header{}, val, headerBadRoot
 			}
 			h.Root = val
 		case "Parent":
-			if !isHex(val, 16) {
-				return Header{}, fmt.Errorf("tracing: trace header Parent %q is not 16 hex digits", val)
+			if !xrayid.ValidSpanID(val) {
+				return Header{}, val, headerBadParent
 			}
 			h.Parent = val
 		case "Sampled":
@@ -66,40 +83,72 @@ func ParseHeader(s string) (Header, error) {
 				h.Sampled = SampledUnknown
 			}
 		default:
-			h.Other = append(h.Other, part)
+			if other != nil {
+				*other = append(*other, part)
+			}
 		}
 	}
 	if h.Root == "" {
+		return Header{}, "", headerNoRoot
+	}
+	return h, "", headerOK
+}
+
+// ParseHeader parses an X-Ray trace header. It accepts fields in any order,
+// spaces around them, and unknown fields (kept in Other). It returns an
+// error when Root is missing or malformed, or Parent is not 16 hex digits.
+// It allocates only for the unknown fields it keeps, and for an error.
+func ParseHeader(s string) (Header, error) {
+	var other []string
+	h, bad, e := parse(s, &other)
+	switch e {
+	case headerNoEquals:
+		return Header{}, fmt.Errorf("tracing: trace header field %q has no '='", bad)
+	case headerBadRoot:
+		return Header{}, fmt.Errorf("tracing: trace header Root %q is not 1-<8 hex>-<24 hex>", bad)
+	case headerBadParent:
+		return Header{}, fmt.Errorf("tracing: trace header Parent %q is not 16 hex digits", bad)
+	case headerNoRoot:
 		return Header{}, errors.New("tracing: trace header has no Root")
 	}
+	h.Other = other
 	return h, nil
 }
 
-func checkRoot(root string) error {
-	// 1-<8 hex digits of epoch seconds>-<24 hex digits>
-	if len(root) != 35 || root[0] != '1' || root[1] != '-' || root[10] != '-' || !isHex(root[2:10], 8) || !isHex(root[11:], 24) {
-		return fmt.Errorf("tracing: trace header Root %q is not 1-<8 hex>-<24 hex>", root)
+// Root returns the trace id of an X-Ray trace header (its Root field, the
+// xray_trace_id of log lines and metrics), or "" when ParseHeader would
+// refuse the header. It allocates nothing.
+func Root(header string) string {
+	if header == "" {
+		return ""
 	}
-	return nil
+	h, _, e := parse(header, nil)
+	if e != headerOK {
+		return ""
+	}
+	return h.Root
 }
 
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
+// Valid reports whether h is a header ParseHeader would return: Root a
+// trace id in X-Ray form, Parent empty or 16 hex digits. Backends check
+// the headers they are given as values (WithRemoteParent, WithLinks) with
+// it.
+func (h Header) Valid() bool {
+	return xrayid.ValidTraceID(h.Root) && (h.Parent == "" || xrayid.ValidSpanID(h.Parent))
 }
 
 // String formats the header as X-Ray writes it: Root, Parent, Sampled, then
-// the other fields.
+// the other fields. It allocates once.
 func (h Header) String() string {
+	n := len("Root=") + len(h.Root) + len(";Sampled=1")
+	if h.Parent != "" {
+		n += len(";Parent=") + len(h.Parent)
+	}
+	for _, o := range h.Other {
+		n += 1 + len(o)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString("Root=")
 	b.WriteString(h.Root)
 	if h.Parent != "" {
@@ -119,6 +168,11 @@ func (h Header) String() string {
 	return b.String()
 }
 
+// HeaderName is the HTTP header that carries the X-Ray trace header from a
+// caller to the service it calls; AWS services that continue X-Ray traces
+// (Lambda, Step Functions, SNS, API Gateway, …) read it.
+const HeaderName = "X-Amzn-Trace-Id"
+
 // lambdaTraceKey is the context key aws-lambda-go stores the trace header
 // under; it is a plain string there, so it is one here too.
 const lambdaTraceKey = "x-amzn-trace-id"
@@ -136,4 +190,35 @@ func ContextWithHeader(ctx context.Context, header string) context.Context {
 func HeaderFromContext(ctx context.Context) (string, bool) {
 	s, ok := ctx.Value(lambdaTraceKey).(string)
 	return s, ok && s != ""
+}
+
+// OutgoingHeader returns the trace header a call made with ctx should
+// carry to the service it calls (the X-Amzn-Trace-Id of a request, the
+// AWSTraceHeader of an SQS message), so the callee continues the trace:
+// the current span's (Parent = that span), or, when no backend records
+// one, the invocation's own header as Lambda passed it (HeaderFromContext;
+// Parent = the function's segment). Fields other than Root, Parent and
+// Sampled in the invocation's header (Lambda's Lineage, which its
+// recursive loop detection counts) are carried over when the span is in
+// the same trace. The zero Header means there is no trace to continue.
+func OutgoingHeader(ctx context.Context) Header {
+	h := SpanFromContext(ctx).Header()
+	if h.Root != "" && !h.Valid() {
+		h = Header{}
+	}
+	in, ok := HeaderFromContext(ctx)
+	if !ok {
+		return h
+	}
+	got, err := ParseHeader(in)
+	if err != nil {
+		return h
+	}
+	if h.Root == "" {
+		return got
+	}
+	if h.Root == got.Root {
+		h.Other = got.Other
+	}
+	return h
 }

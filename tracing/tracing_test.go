@@ -56,8 +56,14 @@ func FuzzParseHeader(f *testing.F) {
 	f.Add(";;=;Root=")
 	f.Fuzz(func(t *testing.T, s string) {
 		h, err := ParseHeader(s)
+		if got := Root(s); got != h.Root {
+			t.Fatalf("Root(%q) = %q, ParseHeader's Root %q (err %v)", s, got, h.Root, err)
+		}
 		if err != nil {
 			return
+		}
+		if !h.Valid() {
+			t.Fatalf("a parsed header is not Valid: %+v", h)
 		}
 		h2, err := ParseHeader(h.String())
 		if err != nil {
@@ -67,6 +73,89 @@ func FuzzParseHeader(f *testing.F) {
 			t.Fatalf("round trip changed the header: %q -> %q", h.String(), h2.String())
 		}
 	})
+}
+
+func TestRoot(t *testing.T) {
+	for in, want := range map[string]string{
+		"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1": "1-5759e988-bd862e3fe1be46a994272793",
+		" Sampled=0 ; Root=1-5759e988-bd862e3fe1be46a994272793;Lineage=a:1":          "1-5759e988-bd862e3fe1be46a994272793",
+		"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz":                        "", // ParseHeader refuses it
+		"Root=1-abc": "",
+		"":           "",
+		"Self=1-5759e988-bd862e3fe1be46a994272793": "",
+	} {
+		if got := Root(in); got != want {
+			t.Errorf("Root(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRootAllocs(t *testing.T) {
+	in := "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1"
+	if n := testing.AllocsPerRun(100, func() { _ = Root(in) }); n != 0 {
+		t.Errorf("Root allocs = %v, want 0", n)
+	}
+	h, _ := ParseHeader(in)
+	if n := testing.AllocsPerRun(100, func() { _ = h.String() }); n != 1 {
+		t.Errorf("String allocs = %v, want 1", n)
+	}
+}
+
+func TestHeaderValid(t *testing.T) {
+	for _, tt := range []struct {
+		h    Header
+		want bool
+	}{
+		{Header{Root: "1-5759e988-bd862e3fe1be46a994272793"}, true},
+		{Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad8"}, true},
+		{Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad"}, false},
+		{Header{Root: "5759e988bd862e3fe1be46a994272793"}, false},
+		{Header{}, false},
+	} {
+		if got := tt.h.Valid(); got != tt.want {
+			t.Errorf("%+v.Valid() = %v, want %v", tt.h, got, tt.want)
+		}
+	}
+}
+
+// spanWithHeader is a recording span of some backend.
+type spanWithHeader struct {
+	noopSpan
+	h Header
+}
+
+func (s spanWithHeader) Header() Header { return s.h }
+
+func TestOutgoingHeader(t *testing.T) {
+	const root = "1-5759e988-bd862e3fe1be46a994272793"
+	lambda := "Root=" + root + ";Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1"
+	span := spanWithHeader{h: Header{Root: root, Parent: "1111111111111111", Sampled: SampledYes}}
+	other := spanWithHeader{h: Header{Root: "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b", Parent: "2222222222222222", Sampled: SampledYes}}
+	bg := context.Background()
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{
+		{"nothing", bg, ""},
+		{"the invocation's header, no backend", ContextWithHeader(bg, lambda), lambda},
+		{"the span, Lineage kept", ContextWithSpan(ContextWithHeader(bg, lambda), span), "Root=" + root + ";Parent=1111111111111111;Sampled=1;Lineage=a87bd80c:1"},
+		{"the span, no invocation header", ContextWithSpan(bg, span), "Root=" + root + ";Parent=1111111111111111;Sampled=1"},
+		{"a span in another trace", ContextWithSpan(ContextWithHeader(bg, lambda), other), "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=2222222222222222;Sampled=1"},
+		{"a malformed invocation header", ContextWithHeader(bg, "Root=junk"), ""},
+		{"a malformed span header", ContextWithSpan(ContextWithHeader(bg, lambda), spanWithHeader{h: Header{Root: "junk"}}), lambda},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := OutgoingHeader(tt.ctx)
+			got := ""
+			if h.Root != "" {
+				got = h.String()
+			}
+			if got != tt.want {
+				t.Errorf("OutgoingHeader = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
 
 func TestHeaderFromContext(t *testing.T) {
