@@ -42,7 +42,10 @@
 // context; tracing.WithRemoteParent makes one a child of a span in another
 // trace (the producer of a message) and tracing.WithLinks links it to
 // others. Span.Header gives the X-Ray header of a span, to propagate it.
-// OpenTelemetry instrumentation given TracerProvider joins the same trace.
+// OpenTelemetry instrumentation given TracerProvider joins the same trace,
+// and Propagator carries it to the services it calls in X-Ray's header.
+// Trace ids are X-Ray's (epoch seconds first), made by the tracer's own
+// generator.
 //
 // By default the sampling decision is Lambda's (the Sampled field of its
 // header): with the function's active tracing off Lambda passes Sampled=0

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
 func TestARN(t *testing.T) {
@@ -29,13 +31,16 @@ func TestARN(t *testing.T) {
 
 func TestTraceIDParse(t *testing.T) {
 	for _, root := range []string{"", "1-5759e988-bd862e3fe1be46a99427279", "2-5759e988-bd862e3fe1be46a994272793", "1-zzzzzzzz-bd862e3fe1be46a994272793", "1-00000000-000000000000000000000000"} {
-		if _, ok := traceID(root); ok {
-			t.Errorf("traceID(%q) ok", root)
+		if _, tid, _ := spanContext(tracing.Header{Root: root, Parent: "53995c3f42cd8ad8"}); tid.IsValid() {
+			t.Errorf("spanContext(Root %q) has a trace id", root)
 		}
 	}
-	tid, ok := traceID("1-5759e988-bd862e3fe1be46a994272793")
-	if !ok || XRayTraceID(tid) != "1-5759e988-bd862e3fe1be46a994272793" {
-		t.Errorf("round trip: %v %s", ok, XRayTraceID(tid))
+	sc, tid, ok := spanContext(tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad8", Sampled: tracing.SampledYes})
+	if !ok || XRayTraceID(tid) != "1-5759e988-bd862e3fe1be46a994272793" || sc.SpanID().String() != "53995c3f42cd8ad8" || !sc.IsSampled() || !sc.IsRemote() {
+		t.Errorf("round trip: %v %s %v", ok, XRayTraceID(tid), sc)
+	}
+	if _, tid, ok := spanContext(tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "0000000000000000"}); ok || !tid.IsValid() {
+		t.Errorf("a zero parent: ok %v, trace id %v", ok, tid)
 	}
 }
 

@@ -241,7 +241,7 @@ func TestCollectorRedactsSpans(t *testing.T) {
 		_, span := tracing.Start(ctx, "charge-card", tracing.WithAttributes(slog.String("api_key", "start-key-3141")))
 		recordSecrets(span)
 		span.End()
-		// Instrumentation that knows nothing of the facade (otelaws, otelhttp).
+		// Instrumentation that knows nothing of the facade (otelhttp, otelsql).
 		_, raw := tracer.TracerProvider().Tracer("instrumentation").Start(ctx, "DynamoDB.GetItem",
 			trace.WithAttributes(attribute.String("aws.session_token", "raw-tok-24680"), attribute.String("db.statement", "key="+procSecret)))
 		raw.RecordError(errors.New("denied for " + procSecret))

@@ -1,6 +1,7 @@
 package oteltracing
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // span is a tracing.Span over an OpenTelemetry span. What it records goes
@@ -149,12 +151,20 @@ func (s *span) TraceID() string { return XRayTraceID(s.s.SpanContext().TraceID()
 
 // Header returns the span as an X-Ray trace header: Root = its trace,
 // Parent = it, Sampled = its sampling decision.
+// It allocates once: Root and Parent share one string.
 func (s *span) Header() tracing.Header {
 	sc := s.s.SpanContext()
 	if !sc.IsValid() {
 		return tracing.Header{}
 	}
-	h := tracing.Header{Root: XRayTraceID(sc.TraceID()), Parent: sc.SpanID().String(), Sampled: tracing.SampledNo}
+	tid, sid := sc.TraceID(), sc.SpanID()
+	var b [xrayid.TraceIDLen + 16]byte
+	b[0], b[1], b[10] = '1', '-', '-'
+	hex.Encode(b[2:10], tid[:4])
+	hex.Encode(b[11:xrayid.TraceIDLen], tid[4:])
+	hex.Encode(b[xrayid.TraceIDLen:], sid[:])
+	ids := string(b[:])
+	h := tracing.Header{Root: ids[:xrayid.TraceIDLen], Parent: ids[xrayid.TraceIDLen:], Sampled: tracing.SampledNo}
 	if sc.IsSampled() {
 		h.Sampled = tracing.SampledYes
 	}

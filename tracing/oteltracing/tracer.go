@@ -2,13 +2,12 @@ package oteltracing
 
 import (
 	"context"
-	"encoding/hex"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -19,6 +18,7 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // ScopeName is the instrumentation scope of the spans the Tracer starts.
@@ -42,7 +42,6 @@ const (
 type Tracer struct {
 	cfg  *config
 	proc *processor
-	ids  idGenerator
 	res  resourceInfo
 
 	mu    sync.Mutex
@@ -122,7 +121,7 @@ func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(t.res.build(service, region, fnName, fnVer)),
 		sdktrace.WithSampler(t.cfg.sampler),
-		sdktrace.WithIDGenerator(&t.ids),
+		sdktrace.WithIDGenerator(idGenerator{}),
 		sdktrace.WithRawSpanLimits(t.cfg.spanLimits()),
 		sdktrace.WithSpanProcessor(t.proc),
 	)
@@ -132,7 +131,7 @@ func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
 }
 
 // TracerProvider returns the OpenTelemetry TracerProvider of the tracer,
-// for OpenTelemetry instrumentation (otelaws, otelhttp, …): their spans
+// for OpenTelemetry instrumentation (otelhttp, otelsql, …): their spans
 // join the invocation's trace and are flushed with it. Before the service
 // name is known (no WithService, OTEL_SERVICE_NAME or service.name in
 // OTEL_RESOURCE_ATTRIBUTES) it returns a provider that makes the SDK's at
@@ -237,7 +236,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	}
 	if len(cfg.Attributes) > 0 {
 		sc := scope.Scrubber()
-		opts = append(opts, trace.WithAttributes(attributes(nil, cfg.Attributes, &sc)...))
+		opts = append(opts, trace.WithAttributes(attributes(make([]attribute.KeyValue, 0, len(cfg.Attributes)), cfg.Attributes, &sc)...))
 	}
 	if len(cfg.Links) > 0 {
 		links := make([]trace.Link, 0, len(cfg.Links))
@@ -309,38 +308,20 @@ func headerContext(header string) (trace.SpanContext, trace.TraceID, bool) {
 // spanContext converts h; ok is false when h has no valid Root and Parent
 // (the trace id is still returned when the Root is valid).
 func spanContext(h tracing.Header) (trace.SpanContext, trace.TraceID, bool) {
-	tid, ok := traceID(h.Root)
+	id, ok := xrayid.ParseTraceID(h.Root)
 	if !ok {
 		return trace.SpanContext{}, trace.TraceID{}, false
 	}
-	var sid trace.SpanID
-	if len(h.Parent) != 16 {
-		return trace.SpanContext{}, tid, false
-	}
-	if _, err := hex.Decode(sid[:], []byte(h.Parent)); err != nil || !sid.IsValid() {
+	tid := trace.TraceID(id)
+	sid, ok := xrayid.ParseSpanID(h.Parent)
+	if !ok {
 		return trace.SpanContext{}, tid, false
 	}
 	var flags trace.TraceFlags
 	if h.Sampled == tracing.SampledYes {
 		flags = trace.FlagsSampled
 	}
-	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags, Remote: true}), tid, true
-}
-
-// traceID converts an X-Ray root ("1-5759e988-bd862e3fe1be46a994272793")
-// to an OTel trace id (5759e988bd862e3fe1be46a994272793).
-func traceID(root string) (trace.TraceID, bool) {
-	var tid trace.TraceID
-	if len(root) != 35 || root[0] != '1' || root[1] != '-' || root[10] != '-' {
-		return tid, false
-	}
-	if _, err := hex.Decode(tid[:4], []byte(root[2:10])); err != nil {
-		return tid, false
-	}
-	if _, err := hex.Decode(tid[4:], []byte(root[11:])); err != nil {
-		return tid, false
-	}
-	return tid, tid.IsValid()
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID(sid), TraceFlags: flags, Remote: true}), tid, true
 }
 
 // XRayTraceID formats an OTel trace id in X-Ray form
@@ -349,11 +330,7 @@ func XRayTraceID(tid trace.TraceID) string {
 	if !tid.IsValid() {
 		return ""
 	}
-	var b [35]byte
-	b[0], b[1], b[10] = '1', '-', '-'
-	hex.Encode(b[2:10], tid[:4])
-	hex.Encode(b[11:], tid[4:])
-	return string(b[:])
+	return xrayid.FormatTraceID(tid)
 }
 
 // arn is the parts of a Lambda function ARN
@@ -391,21 +368,20 @@ func (a arn) resourceID(version string) string {
 // take (an X-Ray header with a Root and no Parent).
 type traceIDKey struct{}
 
-// idGenerator makes X-Ray compatible ids (the contrib xray generator: the
-// first 4 bytes of a trace id are its epoch seconds), keeping a trace id
-// given in the context.
-type idGenerator struct{ xray xray.IDGenerator }
+// idGenerator makes X-Ray compatible ids (the first 4 bytes of a trace id
+// are its epoch seconds, so X-Ray accepts it), keeping a trace id given in
+// the context.
+type idGenerator struct{}
 
-func (g *idGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	tid, sid := g.xray.NewIDs(ctx)
+func (idGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
 	if forced, ok := ctx.Value(traceIDKey{}).(trace.TraceID); ok && forced.IsValid() {
-		tid = forced
+		return forced, xrayid.NewSpanID()
 	}
-	return tid, sid
+	return xrayid.NewTraceID(time.Now()), xrayid.NewSpanID()
 }
 
-func (g *idGenerator) NewSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
-	return g.xray.NewSpanID(ctx, tid)
+func (idGenerator) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
+	return xrayid.NewSpanID()
 }
 
 // lazyProvider is the TracerProvider handed out before the SDK's exists.
