@@ -5,24 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"slices"
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
-
+	"github.com/lambdaobs/lambdaobs/internal/bufpool"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
-// Documents are the SDK's xray.Segment encoded by encoding/json, one per
-// span; a parent carries its children in "subsegments" as far as the
-// datagram allows, and the rest are sent as independent subsegments, as the
-// SDK's streaming strategy does, but by size rather than by count.
+// Documents are segments encoded by encoding/json, one per span; a parent
+// carries its children in "subsegments" as far as the datagram allows, and
+// the rest are sent as independent subsegments, as the X-Ray SDKs'
+// streaming strategy does, but by size rather than by count.
 
 // typeField turns an embedded subsegment into an independent one (its
 // trace_id and parent_id are always set).
@@ -30,17 +27,9 @@ const typeField = `"type":"subsegment",`
 
 // encodeTree returns the documents of s and its descendants: s's own
 // document, fitted to limit bytes, and one for each descendant that did not
-// fit in it. held are subsegments the SDK closed under spans of the tree,
-// embedded under their parent like its children. The caller holds
-// s.root.mu.
-func encodeTree(s *span, held []heldSub, limit int) [][]byte {
+// fit in it. The caller holds s.root.mu.
+func encodeTree(s *span, limit int) [][]byte {
 	e := encoder{limit: limit}
-	if len(held) > 0 {
-		e.held = make(map[*span][][]byte, 1)
-		for _, h := range held {
-			e.held[h.parent] = append(e.held[h.parent], h.doc)
-		}
-	}
 	if s.parent == nil {
 		return append(e.docs, e.node(s, limit))
 	}
@@ -50,23 +39,20 @@ func encodeTree(s *span, held []heldSub, limit int) [][]byte {
 
 type encoder struct {
 	limit int
-	docs  [][]byte           // descendants sent apart
-	held  map[*span][][]byte // the SDK's subsegments, by parent
+	docs  [][]byte // descendants sent apart
 }
 
 // node returns the JSON of s with as many of its descendants embedded as
 // fit in budget bytes; the others go to e.docs.
 func (e *encoder) node(s *span, budget int) []byte {
 	own := ownJSON(s, budget)
-	sdk := e.held[s]
-	if len(s.children) == 0 && len(sdk) == 0 {
+	if len(s.children) == 0 {
 		return own
 	}
-	kids := make([][]byte, len(s.children), len(s.children)+len(sdk))
+	kids := make([][]byte, len(s.children))
 	for i, c := range s.children {
 		kids[i] = e.node(c, e.limit-len(typeField))
 	}
-	kids = append(kids, sdk...)
 	const open, closing = `,"subsegments":[`, `]`
 	size := len(own) + len(open) + len(closing) + len(kids) - 1
 	for _, k := range kids {
@@ -116,14 +102,14 @@ func independent(doc []byte) []byte {
 }
 
 func ownJSON(s *span, budget int) []byte {
-	s.seg.Lock()
-	defer s.seg.Unlock()
+	s.lock.Lock()
+	defer s.lock.Unlock()
 	return segJSON(&s.seg, budget)
 }
 
 // segJSON returns the JSON of seg without descendants, at most budget bytes
-// long. The caller holds seg's lock.
-func segJSON(seg *xray.Segment, budget int) []byte {
+// long. The caller holds the lock of seg's span.
+func segJSON(seg *segment, budget int) []byte {
 	b, err := marshalSeg(seg)
 	if err == nil && len(b) <= budget {
 		return b
@@ -132,29 +118,31 @@ func segJSON(seg *xray.Segment, budget int) []byte {
 }
 
 // marshalSeg encodes seg, redacted by the process's rules (see scrubSeg).
-// The caller holds seg's lock.
-func marshalSeg(seg *xray.Segment) (b []byte, err error) {
+// The caller holds the lock of seg's span.
+func marshalSeg(seg *segment) (b []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b, err = nil, fmt.Errorf("xraytracing: encode segment: panic: %s", errinfo.Sprint(r))
 		}
 	}()
-	return json.Marshal(scrubSeg(seg))
+	bp := bufpool.Get()
+	defer bufpool.Put(bp)
+	*bp = appendSegment((*bp)[:0], scrubSeg(seg))
+	return bytes.Clone(*bp), nil
 }
 
 // scrubSeg returns seg, or, when the process's rules (the default secret
 // keys, the process's secret values) redact something in it, a copy with
-// that redacted: its name, annotations, metadata, exception messages, HTTP
-// request, AWS and SQL data, and the SDK's encoded subsegments. What the
-// tracing facade recorded is redacted already (by the invocation's scope);
-// this is for what the X-Ray SDK records itself (its AWS instrumentation,
-// xray.Capture, xray.AddAnnotation and AddMetadata, AddError). Ids and
-// times are left alone. It allocates only when something is redacted (and
-// to encode the SDK's own metadata values). The caller holds seg's lock.
-func scrubSeg(seg *xray.Segment) *xray.Segment {
+// that redacted: its name, annotations, metadata, exception messages and
+// AWS data. What the spans recorded is redacted already, by the scope of
+// the invocation; this is the encoder's own pass, which every document
+// goes through whatever recorded it. Ids and times are left alone. It
+// allocates only when something is redacted. The caller holds the lock of
+// seg's span.
+func scrubSeg(seg *segment) *segment {
 	sc := scrub.Process()
-	var cp *xray.Segment
-	clone := func() *xray.Segment {
+	var cp *segment
+	clone := func() *segment {
 		if cp == nil {
 			cp = copySeg(seg)
 			for ns, m := range seg.Metadata {
@@ -166,9 +154,6 @@ func scrubSeg(seg *xray.Segment) *xray.Segment {
 	if n, ok := sc.Values(seg.Name); ok {
 		clone().Name = n
 	}
-	if u, ok := sc.Values(seg.User); ok {
-		clone().User = u
-	}
 	if a, ok := scrubMap(&sc, seg.Annotations); ok {
 		clone().Annotations = a
 	}
@@ -177,8 +162,44 @@ func scrubSeg(seg *xray.Segment) *xray.Segment {
 			clone().Metadata[ns] = mm
 		}
 	}
-	if a, ok := scrubMap(&sc, seg.AWS); ok {
-		clone().AWS = a
+	if a := seg.AWS; a != nil {
+		var cpa *awsData
+		a.fields(func(name string, v *string) {
+			if t, ok := sc.Text(*v); ok {
+				if cpa == nil {
+					c := *a
+					cpa = &c
+				}
+				switch name {
+				case "operation":
+					cpa.Operation = t
+				case "region":
+					cpa.Region = t
+				case "request_id":
+					cpa.RequestID = t
+				case "table_name":
+					cpa.TableName = t
+				case "queue_url":
+					cpa.QueueURL = t
+				case "function_name":
+					cpa.FunctionName = t
+				case "topic_arn":
+					cpa.TopicARN = t
+				case "state_machine_arn":
+					cpa.StateMachineARN = t
+				}
+			}
+		})
+		if names, ok := texts(&sc, a.TableNames); ok {
+			if cpa == nil {
+				c := *a
+				cpa = &c
+			}
+			cpa.TableNames = names
+		}
+		if cpa != nil {
+			clone().AWS = cpa
+		}
 	}
 	if c := seg.Cause; c != nil {
 		for i, ex := range c.Exceptions {
@@ -193,37 +214,28 @@ func scrubSeg(seg *xray.Segment) *xray.Segment {
 			}
 		}
 	}
-	if h := seg.HTTP; h != nil && h.Request != nil {
-		url, uok := sc.Text(h.Request.URL)
-		ua, aok := sc.Values(h.Request.UserAgent)
-		if uok || aok {
-			req := *h.Request
-			req.URL, req.UserAgent = url, ua
-			clone().HTTP = &xray.HTTPData{Request: &req, Response: h.Response}
-		}
-	}
-	if q := seg.SQL; q != nil {
-		b, _ := json.Marshal(q)
-		if out := scrub.JSON(&sc, b); !bytes.Equal(out, b) {
-			var sq xray.SQLData
-			if json.Unmarshal(out, &sq) == nil {
-				clone().SQL = &sq
-			}
-		}
-	}
-	for i, raw := range seg.Subsegments {
-		if out := scrub.JSON(&sc, raw); !bytes.Equal(out, raw) {
-			cl := clone()
-			if len(cl.Subsegments) > 0 && &cl.Subsegments[0] == &seg.Subsegments[0] {
-				cl.Subsegments = slices.Clone(seg.Subsegments)
-			}
-			cl.Subsegments[i] = out
-		}
-	}
 	if cp == nil {
 		return seg
 	}
 	return cp
+}
+
+// texts returns ss with each string redacted by sc, and whether one
+// changed; ss itself when none does.
+func texts(sc *redact.Scrubber, ss []string) ([]string, bool) {
+	var out []string
+	for i, s := range ss {
+		if t, ok := sc.Text(s); ok {
+			if out == nil {
+				out = slices.Clone(ss)
+			}
+			out[i] = t
+		}
+	}
+	if out == nil {
+		return ss, false
+	}
+	return out, true
 }
 
 // scrubMap returns m redacted by sc (a value under a secret key is
@@ -278,11 +290,12 @@ func scrubMap(sc *redact.Scrubber, m map[string]any) (map[string]any, bool) {
 //     with as long a preview as fits;
 //  2. the stacks of the exceptions in the cause;
 //  3. all metadata, each namespace replaced by {"truncated":true};
-//  4. everything but the ids, name, times, flags, annotations and the first
-//     exception's type and message (cut to 1 KiB); then the annotations.
+//  4. everything but the ids, name, times, flags, annotations, AWS and
+//     HTTP data and the first exception's type and message (cut to 1 KiB);
+//     then the annotations and the AWS data.
 //
 // The segment itself is not changed.
-func fitSeg(seg *xray.Segment, budget int) []byte {
+func fitSeg(seg *segment, budget int) []byte {
 	cp := copySeg(seg)
 	type entry struct {
 		ns, key string
@@ -296,7 +309,8 @@ func fitSeg(seg *xray.Segment, budget int) []byte {
 		for k, v := range m {
 			mv, ok := v.(*metaValue)
 			if !ok {
-				// The SDK's: redacted now, as scrubSeg skips metaValues.
+				// Not encoded when it was set: redacted now, as scrubSeg
+				// skips metaValues.
 				sc := scrub.Process()
 				mv = newMetaValue(v, budget, &sc)
 			}
@@ -358,21 +372,21 @@ func fitSeg(seg *xray.Segment, budget int) []byte {
 		}
 	}
 	// 4. The bare segment.
-	bare := &xray.Segment{
+	bare := &segment{
 		TraceID: seg.TraceID, ID: seg.ID, Name: seg.Name, StartTime: seg.StartTime, EndTime: seg.EndTime,
 		InProgress: seg.InProgress, ParentID: seg.ParentID, Fault: seg.Fault, Error: seg.Error,
-		Throttle: seg.Throttle, Type: seg.Type, Namespace: seg.Namespace,
+		Throttle: seg.Throttle, Type: seg.Type, Namespace: seg.Namespace, HTTP: seg.HTTP, AWS: seg.AWS,
 		Metadata: map[string]map[string]any{"default": {"truncated": true}},
 	}
 	if seg.Cause != nil && len(seg.Cause.Exceptions) > 0 {
 		ex := seg.Cause.Exceptions[0]
-		bare.Cause = &xray.CauseData{Exceptions: []exception.Exception{{ID: ex.ID, Type: clip(ex.Type, 256), Message: clip(ex.Message, 1024), Remote: ex.Remote}}}
+		bare.Cause = &causeData{Exceptions: []exception{{ID: ex.ID, Type: clip(ex.Type, 256), Message: clip(ex.Message, 1024), Remote: ex.Remote}}}
 	}
 	bare.Annotations = seg.Annotations
 	if b, err := marshalSeg(bare); err == nil && len(b) <= budget {
 		return b
 	}
-	bare.Annotations = nil
+	bare.Annotations, bare.AWS = nil, nil
 	if b, err := marshalSeg(bare); err == nil && len(b) <= budget {
 		return b
 	}
@@ -383,19 +397,13 @@ func fitSeg(seg *xray.Segment, budget int) []byte {
 
 // copySeg copies the fields of seg that are encoded; Metadata is a new map
 // for fitSeg to fill.
-func copySeg(seg *xray.Segment) *xray.Segment {
-	cp := &xray.Segment{
-		TraceID: seg.TraceID, ID: seg.ID, Name: seg.Name, StartTime: seg.StartTime, EndTime: seg.EndTime,
-		InProgress: seg.InProgress, ParentID: seg.ParentID, Fault: seg.Fault, Error: seg.Error,
-		Throttle: seg.Throttle, Cause: seg.Cause, ResourceARN: seg.ResourceARN, Origin: seg.Origin,
-		Type: seg.Type, Namespace: seg.Namespace, User: seg.User, PrecursorIDs: seg.PrecursorIDs,
-		HTTP: seg.HTTP, AWS: seg.AWS, Service: seg.Service, SQL: seg.SQL,
-		Annotations: seg.Annotations, Subsegments: seg.Subsegments, Dummy: seg.Dummy,
-	}
+func copySeg(seg *segment) *segment {
+	cp := *seg
+	cp.Metadata = nil
 	if len(seg.Metadata) > 0 {
 		cp.Metadata = make(map[string]map[string]any, len(seg.Metadata))
 	}
-	return cp
+	return &cp
 }
 
 // clip cuts s to at most n bytes, on a character boundary.
@@ -520,64 +528,3 @@ func marshalValue(v any) (b []byte) {
 	}
 	return b
 }
-
-// sdkEmitter receives the subsegments the X-Ray SDK itself begins under a
-// span of the tracer (xray.BeginSubsegment, xray.Capture, the SDK's AWS
-// instrumentation) when they close, with the SDK holding their lock. Each
-// is kept, encoded, to travel inside the document of the span's root, as
-// its own spans' children do: an invocation making ten AWS calls sends one
-// datagram, not eleven. It is sent alone, as an independent subsegment,
-// when that document went out already, and what is kept is sent that way
-// when it would pass one datagram's size.
-type sdkEmitter struct{ t *Tracer }
-
-var _ xray.Emitter = sdkEmitter{}
-
-// Emit implements xray.Emitter.
-func (e sdkEmitter) Emit(seg *xray.Segment) {
-	defer e.t.recoverAs("emit subsegment")
-	if seg == nil || seg.Dummy || seg.ParentSegment == nil || !seg.ParentSegment.Sampled {
-		return
-	}
-	t := e.t
-	t.inflight.Add(1)
-	defer t.inflight.Add(-1)
-	if p := t.spanOf(seg.ParentSegment); p != nil && seg.ParentID == p.seg.ID {
-		if docs, ok := t.hold(p, seg); ok {
-			t.send(docs)
-			return
-		}
-	}
-	t.send([][]byte{segJSON(seg, t.limit)})
-}
-
-// hold keeps the JSON of seg, a subsegment the SDK closed under p, for the
-// document of p's root, and returns what must be sent now: the subsegments
-// kept so far, as independent ones, when seg would take them past one
-// datagram. It returns false when the root's document was sent already.
-// The caller holds seg's lock.
-func (t *Tracer) hold(p *span, seg *xray.Segment) (now [][]byte, ok bool) {
-	r := p.root
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.sent {
-		return nil, false
-	}
-	typ := seg.Type // "subsegment": not said of an embedded one
-	seg.Type = ""
-	doc := segJSON(seg, t.limit-len(typeField))
-	seg.Type = typ
-	if r.heldBytes+len(doc) > t.limit {
-		for _, h := range r.held {
-			now = append(now, independent(h.doc))
-		}
-		r.held, r.heldBytes = r.held[:0], 0
-	}
-	r.held = append(r.held, heldSub{parent: p, doc: doc})
-	r.heldBytes += len(doc)
-	return now, true
-}
-
-// RefreshEmitterWithAddress implements xray.Emitter. The address is the
-// tracer's, fixed by New.
-func (sdkEmitter) RefreshEmitterWithAddress(*net.UDPAddr) {}

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
-
 	iredact "github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -70,8 +68,7 @@ func noSecret(t *testing.T, path string, v any, secrets []string) {
 // TestDocumentsAreRedacted checks the documents the daemon receives for an
 // invocation: what the facade records, the error the handler returns (the
 // wrapper copies it into the status and the cause), the captured response,
-// and what the X-Ray SDK records itself (xray.AddMetadata, a subsegment of
-// xray.Capture).
+// and the fields of an AWS call's subsegment.
 func TestDocumentsAreRedacted(t *testing.T) {
 	registerSecrets()
 	d := startDaemon(t)
@@ -80,17 +77,15 @@ func TestDocumentsAreRedacted(t *testing.T) {
 		_, s := tracing.Start(ctx, "charge-card", tracing.WithAttributes(slog.String("api_key", "start-key-3141")))
 		recordSecrets(s)
 		s.End()
-		_ = xray.AddMetadata(ctx, "session_token", "sdk-tok-1122")
-		_ = xray.Capture(ctx, "sdk-call", func(ctx context.Context) error {
-			_ = xray.AddAnnotation(ctx, "note", "sdk "+procSecret)
-			return xray.AddMetadata(ctx, "body", map[string]string{"secret": "sdk-sec-3344"})
-		})
+		_, c := tracing.Start(ctx, "SQS.SendMessage", tracing.WithKind(tracing.KindClient), tracing.WithAttributes(awsCall("SQS", "SendMessage")...))
+		c.SetAttributes(slog.String(tracing.AttrSQSQueueURL, "https://sqs.eu-west-1.amazonaws.com/"+procSecret), slog.String("session_token", "sdk-tok-1122"))
+		c.End()
 		tracing.SpanFromContext(ctx).SetStatus(tracing.Error, "upstream said token=ret-tok-5566")
 		return map[string]string{"order": "o-1", "access_token": "resp-tok-8642"}, nil
 	})
 	_, _ = h(invocation(t, header1, "r-1"), "")
 	nodes := d.wait(t, "three nodes", func(n map[string]node) bool { return len(n) >= 3 })
-	secrets := append(keySecrets, procSecret, "start-key-3141", "sdk-tok-1122", "sdk-sec-3344", "ret-tok-5566")
+	secrets := append(keySecrets, procSecret, "start-key-3141", "sdk-tok-1122", "ret-tok-5566")
 	d.mu.Lock()
 	for i, doc := range d.docs {
 		noSecret(t, fmt.Sprintf("document %d", i), doc, secrets)
@@ -120,12 +115,12 @@ func TestDocumentsAreRedacted(t *testing.T) {
 	if resp, _ := hn.metadata("orders", "response").(map[string]any); resp["access_token"] != redact.Redacted || resp["order"] != "o-1" {
 		t.Errorf("response metadata = %v", hn.metadata("orders", "response"))
 	}
-	if got := hn.metadata("default", "session_token"); got != redact.Redacted {
-		t.Errorf("the SDK's metadata = %v", got)
+	call := one(t, nodes, "SQS")
+	if got := sub(call.Doc, "aws")["queue_url"]; got != "https://sqs.eu-west-1.amazonaws.com/[REDACTED]" {
+		t.Errorf("the call's queue_url = %v", got)
 	}
-	sdk := one(t, nodes, "sdk-call")
-	if got := sdk.annotation("note"); got != "sdk [REDACTED]" {
-		t.Errorf("the SDK's annotation = %v", got)
+	if got := call.annotation("session_token"); got != redact.Redacted {
+		t.Errorf("the call's session_token = %v", got)
 	}
 }
 
@@ -160,8 +155,8 @@ func TestRedactedValuesAreRemembered(t *testing.T) {
 	}
 }
 
-// stackPanics is an error whose StackTrace method panics: the SDK's
-// formatting strategy calls it.
+// stackPanics is an error whose StackTrace method panics: RecordError
+// reads the stack an error carries.
 type stackPanics struct{}
 
 func (stackPanics) Error() string         { return "with a bad stack" }

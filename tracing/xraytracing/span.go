@@ -1,100 +1,57 @@
 package xraytracing
 
 import (
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
-
-	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
-	pkgerrors "github.com/pkg/errors"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // maxExceptions bounds the exceptions one span keeps, so an error recorded
 // in a loop cannot grow a span without bound.
 const maxExceptions = 64
 
-// span is a recording span: an X-Ray (sub)segment. Its fields follow the
-// SDK's conventions: the segment's lock guards the segment, so the SDK's own
-// functions (xray.AddAnnotation, xray.BeginSubsegment, …) may be called on it
-// from any goroutine. The tree of spans is guarded by the root's mu.
-//
-// Each segment is a root for the SDK (no SDK parent) and a facade: a
-// subsegment the SDK begins under it (the AWS SDK instrumentation,
-// xray.Capture) reaches the tracer's emitter when it closes, which keeps it
-// for the root's document (see sdkEmitter).
-//
-// seg must stay the first field: spanOf finds the span from the segment the
-// SDK hands the emitter.
+// span is a recording span: an X-Ray (sub)segment. lock guards seg; the
+// tree of spans is guarded by the root's mu.
 type span struct {
-	seg      xray.Segment
+	lock     sync.Mutex
+	seg      segment
 	t        *Tracer
 	root     *span   // the span whose document carries this one; itself for a root
 	parent   *span   // nil for a root
 	children []*span // guarded by root.mu
 	ended    atomic.Bool
-	lastErr  string        // message of the last error recorded, redacted; guarded by seg's lock
+	awsCall  bool          // a call to an AWS service (tracing.RPCSystemAWS); guarded by lock
+	lastErr  string        // message of the last error recorded, redacted; guarded by lock
 	scope    *redact.Scope // what the span redacts (nil: the process's); a child takes its parent's
 
 	// Of a root only.
-	mu        sync.Mutex
-	sent      bool      // the document was sent; descendants ending later are sent alone
-	ns        string    // metadata namespace
-	held      []heldSub // subsegments the SDK closed under spans of this document
-	heldBytes int
-}
-
-// heldSub is the JSON of a subsegment the SDK closed under parent, as
-// embedded in a document (no "type").
-type heldSub struct {
-	parent *span
-	doc    []byte
+	mu   sync.Mutex
+	sent bool   // the document was sent; descendants ending later are sent alone
+	ns   string // metadata namespace
 }
 
 var _ tracing.Span = (*span)(nil)
 
-// The offset of span.seg is 0: spanOf depends on it. (The array has one
-// element, so a non-zero offset does not compile.)
-var _ = [1]struct{}{}[unsafe.Offsetof(span{}.seg)]
-
-// spanOf returns the span whose segment seg is, or nil when seg is not a
-// recording span of t. Only spans give their segment t's configuration
-// with Sampled set and Dummy unset (unsampled ones are dummies).
-func (t *Tracer) spanOf(seg *xray.Segment) *span {
-	if seg == nil || seg.Configuration != t.xcfg || seg.Dummy || !seg.Sampled {
-		return nil
-	}
-	return (*span)(unsafe.Pointer(seg))
-}
-
-func (t *Tracer) initSeg(seg *xray.Segment, name, traceID, parentID string, start time.Time) {
+func (t *Tracer) initSeg(seg *segment, name, traceID, parentID string, start time.Time) {
 	seg.TraceID = traceID
 	seg.ID = newID()
 	seg.Name = segmentName(name)
 	seg.StartTime = seconds(start)
 	seg.InProgress = true
 	seg.ParentID = parentID
-	seg.ParentSegment = seg
-	seg.Configuration = t.xcfg
-	seg.Facade = true
-	seg.Sampled = true
 }
 
 // newRoot starts a span sent as a document of its own: an independent
@@ -121,7 +78,7 @@ func (t *Tracer) newChild(p *span, name string, kind tracing.Kind) *span {
 }
 
 // setKind marks calls to other services as X-Ray does: namespace "remote".
-func setKind(seg *xray.Segment, k tracing.Kind) {
+func setKind(seg *segment, k tracing.Kind) {
 	if k == tracing.KindClient || k == tracing.KindProducer {
 		seg.Namespace = "remote"
 	}
@@ -145,15 +102,15 @@ func (s *span) configure(cfg tracing.StartConfig) {
 func (s *span) End() {
 	defer s.t.recoverAs("end span")
 	now := s.t.cfg.now()
-	s.seg.Lock()
+	s.lock.Lock()
 	if s.ended.Load() {
-		s.seg.Unlock()
+		s.lock.Unlock()
 		return
 	}
 	s.ended.Store(true)
 	s.seg.EndTime = seconds(now)
 	s.seg.InProgress = false
-	s.seg.Unlock()
+	s.lock.Unlock()
 	if s.parent != nil {
 		r := s.root
 		r.mu.Lock()
@@ -178,12 +135,10 @@ func (t *Tracer) encode(s *span) [][]byte {
 	r := s.root
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var held []heldSub
 	if s == r {
 		r.sent = true
-		held, r.held, r.heldBytes = r.held, nil, 0
 	}
-	return encodeTree(s, held, t.limit)
+	return encodeTree(s, t.limit)
 }
 
 // SetAttributes implements tracing.Span: strings, numbers and booleans
@@ -192,22 +147,40 @@ func (t *Tracer) encode(s *span) [][]byte {
 // string annotations; groups and other values become metadata under their
 // key. A value under a secret key is annotated as redact.Redacted, and
 // remembered by the span's scope; strings lose the secrets they hold.
+//
+// The attributes of an AWS call (tracing.AttrRPCSystem and the others
+// package tracing names) go to the fields of the subsegment X-Ray's
+// service map reads instead: the namespace "aws", the name (the service),
+// "aws" (operation, region, request_id, table_name, queue_url,
+// function_name, topic_arn, state_machine_arn) and the HTTP response
+// status (429 sets the throttle flag).
 func (s *span) SetAttributes(attrs ...slog.Attr) {
 	if len(attrs) == 0 {
 		return
 	}
 	var meta []slog.Attr
 	sc := s.scope.Scrubber()
-	s.seg.Lock()
+	s.lock.Lock()
 	if s.ended.Load() {
-		s.seg.Unlock()
+		s.lock.Unlock()
 		return
+	}
+	if !s.awsCall {
+		for _, a := range attrs {
+			if a.Key == tracing.AttrRPCSystem && a.Value.Kind() == slog.KindString && a.Value.String() == tracing.RPCSystemAWS {
+				s.awsCall = true
+				s.seg.Namespace = "aws"
+			}
+		}
 	}
 	for _, a := range attrs {
 		if a.Key == "" {
 			continue
 		}
 		v := a.Value.Resolve()
+		if s.awsCall && s.setAWSLocked(a.Key, v, &sc) {
+			continue
+		}
 		secret := sc.Key(a.Key)
 		var val any
 		switch v.Kind() {
@@ -247,10 +220,89 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 		}
 		s.seg.Annotations[annotationKey(scrub.Key(&sc, a.Key))] = val
 	}
-	s.seg.Unlock()
+	s.lock.Unlock()
 	for _, a := range meta {
 		s.SetMetadata(a.Key, attrValue(a.Value))
 	}
+}
+
+// setAWSLocked records an attribute of an AWS call in the subsegment's
+// fields, and reports whether key is one of those attributes. The caller
+// holds s.lock.
+func (s *span) setAWSLocked(key string, v slog.Value, sc *redact.Scrubber) bool {
+	if s.seg.AWS == nil {
+		s.seg.AWS = &awsData{}
+	}
+	a := s.seg.AWS
+	var field *string
+	switch key {
+	case tracing.AttrRPCSystem:
+		return true // the namespace says it
+	case tracing.AttrRPCService:
+		field = &s.seg.Name
+	case tracing.AttrRPCMethod:
+		field = &a.Operation
+	case tracing.AttrCloudRegion:
+		field = &a.Region
+	case tracing.AttrAWSRequestID:
+		field = &a.RequestID
+	case tracing.AttrSQSQueueURL:
+		field = &a.QueueURL
+	case tracing.AttrFaaSInvokedName:
+		field = &a.FunctionName
+	case tracing.AttrSNSTopicARN:
+		field = &a.TopicARN
+	case tracing.AttrStateMachineARN:
+		field = &a.StateMachineARN
+	case tracing.AttrDynamoDBTableNames:
+		var names []string
+		switch x := v.Any().(type) {
+		case []string:
+			names = x
+		case string:
+			names = []string{x}
+		}
+		switch len(names) {
+		case 0:
+			return false
+		case 1:
+			a.TableName, a.TableNames = scrub.Text(sc, names[0]), nil
+		default:
+			out := make([]string, len(names))
+			for i, n := range names {
+				out[i] = scrub.Text(sc, n)
+			}
+			a.TableName, a.TableNames = "", out
+		}
+		return true
+	case tracing.AttrHTTPStatusCode:
+		var code int64
+		switch v.Kind() {
+		case slog.KindInt64:
+			code = v.Int64()
+		case slog.KindUint64:
+			code = int64(min(v.Uint64(), math.MaxInt32))
+		default:
+			return false
+		}
+		if s.seg.HTTP == nil {
+			s.seg.HTTP = &httpData{}
+		}
+		s.seg.HTTP.Response.Status = int(code)
+		s.seg.Throttle = code == 429
+		return true
+	default:
+		return false
+	}
+	if v.Kind() != slog.KindString {
+		return false
+	}
+	str := scrub.Text(sc, v.String())
+	if field == &s.seg.Name {
+		str = segmentName(str)
+	}
+	*field = str
+	return true
 }
 
 // attrValue turns a resolved slog value into a value encoding/json encodes
@@ -286,8 +338,8 @@ func (s *span) SetMetadata(key string, value any) {
 		mv = newMetaValue(value, s.t.limit, &sc)
 	}
 	key = scrub.Key(&sc, key)
-	s.seg.Lock()
-	defer s.seg.Unlock()
+	s.lock.Lock()
+	defer s.lock.Unlock()
 	if s.ended.Load() {
 		return
 	}
@@ -326,72 +378,37 @@ func (s *span) SetResponse(v any) {
 }
 
 // RecordError implements tracing.Span: the error becomes an exception of the
-// segment's cause (message, type and stack, as the SDK's AddError records
-// it) and the "error" metadata, its message redacted. An Error method that
-// panics (a nil pointer in err, say) is described instead. It sets no flag;
-// SetStatus does. With WithCaptureError(false) it records nothing.
+// segment's cause (type, message and stack: the stack err carries, or its
+// caller's; remote when err is an AWS service's error, with a request id)
+// and the "error" metadata, its message redacted. An Error method that
+// panics (a nil pointer in err, say) is described instead. It sets no
+// flag; SetStatus does. With WithCaptureError(false) it records nothing.
 func (s *span) RecordError(err error) {
 	if err == nil || !s.t.cfg.captureError || s.ended.Load() {
 		return
 	}
 	defer s.t.recoverAs("record error")
-	var ex exception.Exception
+	var ex exception
 	if msg, ok := errinfo.Text(err); ok {
-		ex = s.t.exception(err)
+		ex = newException(err, msg, 3) // from the caller of RecordError
 	} else {
-		ex = exception.Exception{ID: newID(), Type: strings.ReplaceAll(errinfo.Type(err), "*", ""), Message: msg}
+		ex = exception{ID: newID(), Type: strings.ReplaceAll(errinfo.Type(err), "*", ""), Message: msg}
 	}
 	sc := s.scope.Scrubber()
 	ex.Message = scrub.Text(&sc, ex.Message)
 	mv := newMetaValue(errorMeta{Message: ex.Message, Type: ex.Type}, s.t.limit, nil)
-	s.seg.Lock()
-	defer s.seg.Unlock()
+	s.lock.Lock()
+	defer s.lock.Unlock()
 	if s.ended.Load() {
 		return
 	}
-	cause := s.seg.GetCause()
+	cause := s.seg.cause()
 	if len(cause.Exceptions) < maxExceptions {
 		cause.Exceptions = append(cause.Exceptions, ex)
 	}
 	s.lastErr = ex.Message
 	s.setMetaLocked(MetadataError, mv)
 }
-
-// exception describes err as the SDK's AddError does, but with the stack of
-// RecordError's caller when err carries none: the SDK skips a fixed number
-// of frames tuned to its own call path, which here would drop the caller.
-func (t *Tracer) exception(err error) exception.Exception {
-	efs := t.xcfg.ExceptionFormattingStrategy
-	var st exception.StackTracer
-	var pst interface{ StackTrace() pkgerrors.StackTrace }
-	if errors.As(err, &st) || errors.As(err, &pst) {
-		return efs.ExceptionFromError(err)
-	}
-	pcs := make([]uintptr, 32)
-	pcs = pcs[:runtime.Callers(3, pcs)] // from the caller of RecordError
-	ex := efs.ExceptionFromError(&stackError{err, pcs})
-	ex.Type = strings.ReplaceAll(fmt.Sprintf("%T", err), "*", "")
-	var xe *exception.XRayError
-	if errors.As(err, &xe) {
-		ex.Type = xe.Type
-	}
-	if et, ok := err.(interface{ ErrorType() string }); ok {
-		// An error describing another (lambdawrap's of a returned error).
-		if typ := et.ErrorType(); typ != "" {
-			ex.Type = strings.ReplaceAll(typ, "*", "")
-		}
-	}
-	return ex
-}
-
-// stackError lends err a stack for the SDK's formatting strategy.
-type stackError struct {
-	error
-	pcs []uintptr
-}
-
-func (e *stackError) StackTrace() []uintptr { return e.pcs }
-func (e *stackError) Unwrap() error         { return e.error }
 
 type errorMeta struct {
 	Message string `json:"message"`
@@ -412,8 +429,8 @@ func (s *span) SetStatus(code tracing.Code, description string) {
 		description = scrub.Text(&sc, description)
 		mv = newMetaValue(description, s.t.limit, nil)
 	}
-	s.seg.Lock()
-	defer s.seg.Unlock()
+	s.lock.Lock()
+	defer s.lock.Unlock()
 	if s.ended.Load() {
 		return
 	}
@@ -438,7 +455,7 @@ func (s *span) SetStatus(code tracing.Code, description string) {
 		if code == tracing.ClientError {
 			typ = "ClientError"
 		}
-		s.seg.GetCause().Exceptions = append(s.seg.GetCause().Exceptions, exception.Exception{ID: newID(), Type: typ, Message: description})
+		s.seg.cause().Exceptions = append(s.seg.cause().Exceptions, exception{ID: newID(), Type: typ, Message: description})
 	}
 }
 
@@ -455,24 +472,15 @@ func (s *span) Header() tracing.Header {
 
 // unsampled is the span of a trace that is not sampled (Sampled=0, or no
 // trace header at all): it records nothing, and its children are itself,
-// but it carries the trace for propagation, and a dummy segment for the
-// X-Ray SDK so that SDK code in the handler sees an unsampled trace rather
-// than a missing one.
+// but it carries the trace for propagation.
 type unsampled struct {
-	seg    xray.Segment
 	t      *Tracer
 	root   string
 	parent string
 }
 
 func (t *Tracer) newUnsampled(root, parent string) *unsampled {
-	u := &unsampled{t: t, root: root, parent: parent}
-	u.seg.TraceID = root
-	u.seg.ID = parent
-	u.seg.Dummy = true
-	u.seg.ParentSegment = &u.seg
-	u.seg.Configuration = t.xcfg
-	return u
+	return &unsampled{t: t, root: root, parent: parent}
 }
 
 func (*unsampled) End()                       {}
@@ -503,56 +511,8 @@ func (t *Tracer) recoverAs(what string) {
 
 func seconds(t time.Time) float64 { return float64(t.UnixNano()) / float64(time.Second) }
 
-// newID returns a random 64-bit id in 16 hex digits, never all zeros (the
-// SDK's id for unsampled segments).
-func newID() string {
-	x := rand.Uint64()
-	for x == 0 {
-		x = rand.Uint64()
-	}
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(x >> (56 - 8*i))
-	}
-	var out [16]byte
-	hex.Encode(out[:], b[:])
-	return string(out[:])
-}
-
-// newTraceID returns a new X-Ray trace id: 1-<epoch seconds>-<96 random bits>.
-func newTraceID(now time.Time) string {
-	var b [4 + 12]byte
-	sec := uint32(now.Unix())
-	b[0], b[1], b[2], b[3] = byte(sec>>24), byte(sec>>16), byte(sec>>8), byte(sec)
-	x, y := rand.Uint64(), rand.Uint32()
-	for i := range 8 {
-		b[4+i] = byte(x >> (56 - 8*i))
-	}
-	b[12], b[13], b[14], b[15] = byte(y>>24), byte(y>>16), byte(y>>8), byte(y)
-	var out [35]byte
-	out[0], out[1], out[10] = '1', '-', '-'
-	hex.Encode(out[2:10], b[:4])
-	hex.Encode(out[11:], b[4:])
-	return string(out[:])
-}
-
-// validRoot reports whether s is an X-Ray trace id: 1-<8 hex>-<24 hex>.
-func validRoot(s string) bool {
-	return len(s) == 35 && s[0] == '1' && s[1] == '-' && s[10] == '-' && isHex(s[2:10], 8) && isHex(s[11:], 24)
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+// newID returns a random 64-bit id in 16 hex digits, never all zeros.
+func newID() string { return xrayid.FormatSpanID(xrayid.NewSpanID()) }
 
 // maxNameRunes is X-Ray's limit on segment names.
 const maxNameRunes = 200

@@ -7,13 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-xray-sdk-go/v2/strategy/ctxmissing"
-	"github.com/aws/aws-xray-sdk-go/v2/strategy/exception"
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
-
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // MaxDatagramSize is the largest datagram the tracer sends, the daemon's
@@ -21,6 +18,10 @@ import (
 // larger document fails with "message too long" and is lost, so documents
 // are fitted under this size instead (see the package documentation).
 const MaxDatagramSize = 64000
+
+// daemonHeader starts every datagram: the X-Ray daemon drops those without
+// it.
+const daemonHeader = `{"format": "json", "version": 1}` + "\n"
 
 // Annotations of the invocation subsegment. X-Ray indexes annotations, so
 // traces can be filtered on them: annotation.ColdStart = true.
@@ -44,7 +45,6 @@ const (
 // lives in the spans, which the context carries.
 type Tracer struct {
 	cfg   *config
-	xcfg  *xray.Config // the SDK configuration every segment of this tracer carries
 	limit int          // largest document, the header line excluded
 	conn  *net.UDPConn // nil when the address could not be used: datagrams are dropped
 
@@ -61,19 +61,10 @@ var _ tracing.Tracer = (*Tracer)(nil)
 //
 // New never fails: when the daemon's address cannot be used, the tracer
 // records spans as usual and drops the datagrams, as UDP would if no daemon
-// listened. It does not call xray.Configure and changes no global of the
-// X-Ray SDK: each segment it makes carries the tracer's own xray.Config.
+// listened. It keeps no global state: several tracers coexist.
 func New(opts ...Option) *Tracer {
 	c := newConfig(opts)
-	t := &Tracer{cfg: c, limit: c.maxDatagram - len(xray.Header)}
-	efs, _ := exception.NewDefaultFormattingStrategy()
-	sts, _ := xray.NewDefaultStreamingStrategy()
-	t.xcfg = &xray.Config{
-		Emitter:                     sdkEmitter{t},
-		ExceptionFormattingStrategy: efs,
-		StreamingStrategy:           sts,
-		ContextMissingStrategy:      ctxmissing.NewDefaultIgnoreErrorStrategy(),
-	}
+	t := &Tracer{cfg: c, limit: c.maxDatagram - len(daemonHeader)}
 	if c.disabled {
 		return t
 	}
@@ -132,7 +123,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 			h = tracing.Header{}
 		}
 		u := t.newUnsampled(h.Root, h.Parent)
-		return withSpan(ctx, u, &u.seg), u
+		return tracing.ContextWithSpan(ctx, u), u
 	}
 	start := inv.Start
 	if start.IsZero() {
@@ -149,7 +140,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 	if inv.InitDuration > 0 {
 		seg.Annotations[AnnotationInitDuration] = float64(inv.InitDuration.Microseconds()) / 1e3
 	}
-	return withSpan(ctx, s, seg), s
+	return tracing.ContextWithSpan(ctx, s), s
 }
 
 // Start implements tracing.Tracer. The span is a subsegment of the span in
@@ -161,13 +152,19 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 // child of the remote span (say, the producer of an SQS message), sent when
 // it ends; it records when the remote header says Sampled=1, or leaves the
 // decision to the span in ctx. Links are kept as metadata ("links").
-// Client and producer spans get the namespace "remote".
+// Client and producer spans get the namespace "remote"; a client span
+// with the attributes of an AWS call (tracing.AttrRPCSystem
+// tracing.RPCSystemAWS, as package awssdk records every SDK call) is an
+// "aws" subsegment named after the service, its attributes in the fields
+// X-Ray's service map reads: aws.operation, region, request_id,
+// table_name (table_names for several), queue_url, function_name,
+// topic_arn, state_machine_arn, and http.response.status.
 func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
 	if t == nil || t.cfg.disabled {
 		return ctx, tracing.Noop
 	}
 	cur := tracing.SpanFromContext(ctx)
-	if rp := cfg.RemoteParent; rp != nil && validRoot(rp.Root) && (rp.Parent == "" || isHex(rp.Parent, 16)) {
+	if rp := cfg.RemoteParent; rp != nil && rp.Valid() {
 		sampled := rp.Sampled == tracing.SampledYes || rp.Sampled == tracing.SampledUnknown && cur.IsRecording()
 		return t.startRoot(ctx, name, cfg, rp.Root, rp.Parent, false, sampled, t.nsOf(cur))
 	}
@@ -176,7 +173,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 		if p.t == t {
 			c := t.newChild(p, name, cfg.Kind)
 			c.configure(cfg)
-			return withSpan(ctx, c, &c.seg), c
+			return tracing.ContextWithSpan(ctx, c), c
 		}
 	case *unsampled:
 		if p.t == t {
@@ -184,7 +181,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 		}
 	}
 	// A span of another backend: continue its trace as a remote parent.
-	if h := cur.Header(); validRoot(h.Root) && isHex(h.Parent, 16) {
+	if h := cur.Header(); h.Parent != "" && h.Valid() {
 		return t.startRoot(ctx, name, cfg, h.Root, h.Parent, false, h.Sampled == tracing.SampledYes, t.nsOf(cur))
 	}
 	// The trace Lambda passed in the context: a subsegment of its facade.
@@ -193,13 +190,13 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 			return t.startRoot(ctx, name, cfg, h.Root, h.Parent, true, h.Sampled == tracing.SampledYes, t.namespace(""))
 		}
 	}
-	return t.startRoot(ctx, name, cfg, newTraceID(t.cfg.now()), "", false, true, t.namespace(""))
+	return t.startRoot(ctx, name, cfg, xrayid.FormatTraceID(xrayid.NewTraceID(t.cfg.now())), "", false, true, t.namespace(""))
 }
 
 func (t *Tracer) startRoot(ctx context.Context, name string, cfg tracing.StartConfig, root, parent string, subsegment, sampled bool, ns string) (context.Context, tracing.Span) {
 	if !sampled {
 		u := t.newUnsampled(root, parent)
-		return withSpan(ctx, u, &u.seg), u
+		return tracing.ContextWithSpan(ctx, u), u
 	}
 	s := t.newRoot(name, root, parent, subsegment, ns, t.cfg.now())
 	s.scope = redact.FromContext(ctx)
@@ -208,7 +205,7 @@ func (t *Tracer) startRoot(ctx context.Context, name string, cfg tracing.StartCo
 	}
 	setKind(&s.seg, cfg.Kind)
 	s.configure(cfg)
-	return withSpan(ctx, s, &s.seg), s
+	return tracing.ContextWithSpan(ctx, s), s
 }
 
 // Flush implements tracing.Tracer. Documents are sent synchronously when
@@ -264,13 +261,6 @@ func (t *Tracer) nsOf(cur tracing.Span) string {
 	return t.namespace("")
 }
 
-// withSpan returns ctx carrying s for package tracing and seg for the X-Ray
-// SDK, so xray.GetSegment, xray.AddAnnotation, xray.Capture and the SDK's
-// AWS instrumentation work under the span.
-func withSpan(ctx context.Context, s tracing.Span, seg *xray.Segment) context.Context {
-	return context.WithValue(tracing.ContextWithSpan(ctx, s), xray.ContextKey, seg)
-}
-
 // send writes each document as one datagram, header line first. Errors are
 // ignored: UDP to an absent daemon loses the datagram and nothing else.
 func (t *Tracer) send(docs [][]byte) {
@@ -282,7 +272,7 @@ func (t *Tracer) send(docs [][]byte) {
 		if len(d) > t.limit {
 			continue // cannot happen: encode fits every document
 		}
-		*bp = append(append((*bp)[:0], xray.Header...), d...)
+		*bp = append(append((*bp)[:0], daemonHeader...), d...)
 		_, _ = t.conn.Write(*bp)
 	}
 	bufpool.Put(bp)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-xray-sdk-go/v2/xray"
 	"go.uber.org/goleak"
 
 	"github.com/lambdaobs/lambdaobs/internal/hook"
@@ -412,7 +411,8 @@ func TestNotSampledRecordsNothing(t *testing.T) {
 	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
 		ctx, s := tracing.Start(ctx, "work")
 		spanHeader, recording = s.Header(), s.IsRecording()
-		_ = xray.Capture(ctx, "sdk", func(context.Context) error { return nil })
+		_, c := tracing.Start(ctx, "DynamoDB.GetItem", tracing.WithKind(tracing.KindClient), tracing.WithAttributes(awsCall("DynamoDB", "GetItem")...))
+		c.End()
 		s.End()
 		return "", nil
 	})
@@ -502,135 +502,83 @@ func TestTimeoutGuardSendsRunningSpans(t *testing.T) {
 	}
 }
 
-func TestSDKSubsegmentsUnderSpans(t *testing.T) {
+// awsCall returns the attributes awssdk starts the span of an SDK call
+// with.
+func awsCall(service, op string) []slog.Attr {
+	return []slog.Attr{
+		slog.String(tracing.AttrRPCSystem, tracing.RPCSystemAWS),
+		slog.String(tracing.AttrRPCService, service),
+		slog.String(tracing.AttrRPCMethod, op),
+		slog.String(tracing.AttrCloudRegion, "eu-west-1"),
+	}
+}
+
+// An AWS call's span is the subsegment X-Ray's service map reads: named
+// after the service, namespace "aws", its attributes in "aws" and "http".
+func TestAWSCallSubsegment(t *testing.T) {
 	d := startDaemon(t)
 	tr := newTracer(t, d, nil)
 	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
-		if err := xray.AddAnnotation(ctx, "tenant", "acme"); err != nil {
-			t.Errorf("xray.AddAnnotation: %v", err)
+		for _, c := range []struct {
+			service, op string
+			attrs       []slog.Attr
+			status      tracing.Code
+		}{
+			{"DynamoDB", "PutItem", []slog.Attr{slog.Any(tracing.AttrDynamoDBTableNames, []string{"orders"}), slog.Int(tracing.AttrHTTPStatusCode, 200), slog.String(tracing.AttrAWSRequestID, "REQ-1")}, tracing.OK},
+			{"DynamoDB", "BatchGetItem", []slog.Attr{slog.Any(tracing.AttrDynamoDBTableNames, []string{"orders", "users"})}, tracing.Unset},
+			{"SQS", "SendMessage", []slog.Attr{slog.String(tracing.AttrSQSQueueURL, "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"), slog.Int(tracing.AttrHTTPStatusCode, 429)}, tracing.ClientError},
+			{"Lambda", "Invoke", []slog.Attr{slog.String(tracing.AttrFaaSInvokedName, "billing"), slog.Int(tracing.AttrHTTPStatusCode, 500), slog.String("api.error_code", "ServiceException")}, tracing.Error},
+			{"SNS", "Publish", []slog.Attr{slog.String(tracing.AttrSNSTopicARN, "arn:aws:sns:eu-west-1:123456789012:orders")}, tracing.OK},
+			{"SFN", "StartExecution", []slog.Attr{slog.String(tracing.AttrStateMachineARN, "arn:aws:states:eu-west-1:123456789012:stateMachine:ship")}, tracing.OK},
+		} {
+			_, s := tracing.Start(ctx, c.service+"."+c.op, tracing.WithKind(tracing.KindClient), tracing.WithAttributes(awsCall(c.service, c.op)...))
+			s.SetAttributes(c.attrs...)
+			s.SetStatus(c.status, "")
+			s.End()
 		}
-		ctx, s := tracing.Start(ctx, "work")
-		defer s.End()
-		return "", xray.Capture(ctx, "sdk-call", func(ctx context.Context) error {
-			if xray.TraceID(ctx) != root1 {
-				t.Errorf("xray.TraceID = %s", xray.TraceID(ctx))
-			}
-			return nil
-		})
+		// A span that is not an AWS call keeps such attributes as annotations.
+		_, s := tracing.Start(ctx, "plain", tracing.WithAttributes(slog.String(tracing.AttrCloudRegion, "eu-west-1")))
+		s.End()
+		return "", nil
 	})
 	_, _ = h(invocation(t, header1, "r"), "")
-	nodes := d.wait(t, "sdk-call", func(n map[string]node) bool { return len(n) >= 3 })
+	nodes := d.wait(t, "the calls", func(n map[string]node) bool { return len(n) >= 8 })
 	hn := handlerNode(t, nodes, root1)
-	if hn.annotation("tenant") != "acme" {
-		t.Errorf("handler annotations = %v", hn.Doc["annotations"])
+	want := map[string]string{
+		"PutItem":        `map[operation:PutItem region:eu-west-1 request_id:REQ-1 table_name:orders] map[response:map[status:200]] false false false`,
+		"BatchGetItem":   `map[operation:BatchGetItem region:eu-west-1 table_names:[orders users]] <nil> false false false`,
+		"SendMessage":    `map[operation:SendMessage queue_url:https://sqs.eu-west-1.amazonaws.com/123456789012/orders region:eu-west-1] map[response:map[status:429]] true false true`,
+		"Invoke":         `map[function_name:billing operation:Invoke region:eu-west-1] map[response:map[status:500]] false true false`,
+		"Publish":        `map[operation:Publish region:eu-west-1 topic_arn:arn:aws:sns:eu-west-1:123456789012:orders] <nil> false false false`,
+		"StartExecution": `map[operation:StartExecution region:eu-west-1 state_machine_arn:arn:aws:states:eu-west-1:123456789012:stateMachine:ship] <nil> false false false`,
 	}
-	w := one(t, nodes, "work")
-	// Inside the invocation's document, under the span it was begun in.
-	if sc := one(t, nodes, "sdk-call"); sc.Parent != w.ID || sc.Trace != root1 || sc.Top {
-		t.Errorf("sdk-call = %+v (work is %s)", sc, w.ID)
+	seen := 0
+	for _, n := range nodes {
+		a, ok := n.Doc["aws"].(map[string]any)
+		if !ok {
+			continue
+		}
+		seen++
+		op := fmt.Sprint(a["operation"])
+		got := fmt.Sprint(a, " ", n.Doc["http"], " ", n.Doc["error"] == true, " ", n.Doc["fault"] == true, " ", n.Doc["throttle"] == true)
+		if got != want[op] {
+			t.Errorf("%s:\n got %s\nwant %s", op, got, want[op])
+		}
+		if n.Doc["namespace"] != "aws" || n.Parent != hn.ID || n.Top {
+			t.Errorf("%s: namespace %v, parent %s (handler %s)", op, n.Doc["namespace"], n.Parent, hn.ID)
+		}
+		if ann, _ := n.Doc["annotations"].(map[string]any); len(ann) != 0 && !(op == "Invoke" && len(ann) == 1 && ann["api_error_code"] == "ServiceException") {
+			t.Errorf("%s: annotations %v", op, ann)
+		}
+	}
+	if seen != len(want) || len(byName(nodes, "DynamoDB")) != 2 || len(byName(nodes, "SQS")) != 1 || len(byName(nodes, "Lambda")) != 1 {
+		t.Errorf("AWS subsegments: %d, names %v", seen, names(nodes))
+	}
+	if p := one(t, nodes, "plain"); p.annotation("cloud_region") != "eu-west-1" || p.Doc["aws"] != nil {
+		t.Errorf("plain = %v", p.Doc)
 	}
 	if n := d.count(); n != 1 {
-		t.Errorf("%d documents, want the invocation's alone", n)
-	}
-}
-
-// Ten AWS calls (here xray.Capture, as the SDK's instrumentation does) in
-// one invocation go out in its one datagram.
-func TestSDKSubsegmentsTravelInTheInvocationDocument(t *testing.T) {
-	d := startDaemon(t)
-	tr := newTracer(t, d, nil)
-	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
-		for i := range 10 {
-			_ = xray.Capture(ctx, fmt.Sprintf("call-%d", i), func(context.Context) error { return nil })
-		}
-		return "", nil
-	})
-	_, _ = h(invocation(t, header1, "r"), "")
-	nodes := d.wait(t, "ten calls", func(n map[string]node) bool { return len(byName(n, "call-9")) == 1 })
-	hn := handlerNode(t, nodes, root1)
-	for i := range 10 {
-		if c := one(t, nodes, fmt.Sprintf("call-%d", i)); c.Parent != hn.ID || c.Top {
-			t.Errorf("call-%d = %+v, want embedded under the handler %s", i, c, hn.ID)
-		}
-	}
-	if n := d.count(); n != 1 {
-		t.Errorf("%d datagrams, want 1", n)
-	}
-}
-
-// A subsegment the SDK closes after the invocation's document went out is
-// sent alone; one closing in a span ended late joins nothing and is sent too.
-func TestSDKSubsegmentAfterTheDocumentIsSentAlone(t *testing.T) {
-	d := startDaemon(t)
-	tr := newTracer(t, d, nil)
-	release, done := make(chan struct{}), make(chan struct{})
-	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
-		_, seg := xray.BeginSubsegment(ctx, "outliving")
-		go func() {
-			defer close(done)
-			<-release
-			seg.Close(nil)
-		}()
-		return "", nil
-	})
-	_, _ = h(invocation(t, header1, "r"), "")
-	close(release)
-	<-done
-	nodes := d.wait(t, "outliving", func(n map[string]node) bool { return len(byName(n, "outliving")) == 1 })
-	hn := handlerNode(t, nodes, root1)
-	o := one(t, nodes, "outliving")
-	if !o.Top || o.Doc["type"] != "subsegment" || o.Parent != hn.ID || o.Trace != root1 {
-		t.Errorf("outliving = %+v, want an independent subsegment of %s", o, hn.ID)
-	}
-}
-
-// More SDK subsegments than one datagram holds: none is lost, no datagram
-// passes the limit, and those kept past it are sent as independent ones.
-func TestManySDKSubsegmentsAreNeverLost(t *testing.T) {
-	d := startDaemon(t)
-	const limit = 4000
-	tr := newTracer(t, d, nil, xraytracing.WithMaxDatagram(limit))
-	const calls = 200
-	h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
-		for i := range calls {
-			_ = xray.Capture(ctx, fmt.Sprintf("call-%03d", i), func(ctx context.Context) error {
-				return xray.AddMetadata(ctx, "pad", strings.Repeat("m", 100))
-			})
-		}
-		return "", nil
-	})
-	_, _ = h(invocation(t, header1, "r"), "")
-	nodes := d.wait(t, "every call", func(n map[string]node) bool {
-		for i := range calls {
-			if len(byName(n, fmt.Sprintf("call-%03d", i))) != 1 {
-				return false
-			}
-		}
-		return true
-	})
-	hn := handlerNode(t, nodes, root1)
-	top := 0
-	for i := range calls {
-		c := one(t, nodes, fmt.Sprintf("call-%03d", i))
-		if c.Parent != hn.ID || c.Trace != root1 {
-			t.Errorf("call-%03d = %+v", i, c)
-		}
-		if c.Top {
-			top++
-		}
-	}
-	if top == 0 || top == calls {
-		t.Errorf("%d of %d calls sent alone, want some held and some sent", top, calls)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, n := range d.sizes {
-		if n > limit {
-			t.Errorf("datagram of %d bytes, limit %d", n, limit)
-		}
-	}
-	if len(d.sizes) >= calls {
-		t.Errorf("%d datagrams for %d calls: nothing was batched", len(d.sizes), calls)
+		t.Errorf("%d datagrams, want the invocation's one", n)
 	}
 }
 
