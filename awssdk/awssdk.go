@@ -12,18 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go/middleware"
+	smithytracing "github.com/aws/smithy-go/tracing"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
-
-// Tracing adds a tracing backend's own AWS SDK instrumentation to a config:
-// awssdk/xrayaws for X-Ray, awssdk/otelaws for OpenTelemetry. They live in
-// packages of their own so a program links only the one it uses.
-type Tracing interface {
-	InstrumentAWS(cfg *aws.Config)
-}
 
 // Option configures Instrument.
 type Option interface{ apply(*config) }
@@ -37,6 +32,7 @@ type config struct {
 	dims      []string
 	propagate bool
 	logger    *slog.Logger
+	tracer    tracing.Tracer
 }
 
 // WithoutMetrics stops the per-call metrics.
@@ -56,61 +52,125 @@ func WithoutSQSPropagation() Option {
 	return optionFunc(func(c *config) { c.propagate = false })
 }
 
-// WithLogger logs the DEBUG line of each call through l instead of slog's default.
+// WithLogger logs the DEBUG line of each call through l instead of slog's
+// default. nil keeps slog's default.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithTracer traces, with t, the calls whose context carries no tracer:
+// those made during init, before any invocation, and those of code that
+// lambdawrap does not wrap. Inside a wrapped handler the invocation's
+// tracer, which lambdawrap puts in the context, is used, whatever t is. A
+// nil t, or a nil pointer (a backend whose constructor failed), is no
+// tracer.
+func WithTracer(t tracing.Tracer) Option {
+	return optionFunc(func(c *config) {
+		if t != nil && !errinfo.IsNilPointer(t) {
+			c.tracer = t
+		}
+	})
 }
 
 // Instrument makes every call of every client built from cfg afterwards
 // observed, from the context the call is made with:
 //
-//   - a span, through t, the tracing backend's own SDK instrumentation (nil
-//     for none);
+//   - a span, through the tracing backend the context carries (the
+//     invocation's, which lambdawrap puts there; WithTracer's otherwise):
+//     the SDK's own operation span, which the SDK starts through its
+//     clients' TracerProvider, recorded as a tracing.KindClient span with the
+//     attributes tracing.AttrRPCSystem ("aws-api"), tracing.AttrRPCService,
+//     tracing.AttrRPCMethod, tracing.AttrCloudRegion, tracing.AttrAWSRequestID,
+//     tracing.AttrHTTPStatusCode and the resource called
+//     (tracing.AttrDynamoDBTableNames, tracing.AttrSQSQueueURL,
+//     tracing.AttrFaaSInvokedName, tracing.AttrSNSTopicARN,
+//     tracing.AttrStateMachineARN); the X-Ray backend makes it an "aws"
+//     subsegment for X-Ray's service map. Without a backend, no span;
+//   - on every request, the X-Amzn-Trace-Id header of the invocation's
+//     trace (tracing.OutgoingHeader: the call's span as Parent, or the
+//     invocation's own trace header when no backend records spans), instead
+//     of the SDK's copy of _X_AMZN_TRACE_ID, which Lambda does not set when
+//     a process serves several invocations at once: Lambda (RequestResponse
+//     and Event), Step Functions, SNS and the other services that continue
+//     X-Ray traces continue the invocation's;
 //   - on the invocation's metrics.Recorder, in a document of its own per
-//     Service and Operation: MetricCallLatency (the whole call, retries
-//     included), MetricCallAttempts, MetricCallErrors (0 or 1) and
+//     DimService and DimOperation: MetricCallLatency (the whole call,
+//     retries included), MetricCallAttempts, MetricCallErrors (0 or 1) and
 //     MetricThrottles;
 //   - one DEBUG log line: service, operation, status code, attempts,
 //     latency and AWS request id, never a payload;
-//   - SQS SendMessage and SendMessageBatch carry the current trace in each
-//     message's AWSTraceHeader system attribute, so the consumer continues
-//     the trace.
+//   - SQS SendMessage and SendMessageBatch carry the same trace header in
+//     each message's AWSTraceHeader system attribute, so the consumer
+//     continues the trace.
 //
 // A call made outside an invocation (during init, with a context that holds
-// no recorder) is traced and logged, and its metrics are dropped: there is
-// no invocation to write them with.
+// no recorder) is traced (with WithTracer's tracer) and logged, and its
+// metrics are dropped: there is no invocation to write them with.
 //
-// Call Instrument once, on the config clients are built from, before
-// building them.
-func Instrument(cfg *aws.Config, t Tracing, opts ...Option) {
+// Instrument adds its middlewares to cfg.APIOptions, and to
+// cfg.ServiceOptions what sets the TracerProvider of every client built
+// from cfg (the SDK takes one per client, in its Options; one a client's
+// own options set wins). Call it once, on the config clients are built
+// from, before building them. A nil cfg is refused with a WARN line of
+// slog's default logger.
+func Instrument(cfg *aws.Config, opts ...Option) {
+	if cfg == nil {
+		slog.Default().LogAttrs(context.Background(), slog.LevelWarn, "awssdk: Instrument was given a nil *aws.Config: no client is instrumented")
+		return
+	}
 	c := &config{metrics: true, dims: []string{DimService, DimOperation}, propagate: true}
 	for _, o := range opts {
-		o.apply(c)
+		if o != nil && !errinfo.IsNilPointer(o) {
+			o.apply(c)
+		}
 	}
-	if t != nil {
-		t.InstrumentAWS(cfg)
-	}
+	p := &provider{c: c}
+	cfg.ServiceOptions = append(cfg.ServiceOptions, func(_ string, options any) { setTracerProvider(options, p) })
+	obs := &observe{c: c}
 	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
-		if err := stack.Initialize.Add(&observe{c: c}, middleware.Before); err != nil {
+		if err := stack.Initialize.Add(obs, middleware.Before); err != nil {
 			return err
 		}
-		if c.propagate {
-			return stack.Initialize.Add(propagate{}, middleware.After)
-		}
-		return nil
+		// Before the SDK's recursion detection (Build, After), which then
+		// leaves the header as it is.
+		return stack.Build.Add(traceHeader{}, middleware.Before)
 	})
 }
 
-// observe measures and logs each call, retries included.
+// setTracerProvider sets the TracerProvider field of a service client's
+// *Options to p, by its name, as every client generates it, so that no
+// client is linked.
+func setTracerProvider(options any, p *provider) {
+	v := reflect.ValueOf(options)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	f := v.Elem().FieldByName("TracerProvider")
+	if f.IsValid() && f.CanSet() && f.Type() == reflect.TypeFor[smithytracing.TracerProvider]() {
+		f.Set(reflect.ValueOf(p))
+	}
+}
+
+// observe traces, measures and logs each call, retries included, and sets
+// the AWSTraceHeader of the messages an SQS call sends.
 type observe struct{ c *config }
 
 func (*observe) ID() string { return "lambdaobs.Observe" }
 
 func (o *observe) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	start := time.Now()
+	service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c != nil {
+		ctx = c.start(ctx, service, op, in.Parameters)
+	}
+	if o.c.propagate && service == "SQS" && (op == "SendMessage" || op == "SendMessageBatch") {
+		if h := tracing.OutgoingHeader(ctx); h.Root != "" {
+			setTraceHeader(in.Parameters, h.String())
+		}
+	}
 	out, md, err := next.HandleInitialize(ctx, in)
 	elapsed := time.Since(start)
-	service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
 
 	attempts, throttles := 1, 0
 	if results, ok := retry.GetAttemptResults(md); ok && len(results.Results) > 0 {
@@ -122,16 +182,22 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 		}
 	}
 	status := 0
-	var respErr *awshttp.ResponseError
-	if errors.As(err, &respErr) {
-		status = respErr.HTTPStatusCode()
-	} else if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil {
+	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil {
 		status = raw.StatusCode
 	}
+	if err != nil {
+		if s := httpStatus(err); s > 0 {
+			status = s
+		}
+	}
 	requestID, _ := awsmiddleware.GetRequestIDMetadata(md)
+	if c != nil {
+		c.finish(status, requestID, err)
+	}
 
 	if rec, ok := metrics.Lookup(ctx); ok && o.c.metrics {
-		var dims []metrics.Dimension
+		var buf [2]metrics.Dimension
+		dims := buf[:0]
 		for _, d := range o.c.dims {
 			switch d {
 			case DimService:
@@ -170,6 +236,15 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 	return out, md, err
 }
 
+// httpStatus returns the HTTP status of the response err describes, or 0.
+func httpStatus(err error) int {
+	var respErr *awshttp.ResponseError
+	if errors.As(err, &respErr) {
+		return respErr.HTTPStatusCode()
+	}
+	return 0
+}
+
 // errorCode returns the AWS error code of err ("ResourceNotFoundException"),
 // never its message, which may quote the request.
 func errorCode(err error) string {
@@ -198,22 +273,61 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// propagate sets the AWSTraceHeader system attribute of messages sent to SQS
-// to the current span, so the consumer continues the trace.
-type propagate struct{}
+// traceHeader sets the X-Amzn-Trace-Id header of each request to the trace
+// of the call's context, so the service called continues it.
+type traceHeader struct{}
 
-func (propagate) ID() string { return "lambdaobs.PropagateSQS" }
+func (traceHeader) ID() string { return "lambdaobs.TraceHeader" }
 
-func (propagate) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-	if awsmiddleware.GetServiceID(ctx) == "SQS" {
-		switch awsmiddleware.GetOperationName(ctx) {
-		case "SendMessage", "SendMessageBatch":
-			if h := tracing.SpanFromContext(ctx).Header(); h.Root != "" {
-				setTraceHeader(in.Parameters, h.String())
+func (traceHeader) HandleBuild(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+	if req, ok := in.Request.(*smithyhttp.Request); ok {
+		if h := tracing.OutgoingHeader(ctx); h.Root != "" {
+			v := percentEncode(h.String())
+			if c, ok := ctx.Value(callKey{}).(*call); ok {
+				c.header[0] = v // the call's room: no allocation
+				req.Header[tracing.HeaderName] = c.header[:1:1]
+			} else {
+				req.Header[tracing.HeaderName] = []string{v}
 			}
 		}
 	}
-	return next.HandleInitialize(ctx, in)
+	return next.HandleBuild(ctx, in)
+}
+
+// percentEncode escapes the bytes of a trace header that the AWS SDK's own
+// recursion detection escapes (all but letters, digits and
+// -=;:+&[]{}"',), so a header reaches the service as the SDK would send it.
+func percentEncode(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if escape(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	const hexDigits = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; escape(c) {
+			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func escape(c byte) bool {
+	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+		return false
+	}
+	switch c {
+	case '-', '=', ';', ':', '+', '&', '[', ']', '{', '}', '"', '\'', ',':
+		return false
+	}
+	return true
 }
 
 // setTraceHeader sets MessageSystemAttributes["AWSTraceHeader"] on a

@@ -19,7 +19,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
-	"github.com/lambdaobs/lambdaobs/awssdk/xrayaws"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
@@ -61,12 +60,13 @@ func callDocs(docs []map[string]any, service, op string) []map[string]any {
 func TestDynamoDBWithXRay(t *testing.T) {
 	endpoint := testenv.StartDynalite(t)
 	daemon := testenv.StartXRayDaemon(t)
+	tr := xrayTracer(t, daemon)
 	cfg := baseConfig()
-	awssdk.Instrument(&cfg, xrayaws.Tracing())
+	awssdk.Instrument(&cfg, awssdk.WithTracer(tr)) // the tracer of calls made outside an invocation
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
 
 	ctx := context.Background()
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{ // outside an invocation: metrics dropped, no panic
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{ // outside an invocation: traced, metrics dropped
 		TableName:            aws.String("orders"),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
@@ -90,7 +90,7 @@ func TestDynamoDBWithXRay(t *testing.T) {
 		}
 		return "ok", nil
 	}
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}}, lambdawrap.WithTracer(xrayTracer(t, daemon)))
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}}, lambdawrap.WithTracer(tr))
 	r := f.Invoke("o-1", lambdaobstest.Request{TraceHeader: header, RequestID: "ddb-1"})
 	if r.Err != nil {
 		t.Fatal(r.Err)
@@ -137,7 +137,8 @@ func TestDynamoDBWithXRay(t *testing.T) {
 		t.Error("a request payload was logged")
 	}
 
-	// Spans: aws-xray-sdk-go's subsegments for each call, in the invocation's trace.
+	// Spans: an "aws" subsegment for each call, in the invocation's trace,
+	// with the fields X-Ray's service map reads.
 	docs := daemon.Wait(t, "the DynamoDB subsegments", func(docs []map[string]any) bool {
 		n := 0
 		testenv.Walk(docs, func(s map[string]any) {
@@ -145,43 +146,72 @@ func TestDynamoDBWithXRay(t *testing.T) {
 				n++
 			}
 		})
-		return n >= 3
+		return n >= 4
 	})
-	var ops []string
-	var faults int
+	var ops, tables []string
+	var failed int
 	testenv.Walk(docs, func(s map[string]any) {
 		if s["name"] != "DynamoDB" {
 			return
 		}
 		a, _ := s["aws"].(map[string]any)
 		ops = append(ops, fmt.Sprint(a["operation"]))
+		tables = append(tables, fmt.Sprint(a["table_name"]))
+		if s["namespace"] != "aws" || a["request_id"] == nil || a["region"] != "us-east-1" {
+			t.Errorf("subsegment without namespace aws, request id or region: %v", s)
+		}
+		status := -1.0
+		if h, ok := s["http"].(map[string]any); ok {
+			r, _ := h["response"].(map[string]any)
+			status, _ = r["status"].(float64)
+		}
 		if s["error"] == true || s["fault"] == true {
-			faults++
-			if a["operation"] != "GetItem" {
+			failed++
+			if a["operation"] != "GetItem" || a["table_name"] != "missing" || s["error"] != true || s["fault"] == true || status != 400 {
 				t.Errorf("unexpected failed subsegment %v", s)
 			}
-		}
-		if a["request_id"] == nil || a["region"] != "us-east-1" {
-			t.Errorf("subsegment without request id or region: %v", a)
+		} else if status != 200 {
+			t.Errorf("subsegment status %v: %v", status, s)
 		}
 	})
-	if strings.Join(ops, ",") != "PutItem,GetItem,GetItem" || faults != 1 {
-		t.Errorf("DynamoDB subsegments %v, failed %d", ops, faults)
+	if strings.Join(ops, ",") != "CreateTable,PutItem,GetItem,GetItem" || strings.Join(tables, ",") != "orders,orders,orders,missing" || failed != 1 {
+		t.Errorf("DynamoDB subsegments %v on %v, failed %d", ops, tables, failed)
 	}
+	var invocationDocs, initDocs int
 	for _, d := range docs {
-		if d["trace_id"] != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" {
-			t.Errorf("document in another trace: %v", d["trace_id"])
+		if d["trace_id"] == "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" {
+			invocationDocs++
+			continue
 		}
+		// The call made during init: a segment of its own trace.
+		if a, _ := d["aws"].(map[string]any); d["name"] != "DynamoDB" || a["operation"] != "CreateTable" || d["type"] != nil || d["parent_id"] != nil {
+			t.Errorf("document in another trace: %v", d)
+		}
+		initDocs++
+	}
+	if invocationDocs != 1 || initDocs != 1 {
+		t.Errorf("%d documents of the invocation, %d of init; want one each", invocationDocs, initDocs)
 	}
 }
 
+// Messages sent to SQS carry the trace in AWSTraceHeader: the SendMessage
+// call's span as Parent with a backend, the invocation's own header
+// without one.
 func TestSQSCarriesTheTraceHeader(t *testing.T) {
 	endpoint := testenv.StartSQS(t)
 	cfg := baseConfig()
-	awssdk.Instrument(&cfg, nil)
+	awssdk.Instrument(&cfg)
 	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	for _, backend := range []string{"recording tracer", "none"} {
+		t.Run(backend, func(t *testing.T) {
+			testSQSTraceHeader(t, q, backend == "none")
+		})
+	}
+}
+
+func testSQSTraceHeader(t *testing.T, q *sqs.Client, noBackend bool) {
 	ctx := context.Background()
-	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders")})
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders-" + strings.ReplaceAll(t.Name(), "/", "-"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,10 +224,20 @@ func TestSQSCarriesTheTraceHeader(t *testing.T) {
 		}})
 		return "sent", err
 	}
-	f := lambdaobstest.New(t, h)
+	var opts []lambdawrap.Option
+	if noBackend {
+		opts = append(opts, lambdawrap.WithTracer(nil))
+	}
+	f := lambdaobstest.New(t, h, opts...)
 	r := f.Invoke("order-1", lambdaobstest.Request{TraceHeader: header})
 	if r.Err != nil {
 		t.Fatal(r.Err)
+	}
+	var sends []string
+	for _, s := range f.Tracer().Spans() {
+		if s.Attributes[tracing.AttrRPCService] == "SQS" {
+			sends = append(sends, s.ID)
+		}
 	}
 	got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10,
 		//lint:ignore SA1019 local-aws-sqs returns AWSTraceHeader only for AttributeNames ["All"].
@@ -210,9 +250,16 @@ func TestSQSCarriesTheTraceHeader(t *testing.T) {
 	}
 	for _, m := range got.Messages {
 		th, err := tracing.ParseHeader(m.Attributes[awssdk.TraceHeaderAttribute])
-		if err != nil || th.Root != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" || th.Parent == "" {
-			t.Errorf("message %s: AWSTraceHeader %q (%v)", aws.ToString(m.Body), m.Attributes[awssdk.TraceHeaderAttribute], err)
+		want := "53995c3f42cd8ad8" // the function's segment, as Lambda passed it
+		if !noBackend {
+			want = strings.Join(sends, " or ") // the send's span
 		}
+		if err != nil || th.Root != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" || th.Parent == "" || !strings.Contains(want, th.Parent) {
+			t.Errorf("message %s: AWSTraceHeader %q (%v), want Parent %s", aws.ToString(m.Body), m.Attributes[awssdk.TraceHeaderAttribute], err, want)
+		}
+	}
+	if noBackend == (len(sends) > 0) || (!noBackend && len(sends) != 2) {
+		t.Errorf("SQS spans %v", sends)
 	}
 	if send := callDocs(r.Metrics, "SQS", "SendMessage"); len(send) != 1 {
 		t.Errorf("SendMessage metrics: %v", r.Metrics)
@@ -235,7 +282,7 @@ func TestThrottledCallIsRetried(t *testing.T) {
 	defer srv.Close()
 	daemon := testenv.StartXRayDaemon(t)
 	cfg := baseConfig()
-	awssdk.Instrument(&cfg, xrayaws.Tracing())
+	awssdk.Instrument(&cfg)
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(srv.URL)
 		o.RetryMaxAttempts = 5
@@ -262,8 +309,11 @@ func TestThrottledCallIsRetried(t *testing.T) {
 		return found
 	})
 	testenv.Walk(docs, func(s map[string]any) {
-		if s["name"] == "DynamoDB" && (s["error"] == true || s["fault"] == true || s["throttle"] == true) {
+		if s["name"] == "DynamoDB" && (s["error"] == true || s["fault"] == true || s["throttle"] == true || s["cause"] != nil) {
 			t.Errorf("the call succeeded in the end, but its subsegment is marked failed: %v", s)
+		}
+		if a, _ := s["aws"].(map[string]any); s["name"] == "DynamoDB" && a["request_id"] != "req-2" {
+			t.Errorf("request id %v, want the last attempt's", a["request_id"])
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,15 +12,18 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
-	"github.com/lambdaobs/lambdaobs/awssdk/otelaws"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
 )
 
-// TestDynamoDBWithOpenTelemetry sends the spans through a real collector.
+// TestDynamoDBWithOpenTelemetry sends the SDK's operation spans through a
+// real collector: children of the invocation's span, with the SDK's
+// attributes (rpc.system, rpc.service, rpc.method, aws.request_id), the
+// region and the table.
 func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 	endpoint := testenv.StartDynalite(t)
 	col := testenv.StartCollector(t)
@@ -34,7 +36,7 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 
 	cfg := baseConfig()
-	awssdk.Instrument(&cfg, otelaws.Tracing(tr))
+	awssdk.Instrument(&cfg, awssdk.WithTracer(tr))
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	if _, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
 		TableName:            aws.String("orders"),
@@ -64,7 +66,7 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 		t.Errorf("call metrics: %v", r.Metrics)
 	}
 
-	spans := col.WaitSpans(t, 3, 10*time.Second)
+	spans := col.WaitSpans(t, 4, 10*time.Second)
 	var inv *testenv.Span
 	for i := range spans {
 		if spans[i].Kind == 2 {
@@ -74,30 +76,39 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 	if inv == nil {
 		t.Fatalf("no invocation span among %d", len(spans))
 	}
-	var put, get *testenv.Span
+	var put, get, create *testenv.Span
 	for i := range spans {
 		s := &spans[i]
-		// otelaws v0.72.0 writes the current RPC conventions:
-		// rpc.system.name and rpc.method "Service/Operation".
-		switch s.Attributes["rpc.method"] {
-		case "DynamoDB/PutItem":
+		switch s.Attributes[tracing.AttrRPCMethod] {
+		case "PutItem":
 			put = s
-		case "DynamoDB/GetItem":
+		case "GetItem":
 			get = s
+		case "CreateTable":
+			create = s
 		}
 	}
-	if put == nil || get == nil {
-		t.Fatalf("no PutItem/GetItem spans among %+v", spans)
+	if put == nil || get == nil || create == nil {
+		t.Fatalf("no PutItem/GetItem/CreateTable spans among %+v", spans)
 	}
 	for _, s := range []*testenv.Span{put, get} {
-		if s.ParentSpanID != inv.SpanID || s.TraceID != "6745a0b13c9d2e8f1a4b5c6d7e8f9a0b" || s.Attributes["rpc.system.name"] != "aws-api" || s.Attributes["db.system.name"] != "aws.dynamodb" {
-			t.Errorf("span %s: parent %s (invocation %s), trace %s, attributes %v", s.Name, s.ParentSpanID, inv.SpanID, s.TraceID, s.Attributes)
+		if s.ParentSpanID != inv.SpanID || s.TraceID != "6745a0b13c9d2e8f1a4b5c6d7e8f9a0b" || s.Kind != 3 || s.Name != "DynamoDB."+fmt.Sprint(s.Attributes[tracing.AttrRPCMethod]) ||
+			s.Attributes[tracing.AttrRPCSystem] != "aws-api" || s.Attributes[tracing.AttrRPCService] != "DynamoDB" || s.Attributes[tracing.AttrCloudRegion] != "us-east-1" ||
+			s.Attributes[tracing.AttrAWSRequestID] == nil || s.Attributes[tracing.AttrAWSRequestID] == "" {
+			t.Errorf("span %s: kind %d, parent %s (invocation %s), trace %s, attributes %v", s.Name, s.Kind, s.ParentSpanID, inv.SpanID, s.TraceID, s.Attributes)
 		}
 	}
-	if tables := fmt.Sprint(put.Attributes["aws.dynamodb.table_names"]); !strings.Contains(tables, "orders") {
-		t.Errorf("aws.dynamodb.table_names = %v", tables)
+	if tables := fmt.Sprint(put.Attributes[tracing.AttrDynamoDBTableNames]); tables != "[orders]" {
+		t.Errorf("%s = %v", tracing.AttrDynamoDBTableNames, tables)
 	}
-	if put.Attributes["aws.request_id"] == nil || get.StatusCode != 2 || put.StatusCode == 2 {
-		t.Errorf("request id %v, statuses put %d get %d", put.Attributes["aws.request_id"], put.StatusCode, get.StatusCode)
+	if put.StatusCode != 1 || get.StatusCode != 2 || get.Attributes[tracing.AttrHTTPStatusCode] != int64(400) || get.Attributes["api.error_code"] != "ResourceNotFoundException" {
+		t.Errorf("statuses put %d get %d, get attributes %v", put.StatusCode, get.StatusCode, get.Attributes)
+	}
+	if len(get.Events) != 1 || get.Events[0].Name != "exception" {
+		t.Errorf("get events %v", get.Events)
+	}
+	// The call made before the invocation: a root span of its own trace.
+	if create.ParentSpanID != "" || create.TraceID == inv.TraceID {
+		t.Errorf("CreateTable span: parent %q trace %s", create.ParentSpanID, create.TraceID)
 	}
 }

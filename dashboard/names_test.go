@@ -177,7 +177,7 @@ func fakeDynamoDB(t *testing.T) *dynamodb.Client {
 	}))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "fake-secret", "")}
-	awssdk.Instrument(&cfg, nil)
+	awssdk.Instrument(&cfg)
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 }
 

@@ -9,7 +9,7 @@
 // methods, see SSMClient and SecretsClient) and read through a cache:
 //
 //	cfg, _ := config.LoadDefaultConfig(ctx)
-//	awssdk.Instrument(&cfg, otelaws.Tracing(tracer)) // each fetch is then traced and measured
+//	awssdk.Instrument(&cfg) // each fetch is then traced and measured
 //	ps := params.NewSSM(ssm.NewFromConfig(cfg))
 //	sec := params.NewSecrets(secretsmanager.NewFromConfig(cfg))
 //	...

@@ -1,0 +1,267 @@
+package awssdk
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	smithytracing "github.com/aws/smithy-go/tracing"
+
+	"github.com/lambdaobs/lambdaobs/tracing"
+)
+
+// provider is the smithy-go TracerProvider Instrument gives the SDK: the
+// SDK starts every operation's span through it, and the spans of the
+// operation's steps (endpoint resolution, signing, each attempt, the HTTP
+// request, …) under that one. The operation's span becomes a span of the
+// tracing backend in the call's context, started by observe when the
+// operation's input is known; the steps' spans record nothing, as their
+// figures (attempts, status, request id) are the call's.
+type provider struct{ c *config }
+
+var (
+	_ smithytracing.TracerProvider = (*provider)(nil)
+	_ smithytracing.Tracer         = (*provider)(nil)
+	_ smithytracing.Span           = (*call)(nil)
+)
+
+// Tracer implements smithytracing.TracerProvider: every client's tracer is
+// the provider itself.
+func (p *provider) Tracer(string, ...smithytracing.TracerOption) smithytracing.Tracer { return p }
+
+// StartSpan implements smithytracing.Tracer. The first span of an
+// operation (the SDK's operation span) becomes the call; the spans the SDK
+// starts under it record nothing. Without a tracer nothing is recorded and
+// nothing allocated.
+func (p *provider) StartSpan(ctx context.Context, name string, _ ...smithytracing.SpanOption) (context.Context, smithytracing.Span) {
+	if _, inside := ctx.Value(callKey{}).(*call); inside {
+		return ctx, nopSpan{}
+	}
+	tr := tracing.TracerFromContext(ctx)
+	if tr == nil {
+		tr = p.c.tracer
+	}
+	if tr == nil {
+		return ctx, nopSpan{}
+	}
+	c := &call{parent: ctx, tr: tr, name: name}
+	return c, c
+}
+
+// callKey marks the context of an operation: its value is the *call.
+type callKey struct{}
+
+// call is the span of one SDK operation, as the SDK sees it: the SDK ends
+// it, and sets its error properties; observe starts the backend's span
+// and gives it the call's outcome. It is also the context the operation
+// runs with, the one StartSpan was given carrying the call under callKey:
+// one allocation for both.
+type call struct {
+	parent context.Context
+	tr     tracing.Tracer
+	name   string
+	span   tracing.Span // nil until observe starts it
+	done   bool         // observe set the outcome
+
+	// Room for what the call records, so that recording it does not
+	// allocate: the span's attributes at its start, the value of its
+	// X-Amzn-Trace-Id header.
+	attrs  [5]slog.Attr
+	header [1]string
+}
+
+// Deadline implements context.Context.
+func (c *call) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+
+// Done implements context.Context.
+func (c *call) Done() <-chan struct{} { return c.parent.Done() }
+
+// Err implements context.Context.
+func (c *call) Err() error { return c.parent.Err() }
+
+// Value implements context.Context.
+func (c *call) Value(key any) any {
+	if key == (callKey{}) {
+		return c
+	}
+	return c.parent.Value(key)
+}
+
+// start starts the backend's span of the call, with the attributes of the
+// SDK's operation span and of the resource params name, and returns the
+// context the rest of the call runs with.
+func (c *call) start(ctx context.Context, service, op string, params any) context.Context {
+	attrs := append(c.attrs[:0],
+		slog.String(tracing.AttrRPCSystem, tracing.RPCSystemAWS),
+		slog.String(tracing.AttrRPCService, service),
+		slog.String(tracing.AttrRPCMethod, op))
+	if region := awsmiddleware.GetRegion(ctx); region != "" {
+		attrs = append(attrs, slog.String(tracing.AttrCloudRegion, region))
+	}
+	if a, ok := resource(service, params); ok {
+		attrs = append(attrs, a)
+	}
+	ctx, c.span = c.tr.Start(ctx, c.name, tracing.StartConfig{Kind: tracing.KindClient, Attributes: attrs})
+	return ctx
+}
+
+// finish records the call's outcome on its span: the request id and HTTP
+// status of the last attempt, and, for a failure, the error and the status
+// (tracing.ClientError for a 4xx answer, tracing.Error otherwise) described
+// by the AWS error code.
+func (c *call) finish(status int, requestID string, err error) {
+	s := c.span
+	if s == nil {
+		return
+	}
+	c.done = true
+	if !s.IsRecording() {
+		return
+	}
+	switch {
+	case requestID != "" && status > 0:
+		s.SetAttributes(slog.String(tracing.AttrAWSRequestID, requestID), slog.Int(tracing.AttrHTTPStatusCode, status))
+	case requestID != "":
+		s.SetAttributes(slog.String(tracing.AttrAWSRequestID, requestID))
+	case status > 0:
+		s.SetAttributes(slog.Int(tracing.AttrHTTPStatusCode, status))
+	}
+	if err == nil {
+		s.SetStatus(tracing.OK, "")
+		return
+	}
+	s.RecordError(err)
+	code := tracing.Error
+	if status >= 400 && status < 500 {
+		code = tracing.ClientError
+	}
+	s.SetStatus(code, errorCode(err))
+}
+
+// Name implements smithytracing.Span.
+func (c *call) Name() string { return c.name }
+
+// Context implements smithytracing.Span: the X-Ray trace id and the span's
+// id.
+func (c *call) Context() smithytracing.SpanContext {
+	if c.span == nil {
+		return smithytracing.SpanContext{}
+	}
+	h := c.span.Header()
+	return smithytracing.SpanContext{TraceID: h.Root, SpanID: h.Parent}
+}
+
+// AddEvent implements smithytracing.Span; the SDK adds none.
+func (*call) AddEvent(string, ...smithytracing.EventOption) {}
+
+// SetStatus implements smithytracing.Span. observe sets the status from the
+// call's outcome; the SDK's counts only for a call that failed before
+// observe ran.
+func (c *call) SetStatus(st smithytracing.SpanStatus) {
+	if c.span != nil && !c.done && st == smithytracing.SpanStatusError {
+		c.span.SetStatus(tracing.Error, "")
+	}
+}
+
+// SetProperty implements smithytracing.Span: the SDK's description of a
+// failed call (api.error_code, api.error_fault) is kept as attributes; its
+// exception properties are the error observe records, and its message
+// (api.error_message) may quote the request.
+func (c *call) SetProperty(k, v any) {
+	key, _ := k.(string)
+	s, _ := v.(string)
+	if c.span == nil || s == "" || (key != "api.error_code" && key != "api.error_fault") {
+		return
+	}
+	c.span.SetAttributes(slog.String(key, s))
+}
+
+// End implements smithytracing.Span.
+func (c *call) End() {
+	if c.span != nil {
+		c.span.End()
+	}
+}
+
+// nopSpan is the smithy-go span that records nothing.
+type nopSpan struct{}
+
+func (nopSpan) Name() string                                  { return "" }
+func (nopSpan) Context() smithytracing.SpanContext            { return smithytracing.SpanContext{} }
+func (nopSpan) AddEvent(string, ...smithytracing.EventOption) {}
+func (nopSpan) SetStatus(smithytracing.SpanStatus)            {}
+func (nopSpan) SetProperty(any, any)                          {}
+func (nopSpan) End()                                          {}
+
+// resourceFields names, per service, the input field that names the
+// resource a call works on, and the attribute it is recorded under.
+var resourceFields = map[string]struct{ field, attr string }{
+	"DynamoDB": {"TableName", tracing.AttrDynamoDBTableNames},
+	"SQS":      {"QueueUrl", tracing.AttrSQSQueueURL},
+	"Lambda":   {"FunctionName", tracing.AttrFaaSInvokedName},
+	"SNS":      {"TopicArn", tracing.AttrSNSTopicARN},
+	"SFN":      {"StateMachineArn", tracing.AttrStateMachineARN},
+}
+
+// fieldIndex caches, per input type, the indexes of its resource fields.
+var fieldIndex sync.Map // reflect.Type → inputFields
+
+// inputFields are the indexes of an input type's fields that name the
+// resource of a call, or -1: the one resourceFields names, and DynamoDB's
+// RequestItems.
+type inputFields struct{ name, items int }
+
+// resource returns the attribute naming the resource a call's input
+// (params, a pointer to the SDK's input struct) works on, read by the
+// field's name so that no service client is linked: the table of a
+// DynamoDB call (the tables of a batch), the queue URL of an SQS call, the
+// function of a Lambda call, the topic of an SNS call, the state machine
+// of a Step Functions call.
+func resource(service string, params any) (slog.Attr, bool) {
+	rf, ok := resourceFields[service]
+	if !ok {
+		return slog.Attr{}, false
+	}
+	v := reflect.ValueOf(params)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return slog.Attr{}, false
+	}
+	v = v.Elem()
+	cached, ok := fieldIndex.Load(v.Type())
+	if !ok {
+		f := inputFields{name: -1, items: -1}
+		if sf, found := v.Type().FieldByName(rf.field); found && len(sf.Index) == 1 && sf.Type == reflect.TypeFor[*string]() {
+			f.name = sf.Index[0]
+		}
+		if sf, found := v.Type().FieldByName("RequestItems"); found && service == "DynamoDB" && len(sf.Index) == 1 && sf.Type.Kind() == reflect.Map && sf.Type.Key().Kind() == reflect.String {
+			f.items = sf.Index[0]
+		}
+		cached, _ = fieldIndex.LoadOrStore(v.Type(), f)
+	}
+	f := cached.(inputFields)
+	if f.items >= 0 {
+		if items := v.Field(f.items); items.Len() > 0 {
+			names := make([]string, 0, items.Len())
+			for _, k := range items.MapKeys() {
+				names = append(names, k.String())
+			}
+			sort.Strings(names)
+			return slog.Any(rf.attr, names), true
+		}
+	}
+	if f.name < 0 {
+		return slog.Attr{}, false
+	}
+	p := v.Field(f.name).Interface().(*string)
+	if p == nil || *p == "" {
+		return slog.Attr{}, false
+	}
+	if rf.attr == tracing.AttrDynamoDBTableNames {
+		return slog.Any(rf.attr, []string{*p}), true
+	}
+	return slog.String(rf.attr, *p), true
+}
