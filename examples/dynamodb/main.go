@@ -1,7 +1,9 @@
 // Command dynamodb stores and reads orders in DynamoDB through an AWS SDK
 // client instrumented by lambdaobs: every call is measured (AWSCallLatency,
-// AWSCallErrors, AWSCallAttempts, AWSThrottles per Service and Operation),
-// logged at DEBUG and, with X-Ray active tracing on, traced.
+// AWSCallErrors, AWSCallAttempts, AWSThrottles per aws_service and
+// aws_operation), logged at DEBUG, carries the invocation's trace header
+// and, with X-Ray active tracing on, is traced: an "aws" subsegment for
+// X-Ray's service map, with the table's name.
 //
 // In Lambda it uses the function's region and credentials. Locally, point it
 // at a DynamoDB server, e.g. dynalite as make test installs it:
@@ -24,9 +26,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
-	"github.com/lambdaobs/lambdaobs/awssdk/xrayaws"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/xraytracing"
 )
 
@@ -89,12 +91,14 @@ func newApp(ctx context.Context) (*app, []lambdawrap.Option, error) {
 		return nil, nil, err
 	}
 	opts := []lambdawrap.Option{lambdawrap.WithService("orders"), lambdawrap.WithNamespace("DynamoDBExample")}
-	var tr awssdk.Tracing
+	var tr tracing.Tracer
 	if os.Getenv("AWS_XRAY_DAEMON_ADDRESS") != "" { // set by Lambda when active tracing is on
-		opts = append(opts, lambdawrap.WithTracer(xraytracing.New()))
-		tr = xrayaws.Tracing()
+		tr = xraytracing.New()
+		opts = append(opts, lambdawrap.WithTracer(tr))
 	}
-	awssdk.Instrument(&cfg, tr)
+	// Calls in a handler are traced by the invocation's tracer; WithTracer
+	// traces those made before, during init.
+	awssdk.Instrument(&cfg, awssdk.WithTracer(tr))
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if ep := os.Getenv("DYNAMODB_ENDPOINT"); ep != "" {
 			o.BaseEndpoint = aws.String(ep)

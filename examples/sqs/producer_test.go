@@ -25,7 +25,7 @@ import (
 func TestContinuesTheProducersTrace(t *testing.T) {
 	endpoint := testenv.StartSQS(t)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
-	awssdk.Instrument(&cfg, nil)
+	awssdk.Instrument(&cfg)
 	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	ctx := context.Background()
 	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders")})
