@@ -16,6 +16,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -41,10 +42,10 @@ func WithoutMetrics() Option {
 }
 
 // WithMetricDimensions chooses the dimensions of the call metrics among
-// DimService and DimOperation (both by default); none gives one series for
-// all calls.
-func WithMetricDimensions(names ...string) Option {
-	return optionFunc(func(c *config) { c.dims = names })
+// "aws_service" and "aws_operation" (both by default); none gives one
+// series for all calls.
+func WithMetricDimensions(dims ...string) Option {
+	return optionFunc(func(c *config) { c.dims = dims })
 }
 
 // WithoutSQSPropagation stops setting the AWSTraceHeader of messages sent to SQS.
@@ -79,12 +80,11 @@ func WithTracer(t tracing.Tracer) Option {
 //     invocation's, which lambdawrap puts there; WithTracer's otherwise):
 //     the SDK's own operation span, which the SDK starts through its
 //     clients' TracerProvider, recorded as a tracing.KindClient span with the
-//     attributes tracing.AttrRPCSystem ("aws-api"), tracing.AttrRPCService,
-//     tracing.AttrRPCMethod, tracing.AttrCloudRegion, tracing.AttrAWSRequestID,
-//     tracing.AttrHTTPStatusCode and the resource called
-//     (tracing.AttrDynamoDBTableNames, tracing.AttrSQSQueueURL,
-//     tracing.AttrFaaSInvokedName, tracing.AttrSNSTopicARN,
-//     tracing.AttrStateMachineARN); the X-Ray backend makes it an "aws"
+//     attributes rpc.system ("aws-api"), rpc.service, rpc.method,
+//     cloud.region, aws.request_id, http.response.status_code and the
+//     resource called (aws.dynamodb.table_names, aws.sqs.queue.url,
+//     faas.invoked_name, aws.sns.topic.arn,
+//     aws.step_functions.state_machine.arn); the X-Ray backend makes it an "aws"
 //     subsegment for X-Ray's service map. Without a backend, no span;
 //   - on every request, the X-Amzn-Trace-Id header of the invocation's
 //     trace (tracing.OutgoingHeader: the call's span as Parent, or the
@@ -94,9 +94,9 @@ func WithTracer(t tracing.Tracer) Option {
 //     and Event), Step Functions, SNS and the other services that continue
 //     X-Ray traces continue the invocation's;
 //   - on the invocation's metrics.Recorder, in a document of its own per
-//     DimService and DimOperation: MetricCallLatency (the whole call,
-//     retries included), MetricCallAttempts, MetricCallErrors (0 or 1) and
-//     MetricThrottles;
+//     aws_service and aws_operation: AWSCallLatency (the whole call,
+//     retries included), AWSCallAttempts, AWSCallErrors (0 or 1) and
+//     AWSThrottles;
 //   - one DEBUG log line: service, operation, status code, attempts,
 //     latency and AWS request id, never a payload;
 //   - SQS SendMessage and SendMessageBatch carry the same trace header in
@@ -118,7 +118,7 @@ func Instrument(cfg *aws.Config, opts ...Option) {
 		slog.Default().LogAttrs(context.Background(), slog.LevelWarn, "awssdk: Instrument was given a nil *aws.Config: no client is instrumented")
 		return
 	}
-	c := &config{metrics: true, dims: []string{DimService, DimOperation}, propagate: true}
+	c := &config{metrics: true, dims: []string{names.DimAWSService, names.DimAWSOperation}, propagate: true}
 	for _, o := range opts {
 		if o != nil && !errinfo.IsNilPointer(o) {
 			o.apply(c)
@@ -200,21 +200,21 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 		dims := buf[:0]
 		for _, d := range o.c.dims {
 			switch d {
-			case DimService:
-				dims = append(dims, metrics.Dimension{Name: DimService, Value: service})
-			case DimOperation:
-				dims = append(dims, metrics.Dimension{Name: DimOperation, Value: op})
+			case names.DimAWSService:
+				dims = append(dims, metrics.Dimension{Name: names.DimAWSService, Value: service})
+			case names.DimAWSOperation:
+				dims = append(dims, metrics.Dimension{Name: names.DimAWSOperation, Value: op})
 			}
 		}
 		m := rec.With(dims...)
-		m.Add(MetricCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)
-		m.Count(MetricCallAttempts, float64(attempts))
+		m.Add(names.MetricAWSCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)
+		m.Count(names.MetricAWSCallAttempts, float64(attempts))
 		errs := 0.0
 		if err != nil {
 			errs = 1
 		}
-		m.Count(MetricCallErrors, errs)
-		m.Count(MetricThrottles, float64(throttles))
+		m.Count(names.MetricAWSCallErrors, errs)
+		m.Count(names.MetricAWSThrottles, float64(throttles))
 	}
 
 	l := o.c.logger
@@ -223,15 +223,15 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 	}
 	if l.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{
-			slog.String(KeyService, service), slog.String(KeyOperation, op),
-			slog.Int(KeyStatusCode, status), slog.Int(KeyAttempts, attempts),
-			slog.Float64(KeyLatencyMS, float64(elapsed.Microseconds())/1e3),
-			slog.String(KeyRequestID, requestID),
+			slog.String(names.KeyAWSService, service), slog.String(names.KeyAWSOperation, op),
+			slog.Int(names.KeyStatusCode, status), slog.Int(names.KeyAttempts, attempts),
+			slog.Float64(names.KeyLatencyMS, float64(elapsed.Microseconds())/1e3),
+			slog.String(names.KeyAWSRequestID, requestID),
 		}
 		if err != nil {
-			attrs = append(attrs, slog.String("error_code", errorCode(err)))
+			attrs = append(attrs, slog.String(names.KeyErrorCode, errorCode(err)))
 		}
-		l.LogAttrs(ctx, slog.LevelDebug, MsgCall, attrs...)
+		l.LogAttrs(ctx, slog.LevelDebug, names.MsgAWSCall, attrs...)
 	}
 	return out, md, err
 }
@@ -357,7 +357,7 @@ func setOn(v reflect.Value, header string) {
 	if !m.IsValid() || m.Kind() != reflect.Map || m.Type().Key().Kind() != reflect.String || !m.CanSet() {
 		return
 	}
-	key := reflect.ValueOf(TraceHeaderAttribute)
+	key := reflect.ValueOf(names.SQSAttributeTraceHeader)
 	if m.IsNil() {
 		m.Set(reflect.MakeMap(m.Type()))
 	} else if m.MapIndex(key).IsValid() {

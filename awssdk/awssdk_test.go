@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
@@ -50,7 +51,7 @@ func xrayTracer(t *testing.T, d *testenv.XRayDaemon) *xraytracing.Tracer {
 func callDocs(docs []map[string]any, service, op string) []map[string]any {
 	var out []map[string]any
 	for _, d := range docs {
-		if d[awssdk.DimService] == service && d[awssdk.DimOperation] == op {
+		if d[names.DimAWSService] == service && d[names.DimAWSOperation] == op {
 			out = append(out, d)
 		}
 	}
@@ -102,20 +103,20 @@ func TestDynamoDBWithXRay(t *testing.T) {
 	if len(put) != 1 || len(get) != 1 {
 		t.Fatalf("want one PutItem and one GetItem document, got %d, %d: %v", len(put), len(get), r.Metrics)
 	}
-	if got := lambdaobstest.MetricValues(get, awssdk.MetricCallLatency); len(got) != 2 {
+	if got := lambdaobstest.MetricValues(get, names.MetricAWSCallLatency); len(got) != 2 {
 		t.Errorf("GetItem latencies = %v", got)
 	}
-	if got := lambdaobstest.MetricValues(get, awssdk.MetricCallErrors); fmt.Sprint(got) != "[0 1]" {
+	if got := lambdaobstest.MetricValues(get, names.MetricAWSCallErrors); fmt.Sprint(got) != "[0 1]" {
 		t.Errorf("GetItem errors = %v, want [0 1]", got)
 	}
-	if got := lambdaobstest.MetricValues(put, awssdk.MetricCallAttempts); fmt.Sprint(got) != "[1]" {
+	if got := lambdaobstest.MetricValues(put, names.MetricAWSCallAttempts); fmt.Sprint(got) != "[1]" {
 		t.Errorf("PutItem attempts = %v", got)
 	}
-	if put[0][lambdawrap.PropRequestID] != "ddb-1" || fmt.Sprint(lambdaobstest.Dimensions(put[0], awssdk.MetricCallLatency)) != "[[service aws_service aws_operation]]" {
+	if put[0][names.PropRequestID] != "ddb-1" || fmt.Sprint(lambdaobstest.Dimensions(put[0], names.MetricAWSCallLatency)) != "[[service aws_service aws_operation]]" {
 		t.Errorf("PutItem document: %v", put[0])
 	}
 	for _, d := range r.Metrics {
-		if d[awssdk.DimOperation] == "CreateTable" {
+		if d[names.DimAWSOperation] == "CreateTable" {
 			t.Error("the call made outside the invocation was recorded")
 		}
 	}
@@ -123,7 +124,7 @@ func TestDynamoDBWithXRay(t *testing.T) {
 	// One DEBUG line per call, no payload.
 	var calls []map[string]any
 	for _, l := range r.Logs {
-		if l["message"] == awssdk.MsgCall {
+		if l["message"] == names.MsgAWSCall {
 			calls = append(calls, l)
 		}
 	}
@@ -235,7 +236,7 @@ func testSQSTraceHeader(t *testing.T, q *sqs.Client, noBackend bool) {
 	}
 	var sends []string
 	for _, s := range f.Tracer().Spans() {
-		if s.Attributes[tracing.AttrRPCService] == "SQS" {
+		if s.Attributes[names.AttrRPCService] == "SQS" {
 			sends = append(sends, s.ID)
 		}
 	}
@@ -249,13 +250,13 @@ func testSQSTraceHeader(t *testing.T, q *sqs.Client, noBackend bool) {
 		t.Fatalf("received %d messages", len(got.Messages))
 	}
 	for _, m := range got.Messages {
-		th, err := tracing.ParseHeader(m.Attributes[awssdk.TraceHeaderAttribute])
+		th, err := tracing.ParseHeader(m.Attributes[names.SQSAttributeTraceHeader])
 		want := "53995c3f42cd8ad8" // the function's segment, as Lambda passed it
 		if !noBackend {
 			want = strings.Join(sends, " or ") // the send's span
 		}
 		if err != nil || th.Root != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" || th.Parent == "" || !strings.Contains(want, th.Parent) {
-			t.Errorf("message %s: AWSTraceHeader %q (%v), want Parent %s", aws.ToString(m.Body), m.Attributes[awssdk.TraceHeaderAttribute], err, want)
+			t.Errorf("message %s: AWSTraceHeader %q (%v), want Parent %s", aws.ToString(m.Body), m.Attributes[names.SQSAttributeTraceHeader], err, want)
 		}
 	}
 	if noBackend == (len(sends) > 0) || (!noBackend && len(sends) != 2) {
@@ -297,9 +298,9 @@ func TestThrottledCallIsRetried(t *testing.T) {
 		t.Fatal(r.Err)
 	}
 	put := callDocs(r.Metrics, "DynamoDB", "PutItem")
-	attempts := lambdaobstest.MetricValues(put, awssdk.MetricCallAttempts)
-	throttles := lambdaobstest.MetricValues(put, awssdk.MetricThrottles)
-	errs := lambdaobstest.MetricValues(put, awssdk.MetricCallErrors)
+	attempts := lambdaobstest.MetricValues(put, names.MetricAWSCallAttempts)
+	throttles := lambdaobstest.MetricValues(put, names.MetricAWSThrottles)
+	errs := lambdaobstest.MetricValues(put, names.MetricAWSCallErrors)
 	if fmt.Sprint(attempts, throttles, errs) != "[3] [2] [0]" {
 		t.Errorf("attempts %v throttles %v errors %v, want [3] [2] [0]", attempts, throttles, errs)
 	}

@@ -18,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
@@ -128,7 +129,7 @@ func TestEveryRequestCarriesTheTraceHeader(t *testing.T) {
 			}
 			if rec, ok := tr.(*lambdaobstest.Tracer); ok {
 				for _, s := range rec.Spans() {
-					if s.Attributes[tracing.AttrRPCMethod] == "PutItem" && s.ID != callHeader.Parent {
+					if s.Attributes[names.AttrRPCMethod] == "PutItem" && s.ID != callHeader.Parent {
 						t.Errorf("Parent %s, the call's span is %s", callHeader.Parent, s.ID)
 					}
 				}
@@ -151,11 +152,11 @@ func TestCallAtInitIsTracedAndLogged(t *testing.T) {
 	}
 	spans := tr.Spans()
 	if len(spans) != 1 || spans[0].Name != "DynamoDB.PutItem" || spans[0].Kind != tracing.KindClient || spans[0].ParentID != "" ||
-		spans[0].Attributes[tracing.AttrAWSRequestID] != "req-1" || spans[0].Status != tracing.OK {
+		spans[0].Attributes[names.AttrAWSRequestID] != "req-1" || spans[0].Status != tracing.OK {
 		t.Fatalf("spans at init: %+v", spans)
 	}
 	var line map[string]any
-	if err := json.Unmarshal(logs.Bytes(), &line); err != nil || line["msg"] != awssdk.MsgCall || line[awssdk.KeyOperation] != "PutItem" || line[awssdk.KeyRequestID] != "req-1" {
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil || line["msg"] != names.MsgAWSCall || line[names.KeyAWSOperation] != "PutItem" || line[names.KeyAWSRequestID] != "req-1" {
 		t.Errorf("log at init: %s (%v)", logs.Bytes(), err)
 	}
 	// Nil options and a nil config are refused without a panic.

@@ -8,7 +8,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 func TestPercentEncode(t *testing.T) {
@@ -29,11 +29,11 @@ func TestResource(t *testing.T) {
 		params  any
 		want    string
 	}{
-		{"DynamoDB", &dynamodb.PutItemInput{TableName: aws.String("orders")}, tracing.AttrDynamoDBTableNames + "=[orders]"},
-		{"DynamoDB", &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{"users": {}, "orders": {}}}, tracing.AttrDynamoDBTableNames + "=[orders users]"},
+		{"DynamoDB", &dynamodb.PutItemInput{TableName: aws.String("orders")}, names.AttrDynamoDBTableNames + "=[orders]"},
+		{"DynamoDB", &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{"users": {}, "orders": {}}}, names.AttrDynamoDBTableNames + "=[orders users]"},
 		{"DynamoDB", &dynamodb.ListTablesInput{}, ""},
 		{"DynamoDB", &dynamodb.PutItemInput{}, ""},
-		{"SQS", &sqs.SendMessageInput{QueueUrl: aws.String("http://q/1/orders")}, tracing.AttrSQSQueueURL + "=http://q/1/orders"},
+		{"SQS", &sqs.SendMessageInput{QueueUrl: aws.String("http://q/1/orders")}, names.AttrSQSQueueURL + "=http://q/1/orders"},
 		{"SQS", &sqs.CreateQueueInput{QueueName: aws.String("orders")}, ""},
 		{"S3", &sqs.SendMessageInput{QueueUrl: aws.String("x")}, ""}, // not a service it names resources of
 		{"SQS", (*sqs.SendMessageInput)(nil), ""},

@@ -12,10 +12,10 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
 )
@@ -79,7 +79,7 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 	var put, get, create *testenv.Span
 	for i := range spans {
 		s := &spans[i]
-		switch s.Attributes[tracing.AttrRPCMethod] {
+		switch s.Attributes[names.AttrRPCMethod] {
 		case "PutItem":
 			put = s
 		case "GetItem":
@@ -92,16 +92,16 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 		t.Fatalf("no PutItem/GetItem/CreateTable spans among %+v", spans)
 	}
 	for _, s := range []*testenv.Span{put, get} {
-		if s.ParentSpanID != inv.SpanID || s.TraceID != "6745a0b13c9d2e8f1a4b5c6d7e8f9a0b" || s.Kind != 3 || s.Name != "DynamoDB."+fmt.Sprint(s.Attributes[tracing.AttrRPCMethod]) ||
-			s.Attributes[tracing.AttrRPCSystem] != "aws-api" || s.Attributes[tracing.AttrRPCService] != "DynamoDB" || s.Attributes[tracing.AttrCloudRegion] != "us-east-1" ||
-			s.Attributes[tracing.AttrAWSRequestID] == nil || s.Attributes[tracing.AttrAWSRequestID] == "" {
+		if s.ParentSpanID != inv.SpanID || s.TraceID != "6745a0b13c9d2e8f1a4b5c6d7e8f9a0b" || s.Kind != 3 || s.Name != "DynamoDB."+fmt.Sprint(s.Attributes[names.AttrRPCMethod]) ||
+			s.Attributes[names.AttrRPCSystem] != "aws-api" || s.Attributes[names.AttrRPCService] != "DynamoDB" || s.Attributes[names.AttrCloudRegion] != "us-east-1" ||
+			s.Attributes[names.AttrAWSRequestID] == nil || s.Attributes[names.AttrAWSRequestID] == "" {
 			t.Errorf("span %s: kind %d, parent %s (invocation %s), trace %s, attributes %v", s.Name, s.Kind, s.ParentSpanID, inv.SpanID, s.TraceID, s.Attributes)
 		}
 	}
-	if tables := fmt.Sprint(put.Attributes[tracing.AttrDynamoDBTableNames]); tables != "[orders]" {
-		t.Errorf("%s = %v", tracing.AttrDynamoDBTableNames, tables)
+	if tables := fmt.Sprint(put.Attributes[names.AttrDynamoDBTableNames]); tables != "[orders]" {
+		t.Errorf("%s = %v", names.AttrDynamoDBTableNames, tables)
 	}
-	if put.StatusCode != 1 || get.StatusCode != 2 || get.Attributes[tracing.AttrHTTPStatusCode] != int64(400) || get.Attributes["api.error_code"] != "ResourceNotFoundException" {
+	if put.StatusCode != 1 || get.StatusCode != 2 || get.Attributes[names.AttrHTTPStatusCode] != int64(400) || get.Attributes["api.error_code"] != "ResourceNotFoundException" {
 		t.Errorf("statuses put %d get %d, get attributes %v", put.StatusCode, get.StatusCode, get.Attributes)
 	}
 	if len(get.Events) != 1 || get.Events[0].Name != "exception" {

@@ -11,6 +11,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	smithytracing "github.com/aws/smithy-go/tracing"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -96,11 +97,11 @@ func (c *call) Value(key any) any {
 // context the rest of the call runs with.
 func (c *call) start(ctx context.Context, service, op string, params any) context.Context {
 	attrs := append(c.attrs[:0],
-		slog.String(tracing.AttrRPCSystem, tracing.RPCSystemAWS),
-		slog.String(tracing.AttrRPCService, service),
-		slog.String(tracing.AttrRPCMethod, op))
+		slog.String(names.AttrRPCSystem, names.RPCSystemAWS),
+		slog.String(names.AttrRPCService, service),
+		slog.String(names.AttrRPCMethod, op))
 	if region := awsmiddleware.GetRegion(ctx); region != "" {
-		attrs = append(attrs, slog.String(tracing.AttrCloudRegion, region))
+		attrs = append(attrs, slog.String(names.AttrCloudRegion, region))
 	}
 	if a, ok := resource(service, params); ok {
 		attrs = append(attrs, a)
@@ -124,11 +125,11 @@ func (c *call) finish(status int, requestID string, err error) {
 	}
 	switch {
 	case requestID != "" && status > 0:
-		s.SetAttributes(slog.String(tracing.AttrAWSRequestID, requestID), slog.Int(tracing.AttrHTTPStatusCode, status))
+		s.SetAttributes(slog.String(names.AttrAWSRequestID, requestID), slog.Int(names.AttrHTTPStatusCode, status))
 	case requestID != "":
-		s.SetAttributes(slog.String(tracing.AttrAWSRequestID, requestID))
+		s.SetAttributes(slog.String(names.AttrAWSRequestID, requestID))
 	case status > 0:
-		s.SetAttributes(slog.Int(tracing.AttrHTTPStatusCode, status))
+		s.SetAttributes(slog.Int(names.AttrHTTPStatusCode, status))
 	}
 	if err == nil {
 		s.SetStatus(tracing.OK, "")
@@ -200,11 +201,11 @@ func (nopSpan) End()                                          {}
 // resourceFields names, per service, the input field that names the
 // resource a call works on, and the attribute it is recorded under.
 var resourceFields = map[string]struct{ field, attr string }{
-	"DynamoDB": {"TableName", tracing.AttrDynamoDBTableNames},
-	"SQS":      {"QueueUrl", tracing.AttrSQSQueueURL},
-	"Lambda":   {"FunctionName", tracing.AttrFaaSInvokedName},
-	"SNS":      {"TopicArn", tracing.AttrSNSTopicARN},
-	"SFN":      {"StateMachineArn", tracing.AttrStateMachineARN},
+	"DynamoDB": {"TableName", names.AttrDynamoDBTableNames},
+	"SQS":      {"QueueUrl", names.AttrSQSQueueURL},
+	"Lambda":   {"FunctionName", names.AttrFaaSInvokedName},
+	"SNS":      {"TopicArn", names.AttrSNSTopicARN},
+	"SFN":      {"StateMachineArn", names.AttrStateMachineARN},
 }
 
 // fieldIndex caches, per input type, the indexes of its resource fields.
@@ -260,7 +261,7 @@ func resource(service string, params any) (slog.Attr, bool) {
 	if p == nil || *p == "" {
 		return slog.Attr{}, false
 	}
-	if rf.attr == tracing.AttrDynamoDBTableNames {
+	if rf.attr == names.AttrDynamoDBTableNames {
 		return slog.Any(rf.attr, []string{*p}), true
 	}
 	return slog.String(rf.attr, *p), true

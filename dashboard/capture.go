@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
@@ -334,13 +334,13 @@ func (p *parser) json(s string, at time.Time) bool {
 	if typ, ok := m["type"].(string); ok && strings.HasPrefix(typ, "platform.") {
 		return p.platformEvent(typ, m)
 	}
-	_, hasMsg := m[logger.KeyMessage]
-	_, hasLevel := m[logger.KeyLevel]
+	_, hasMsg := m[names.KeyMessage]
+	_, hasLevel := m[names.KeyLevel]
 	if !hasMsg && !hasLevel {
 		return false
 	}
 	rec := LogRecord{Line: p.n, Fields: m}
-	if ts, ok := m[logger.KeyTimestamp].(string); ok {
+	if ts, ok := m[names.KeyTimestamp].(string); ok {
 		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 			rec.Time = t
 		}
@@ -354,15 +354,15 @@ func (p *parser) json(s string, at time.Time) bool {
 		p.last = rec.Time
 	}
 	p.c.Logs = append(p.c.Logs, rec)
-	id, _ := m[logger.KeyRequestID].(string)
+	id, _ := m[names.KeyRequestID].(string)
 	if id == "" {
-		id, _ = m[logger.Lambda.RequestID].(string)
+		id, _ = m[names.KeyLambdaRequestID].(string)
 	}
 	if id != "" {
 		inv := p.invocation(id)
 		inv.at(rec.Time, rankLogLine)
-		fn, _ := m[logger.KeyFunctionName].(string)
-		svc, _ := m[logger.KeyService].(string)
+		fn, _ := m[names.KeyFunctionName].(string)
+		svc, _ := m[names.KeyService].(string)
 		inv.about(fn, svc)
 	}
 	return true
@@ -414,11 +414,11 @@ func (p *parser) emf(m map[string]any) bool {
 		doc.Directives = append(doc.Directives, dir)
 	}
 	p.c.Documents = append(p.c.Documents, doc)
-	if id := doc.String(lambdawrap.PropRequestID); id != "" {
+	if id := doc.String(names.PropRequestID); id != "" {
 		inv := p.invocation(id)
 		inv.at(doc.Time, rankDocument)
-		inv.about(doc.String(lambdawrap.DimFunctionName), doc.String(lambdawrap.DimService))
-		for _, name := range []string{lambdawrap.MetricErrors, lambdawrap.MetricPanics, lambdawrap.MetricTimeouts} {
+		inv.about(doc.String(names.DimFunctionName), doc.String(names.DimService))
+		for _, name := range []string{names.MetricErrors, names.MetricPanics, names.MetricTimeouts} {
 			for _, v := range doc.Values(name) {
 				if v > 0 {
 					inv.Failed = true
@@ -505,8 +505,8 @@ func (c *Capture) Functions() []Function {
 			if !lifecycleDirective(dir) {
 				continue
 			}
-			if fd := get(d.String(lambdawrap.DimFunctionName)); fd != nil {
-				setService(fd, d.String(lambdawrap.DimService))
+			if fd := get(d.String(names.DimFunctionName)); fd != nil {
+				setService(fd, d.String(names.DimService))
 				if fd.f.Namespace == "" && validNamespace(dir.Namespace) && !strings.HasPrefix(dir.Namespace, "AWS/") {
 					fd.f.Namespace = dir.Namespace
 				}
@@ -514,12 +514,12 @@ func (c *Capture) Functions() []Function {
 		}
 	}
 	for _, l := range c.Logs {
-		name, _ := l.Fields[logger.KeyFunctionName].(string)
+		name, _ := l.Fields[names.KeyFunctionName].(string)
 		if name == "" {
 			continue
 		}
 		if fd := get(name); fd != nil {
-			svc, _ := l.Fields[logger.KeyService].(string)
+			svc, _ := l.Fields[names.KeyService].(string)
 			setService(fd, svc)
 		}
 	}
@@ -531,11 +531,11 @@ func (c *Capture) Functions() []Function {
 			fd.f.Service = logger.DefaultService
 		}
 		for _, d := range c.Documents {
-			if d.String(metrics.ServiceDimension) != fd.f.Service {
+			if d.String(names.DimService) != fd.f.Service {
 				continue
 			}
 			for _, dir := range d.Directives {
-				if !slices.ContainsFunc(dir.Dimensions, func(set []string) bool { return slices.Contains(set, metrics.ServiceDimension) }) {
+				if !slices.ContainsFunc(dir.Dimensions, func(set []string) bool { return slices.Contains(set, names.DimService) }) {
 					continue
 				}
 				if fd.f.Namespace == "" && validNamespace(dir.Namespace) && !strings.HasPrefix(dir.Namespace, "AWS/") {
@@ -546,9 +546,9 @@ func (c *Capture) Functions() []Function {
 				}
 				for _, def := range dir.Metrics {
 					switch def.Name {
-					case httpRequests, httpLatency:
+					case names.MetricHTTPRequests, names.MetricHTTPLatency:
 						fd.f.HTTP = true
-					case paramsCacheHits, paramsCacheMisses, paramsLazyInit:
+					case names.MetricParametersCacheHits, names.MetricParametersCacheMisses, names.MetricLazyInitDuration:
 						fd.f.Parameters = true
 					}
 					if fd.metrics[def.Name] || len(fd.f.Metrics) >= MaxCustomMetrics {
@@ -598,7 +598,7 @@ func drawable(f Function) bool {
 // directive: dimensions service and function_name.
 func lifecycleDirective(dir Directive) bool {
 	return slices.ContainsFunc(dir.Dimensions, func(set []string) bool {
-		return len(set) == 2 && slices.Contains(set, lambdawrap.DimService) && slices.Contains(set, lambdawrap.DimFunctionName)
+		return len(set) == 2 && slices.Contains(set, names.DimService) && slices.Contains(set, names.DimFunctionName)
 	})
 }
 
@@ -606,12 +606,12 @@ func lifecycleDirective(dir Directive) bool {
 // dimension set that has service, or nil when that set is service alone.
 func extraDimensions(sets [][]string) []string {
 	for _, set := range sets {
-		if !slices.Contains(set, metrics.ServiceDimension) {
+		if !slices.Contains(set, names.DimService) {
 			continue
 		}
 		var extra []string
 		for _, n := range set {
-			if n != metrics.ServiceDimension {
+			if n != names.DimService {
 				extra = append(extra, n)
 			}
 		}

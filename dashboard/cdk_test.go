@@ -247,9 +247,9 @@ func compareWithCDK(t *testing.T, oursRaw, theirsRaw []byte) {
 	}
 
 	// The dashboard: its name, then the body widget by widget.
-	od, td := ours.Resources[dashboard.DashboardID].Properties, theirs.Resources[dashboard.DashboardID].Properties
+	od, td := ours.Resources[dashboard.ID].Properties, theirs.Resources[dashboard.ID].Properties
 	if od == nil || td == nil {
-		t.Fatalf("no %s: ours %v, CDK's %v", dashboard.DashboardID, byType(ours, "AWS::CloudWatch::Dashboard"), byType(theirs, "AWS::CloudWatch::Dashboard"))
+		t.Fatalf("no %s: ours %v, CDK's %v", dashboard.ID, byType(ours, "AWS::CloudWatch::Dashboard"), byType(theirs, "AWS::CloudWatch::Dashboard"))
 	}
 	if o, c := resolve(t, od["DashboardName"]), resolve(t, td["DashboardName"]); o != c {
 		t.Errorf("DashboardName: ours %v, CDK's %v", o, c)
@@ -305,7 +305,7 @@ func compareBodyWithCDK(t *testing.T, body, theirsRaw []byte) {
 	if err := json.Unmarshal(theirsRaw, &theirs); err != nil {
 		t.Fatal(err)
 	}
-	s, ok := resolve(t, theirs.Resources[dashboard.DashboardID].Properties["DashboardBody"]).(string)
+	s, ok := resolve(t, theirs.Resources[dashboard.ID].Properties["DashboardBody"]).(string)
 	if !ok {
 		t.Fatalf("CDK's DashboardBody does not resolve to a string")
 	}

@@ -9,9 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/awssdk"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -315,7 +313,7 @@ func (d *Dashboard) build(n naming) []Widget {
 	for i, f := range d.Functions {
 		name, region := n.name(i, f), n.region(f)
 		lambdaDims := []Dimension{{LambdaFunctionName, name}}
-		lifeDims := []Dimension{{lambdawrap.DimService, f.Service}, {lambdawrap.DimFunctionName, name}}
+		lifeDims := []Dimension{{names.DimService, f.Service}, {names.DimFunctionName, name}}
 		add := func(w Widget) {
 			w.Function = name
 			w.Region = region
@@ -344,7 +342,7 @@ func (d *Dashboard) build(n naming) []Widget {
 			Title: "Errors", Stat: "Sum", Unit: metrics.Count,
 			Series: []Series{
 				lambda(LambdaErrors, "", "Errors (Lambda)"),
-				life(lambdawrap.MetricErrors, "", "Handler errors"),
+				life(names.MetricErrors, "", "Handler errors"),
 			}})
 		add(Widget{Name: WidgetThrottles, Type: MetricWidget, X: 12, Y: y, Width: 6, Height: rowHeight,
 			Title: "Throttles", Stat: "Sum", Unit: metrics.Count,
@@ -361,25 +359,25 @@ func (d *Dashboard) build(n naming) []Widget {
 		// The wrapper's lifecycle document.
 		add(Widget{Name: WidgetColdStart, Type: MetricWidget, X: 0, Y: y, Width: 8, Height: rowHeight,
 			Title: "Cold starts", Stat: "Sum", Unit: metrics.Count,
-			Series: []Series{life(lambdawrap.MetricColdStart, "", "Cold starts")}})
+			Series: []Series{life(names.MetricColdStart, "", "Cold starts")}})
 		add(Widget{Name: WidgetInitDuration, Type: MetricWidget, X: 8, Y: y, Width: 8, Height: rowHeight,
 			Title: "Init duration", Stat: "p50", Unit: metrics.Milliseconds, YLabel: "ms",
 			Series: []Series{
-				life(lambdawrap.MetricInitDuration, "p50", "p50"),
-				life(lambdawrap.MetricInitDuration, "p99", "p99"),
+				life(names.MetricInitDuration, "p50", "p50"),
+				life(names.MetricInitDuration, "p99", "p99"),
 				// Lambda's own figure, from its reports of the sampled
 				// invocations (lambdawrap.WithUsageMetrics).
-				life(lambdawrap.MetricReportInitDuration, "p99", "p99 (Lambda's report)"),
+				life(names.MetricReportInitDuration, "p99", "p99 (Lambda's report)"),
 			}})
 		add(Widget{Name: WidgetFailures, Type: MetricWidget, X: 16, Y: y, Width: 8, Height: rowHeight,
 			Title: "Timeouts and panics", Stat: "Sum", Unit: metrics.Count,
 			Series: []Series{
-				life(lambdawrap.MetricTimeouts, "", "Timeouts"),
-				life(lambdawrap.MetricPanics, "", "Panics"),
+				life(names.MetricTimeouts, "", "Timeouts"),
+				life(names.MetricPanics, "", "Panics"),
 				// Late values are counted on the invocation's own document,
 				// with whatever dimensions the handler added.
-				{Namespace: f.Namespace, Metric: lambdawrap.MetricLateValues, Search: true,
-					Dimensions: []Dimension{{metrics.ServiceDimension, f.Service}}, Label: "Late values"},
+				{Namespace: f.Namespace, Metric: names.MetricLateValues, Search: true,
+					Dimensions: []Dimension{{names.DimService, f.Service}}, Label: "Late values"},
 			}})
 		y += rowHeight
 
@@ -390,41 +388,41 @@ func (d *Dashboard) build(n naming) []Widget {
 		add(Widget{Name: WidgetMemoryUtilization, Type: MetricWidget, X: 0, Y: y, Width: 4, Height: rowHeight,
 			Title: "Memory utilisation", Stat: "p99", Unit: metrics.Percent, YLabel: unitLabel(metrics.Percent),
 			Series: []Series{
-				life(lambdawrap.MetricMemoryUtilization, "", "p99"),
-				life(lambdawrap.MetricMemoryUtilization, "Maximum", "max"),
+				life(names.MetricMemoryUtilization, "", "p99"),
+				life(names.MetricMemoryUtilization, "Maximum", "max"),
 			},
 			Annotations: []Annotation{{Value: d.memory, Label: "alarm", Color: alarmColor}}})
 		add(Widget{Name: WidgetMemory, Type: MetricWidget, X: 4, Y: y, Width: 4, Height: rowHeight,
 			Title: "Memory used", Stat: "Maximum", Unit: metrics.Megabytes, YLabel: unitLabel(metrics.Megabytes),
 			Series: []Series{
-				life(lambdawrap.MetricMemoryPeak, "", "peak"),
-				life(lambdawrap.MetricMemoryUsed, "", "at the end"),
-				life(lambdawrap.MetricMaxMemoryUsed, "", "Lambda's max"),
+				life(names.MetricMemoryPeak, "", "peak"),
+				life(names.MetricMemoryUsed, "", "at the end"),
+				life(names.MetricMaxMemoryUsed, "", "Lambda's max"),
 			}})
 		add(Widget{Name: WidgetHeap, Type: MetricWidget, X: 8, Y: y, Width: 4, Height: rowHeight,
 			Title: "Go heap in use", Stat: "Maximum", Unit: metrics.Megabytes, YLabel: unitLabel(metrics.Megabytes),
 			Series: []Series{
-				life(lambdawrap.MetricHeapInUse, "p50", "p50"),
-				life(lambdawrap.MetricHeapInUse, "", "max"),
+				life(names.MetricHeapInUse, "p50", "p50"),
+				life(names.MetricHeapInUse, "", "max"),
 			}})
 		add(Widget{Name: WidgetCPU, Type: MetricWidget, X: 12, Y: y, Width: 4, Height: rowHeight,
 			Title: "CPU time vs duration", Stat: "Average", Unit: metrics.Milliseconds, YLabel: "ms",
 			Series: []Series{
-				life(lambdawrap.MetricCPUTime, "", "CPU time"),
+				life(names.MetricCPUTime, "", "CPU time"),
 				lambda(LambdaDuration, "", "duration"),
-				life(lambdawrap.MetricBilledDuration, "", "billed"),
+				life(names.MetricBilledDuration, "", "billed"),
 			}})
 		add(Widget{Name: WidgetGCPause, Type: MetricWidget, X: 16, Y: y, Width: 4, Height: rowHeight,
 			Title: "GC pause", Stat: "p99", Unit: metrics.Milliseconds, YLabel: "ms",
 			Series: []Series{
-				life(lambdawrap.MetricGCPause, "", "p99"),
-				life(lambdawrap.MetricGCPause, "Maximum", "max"),
+				life(names.MetricGCPause, "", "p99"),
+				life(names.MetricGCPause, "Maximum", "max"),
 			}})
 		add(Widget{Name: WidgetGCCycles, Type: MetricWidget, X: 20, Y: y, Width: 4, Height: rowHeight,
 			Title: "GC cycles", Stat: "Average", Unit: metrics.Count,
 			Series: []Series{
-				life(lambdawrap.MetricGCCycles, "", "average"),
-				life(lambdawrap.MetricGCCycles, "Maximum", "max"),
+				life(names.MetricGCCycles, "", "average"),
+				life(names.MetricGCCycles, "Maximum", "max"),
 			}})
 		y += rowHeight
 
@@ -433,7 +431,7 @@ func (d *Dashboard) build(n naming) []Widget {
 		// finds them whatever those are.
 		search := func(metric, stat, label string) Series {
 			return Series{Namespace: f.Namespace, Metric: metric, Search: true, Stat: stat, Label: label,
-				Dimensions: []Dimension{{metrics.ServiceDimension, f.Service}}}
+				Dimensions: []Dimension{{names.DimService, f.Service}}}
 		}
 
 		// The handler's own metrics, then package params's, three to a
@@ -441,10 +439,10 @@ func (d *Dashboard) build(n naming) []Widget {
 		var flow []Widget
 		for _, m := range f.Metrics {
 			s := Series{Namespace: f.Namespace, Metric: m.Name,
-				Dimensions: []Dimension{{metrics.ServiceDimension, f.Service}}, Label: m.Name}
+				Dimensions: []Dimension{{names.DimService, f.Service}}, Label: m.Name}
 			if len(m.Dimensions) > 0 {
 				s.Search = true
-				s.Schema = append([]string{metrics.ServiceDimension}, m.Dimensions...)
+				s.Schema = append([]string{names.DimService}, m.Dimensions...)
 			}
 			flow = append(flow, Widget{Name: CustomWidgetName(m.Name), Title: fmt.Sprintf("%s (%s)", m.Name, m.Stat),
 				Stat: m.Stat, Unit: m.Unit, YLabel: unitLabel(m.Unit), Series: []Series{s}})
@@ -452,9 +450,9 @@ func (d *Dashboard) build(n naming) []Widget {
 		if f.Parameters {
 			flow = append(flow,
 				Widget{Name: WidgetParametersCache, Title: "Parameters cache hits and misses", Stat: "Sum", Unit: metrics.Count,
-					Series: []Series{search(paramsCacheHits, "", "hits"), search(paramsCacheMisses, "", "misses")}},
+					Series: []Series{search(names.MetricParametersCacheHits, "", "hits"), search(names.MetricParametersCacheMisses, "", "misses")}},
 				Widget{Name: WidgetLazyInit, Title: "Lazy init duration by lazy", Stat: "Maximum", Unit: metrics.Milliseconds, YLabel: "ms",
-					Series: []Series{search(paramsLazyInit, "", "")}})
+					Series: []Series{search(names.MetricLazyInitDuration, "", "")}})
 		}
 		for j, w := range flow {
 			w.Type, w.X, w.Y, w.Width, w.Height = MetricWidget, (j%3)*8, y, 8, rowHeight
@@ -469,25 +467,25 @@ func (d *Dashboard) build(n naming) []Widget {
 		// dimensions.
 		add(Widget{Name: WidgetAWSLatency, Type: MetricWidget, X: 0, Y: y, Width: 12, Height: rowHeight,
 			Title: "AWS SDK call latency p99 by service and operation", Stat: "p99", Unit: metrics.Milliseconds, YLabel: "ms",
-			Series: []Series{search(awssdk.MetricCallLatency, "", "")}})
+			Series: []Series{search(names.MetricAWSCallLatency, "", "")}})
 		add(Widget{Name: WidgetAWSErrors, Type: MetricWidget, X: 12, Y: y, Width: 12, Height: rowHeight,
 			Title: "AWS SDK call errors and throttles by service and operation", Stat: "Sum", Unit: metrics.Count,
 			Series: []Series{
-				search(awssdk.MetricCallErrors, "", "errors"),
-				search(awssdk.MetricThrottles, "", "throttled"),
+				search(names.MetricAWSCallErrors, "", "errors"),
+				search(names.MetricAWSThrottles, "", "throttled"),
 			}})
 		y += rowHeight
 
 		if f.HTTP {
-			svc := []Dimension{{metrics.ServiceDimension, f.Service}}
+			svc := []Dimension{{names.DimService, f.Service}}
 			add(Widget{Name: WidgetHTTPRequests, Type: MetricWidget, X: 0, Y: y, Width: 12, Height: rowHeight,
 				Title: "HTTP requests by route, method and status class", Stat: "Sum", Unit: metrics.Count,
-				Series: []Series{{Namespace: f.Namespace, Metric: httpRequests, Dimensions: svc, Search: true,
-					Schema: []string{metrics.ServiceDimension, httpRoute, httpMethod, httpStatusClass}}}})
+				Series: []Series{{Namespace: f.Namespace, Metric: names.MetricHTTPRequests, Dimensions: svc, Search: true,
+					Schema: []string{names.DimService, names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass}}}})
 			add(Widget{Name: WidgetHTTPLatency, Type: MetricWidget, X: 12, Y: y, Width: 12, Height: rowHeight,
 				Title: "HTTP latency p99 by route, method and status class", Stat: "p99", Unit: metrics.Milliseconds, YLabel: "ms",
-				Series: []Series{{Namespace: f.Namespace, Metric: httpLatency, Dimensions: svc, Search: true,
-					Schema: []string{metrics.ServiceDimension, httpRoute, httpMethod, httpStatusClass}}}})
+				Series: []Series{{Namespace: f.Namespace, Metric: names.MetricHTTPLatency, Dimensions: svc, Search: true,
+					Schema: []string{names.DimService, names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass}}}})
 			y += rowHeight
 		}
 
@@ -496,15 +494,15 @@ func (d *Dashboard) build(n naming) []Widget {
 		// (billed, never waited for by a caller).
 		add(Widget{Name: WidgetTelemetryErrors, Type: MetricWidget, X: 0, Y: y, Width: 8, Height: rowHeight,
 			Title: "Telemetry errors", Stat: "Sum", Unit: metrics.Count,
-			Series: []Series{life(lambdawrap.MetricTelemetryErrors, "", "Telemetry errors")}})
+			Series: []Series{life(names.MetricTelemetryErrors, "", "Telemetry errors")}})
 		add(Widget{Name: WidgetSpansDropped, Type: MetricWidget, X: 8, Y: y, Width: 8, Height: rowHeight,
 			Title: "Spans dropped", Stat: "Sum", Unit: metrics.Count,
-			Series: []Series{life(lambdawrap.MetricSpansDropped, "", "Spans dropped")}})
+			Series: []Series{life(names.MetricSpansDropped, "", "Spans dropped")}})
 		add(Widget{Name: WidgetTraceExport, Type: MetricWidget, X: 16, Y: y, Width: 8, Height: rowHeight,
 			Title: "Span export after responses", Stat: "Sum", Unit: metrics.Milliseconds, YLabel: "ms",
 			Series: []Series{
-				life(lambdawrap.MetricTraceExportDuration, "", "total"),
-				life(lambdawrap.MetricTraceExportDuration, "Maximum", "longest"),
+				life(names.MetricTraceExportDuration, "", "total"),
+				life(names.MetricTraceExportDuration, "Maximum", "longest"),
 			}})
 		y += rowHeight
 
@@ -549,32 +547,32 @@ const (
 
 func errorQuery(groups []string) Query {
 	return Query{Name: QueryErrors, Title: "Latest errors", LogGroups: groups,
-		Fields: []string{logger.KeyTimestamp, logger.KeyLevel, logger.KeyMessage, logger.KeyError, logger.KeyErrorType,
-			lambdawrap.KeyPanic, logger.KeyRequestID, logger.KeyXRayTraceID},
-		Filter: Filter{Field: logger.KeyLevel, Values: []string{"ERROR", "CRITICAL"}},
+		Fields: []string{names.KeyTimestamp, names.KeyLevel, names.KeyMessage, names.KeyError, names.KeyErrorType,
+			names.KeyPanic, names.KeyRequestID, names.KeyXRayTraceID},
+		Filter: Filter{Field: names.KeyLevel, Values: []string{"ERROR", "CRITICAL"}},
 		Limit:  LogLimit}
 }
 
 func coldStartQuery(groups []string) Query {
 	return Query{Name: QueryColdStarts, Title: "Process inits: cold starts and init duration", LogGroups: groups,
-		Fields: []string{logger.KeyTimestamp, logger.KeyRequestID, logger.KeyColdStart, logger.KeyInitDurationMS,
-			logger.KeyFunctionMemorySize, logger.KeyXRayTraceID},
-		Filter: Filter{Field: logger.KeyInitDurationMS},
+		Fields: []string{names.KeyTimestamp, names.KeyRequestID, names.KeyColdStart, names.KeyInitDurationMS,
+			names.KeyFunctionMemorySize, names.KeyXRayTraceID},
+		Filter: Filter{Field: names.KeyInitDurationMS},
 		Limit:  LogLimit}
 }
 
 func failureQuery(groups []string) Query {
 	return Query{Name: QueryFailures, Title: "Timeouts and panics", LogGroups: groups,
-		Fields: []string{logger.KeyTimestamp, logger.KeyMessage, logger.KeyRequestID, lambdawrap.KeyPanic, logger.KeyErrorType,
-			lambdawrap.KeyElapsedMS, lambdawrap.KeyRemainingMS, logger.KeyStackTrace, logger.KeyXRayTraceID},
-		Filter: Filter{Field: logger.KeyMessage, Values: []string{lambdawrap.MsgTimeout, lambdawrap.MsgPanic}},
+		Fields: []string{names.KeyTimestamp, names.KeyMessage, names.KeyRequestID, names.KeyPanic, names.KeyErrorType,
+			names.KeyElapsedMS, names.KeyRemainingMS, names.KeyStackTrace, names.KeyXRayTraceID},
+		Filter: Filter{Field: names.KeyMessage, Values: []string{names.MsgInvocationTimeout, names.MsgInvocationPanicked}},
 		Limit:  LogLimit}
 }
 
 func droppedQuery(groups []string) Query {
 	return Query{Name: QueryDropped, Title: "Dropped metrics and late values", LogGroups: groups,
-		Fields: []string{logger.KeyTimestamp, logger.KeyMessage, logger.KeyError, logger.KeyRequestID},
-		Filter: Filter{Field: logger.KeyMessage, Values: []string{lambdawrap.MsgMetricsDropped, lambdawrap.MsgLate}},
+		Fields: []string{names.KeyTimestamp, names.KeyMessage, names.KeyError, names.KeyRequestID},
+		Filter: Filter{Field: names.KeyMessage, Values: []string{names.MsgMetricsDropped, names.MsgLateValues}},
 		Limit:  LogLimit}
 }
 

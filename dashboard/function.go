@@ -9,8 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/lambdaobs/lambdaobs/awssdk"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
@@ -75,7 +74,7 @@ type Function struct {
 type Metric struct {
 	// Name is the metric name: 1 to 255 printable ASCII characters without
 	// quotes or backslashes, and not one of the names lambdaobs writes
-	// itself (lambdawrap.MetricColdStart, awssdk.MetricCallLatency, …).
+	// itself (ColdStart, AWSCallLatency, …: IsOwnMetric).
 	Name string
 	// Unit is the metric's unit; empty means metrics.None. It chooses the
 	// default statistic.
@@ -106,17 +105,17 @@ func DefaultStat(u metrics.Unit) string {
 // ownMetrics are the names lambdaobs writes itself; a custom metric may not
 // take them.
 var ownMetrics = []string{
-	lambdawrap.MetricColdStart, lambdawrap.MetricInitDuration, lambdawrap.MetricErrors,
-	lambdawrap.MetricPanics, lambdawrap.MetricTimeouts, lambdawrap.MetricLateValues,
-	lambdawrap.MetricTelemetryErrors, lambdawrap.MetricTraceExportDuration, lambdawrap.MetricSpansDropped,
-	lambdawrap.MetricCPUTime, lambdawrap.MetricGCCycles, lambdawrap.MetricGCPause, lambdawrap.MetricHeapInUse,
-	lambdawrap.MetricMemoryUsed, lambdawrap.MetricMemoryPeak, lambdawrap.MetricMemoryUtilization,
-	lambdawrap.MetricReportDuration, lambdawrap.MetricBilledDuration, lambdawrap.MetricMaxMemoryUsed,
-	lambdawrap.MetricReportInitDuration, lambdawrap.MetricRestoreDuration, lambdawrap.MetricResponseLatency,
-	lambdawrap.MetricResponseDuration,
-	awssdk.MetricCallLatency, awssdk.MetricCallErrors, awssdk.MetricCallAttempts, awssdk.MetricThrottles,
-	httpRequests, httpLatency,
-	paramsCacheHits, paramsCacheMisses, paramsLazyInit,
+	names.MetricColdStart, names.MetricInitDuration, names.MetricErrors,
+	names.MetricPanics, names.MetricTimeouts, names.MetricLateValues,
+	names.MetricTelemetryErrors, names.MetricTraceExportDuration, names.MetricSpansDropped,
+	names.MetricCPUTime, names.MetricGCCycles, names.MetricGCPause, names.MetricHeapInUse,
+	names.MetricMemoryUsed, names.MetricMemoryPeak, names.MetricMemoryUtilization,
+	names.MetricReportDuration, names.MetricBilledDuration, names.MetricMaxMemoryUsed,
+	names.MetricReportInitDuration, names.MetricRestoreDuration, names.MetricResponseLatency,
+	names.MetricResponseDuration,
+	names.MetricAWSCallLatency, names.MetricAWSCallErrors, names.MetricAWSCallAttempts, names.MetricAWSThrottles,
+	names.MetricHTTPRequests, names.MetricHTTPLatency,
+	names.MetricParametersCacheHits, names.MetricParametersCacheMisses, names.MetricLazyInitDuration,
 }
 
 // IsOwnMetric reports whether name is a metric lambdaobs writes itself (the
@@ -310,7 +309,7 @@ func (m Metric) normalize() (Metric, error) {
 		if err := checkPrintable("dimension name", d, 250); err != nil {
 			return m, fmt.Errorf("metric %q: %w", m.Name, err)
 		}
-		if d == metrics.ServiceDimension || slices.Contains(dims[:i], d) {
+		if d == names.DimService || slices.Contains(dims[:i], d) {
 			return m, fmt.Errorf("metric %q: dimension %q is listed twice (service is always there)", m.Name, d)
 		}
 		dims[i] = d

@@ -167,7 +167,7 @@ func bodyOfTemplate(t testing.TB, tmpl []byte, subs map[string]string) []byte {
 	if err := json.Unmarshal(tmpl, &tp); err != nil {
 		t.Fatalf("template is not JSON: %v", err)
 	}
-	r, ok := tp.Resources[dashboard.DashboardID]
+	r, ok := tp.Resources[dashboard.ID]
 	if !ok || r.Type != "AWS::CloudWatch::Dashboard" {
 		t.Fatalf("no dashboard resource in the template")
 	}

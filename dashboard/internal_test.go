@@ -2,46 +2,7 @@ package dashboard
 
 import (
 	"testing"
-
-	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/params"
 )
-
-// TestHTTPNames checks that the names this package writes for the HTTP
-// adapter's metrics are httpapi's own constants (the package is not
-// imported outside tests, to keep its dependencies out of every program
-// that draws a dashboard).
-func TestHTTPNames(t *testing.T) {
-	pairs := [][2]string{
-		{httpRequests, httpapi.MetricRequests},
-		{httpLatency, httpapi.MetricLatency},
-		{httpRoute, httpapi.DimRoute},
-		{httpMethod, httpapi.DimMethod},
-		{httpStatusClass, httpapi.DimStatusClass},
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("dashboard writes %q where httpapi names %q", p[0], p[1])
-		}
-	}
-}
-
-// TestParamsNames checks that the names this package writes for the
-// metrics of package params are params's own constants (the package is
-// not imported outside tests: it links the SSM and Secrets Manager
-// clients).
-func TestParamsNames(t *testing.T) {
-	pairs := [][2]string{
-		{paramsCacheHits, params.MetricCacheHits},
-		{paramsCacheMisses, params.MetricCacheMisses},
-		{paramsLazyInit, params.MetricLazyInitDuration},
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("dashboard writes %q where params names %q", p[0], p[1])
-		}
-	}
-}
 
 func TestSearchExpression(t *testing.T) {
 	tests := []struct {

@@ -25,11 +25,11 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
 	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/params"
 )
@@ -132,7 +132,7 @@ func run(t *testing.T, fn, ns, service string, record func(m *metrics.Recorder))
 			// Past the deadline, once the timeout guard has fired (its
 			// timer runs 20 ms before the deadline, and may run late on a
 			// busy machine): the timeout is not taken back.
-			for end := time.Now().Add(10 * time.Second); !strings.Contains(f.Output(), lambdawrap.MsgTimeout) && time.Now().Before(end); {
+			for end := time.Now().Add(10 * time.Second); !strings.Contains(f.Output(), names.MsgInvocationTimeout) && time.Now().Before(end); {
 				time.Sleep(time.Millisecond)
 			}
 			<-ctx.Done()
@@ -198,8 +198,8 @@ func fakeSSM(t *testing.T) *ssm.Client {
 // Metrics lambdaobs writes only in Lambda: Lambda's reports, from the
 // Telemetry API, and the export of spans after responses, by the
 // wrapper's internal extension.
-var underLambda = []string{lambdawrap.MetricTraceExportDuration, lambdawrap.MetricSpansDropped,
-	lambdawrap.MetricReportDuration, lambdawrap.MetricReportInitDuration, lambdawrap.MetricBilledDuration, lambdawrap.MetricMaxMemoryUsed}
+var underLambda = []string{names.MetricTraceExportDuration, names.MetricSpansDropped,
+	names.MetricReportDuration, names.MetricReportInitDuration, names.MetricBilledDuration, names.MetricMaxMemoryUsed}
 
 // runUnderLambda runs testdata/fn as function fn under the emulator's
 // Managed Instances mode, which has the Telemetry API, with every
@@ -211,13 +211,13 @@ func runUnderLambda(t *testing.T, bootstrap, fn, ns, service string) (logs, docs
 	refused := "http://" + testenv.Addr(testenv.FreePort(t)) // nothing listens there
 	emu := testenv.StartManagedEmulator(t, bootstrap, 1, "AWS_LAMBDA_FUNCTION_NAME="+fn,
 		"POWERTOOLS_METRICS_NAMESPACE="+ns, "POWERTOOLS_SERVICE_NAME="+service,
-		lambdawrap.EnvUsageMetrics+"=1", "OTEL_EXPORTER_OTLP_ENDPOINT="+refused)
+		names.EnvLambdaobsUsageMetrics+"=1", "OTEL_EXPORTER_OTLP_ENDPOINT="+refused)
 	for i, id := range []string{fn + "-1", fn + "-2"} {
 		if code, body := emu.Invoke(t, id, []byte(`{}`)); code != http.StatusOK {
 			t.Fatalf("invoke %s: status %d %s", id, code, body)
 		}
 		if i == 0 {
-			emu.WaitOutput(t, regexp.MustCompile(regexp.QuoteMeta(lambdawrap.MsgSpansDropped)), 10*time.Second)
+			emu.WaitOutput(t, regexp.MustCompile(regexp.QuoteMeta(names.MsgSpansDropped)), 10*time.Second)
 		}
 	}
 	// The last reports are written at SIGTERM.
@@ -265,10 +265,10 @@ func emittedByLambdaobs(t *testing.T) *emitted {
 		bootstrap := testenv.BuildBootstrap(t, "./dashboard/testdata/fn")
 		e.observe(runUnderLambda(t, bootstrap, "orders-quickstart", "Quickstart", "orders"))
 		e.observe(runUnderLambda(t, bootstrap, "orders-api", "Shop", "orders-api"))
-		for _, name := range []string{lambdawrap.MetricTraceExportDuration, lambdawrap.MetricSpansDropped,
-			lambdawrap.MetricTelemetryErrors, lambdawrap.MetricReportDuration, lambdawrap.MetricReportInitDuration} {
-			if !e.has("Quickstart", name, []string{lambdawrap.DimService, lambdawrap.DimFunctionName}, map[string]string{
-				lambdawrap.DimService: "orders", lambdawrap.DimFunctionName: "orders-quickstart"}, false) {
+		for _, name := range []string{names.MetricTraceExportDuration, names.MetricSpansDropped,
+			names.MetricTelemetryErrors, names.MetricReportDuration, names.MetricReportInitDuration} {
+			if !e.has("Quickstart", name, []string{names.DimService, names.DimFunctionName}, map[string]string{
+				names.DimService: "orders", names.DimFunctionName: "orders-quickstart"}, false) {
 				t.Errorf("the run under the emulator did not write %s with dimensions service and function_name", name)
 			}
 		}
@@ -278,12 +278,12 @@ func emittedByLambdaobs(t *testing.T) *emitted {
 		// duration, with its dimensions.
 		for key, sets := range e.metrics {
 			ns, name, _ := strings.Cut(key, "\x00")
-			if name != lambdawrap.MetricReportDuration {
+			if name != names.MetricReportDuration {
 				continue
 			}
 			for _, set := range sets {
-				e.addMetric(ns, lambdawrap.MetricBilledDuration, set.names, set.values)
-				e.addMetric(ns, lambdawrap.MetricMaxMemoryUsed, set.names, set.values)
+				e.addMetric(ns, names.MetricBilledDuration, set.names, set.values)
+				e.addMetric(ns, names.MetricMaxMemoryUsed, set.names, set.values)
 			}
 		}
 		ran = true
@@ -296,10 +296,10 @@ func emittedByLambdaobs(t *testing.T) *emitted {
 
 // logKeyConstants are the log keys of the logger and the wrapper.
 var logKeyConstants = []string{
-	logger.KeyLevel, logger.KeyMessage, logger.KeyTimestamp, logger.KeyLocation, logger.KeyService, logger.KeySamplingRate,
-	logger.KeyColdStart, logger.KeyFunctionName, logger.KeyFunctionMemorySize, logger.KeyFunctionARN, logger.KeyRequestID,
-	logger.KeyXRayTraceID, logger.KeyCorrelationID, logger.KeyInitDurationMS, logger.KeyError, logger.KeyErrorType,
-	logger.KeyStackTrace, logger.KeyDroppedLines, lambdawrap.KeyElapsedMS, lambdawrap.KeyRemainingMS, lambdawrap.KeyPanic,
+	names.KeyLevel, names.KeyMessage, names.KeyTimestamp, names.KeyLocation, names.KeyService, names.KeySamplingRate,
+	names.KeyColdStart, names.KeyFunctionName, names.KeyFunctionMemorySize, names.KeyFunctionARN, names.KeyRequestID,
+	names.KeyXRayTraceID, names.KeyCorrelationID, names.KeyInitDurationMS, names.KeyError, names.KeyErrorType,
+	names.KeyStackTrace, names.KeyDroppedLines, names.KeyElapsedMS, names.KeyRemainingMS, names.KeyPanic,
 }
 
 // lambdaMetrics are the AWS/Lambda metrics the dashboard may draw.
@@ -307,7 +307,7 @@ var lambdaMetrics = []string{dashboard.LambdaInvocations, dashboard.LambdaErrors
 
 // lambdaAlarmMetrics are the AWS/Lambda metrics an alarm may watch: those
 // of the dashboard, and the asynchronous events Lambda dropped.
-var lambdaAlarmMetrics = append(slices.Clone(lambdaMetrics), dashboard.LambdaAsyncEventsDropped)
+var lambdaAlarmMetrics = append(slices.Clone(lambdaMetrics), "AsyncEventsDropped")
 
 var searchRE = regexp.MustCompile(`^SEARCH\('(?:\{([^}]*)\} |Namespace="((?:[^"\\]|\\.)*)" )MetricName="((?:[^"\\]|\\.)*)"((?: [^ =]+="(?:[^"\\]|\\.)*")*)', '([^']+)', ([0-9]+)\)$`)
 var filterRE = regexp.MustCompile(` ([^ =]+)="((?:[^"\\]|\\.)*)"`)
@@ -334,30 +334,30 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	// The observed run must show every lifecycle metric with the wrapper's
 	// dimensions, so that the dashboard's expectations are tested, not
 	// assumed.
-	for _, name := range []string{lambdawrap.MetricColdStart, lambdawrap.MetricInitDuration, lambdawrap.MetricErrors,
-		lambdawrap.MetricPanics, lambdawrap.MetricTimeouts, lambdawrap.MetricTelemetryErrors,
-		lambdawrap.MetricCPUTime, lambdawrap.MetricGCCycles, lambdawrap.MetricGCPause, lambdawrap.MetricHeapInUse,
-		lambdawrap.MetricMemoryUsed, lambdawrap.MetricMemoryPeak, lambdawrap.MetricMemoryUtilization} {
-		if !e.has("Quickstart", name, []string{lambdawrap.DimService, lambdawrap.DimFunctionName}, map[string]string{
-			lambdawrap.DimService: "orders", lambdawrap.DimFunctionName: "orders-quickstart"}, false) {
+	for _, name := range []string{names.MetricColdStart, names.MetricInitDuration, names.MetricErrors,
+		names.MetricPanics, names.MetricTimeouts, names.MetricTelemetryErrors,
+		names.MetricCPUTime, names.MetricGCCycles, names.MetricGCPause, names.MetricHeapInUse,
+		names.MetricMemoryUsed, names.MetricMemoryPeak, names.MetricMemoryUtilization} {
+		if !e.has("Quickstart", name, []string{names.DimService, names.DimFunctionName}, map[string]string{
+			names.DimService: "orders", names.DimFunctionName: "orders-quickstart"}, false) {
 			t.Errorf("the run did not write %s with dimensions service and function_name", name)
 		}
 	}
-	if !e.has("Quickstart", lambdawrap.MetricLateValues, []string{metrics.ServiceDimension}, nil, false) {
-		t.Errorf("the run did not write %s", lambdawrap.MetricLateValues)
+	if !e.has("Quickstart", names.MetricLateValues, []string{names.DimService}, nil, false) {
+		t.Errorf("the run did not write %s", names.MetricLateValues)
 	}
-	for _, name := range []string{params.MetricCacheHits, params.MetricCacheMisses} {
-		if !e.has("Quickstart", name, []string{metrics.ServiceDimension}, map[string]string{metrics.ServiceDimension: "orders"}, false) {
+	for _, name := range []string{names.MetricParametersCacheHits, names.MetricParametersCacheMisses} {
+		if !e.has("Quickstart", name, []string{names.DimService}, map[string]string{names.DimService: "orders"}, false) {
 			t.Errorf("the run did not write %s with dimension service", name)
 		}
 	}
-	if !e.has("Quickstart", params.MetricLazyInitDuration, []string{metrics.ServiceDimension, params.DimLazy},
-		map[string]string{metrics.ServiceDimension: "orders", params.DimLazy: "db"}, false) {
-		t.Errorf("the run did not write %s with dimensions service and %s", params.MetricLazyInitDuration, params.DimLazy)
+	if !e.has("Quickstart", names.MetricLazyInitDuration, []string{names.DimService, names.DimLazy},
+		map[string]string{names.DimService: "orders", names.DimLazy: "db"}, false) {
+		t.Errorf("the run did not write %s with dimensions service and %s", names.MetricLazyInitDuration, names.DimLazy)
 	}
-	for _, name := range []string{awssdk.MetricCallLatency, awssdk.MetricCallErrors, awssdk.MetricCallAttempts, awssdk.MetricThrottles} {
-		if !e.has("Quickstart", name, []string{metrics.ServiceDimension, awssdk.DimService, awssdk.DimOperation},
-			map[string]string{metrics.ServiceDimension: "orders", awssdk.DimService: "DynamoDB", awssdk.DimOperation: "PutItem"}, false) {
+	for _, name := range []string{names.MetricAWSCallLatency, names.MetricAWSCallErrors, names.MetricAWSCallAttempts, names.MetricAWSThrottles} {
+		if !e.has("Quickstart", name, []string{names.DimService, names.DimAWSService, names.DimAWSOperation},
+			map[string]string{names.DimService: "orders", names.DimAWSService: "DynamoDB", names.DimAWSOperation: "PutItem"}, false) {
 			t.Errorf("the run did not write %s with dimensions service, aws_service and aws_operation", name)
 		}
 	}
@@ -389,8 +389,8 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{httpapi.MetricRequests, httpapi.MetricLatency} {
-		if !e.has("Shop", name, []string{metrics.ServiceDimension, httpapi.DimRoute, httpapi.DimMethod, httpapi.DimStatusClass}, nil, false) {
+	for _, name := range []string{names.MetricHTTPRequests, names.MetricHTTPLatency} {
+		if !e.has("Shop", name, []string{names.DimService, names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass}, nil, false) {
 			t.Errorf("the run did not write %s with dimensions service, Route, Method and StatusClass", name)
 		}
 	}
@@ -454,10 +454,10 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 				t.Errorf("alarm %s: %s %v is not a Lambda metric of %s", a.Kind, a.Metric, values, a.Function)
 			}
 			continue
-		case dashboard.SQSNamespace:
+		case "AWS/SQS":
 			want := map[string]string{"orders-quickstart": "orders-quickstart-failed", "orders-api": "OrdersDLQ"}[a.Function]
-			if a.Metric != dashboard.SQSMessagesVisible || !slices.Equal(names, []string{dashboard.SQSQueueName}) ||
-				values[dashboard.SQSQueueName] != want {
+			if a.Metric != "ApproximateNumberOfMessagesVisible" || !slices.Equal(names, []string{"QueueName"}) ||
+				values["QueueName"] != want {
 				t.Errorf("alarm %s: %s %v is not the depth of the dead-letter queue %s", a.Kind, a.Metric, values, want)
 			}
 			continue

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Kinds of alarm (Alarm.Kind).
@@ -27,10 +27,10 @@ const (
 // asynchronous events Lambda dropped, and the messages waiting in an SQS
 // queue.
 const (
-	LambdaAsyncEventsDropped = "AsyncEventsDropped"
-	SQSNamespace             = "AWS/SQS"
-	SQSMessagesVisible       = "ApproximateNumberOfMessagesVisible"
-	SQSQueueName             = "QueueName"
+	lambdaAsyncEventsDropped = "AsyncEventsDropped"
+	sqsNamespace             = "AWS/SQS"
+	sqsMessagesVisible       = "ApproximateNumberOfMessagesVisible"
+	sqsQueueName             = "QueueName"
 )
 
 // Alarm is a CloudWatch alarm on one function.
@@ -70,7 +70,7 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 	for i, f := range d.Functions {
 		name := n.name(i, f)
 		lambdaDims := []Dimension{{LambdaFunctionName, name}}
-		lifeDims := []Dimension{{lambdawrap.DimService, f.Service}, {lambdawrap.DimFunctionName, name}}
+		lifeDims := []Dimension{{names.DimService, f.Service}, {names.DimFunctionName, name}}
 		fa := []Alarm{
 			{Kind: AlarmErrorRate, Function: name,
 				Description: fmt.Sprintf("More than %s%% of the invocations of %s failed (3 of 5 periods).", strconv.FormatFloat(d.errorRate, 'f', -1, 64), name),
@@ -82,7 +82,7 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 				Threshold: float64(d.durationThreshold) / float64(time.Millisecond), EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
 			{Kind: AlarmTimeouts, Function: name,
 				Description: fmt.Sprintf("An invocation of %s was about to time out (lambdaobs timeout guard).", name),
-				Namespace:   f.Namespace, Metric: lambdawrap.MetricTimeouts, Dimensions: lifeDims, Stat: "Sum",
+				Namespace:   f.Namespace, Metric: names.MetricTimeouts, Dimensions: lifeDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
 			{Kind: AlarmThrottles, Function: name,
 				Description: fmt.Sprintf("Invocations of %s were throttled.", name),
@@ -93,19 +93,19 @@ func (d *Dashboard) alarms(n naming) []Alarm {
 			// the function runs close to being stopped out of memory.
 			{Kind: AlarmMemory, Function: name,
 				Description: fmt.Sprintf("A sampled invocation of %s peaked above %s%% of its memory (lambdaobs usage metrics).", name, strconv.FormatFloat(d.memory, 'f', -1, 64)),
-				Namespace:   f.Namespace, Metric: lambdawrap.MetricMemoryUtilization, Dimensions: lifeDims, Stat: "Maximum",
+				Namespace:   f.Namespace, Metric: names.MetricMemoryUtilization, Dimensions: lifeDims, Stat: "Maximum",
 				Threshold: d.memory, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
 		}
 		if f.Async {
 			fa = append(fa, Alarm{Kind: AlarmAsyncDropped, Function: name,
 				Description: fmt.Sprintf("Lambda dropped asynchronous events of %s: they failed every retry or outlived their maximum age.", name),
-				Namespace:   LambdaNamespace, Metric: LambdaAsyncEventsDropped, Dimensions: lambdaDims, Stat: "Sum",
+				Namespace:   LambdaNamespace, Metric: lambdaAsyncEventsDropped, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period})
 		}
 		if q := n.queue(i, f); q != "" {
 			fa = append(fa, Alarm{Kind: AlarmDeadLetterQueue, Function: name,
 				Description: fmt.Sprintf("Failed events of %s wait in its dead-letter queue %s.", name, q),
-				Namespace:   SQSNamespace, Metric: SQSMessagesVisible, Dimensions: []Dimension{{SQSQueueName, q}}, Stat: "Maximum",
+				Namespace:   sqsNamespace, Metric: sqsMessagesVisible, Dimensions: []Dimension{{sqsQueueName, q}}, Stat: "Maximum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period})
 		}
 		for j := range fa {
@@ -134,8 +134,8 @@ func jsonToken(tok string) string {
 	return string(b[1 : len(b)-1])
 }
 
-// DashboardID is the logical id of the dashboard in Template's output.
-const DashboardID = "LambdaobsDashboard"
+// ID is the logical id of the dashboard in Template's output.
+const ID = "LambdaobsDashboard"
 
 // Template returns a CloudFormation template (JSON, which is also YAML) with
 // the dashboard, the alarms and the saved queries. A function with a Ref is
@@ -189,7 +189,7 @@ func (d *Dashboard) Template() ([]byte, error) {
 	if d.Name != "" {
 		dashName = d.Name
 	}
-	resources[DashboardID] = resource{Type: "AWS::CloudWatch::Dashboard", Properties: map[string]any{
+	resources[ID] = resource{Type: "AWS::CloudWatch::Dashboard", Properties: map[string]any{
 		"DashboardName": dashName,
 		"DashboardBody": map[string]any{"Fn::Sub": bodyStr},
 	}}
@@ -246,7 +246,7 @@ func (d *Dashboard) Template() ([]byte, error) {
 		"Outputs": map[string]any{
 			"DashboardURL": map[string]any{
 				"Description": "The lambdaobs dashboard in the CloudWatch console",
-				"Value":       map[string]any{"Fn::Sub": "https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${" + DashboardID + "}"},
+				"Value":       map[string]any{"Fn::Sub": "https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${" + ID + "}"},
 			},
 		},
 	}

@@ -59,29 +59,6 @@ const (
 // CustomWidgetName returns the Widget.Name of the widget of a custom metric.
 func CustomWidgetName(metric string) string { return "Custom:" + metric }
 
-// Names of the metrics and dimensions of lambdawrap/httpapi. The package is
-// not imported: it would link the adapter's validator and event types, and
-// run their initialization, in every program that draws a dashboard (the
-// quickstart function among them). TestHTTPNames fails when these are not
-// httpapi's own constants.
-const (
-	httpRequests    = "Requests"
-	httpLatency     = "Latency"
-	httpRoute       = "Route"
-	httpMethod      = "Method"
-	httpStatusClass = "StatusClass"
-)
-
-// Names of the metrics of package params, which is not
-// imported either: it would link the SSM and Secrets Manager clients into
-// every program that draws a dashboard. TestParamsNames fails when these
-// are not params's own constants.
-const (
-	paramsCacheHits   = "ParametersCacheHits"
-	paramsCacheMisses = "ParametersCacheMisses"
-	paramsLazyInit    = "LazyInitDuration"
-)
-
 // LambdaNamespace is the namespace of the metrics Lambda itself publishes.
 const LambdaNamespace = "AWS/Lambda"
 

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambdaobs/lambdaobs/internal/hook"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -85,18 +86,18 @@ func New[In, Out any](t testing.TB, h func(context.Context, In) (Out, error), op
 func NewWithOptions[In, Out any](t testing.TB, h func(context.Context, In) (Out, error), o Options, opts ...lambdawrap.Option) *Function[In, Out] {
 	t.Helper()
 	env := map[string]string{
-		"AWS_LAMBDA_FUNCTION_NAME":        "test-function",
-		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-		"AWS_REGION":                      "us-east-1",
+		names.EnvAWSLambdaFunctionName:       "test-function",
+		names.EnvAWSLambdaFunctionVersion:    "$LATEST",
+		names.EnvAWSLambdaFunctionMemorySize: "128",
+		names.EnvAWSRegion:                   "us-east-1",
 	}
 	for k, v := range o.Env {
 		env[k] = v
 	}
 	if o.InitType != "" {
-		env[lambdawrap.EnvInitType] = o.InitType
+		env[names.EnvAWSLambdaInitializationType] = o.InitType
 	}
-	f := &Function[In, Out]{t: t, h: h, out: &Buffer{}, tracer: NewTracer(), name: env["AWS_LAMBDA_FUNCTION_NAME"]}
+	f := &Function[In, Out]{t: t, h: h, out: &Buffer{}, tracer: NewTracer(), name: env[names.EnvAWSLambdaFunctionName]}
 	// The wrapper makes its handler slog's default and the log package's
 	// output: both are put back when the test ends.
 	prev, prevLog, prevFlags := slog.Default(), log.Writer(), log.Flags()

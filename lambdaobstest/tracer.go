@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -76,14 +77,14 @@ func randomHex(n int) string {
 // StartInvocation implements tracing.Tracer.
 func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
 	d := &SpanData{Name: "## handler", Kind: tracing.KindServer, ID: randomHex(8), Start: inv.Start, Invocation: &inv,
-		Attributes: map[string]any{"ColdStart": inv.ColdStart, "Service": inv.Service}}
+		Attributes: map[string]any{names.AnnotationColdStart: inv.ColdStart, names.AnnotationService: inv.Service}}
 	if h, err := tracing.ParseHeader(inv.TraceHeader); err == nil {
 		d.TraceID, d.ParentID = h.Root, h.Parent
 	} else {
 		d.TraceID = fmt.Sprintf("1-%08x-%s", time.Now().Unix(), randomHex(12))
 	}
 	if inv.InitDuration > 0 {
-		d.Attributes["InitDurationMs"] = float64(inv.InitDuration.Microseconds()) / 1e3
+		d.Attributes[names.AnnotationInitDuration] = float64(inv.InitDuration.Microseconds()) / 1e3
 	}
 	s := &span{t: t, d: d, sc: redact.FromContext(ctx).Scrubber()}
 	return tracing.ContextWithSpan(ctx, s), s

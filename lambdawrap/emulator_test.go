@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
@@ -26,7 +27,7 @@ func forRequest(output, id string) (logs, docs []map[string]any) {
 		}
 	}
 	for _, d := range emf {
-		if d[lambdawrap.PropRequestID] == id {
+		if d[names.PropRequestID] == id {
 			docs = append(docs, d)
 		}
 	}
@@ -62,10 +63,10 @@ func TestUnderEmulator(t *testing.T) {
 		if logs[0]["init_duration_ms"] == nil {
 			t.Errorf("init_duration_ms missing from the first line: %v", logs[0])
 		}
-		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricColdStart); len(got) != 1 || got[0] != 1 {
+		if got := lambdaobstest.MetricValues(docs, names.MetricColdStart); len(got) != 1 || got[0] != 1 {
 			t.Errorf("ColdStart = %v", got)
 		}
-		initDur := lambdaobstest.MetricValues(docs, lambdawrap.MetricInitDuration)
+		initDur := lambdaobstest.MetricValues(docs, names.MetricInitDuration)
 		if len(initDur) != 1 {
 			t.Fatalf("InitDuration = %v", initDur)
 		}
@@ -73,7 +74,7 @@ func TestUnderEmulator(t *testing.T) {
 		if len(logs) == 0 || logs[0]["cold_start"] != false || logs[0]["init_duration_ms"] != nil {
 			t.Errorf("second invocation lines: %v", logs)
 		}
-		if len(lambdaobstest.MetricValues(docs, lambdawrap.MetricColdStart))+len(lambdaobstest.MetricValues(docs, lambdawrap.MetricInitDuration)) != 0 {
+		if len(lambdaobstest.MetricValues(docs, names.MetricColdStart))+len(lambdaobstest.MetricValues(docs, names.MetricInitDuration)) != 0 {
 			t.Errorf("second invocation has lifecycle metrics: %v", docs)
 		}
 	})
@@ -86,14 +87,14 @@ func TestUnderEmulator(t *testing.T) {
 		logs, docs := forRequest(emu.Proc.Output.String(), "err-3")
 		var errLine map[string]any
 		for _, l := range logs {
-			if l["message"] == lambdawrap.MsgFailed {
+			if l["message"] == names.MsgInvocationFailed {
 				errLine = l
 			}
 		}
 		if errLine == nil || errLine["level"] != "ERROR" || errLine["error"] != "order rejected" {
 			t.Errorf("error line: %v", logs)
 		}
-		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricErrors); len(got) != 1 {
+		if got := lambdaobstest.MetricValues(docs, names.MetricErrors); len(got) != 1 {
 			t.Errorf("Errors = %v", got)
 		}
 		// The response is what aws-lambda-go answers without lambdaobs.
@@ -136,7 +137,7 @@ func TestUnderEmulator(t *testing.T) {
 			t.Fatalf("status %d body %s", code, body)
 		}
 		logs, docs := forRequest(emu.Proc.Output.String(), "nil-err-8")
-		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricErrors); len(got) != 1 {
+		if got := lambdaobstest.MetricValues(docs, names.MetricErrors); len(got) != 1 {
 			t.Errorf("Errors = %v (logs %v)", got, logs)
 		}
 		invoke("after-nil-9", "ok")
@@ -174,27 +175,27 @@ func TestUnderEmulator(t *testing.T) {
 		// CPU time: a busy invocation's is close to the 200 ms of CPU its
 		// thread used (and to its duration, on a machine with a core free),
 		// a waiting one's close to nothing.
-		if cpu := value("spin-11", lambdawrap.MetricCPUTime); cpu < 195 || cpu > 300 {
+		if cpu := value("spin-11", names.MetricCPUTime); cpu < 195 || cpu > 300 {
 			t.Errorf("CPUTime of 200 ms of work = %v ms", cpu)
 		}
-		if cpu := value("nap-12", lambdawrap.MetricCPUTime); cpu > 30 {
+		if cpu := value("nap-12", names.MetricCPUTime); cpu > 30 {
 			t.Errorf("CPUTime of a 200 ms sleep = %v ms", cpu)
 		}
 		// Memory and GC move with the 64 MB the invocation allocated.
-		small, big := value("small-13", lambdawrap.MetricHeapInUse), value("alloc-14", lambdawrap.MetricHeapInUse)
+		small, big := value("small-13", names.MetricHeapInUse), value("alloc-14", names.MetricHeapInUse)
 		if big < small+48 || big > small+256 {
 			t.Errorf("HeapInUse %v MB after 64 MB kept, %v MB without", big, small)
 		}
-		if peak := value("alloc-14", lambdawrap.MetricMemoryPeak); peak < 64 {
+		if peak := value("alloc-14", names.MetricMemoryPeak); peak < 64 {
 			t.Errorf("MemoryPeak %v MB after 64 MB kept", peak)
 		}
-		if u := value("alloc-14", lambdawrap.MetricMemoryUtilization); u < 64.0/512*100 || u > 100 {
+		if u := value("alloc-14", names.MetricMemoryUtilization); u < 64.0/512*100 || u > 100 {
 			t.Errorf("MemoryUtilization %v %% of 512 MB", u)
 		}
-		if gc := value("alloc-14", lambdawrap.MetricGCCycles); gc < 1 {
+		if gc := value("alloc-14", names.MetricGCCycles); gc < 1 {
 			t.Errorf("GCCycles %v while allocating 64 MB", gc)
 		}
-		if gc := value("nap-12", lambdawrap.MetricGCCycles); gc != 0 {
+		if gc := value("nap-12", names.MetricGCCycles); gc != 0 {
 			t.Errorf("GCCycles %v while sleeping", gc)
 		}
 	})
@@ -228,14 +229,14 @@ func TestUnderEmulator(t *testing.T) {
 		logs, docs := forRequest(emu.Proc.Output.String(), "panic-4")
 		var found bool
 		for _, l := range logs {
-			if l["message"] == lambdawrap.MsgPanic && strings.Contains(fmt.Sprint(l["stack_trace"]), "main.handle") {
+			if l["message"] == names.MsgInvocationPanicked && strings.Contains(fmt.Sprint(l["stack_trace"]), "main.handle") {
 				found = true
 			}
 		}
 		if !found {
 			t.Errorf("panic line with stack missing: %v", logs)
 		}
-		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricPanics); len(got) != 1 {
+		if got := lambdaobstest.MetricValues(docs, names.MetricPanics); len(got) != 1 {
 			t.Errorf("Panics = %v", got)
 		}
 		if got := lambdaobstest.MetricValues(docs, "Before"); len(got) != 1 {
@@ -258,14 +259,14 @@ func TestUnderEmulator(t *testing.T) {
 		logs, docs := forRequest(out, "timeout-6")
 		var found bool
 		for _, l := range logs {
-			if l["message"] == lambdawrap.MsgTimeout {
+			if l["message"] == names.MsgInvocationTimeout {
 				found = true
 			}
 		}
 		if !found {
 			t.Errorf("no timeout line: %v", logs)
 		}
-		if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricTimeouts); len(got) != 1 {
+		if got := lambdaobstest.MetricValues(docs, names.MetricTimeouts); len(got) != 1 {
 			t.Errorf("Timeouts = %v", got)
 		}
 		if got := lambdaobstest.MetricValues(docs, "Before"); len(got) != 1 {
@@ -273,7 +274,7 @@ func TestUnderEmulator(t *testing.T) {
 		}
 		// All of it was written before the emulator killed the process.
 		kill := strings.Index(out, "Sending SIGKILL")
-		if kill < 0 || strings.LastIndex(out, lambdawrap.MsgTimeout) > kill {
+		if kill < 0 || strings.LastIndex(out, names.MsgInvocationTimeout) > kill {
 			t.Errorf("timeout line not before the kill")
 		}
 	})
@@ -290,7 +291,7 @@ func TestUnderEmulator(t *testing.T) {
 		}
 		out := emu.Proc.Output.String()
 		_, docs, _ := lambdaobstest.Parse(out)
-		ours := lambdaobstest.MetricValues(docs, lambdawrap.MetricInitDuration)
+		ours := lambdaobstest.MetricValues(docs, names.MetricInitDuration)
 		theirs := testenv.InitReports(out)
 		if len(ours) != len(theirs) || len(ours) < 3 {
 			t.Fatalf("%d InitDuration values for %d emulator inits", len(ours), len(theirs))
@@ -376,8 +377,8 @@ func TestLambdaReportsUnderManagedInstances(t *testing.T) {
 	_, docs, _ := lambdaobstest.Parse(emu.Proc.Output.String())
 	reports := map[string]int{}
 	for _, d := range docs {
-		if _, ok := d[lambdawrap.MetricReportDuration]; ok {
-			id, _ := d[lambdawrap.PropRequestID].(string)
+		if _, ok := d[names.MetricReportDuration]; ok {
+			id, _ := d[names.PropRequestID].(string)
 			reports[id]++
 		}
 	}
@@ -390,8 +391,8 @@ func TestLambdaReportsUnderManagedInstances(t *testing.T) {
 		t.Errorf("reports for %d invocations, want %d: %v", len(reports), n, reports)
 	}
 	for _, d := range docs {
-		if _, ok := d[lambdawrap.MetricReportDuration]; ok {
-			if _, ok := d[lambdawrap.MetricResponseLatency]; !ok || d[lambdawrap.PropReportStatus] != "success" {
+		if _, ok := d[names.MetricReportDuration]; ok {
+			if _, ok := d[names.MetricResponseLatency]; !ok || d[names.PropReportStatus] != "success" {
 				t.Errorf("report document %v", d)
 			}
 			break

@@ -28,7 +28,7 @@ func (summarize) Write(p []byte) (int, error) {
 		var names []string
 		for _, d := range aws["CloudWatchMetrics"].([]any) {
 			for _, mm := range d.(map[string]any)["Metrics"].([]any) {
-				if n := mm.(map[string]any)["Name"].(string); n != lambdawrap.MetricInitDuration {
+				if n := mm.(map[string]any)["Name"].(string); n != "InitDuration" {
 					names = append(names, n)
 				}
 			}

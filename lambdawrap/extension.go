@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
-	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -81,7 +81,7 @@ type extension struct {
 // Lambda, with nothing to do, or when the extension cannot register: the
 // wrapper then flushes synchronously.
 func (w *wrapper) startExtension() *extension {
-	api := w.cfg.lookup.String("AWS_LAMBDA_RUNTIME_API")
+	api := w.cfg.lookup.String(names.EnvAWSLambdaRuntimeAPI)
 	if api == "" {
 		return nil
 	}
@@ -98,7 +98,7 @@ func (w *wrapper) startExtension() *extension {
 		w:       w,
 		base:    "http://" + api + "/2020-01-01/extension/",
 		client:  &http.Client{},
-		managed: w.cfg.lookup.String("AWS_LAMBDA_MAX_CONCURRENCY") != "",
+		managed: w.cfg.lookup.String(names.EnvAWSLambdaMaxConcurrency) != "",
 		posted:  make(chan string, 64),
 	}
 	var events []string
@@ -107,13 +107,13 @@ func (w *wrapper) startExtension() *extension {
 	}
 	id, err := e.register(events)
 	if err != nil {
-		w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgExtensionFailed, slog.String(logger.KeyError, err.Error()))
+		w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgExtensionFailed, slog.String(names.KeyError, err.Error()))
 		return nil
 	}
 	e.id = id
 	if reports {
 		if e.tm, err = e.subscribe(w.cfg.usageEvery); err != nil {
-			w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgTelemetryUnavailable, slog.String(logger.KeyError, err.Error()))
+			w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgTelemetryUnavailable, slog.String(names.KeyError, err.Error()))
 		}
 	}
 	if export {
@@ -193,7 +193,7 @@ func (e *extension) loop() {
 	for {
 		ev, err := e.next()
 		if err != nil {
-			e.w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgExtensionFailed, slog.String(logger.KeyError, err.Error()))
+			e.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgExtensionFailed, slog.String(names.KeyError, err.Error()))
 			return
 		}
 		if ev.EventType != "INVOKE" {
@@ -299,8 +299,8 @@ func (e *extension) exportLocked(limit time.Duration) {
 	e.w.exported.Add(int64(time.Since(start)))
 	if err != nil {
 		e.w.carried.Add(1)
-		e.w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgTelemetryFailed,
-			slog.String(KeyComponent, "tracer.Flush"), slog.String(logger.KeyError, errinfo.Message(err)))
+		e.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgTelemetryFailed,
+			slog.String(names.KeyComponent, "tracer.Flush"), slog.String(names.KeyError, errinfo.Message(err)))
 	}
 	e.reportDropped()
 }
@@ -309,8 +309,8 @@ func (e *extension) exportLocked(limit time.Duration) {
 func (e *extension) reportDropped() {
 	for _, d := range e.deferred.TakeDropped() {
 		e.w.droppedSpans.Add(int64(d.Spans))
-		e.w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgSpansDropped,
-			slog.Int(KeyCount, d.Spans), slog.String(KeyReason, d.Reason))
+		e.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgSpansDropped,
+			slog.Int(names.KeyCount, d.Spans), slog.String(names.KeyReason, d.Reason))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/logger"
@@ -41,11 +42,11 @@ func TestTypedNilErrorIsRecordedNotAPanic(t *testing.T) {
 	if !errors.As(r.Err, &ire) || ire.Type != "nilErr" || !strings.Contains(ire.Message, "Error method panicked") {
 		t.Fatalf("err = %#v, want an InvokeResponse_Error naming nilErr", r.Err)
 	}
-	l := logWith(r.Logs, lambdawrap.MsgFailed)
+	l := logWith(r.Logs, names.MsgInvocationFailed)
 	if l == nil || !strings.Contains(fmt.Sprint(l["error"]), "Error method panicked") || l["error_type"] != "*lambdawrap_test.nilErr" {
 		t.Errorf("error line = %v", l)
 	}
-	for _, name := range []string{lambdawrap.MetricErrors, "Done"} {
+	for _, name := range []string{names.MetricErrors, "Done"} {
 		if got := lambdaobstest.MetricValues(r.Metrics, name); len(got) != 1 {
 			t.Errorf("%s = %v", name, got)
 		}
@@ -112,18 +113,18 @@ func TestTimeoutIsTakenBackWhenTheHandlerReturnsInTime(t *testing.T) {
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricTimeouts)
+	got := lambdaobstest.MetricValues(r.Metrics, names.MetricTimeouts)
 	if len(got) != 2 || sum(got) != 0 {
 		t.Errorf("Timeouts = %v, want a count taken back (sum 0)", got)
 	}
-	if logWith(r.Logs, lambdawrap.MsgTimeout) == nil || logWith(r.Logs, lambdawrap.MsgReturnedInTime) == nil {
+	if logWith(r.Logs, names.MsgInvocationTimeout) == nil || logWith(r.Logs, names.MsgReturnedInTime) == nil {
 		t.Errorf("logs: %v", r.Logs)
 	}
 	// Both documents carry the invocation's start: CloudWatch sums them in
 	// the same minute.
 	var ts []any
 	for _, d := range r.Metrics {
-		if _, ok := d[lambdawrap.MetricTimeouts]; ok {
+		if _, ok := d[names.MetricTimeouts]; ok {
 			ts = append(ts, d["_aws"].(map[string]any)["Timestamp"])
 		}
 	}
@@ -160,8 +161,6 @@ func TestNilTracerAndWriterAreRefused(t *testing.T) {
 	}
 }
 
-func noEnv(string) (string, bool) { return "", false }
-
 // failingTracer is a backend whose Flush fails, then panics.
 type failingTracer struct {
 	*lambdaobstest.Tracer
@@ -186,16 +185,16 @@ func TestTelemetryFailuresAreLoggedAndCounted(t *testing.T) {
 		t.Fatalf("a panicking tracer failed the invocation: %v", r2.Panic)
 	}
 	for i, r := range []lambdaobstest.Result[string]{r1, r2} {
-		if l := logWith(r.Logs, lambdawrap.MsgTelemetryFailed); l == nil || l["component"] != "tracer.Flush" {
+		if l := logWith(r.Logs, names.MsgTelemetryFailed); l == nil || l["component"] != "tracer.Flush" {
 			t.Errorf("invocation %d: no telemetry failure line: %v", i+1, r.Logs)
 		}
 	}
 	// The flush comes after the invocation's documents: its failures are
 	// counted with the next invocation's.
-	if got := lambdaobstest.MetricValues(r2.Metrics, lambdawrap.MetricTelemetryErrors); len(got) != 1 || got[0] != 1 {
+	if got := lambdaobstest.MetricValues(r2.Metrics, names.MetricTelemetryErrors); len(got) != 1 || got[0] != 1 {
 		t.Errorf("TelemetryErrors in the next invocation = %v", got)
 	}
-	if got := lambdaobstest.MetricValues(r3.Metrics, lambdawrap.MetricTelemetryErrors); len(got) != 1 {
+	if got := lambdaobstest.MetricValues(r3.Metrics, names.MetricTelemetryErrors); len(got) != 1 {
 		t.Errorf("TelemetryErrors = %v", got)
 	}
 }
@@ -235,7 +234,7 @@ func TestReturnedErrorsAreLoggedWithChainAndStack(t *testing.T) {
 	if !errors.Is(r.Err, errDeclined) {
 		t.Fatalf("err = %v, want it unchanged", r.Err)
 	}
-	l := logWith(r.Logs, lambdawrap.MsgFailed)
+	l := logWith(r.Logs, names.MsgInvocationFailed)
 	if fmt.Sprint(l["error_chain"]) != "[*fmt.wrapError *errors.errorString]" || l["error_type"] != "*fmt.wrapError" {
 		t.Errorf("error_chain = %v", l["error_chain"])
 	}
@@ -267,7 +266,7 @@ func TestLateValuesAreReportedHoweverLate(t *testing.T) {
 	close(release)
 	<-done
 	r := f.Invoke("last", lambdaobstest.Request{RequestID: "last"})
-	if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricLateValues); len(got) != 1 || got[0] != 2 {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricLateValues); len(got) != 1 || got[0] != 2 {
 		t.Errorf("LateValues = %v", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -175,34 +176,34 @@ func newConfig(opts []Option) *config {
 		c.setDefault = false
 	}
 	if !c.logEventSet {
-		c.logEvent, _ = c.lookup.Bool(EnvLogEvent)
+		c.logEvent, _ = c.lookup.Bool(names.EnvPowertoolsLoggerLogEvent)
 	}
 	if !c.sigtermSet {
-		off, _ := c.lookup.Bool(EnvDisableSIGTERM)
+		off, _ := c.lookup.Bool(names.EnvLambdaobsDisableSIGTERM)
 		c.sigterm = !off
 	}
 	if c.initType == "" {
-		c.initType = c.lookup.String(EnvInitType)
+		c.initType = c.lookup.String(names.EnvAWSLambdaInitializationType)
 	}
 	if !c.usageSet {
 		// Outside Lambda (tests, local runs) the figures would describe the
 		// test process: off unless asked for.
-		if c.lookup.String("AWS_LAMBDA_RUNTIME_API") != "" {
+		if c.lookup.String(names.EnvAWSLambdaRuntimeAPI) != "" {
 			c.usageEvery = DefaultUsageSample
 		}
-		if v := c.lookup.String(EnvUsageMetrics); v != "" {
+		if v := c.lookup.String(names.EnvLambdaobsUsageMetrics); v != "" {
 			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 				c.usageEvery = n
 			} else {
-				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; one invocation in %d is sampled", EnvUsageMetrics, v, DefaultUsageSample))
+				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; one invocation in %d is sampled", names.EnvLambdaobsUsageMetrics, v, DefaultUsageSample))
 			}
 		}
 	}
 	if c.functionName == "" {
-		c.functionName = c.lookup.String("POWERTOOLS_METRICS_FUNCTION_NAME")
+		c.functionName = c.lookup.String(names.EnvPowertoolsMetricsFunctionName)
 	}
 	if c.functionName == "" {
-		c.functionName = c.lookup.String("AWS_LAMBDA_FUNCTION_NAME")
+		c.functionName = c.lookup.String(names.EnvAWSLambdaFunctionName)
 	}
 	return c
 }

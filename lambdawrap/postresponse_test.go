@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
 )
 
 // TestSpansAreExportedAfterTheResponse runs a traced function under the
@@ -194,10 +194,10 @@ func TestAStalledExporterIsBounded(t *testing.T) {
 	}
 	emu.WaitOutput(t, regexp.MustCompile(`END RequestId: stall-2`), 10*time.Second)
 	logs, docs, _ := lambdaobstest.Parse(emu.Proc.Output.String())
-	if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricSpansDropped); len(got) == 0 {
+	if got := lambdaobstest.MetricValues(docs, names.MetricSpansDropped); len(got) == 0 {
 		t.Errorf("no SpansDropped after stalled exports")
 	}
-	if logWith(logs, lambdawrap.MsgSpansDropped) == nil {
-		t.Errorf("no %q line", lambdawrap.MsgSpansDropped)
+	if logWith(logs, names.MsgSpansDropped) == nil {
+		t.Errorf("no %q line", names.MsgSpansDropped)
 	}
 }

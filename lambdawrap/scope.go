@@ -14,6 +14,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/hook"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/internal/usage"
 	"github.com/lambdaobs/lambdaobs/logger"
@@ -71,11 +72,11 @@ func newWrapper(opts []Option) *wrapper {
 		c.service = w.log.Service()
 	}
 	w.template = metrics.New(c.out, append(c.metricsOptions(w.reportMetrics), hook.CountLateMetrics(&w.late).(metrics.Option))...)
-	w.memory, _ = strconv.Atoi(c.lookup.String("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
-	w.version = c.lookup.String("AWS_LAMBDA_FUNCTION_VERSION")
+	w.memory, _ = strconv.Atoi(c.lookup.String(names.EnvAWSLambdaFunctionMemorySize))
+	w.version = c.lookup.String(names.EnvAWSLambdaFunctionVersion)
 	w.usage = newUsageMeter(c.usageEvery, w.memory)
 	if c.memoryLimit {
-		c.proc.setMemoryLimit(w.memory, c.lookup.String("GOMEMLIMIT"))
+		c.proc.setMemoryLimit(w.memory, c.lookup.String(names.EnvGoMemLimit))
 	}
 	c.proc.markReady(c.now())
 	return w
@@ -85,7 +86,7 @@ func newWrapper(opts []Option) *wrapper {
 // invocation (configuration it had to correct); what an invocation's
 // recorders drop is logged by flushLocked, with the invocation's fields.
 func (w *wrapper) reportMetrics(err error) {
-	w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, err))
+	w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgMetricsDropped, slog.Any(names.KeyError, err))
 }
 
 // scope is one invocation in flight. Its life:
@@ -197,22 +198,22 @@ func (s *scope) beginMetrics(ctx context.Context) context.Context {
 	s.rec = w.template.Clone()
 	s.rec.SetTimestamp(s.start)
 	if id.requestID != "" {
-		s.rec.SetProperty(PropRequestID, id.requestID)
+		s.rec.SetProperty(names.PropRequestID, id.requestID)
 	}
 	if id.root != "" {
-		s.rec.SetProperty(PropTraceID, id.root)
+		s.rec.SetProperty(names.PropTraceID, id.root)
 	}
 	if id.cold {
-		s.lifecycle().Count(MetricColdStart, 1)
+		s.lifecycle().Count(names.MetricColdStart, 1)
 	}
 	if id.first && id.initDur > 0 {
 		life := s.lifecycle()
-		life.Duration(MetricInitDuration, id.initDur)
+		life.Duration(names.MetricInitDuration, id.initDur)
 		initType := w.cfg.initType
 		if initType == "" {
 			initType = "on-demand"
 		}
-		life.SetProperty(PropInitType, initType)
+		life.SetProperty(names.PropInitType, initType)
 	}
 	return metrics.NewContext(ctx, s.rec)
 }
@@ -290,13 +291,13 @@ func (s *scope) lifecycle() *metrics.Recorder {
 		s.life = s.w.template.Clone()
 		s.life.SetTimestamp(s.start)
 		if fn := s.w.cfg.functionName; fn != "" {
-			s.life.AddDimension(DimFunctionName, fn)
+			s.life.AddDimension(names.DimFunctionName, fn)
 		}
 		if s.id.requestID != "" {
-			s.life.SetProperty(PropRequestID, s.id.requestID)
+			s.life.SetProperty(names.PropRequestID, s.id.requestID)
 		}
 		if s.id.root != "" {
-			s.life.SetProperty(PropTraceID, s.id.root)
+			s.life.SetProperty(names.PropTraceID, s.id.root)
 		}
 	}
 	return s.life
@@ -331,8 +332,8 @@ func (s *scope) telemetryFailed(component string, err error) {
 	} else {
 		s.failures.Add(1)
 	}
-	s.w.self.LogAttrs(ctx, slog.LevelWarn, MsgTelemetryFailed,
-		slog.String(KeyComponent, component), slog.String(logger.KeyError, errinfo.Message(err)))
+	s.w.self.LogAttrs(ctx, slog.LevelWarn, names.MsgTelemetryFailed,
+		slog.String(names.KeyComponent, component), slog.String(names.KeyError, errinfo.Message(err)))
 }
 
 // reopen returns a context to log with the fields of an invocation whose
@@ -363,18 +364,18 @@ func (s *scope) end(o outcome) any {
 	now := w.cfg.now()
 	switch {
 	case d.panicked:
-		s.lifecycle().Count(MetricPanics, 1)
+		s.lifecycle().Count(names.MetricPanics, 1)
 	case d.failed && !d.aborted && w.cfg.errorMetric:
-		s.lifecycle().Count(MetricErrors, 1)
+		s.lifecycle().Count(names.MetricErrors, 1)
 	}
 	if s.timedOut && now.Before(s.deadline) {
 		// The guard counted a timeout that did not happen: take it back, in
 		// the same minute (the lifecycle document keeps the invocation's
 		// start as its timestamp), so the sum is zero.
-		w.self.LogAttrs(s.ctx, slog.LevelInfo, MsgReturnedInTime,
-			slog.Float64(KeyElapsedMS, ms(now.Sub(s.start))),
-			slog.Float64(KeyRemainingMS, ms(s.deadline.Sub(now))))
-		s.lifecycle().Count(MetricTimeouts, -1)
+		w.self.LogAttrs(s.ctx, slog.LevelInfo, names.MsgReturnedInTime,
+			slog.Float64(names.KeyElapsedMS, ms(now.Sub(s.start))),
+			slog.Float64(names.KeyRemainingMS, ms(s.deadline.Sub(now))))
+		s.lifecycle().Count(names.MetricTimeouts, -1)
 	}
 	if s.sampled {
 		w.usage.record(s.lifecycle(), &s.usageStart, s.shared.Load())
@@ -410,16 +411,16 @@ func (s *scope) end(o outcome) any {
 func (s *scope) logOutcome(d *described) {
 	switch {
 	case d.panicked:
-		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgPanic,
-			slog.String(KeyPanic, d.text),
-			slog.String(logger.KeyErrorType, d.typ),
-			slog.String(logger.KeyStackTrace, d.stack))
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, names.MsgInvocationPanicked,
+			slog.String(names.KeyPanic, d.text),
+			slog.String(names.KeyErrorType, d.typ),
+			slog.String(names.KeyStackTrace, d.stack))
 	case d.aborted:
-		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed, slog.String(logger.KeyError, d.text))
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, names.MsgInvocationFailed, slog.String(names.KeyError, d.text))
 	case d.failed:
 		// The handler writes the error (guarded, redacted) with its type,
 		// the types it wraps and the stack of any that carries one.
-		s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgFailed, slog.Any(logger.KeyError, d.err))
+		s.w.self.LogAttrs(s.ctx, slog.LevelError, names.MsgInvocationFailed, slog.Any(names.KeyError, d.err))
 	}
 }
 
@@ -446,8 +447,8 @@ func (s *scope) traceOutcome(d *described) {
 // recorded (and that were dropped), however long after their end.
 func (s *scope) reportLate() {
 	if late := s.w.late.Swap(0); late > 0 {
-		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgLate, slog.Int64("count", late))
-		s.rec.Count(MetricLateValues, float64(late))
+		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, names.MsgLateValues, slog.Int64(names.KeyCount, late))
+		s.rec.Count(names.MetricLateValues, float64(late))
 	}
 }
 
@@ -461,14 +462,14 @@ func (s *scope) flushLocked(final, failed bool) {
 	if final {
 		n += s.w.carried.Swap(0)
 		if d := s.w.exported.Swap(0); d > 0 {
-			s.lifecycle().Duration(MetricTraceExportDuration, time.Duration(d))
+			s.lifecycle().Duration(names.MetricTraceExportDuration, time.Duration(d))
 		}
 		if d := s.w.droppedSpans.Swap(0); d > 0 {
-			s.lifecycle().Count(MetricSpansDropped, float64(d))
+			s.lifecycle().Count(names.MetricSpansDropped, float64(d))
 		}
 	}
 	if n > 0 {
-		s.lifecycle().Count(MetricTelemetryErrors, float64(n))
+		s.lifecycle().Count(names.MetricTelemetryErrors, float64(n))
 	}
 	if s.life != nil {
 		s.life.SetTimestamp(s.start)
@@ -488,7 +489,7 @@ func (s *scope) flushLocked(final, failed bool) {
 	}
 	if len(dropped) > 0 {
 		// Logged before the log invocation ends, with its fields.
-		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, errors.Join(dropped...)))
+		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, names.MsgMetricsDropped, slog.Any(names.KeyError, errors.Join(dropped...)))
 	}
 	if final {
 		_ = s.inv.End(failed)
@@ -545,10 +546,10 @@ func (s *scope) onTimeout() {
 	}
 	s.timedOut = true
 	now := s.w.cfg.now()
-	s.w.self.LogAttrs(s.ctx, slog.LevelError, MsgTimeout,
-		slog.Float64(KeyElapsedMS, ms(now.Sub(s.start))),
-		slog.Float64(KeyRemainingMS, ms(s.deadline.Sub(now))))
-	s.lifecycle().Count(MetricTimeouts, 1)
+	s.w.self.LogAttrs(s.ctx, slog.LevelError, names.MsgInvocationTimeout,
+		slog.Float64(names.KeyElapsedMS, ms(now.Sub(s.start))),
+		slog.Float64(names.KeyRemainingMS, ms(s.deadline.Sub(now))))
+	s.lifecycle().Count(names.MetricTimeouts, 1)
 	s.traceTimeout()
 	s.flushLocked(false, true)
 	s.mu.Unlock()
@@ -574,7 +575,7 @@ func (w *wrapper) onSIGTERM() {
 		s.mu.Lock()
 		flushed := !s.ended
 		if flushed {
-			w.self.LogAttrs(s.ctx, slog.LevelWarn, MsgSIGTERM)
+			w.self.LogAttrs(s.ctx, slog.LevelWarn, names.MsgSIGTERM)
 			s.flushLocked(false, true)
 		}
 		s.mu.Unlock()

@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 )
 
@@ -66,7 +66,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 			t.Errorf("secret %q in the output:\n%s", s, r.Raw)
 		}
 	}
-	if logWith(r.Logs, lambdawrap.MsgEvent) == nil {
+	if logWith(r.Logs, names.MsgEvent) == nil {
 		t.Fatalf("POWERTOOLS_LOGGER_LOG_EVENT=true did not log the event:\n%s", r.Raw)
 	}
 	if !strings.Contains(r.Raw, `\"user\":\"ann\"`) || !strings.Contains(r.Raw, `"Content-Type":"application/json"`) {
@@ -81,7 +81,7 @@ func TestEventNotLoggedByDefault(t *testing.T) {
 	for _, v := range []string{"", "false"} {
 		f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv(v)})
 		r := f.Invoke(secretEvent(), lambdaobstest.Request{})
-		if logWith(r.Logs, lambdawrap.MsgEvent) != nil || strings.Contains(r.Raw, "/login") {
+		if logWith(r.Logs, names.MsgEvent) != nil || strings.Contains(r.Raw, "/login") {
 			t.Errorf("POWERTOOLS_LOGGER_LOG_EVENT=%q logged the event:\n%s", v, r.Raw)
 		}
 	}

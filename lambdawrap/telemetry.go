@@ -14,31 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
-
-// Lambda's own figures of an invocation, from its platform.report, written
-// as soon as the Telemetry API delivers them, in a document of their own
-// with the lifecycle document's dimensions (service and function_name), the
-// invocation's request id and its report's time. They are sampled as the
-// usage metrics are (WithUsageMetrics): one report in N. Which of them a
-// report carries depends on how the function runs: on-demand functions
-// report billed duration, memory and init duration, Managed Instances the
-// time to the response.
-const (
-	MetricReportDuration     = "ReportDuration"     // Milliseconds, the invocation's duration as Lambda measured it
-	MetricBilledDuration     = "BilledDuration"     // Milliseconds billed
-	MetricMaxMemoryUsed      = "MaxMemoryUsed"      // Megabytes, the sandbox's high-water mark
-	MetricReportInitDuration = "ReportInitDuration" // Milliseconds of init, on a cold start's report and on platform.initReport
-	MetricRestoreDuration    = "RestoreDuration"    // Milliseconds to restore a SnapStart snapshot
-	MetricResponseLatency    = "ResponseLatency"    // Milliseconds until the first byte of the response
-	MetricResponseDuration   = "ResponseDuration"   // Milliseconds sending the response
-)
-
-// PropReportStatus is the report's status ("success", "error", "timeout",
-// "failure"), a property of its document.
-const PropReportStatus = "report_status"
 
 // telemetry receives Lambda's platform events (a listener on
 // sandbox.localdomain, where the Telemetry API delivers them) and writes
@@ -155,13 +133,13 @@ func (tm *telemetry) report(ev platformEvent, init bool) {
 		doc.SetTimestamp(ev.Time)
 	}
 	if fn := tm.w.cfg.functionName; fn != "" {
-		doc.AddDimension(DimFunctionName, fn)
+		doc.AddDimension(names.DimFunctionName, fn)
 	}
 	if rec.RequestID != "" {
-		doc.SetProperty(PropRequestID, rec.RequestID)
+		doc.SetProperty(names.PropRequestID, rec.RequestID)
 	}
 	if rec.Status != "" {
-		doc.SetProperty(PropReportStatus, rec.Status)
+		doc.SetProperty(names.PropReportStatus, rec.Status)
 	}
 	ms := func(name, key string) {
 		if v, ok := rec.Metrics[key]; ok {
@@ -169,26 +147,26 @@ func (tm *telemetry) report(ev platformEvent, init bool) {
 		}
 	}
 	if init {
-		ms(MetricReportInitDuration, "durationMs")
+		ms(names.MetricReportInitDuration, "durationMs")
 	} else {
-		ms(MetricReportDuration, "durationMs")
-		ms(MetricBilledDuration, "billedDurationMs")
-		ms(MetricReportInitDuration, "initDurationMs")
-		ms(MetricRestoreDuration, "restoreDurationMs")
+		ms(names.MetricReportDuration, "durationMs")
+		ms(names.MetricBilledDuration, "billedDurationMs")
+		ms(names.MetricReportInitDuration, "initDurationMs")
+		ms(names.MetricRestoreDuration, "restoreDurationMs")
 		if v, ok := rec.Metrics["maxMemoryUsedMB"]; ok {
-			doc.Add(MetricMaxMemoryUsed, v, metrics.Megabytes)
+			doc.Add(names.MetricMaxMemoryUsed, v, metrics.Megabytes)
 		}
 		for _, s := range rec.Spans {
 			switch s.Name {
 			case "responseLatency":
-				doc.Add(MetricResponseLatency, s.DurationMS, metrics.Milliseconds)
+				doc.Add(names.MetricResponseLatency, s.DurationMS, metrics.Milliseconds)
 			case "responseDuration":
-				doc.Add(MetricResponseDuration, s.DurationMS, metrics.Milliseconds)
+				doc.Add(names.MetricResponseDuration, s.DurationMS, metrics.Milliseconds)
 			}
 		}
 	}
 	if dropped, err := doc.CloseReport(); dropped != nil || err != nil {
-		tm.w.self.LogAttrs(context.Background(), slog.LevelWarn, MsgMetricsDropped, slog.Any(logger.KeyError, dropped))
+		tm.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgMetricsDropped, slog.Any(names.KeyError, dropped))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/usage"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
@@ -56,15 +57,15 @@ func (u *usageMeter) record(life *metrics.Recorder, start *usage.Snapshot, share
 	var end usage.Snapshot
 	u.reader.Read(&end)
 	if !shared {
-		life.Duration(MetricCPUTime, end.CPU-start.CPU)
-		life.Count(MetricGCCycles, float64(end.GCCycles-start.GCCycles))
-		life.Duration(MetricGCPause, end.GCPause-start.GCPause)
+		life.Duration(names.MetricCPUTime, end.CPU-start.CPU)
+		life.Count(names.MetricGCCycles, float64(end.GCCycles-start.GCCycles))
+		life.Duration(names.MetricGCPause, end.GCPause-start.GCPause)
 	}
-	life.Add(MetricHeapInUse, mb(end.HeapInUse), metrics.Megabytes)
-	life.Add(MetricMemoryUsed, mb(end.MemoryCurrent), metrics.Megabytes)
-	life.Add(MetricMemoryPeak, mb(end.MemoryPeak), metrics.Megabytes)
+	life.Add(names.MetricHeapInUse, mb(end.HeapInUse), metrics.Megabytes)
+	life.Add(names.MetricMemoryUsed, mb(end.MemoryCurrent), metrics.Megabytes)
+	life.Add(names.MetricMemoryPeak, mb(end.MemoryPeak), metrics.Megabytes)
 	if u.memory > 0 {
-		life.Add(MetricMemoryUtilization, min(100, 100*mb(end.MemoryPeak)/u.memory), metrics.Percent)
+		life.Add(names.MetricMemoryUtilization, min(100, 100*mb(end.MemoryPeak)/u.memory), metrics.Percent)
 	}
 }
 

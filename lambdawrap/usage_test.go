@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 )
@@ -14,10 +15,10 @@ func TestUsageMetricsSampleInvocations(t *testing.T) {
 	var sampled []int
 	for i := range 5 {
 		r := f.Invoke("x", lambdaobstest.Request{})
-		if len(lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricMemoryPeak)) == 1 {
+		if len(lambdaobstest.MetricValues(r.Metrics, names.MetricMemoryPeak)) == 1 {
 			sampled = append(sampled, i)
-			for _, name := range []string{lambdawrap.MetricCPUTime, lambdawrap.MetricGCCycles, lambdawrap.MetricGCPause,
-				lambdawrap.MetricHeapInUse, lambdawrap.MetricMemoryUsed, lambdawrap.MetricMemoryUtilization} {
+			for _, name := range []string{names.MetricCPUTime, names.MetricGCCycles, names.MetricGCPause,
+				names.MetricHeapInUse, names.MetricMemoryUsed, names.MetricMemoryUtilization} {
 				if got := lambdaobstest.MetricValues(r.Metrics, name); len(got) != 1 {
 					t.Errorf("invocation %d: %s = %v", i, name, got)
 				}
@@ -50,14 +51,14 @@ func TestUsageOfInvocationsRunningAtOnceIsNotAttributed(t *testing.T) {
 	for _, id := range []string{"a", "b"} {
 		var mine []map[string]any
 		for _, d := range docs {
-			if d[lambdawrap.PropRequestID] == id {
+			if d[names.PropRequestID] == id {
 				mine = append(mine, d)
 			}
 		}
-		if got := lambdaobstest.MetricValues(mine, lambdawrap.MetricCPUTime); len(got) != 0 {
+		if got := lambdaobstest.MetricValues(mine, names.MetricCPUTime); len(got) != 0 {
 			t.Errorf("%s: CPUTime of an invocation that shared the process: %v", id, got)
 		}
-		if got := lambdaobstest.MetricValues(mine, lambdawrap.MetricMemoryPeak); len(got) != 1 {
+		if got := lambdaobstest.MetricValues(mine, names.MetricMemoryPeak); len(got) != 1 {
 			t.Errorf("%s: MemoryPeak = %v", id, got)
 		}
 	}

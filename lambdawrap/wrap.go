@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Wrap returns h observed: each invocation gets a context carrying its log
@@ -123,5 +124,5 @@ func (w *wrapper) logEvent(ctx context.Context, in any) {
 	if p, ok := in.([]byte); ok {
 		in = json.RawMessage(p)
 	}
-	w.self.LogAttrs(ctx, slog.LevelInfo, MsgEvent, slog.Any(KeyEvent, in))
+	w.self.LogAttrs(ctx, slog.LevelInfo, names.MsgEvent, slog.Any(names.KeyEvent, in))
 }

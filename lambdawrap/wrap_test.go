@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"go.uber.org/goleak"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -85,23 +86,23 @@ func TestColdStartAndInitDuration(t *testing.T) {
 	if l["init_duration_ms"] != 12.0 {
 		t.Errorf("init_duration_ms on the first line = %v, want 12", l["init_duration_ms"])
 	}
-	if got := lambdaobstest.MetricValues(r1.Metrics, lambdawrap.MetricColdStart); len(got) != 1 || got[0] != 1 {
+	if got := lambdaobstest.MetricValues(r1.Metrics, names.MetricColdStart); len(got) != 1 || got[0] != 1 {
 		t.Errorf("ColdStart = %v, want [1]", got)
 	}
-	if got := lambdaobstest.MetricValues(r1.Metrics, lambdawrap.MetricInitDuration); len(got) != 1 || got[0] != 12 {
+	if got := lambdaobstest.MetricValues(r1.Metrics, names.MetricInitDuration); len(got) != 1 || got[0] != 12 {
 		t.Errorf("InitDuration = %v, want [12]", got)
 	}
 	for _, d := range r1.Metrics {
-		if _, ok := d[lambdawrap.MetricColdStart]; ok {
-			dims := lambdaobstest.Dimensions(d, lambdawrap.MetricColdStart)
-			if fmt.Sprint(dims) != "[[service function_name]]" || d["function_name"] != "test-function" || d[lambdawrap.PropInitType] != "on-demand" {
+		if _, ok := d[names.MetricColdStart]; ok {
+			dims := lambdaobstest.Dimensions(d, names.MetricColdStart)
+			if fmt.Sprint(dims) != "[[service function_name]]" || d["function_name"] != "test-function" || d[names.PropInitType] != "on-demand" {
 				t.Errorf("ColdStart document: dims %v, doc %v", dims, d)
 			}
 			if _, mixed := d["OrdersPlaced"]; mixed {
 				t.Error("ColdStart shares a document with custom metrics")
 			}
 		}
-		if _, ok := d["OrdersPlaced"]; ok && d[lambdawrap.PropRequestID] != "first" {
+		if _, ok := d["OrdersPlaced"]; ok && d[names.PropRequestID] != "first" {
 			t.Errorf("invocation document without request id property: %v", d)
 		}
 	}
@@ -114,7 +115,7 @@ func TestColdStartAndInitDuration(t *testing.T) {
 	if l["cold_start"] != false || l["init_duration_ms"] != nil {
 		t.Errorf("second line = %v", l)
 	}
-	if len(lambdaobstest.MetricValues(r2.Metrics, lambdawrap.MetricColdStart)) != 0 || len(lambdaobstest.MetricValues(r2.Metrics, lambdawrap.MetricInitDuration)) != 0 {
+	if len(lambdaobstest.MetricValues(r2.Metrics, names.MetricColdStart)) != 0 || len(lambdaobstest.MetricValues(r2.Metrics, names.MetricInitDuration)) != 0 {
 		t.Errorf("second invocation has lifecycle metrics: %v", r2.Metrics)
 	}
 	if got := sum(lambdaobstest.MetricValues(r2.Metrics, "OrdersPlaced")); got != 1 {
@@ -130,15 +131,15 @@ func TestInitTypesThatAreNotCold(t *testing.T) {
 			if l := logWith(r.Logs, "order received"); l["cold_start"] != false {
 				t.Errorf("cold_start = %v", l["cold_start"])
 			}
-			if len(lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricColdStart)) != 0 {
+			if len(lambdaobstest.MetricValues(r.Metrics, names.MetricColdStart)) != 0 {
 				t.Error("ColdStart recorded")
 			}
-			if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricInitDuration); len(got) != 1 {
+			if got := lambdaobstest.MetricValues(r.Metrics, names.MetricInitDuration); len(got) != 1 {
 				t.Errorf("InitDuration = %v: it is reported whatever the init type", got)
 			}
 			for _, d := range r.Metrics {
-				if _, ok := d[lambdawrap.MetricInitDuration]; ok && d[lambdawrap.PropInitType] != it {
-					t.Errorf("init_type = %v", d[lambdawrap.PropInitType])
+				if _, ok := d[names.MetricInitDuration]; ok && d[names.PropInitType] != it {
+					t.Errorf("init_type = %v", d[names.PropInitType])
 				}
 			}
 		})
@@ -151,11 +152,11 @@ func TestReturnedErrorIsRecordedAndReturnedUnchanged(t *testing.T) {
 	if r.Err != errDeclined || r.Output.OrderID != "o-9" {
 		t.Fatalf("got %v, %v; want the handler's output and error unchanged", r.Output, r.Err)
 	}
-	l := logWith(r.Logs, lambdawrap.MsgFailed)
+	l := logWith(r.Logs, names.MsgInvocationFailed)
 	if l == nil || l["level"] != "ERROR" || l["error"] != "card declined" || l["error_type"] != "*errors.errorString" {
 		t.Errorf("error line = %v", l)
 	}
-	if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricErrors); len(got) != 1 {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricErrors); len(got) != 1 {
 		t.Errorf("Errors = %v", got)
 	}
 	if got := lambdaobstest.MetricValues(r.Metrics, "OrdersPlaced"); len(got) != 1 {
@@ -167,7 +168,7 @@ func TestReturnedErrorIsRecordedAndReturnedUnchanged(t *testing.T) {
 
 	f2 := lambdaobstest.New(t, handle, lambdawrap.WithoutErrorMetric())
 	r = f2.Invoke(order{Mode: "error"}, lambdaobstest.Request{})
-	if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricErrors); len(got) != 0 {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricErrors); len(got) != 0 {
 		t.Errorf("Errors with WithoutErrorMetric = %v", got)
 	}
 }
@@ -178,11 +179,11 @@ func TestPanicIsFlushedThenReraised(t *testing.T) {
 	if r.Panic == nil {
 		t.Fatal("panic not re-raised")
 	}
-	l := logWith(r.Logs, lambdawrap.MsgPanic)
+	l := logWith(r.Logs, names.MsgInvocationPanicked)
 	if l == nil || !strings.Contains(l["stack_trace"].(string), "handle") || !strings.Contains(l["panic"].(string), "nil pointer") {
 		t.Errorf("panic line = %v", l)
 	}
-	if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricPanics); len(got) != 1 {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricPanics); len(got) != 1 {
 		t.Errorf("Panics = %v", got)
 	}
 	if got := lambdaobstest.MetricValues(r.Metrics, "OrderValue"); len(got) != 1 || got[0] != 3 {
@@ -207,11 +208,11 @@ func TestTimeoutGuardFlushesBeforeTheDeadline(t *testing.T) {
 	r := f.Invoke(order{ID: "o-t", Total: 7, Mode: "sleep"}, lambdaobstest.Request{Timeout: 250 * time.Millisecond})
 	before := <-seen
 	logs, docs, _ := lambdaobstest.Parse(before)
-	l := logWith(logs, lambdawrap.MsgTimeout)
+	l := logWith(logs, names.MsgInvocationTimeout)
 	if l == nil || l["level"] != "ERROR" || l["elapsed_ms"] == nil || l["remaining_ms"] == nil {
 		t.Fatalf("no timeout line before the deadline:\n%s", before)
 	}
-	if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricTimeouts); len(got) != 1 {
+	if got := lambdaobstest.MetricValues(docs, names.MetricTimeouts); len(got) != 1 {
 		t.Errorf("Timeouts before the deadline = %v", got)
 	}
 	if got := lambdaobstest.MetricValues(docs, "OrderValue"); len(got) != 1 || got[0] != 7 {
@@ -221,7 +222,7 @@ func TestTimeoutGuardFlushesBeforeTheDeadline(t *testing.T) {
 	if got := lambdaobstest.MetricValues(r.Metrics, "OrderValue"); len(got) != 1 {
 		t.Errorf("OrderValue written %d times", len(got))
 	}
-	if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricTimeouts); len(got) != 1 {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricTimeouts); len(got) != 1 {
 		t.Errorf("Timeouts written %d times", len(got))
 	}
 	if len(r.Spans) != 1 || r.Spans[0].Status != tracing.Error || r.Spans[0].Description != "timeout" {
@@ -252,7 +253,7 @@ func TestMiddlewareOrderAndObservedRejection(t *testing.T) {
 	if l := logWith(r.Logs, "rejected: no id"); l == nil || l["function_request_id"] != "rej" {
 		t.Errorf("middleware line without invocation fields: %v", r.Logs)
 	}
-	if logWith(r.Logs, lambdawrap.MsgFailed) == nil || len(lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricErrors)) != 1 {
+	if logWith(r.Logs, names.MsgInvocationFailed) == nil || len(lambdaobstest.MetricValues(r.Metrics, names.MetricErrors)) != 1 {
 		t.Error("the observability layer did not see the middleware's error")
 	}
 }
@@ -268,7 +269,7 @@ func TestTraceHeaderComesFromTheContext(t *testing.T) {
 		t.Errorf("span trace %s parent %s", s.TraceID, s.ParentID)
 	}
 	for _, d := range r.Metrics {
-		if d[lambdawrap.PropTraceID] != "1-5759e988-bd862e3fe1be46a994272793" {
+		if d[names.PropTraceID] != "1-5759e988-bd862e3fe1be46a994272793" {
 			t.Errorf("EMF document without the trace id: %v", d)
 		}
 	}
@@ -317,11 +318,11 @@ func TestLateValuesAreDroppedAndReported(t *testing.T) {
 			t.Errorf("late values leaked into the output:\n%s", r.Raw)
 		}
 	}
-	l := logWith(r2.Logs, lambdawrap.MsgLate)
+	l := logWith(r2.Logs, names.MsgLateValues)
 	if l == nil || l["count"] != 2.0 || l["function_request_id"] != "two" {
 		t.Errorf("late report = %v", l)
 	}
-	if got := lambdaobstest.MetricValues(r2.Metrics, lambdawrap.MetricLateValues); len(got) != 1 || got[0] != 2 {
+	if got := lambdaobstest.MetricValues(r2.Metrics, names.MetricLateValues); len(got) != 1 || got[0] != 2 {
 		t.Errorf("LateValues = %v", got)
 	}
 }
@@ -375,7 +376,7 @@ func TestInvocationsConcurrentSafe(t *testing.T) {
 	perID := map[any]float64{}
 	for _, d := range docs {
 		if v, ok := d["Work"]; ok {
-			perID[d[lambdawrap.PropRequestID]] += sum(lambdaobstest.MetricValues([]map[string]any{d}, "Work"))
+			perID[d[names.PropRequestID]] += sum(lambdaobstest.MetricValues([]map[string]any{d}, "Work"))
 			_ = v
 		}
 	}
@@ -409,7 +410,7 @@ func TestWrapHandlerAndOtherShapes(t *testing.T) {
 		t.Fatal("error lost")
 	}
 	logs, _, _ := lambdaobstest.Parse(buf.String())
-	if logWith(logs, "bytes") == nil || logWith(logs, lambdawrap.MsgFailed) == nil {
+	if logWith(logs, "bytes") == nil || logWith(logs, names.MsgInvocationFailed) == nil {
 		t.Errorf("byte handler lines missing: %s", buf.String())
 	}
 

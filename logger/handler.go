@@ -24,6 +24,7 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -389,7 +390,7 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 		b = appendAmbient(b, ctx, s)
 	}
 	if limit > 0 {
-		b = append(b, `,"`+KeyTruncated+`":true`...)
+		b = append(b, `,"`+names.KeyTruncated+`":true`...)
 	}
 	e.keys[0].seed(h.topKeys)
 	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
@@ -397,7 +398,7 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 	}
 	if limit > 0 && len(h.pre) > 8*limit {
 		// Attributes bound with With do not fit either: leave them out.
-		b = append(b, `,"`+KeyDroppedAttrs+`":true`...)
+		b = append(b, `,"`+names.KeyDroppedAttrs+`":true`...)
 		return append(b, '}', '\n')
 	}
 	b = append(b, h.preFor(&e.sc)...)
@@ -593,15 +594,9 @@ func (e *encoder) cut(b []byte, s string) []byte {
 // is written as Redacted.
 func (e *encoder) number(b []byte, mark int) []byte {
 	if e.sc.Secret(bytesString(b[mark:])) {
-		return jsonenc.AppendString(b[:mark], Redacted)
+		return jsonenc.AppendString(b[:mark], redact.Redacted)
 	}
 	return b
-}
-
-func openGroup(b []byte, name string) []byte {
-	b = sep(b)
-	b = jsonenc.AppendString(b, name)
-	return append(b, ':', '{')
 }
 
 // sep writes the separator an attribute needs at the end of b.
@@ -725,7 +720,7 @@ func (e *encoder) appendGroup(b []byte, key string, attrs []slog.Attr) []byte {
 
 func (e *encoder) appendRedacted(b []byte, key string) []byte {
 	b = e.key(b, key)
-	return jsonenc.AppendString(b, Redacted)
+	return jsonenc.AppendString(b, redact.Redacted)
 }
 
 func appendFloatValue(b []byte, f float64) []byte {
@@ -795,8 +790,8 @@ func (e *encoder) appendErrorDetail(b []byte, key string, err error) []byte {
 	}
 	if st := errinfo.Stack(err); st != "" {
 		k := key + "_stack"
-		if key == KeyError {
-			k = KeyStackTrace
+		if key == names.KeyError {
+			k = names.KeyStackTrace
 		}
 		b = e.key(b, k)
 		b = e.str(b, st)
@@ -839,7 +834,7 @@ func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, 
 		}
 		b = h2.appendRecord(b[:0], c, in, r2, max(16, min(1024, limit/8)), buffered)
 		b = b[:len(b)-2] // the closing brace and newline
-		b = append(b, `,"`+KeyDroppedAttrs+`":true}`+"\n"...)
+		b = append(b, `,"`+names.KeyDroppedAttrs+`":true}`+"\n"...)
 		if len(b) <= limit {
 			return b
 		}
@@ -849,6 +844,6 @@ func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, 
 	b = append(b[:0], '{')
 	b = append(b, h.c.keyLvl[1:]...)
 	b = appendLevel(b, r.Level)
-	b = append(b, `,"`+KeyTruncated+`":true,"`+KeyDroppedAttrs+`":true}`+"\n"...)
+	b = append(b, `,"`+names.KeyTruncated+`":true,"`+names.KeyDroppedAttrs+`":true}`+"\n"...)
 	return b
 }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -123,8 +125,8 @@ func TestSlogtest(t *testing.T) {
 					t.Fatalf("want one line, got %d: %q", len(ls), buf.String())
 				}
 				m := ls[0]
-				m[slog.TimeKey], m[slog.MessageKey] = m[KeyTimestamp], m[KeyMessage]
-				for _, k := range []string{KeyTimestamp, KeyMessage, KeyService} {
+				m[slog.TimeKey], m[slog.MessageKey] = m[names.KeyTimestamp], m[names.KeyMessage]
+				for _, k := range []string{names.KeyTimestamp, names.KeyMessage, names.KeyService} {
 					delete(m, k)
 				}
 				if m[slog.TimeKey] == nil {
@@ -283,7 +285,7 @@ func TestAmbientContext(t *testing.T) {
 	ctx = tracing.ContextWithHeader(ctx, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	slog.New(h).InfoContext(ctx, "hi")
 	m := lines(t, buf.String())[0]
-	if m[KeyRequestID] != "r-9" || m[KeyFunctionARN] != "arn:x" || m[KeyXRayTraceID] != "1-5759e988-bd862e3fe1be46a994272793" {
+	if m[names.KeyRequestID] != "r-9" || m[names.KeyFunctionARN] != "arn:x" || m[names.KeyXRayTraceID] != "1-5759e988-bd862e3fe1be46a994272793" {
 		t.Errorf("ambient fields missing: %v", m)
 	}
 }
@@ -338,8 +340,8 @@ func TestBadValuesKeepTheLineValid(t *testing.T) {
 			t.Errorf("%s = %#v, want a !BADVALUE string", k, m[k])
 		}
 	}
-	if m["utf8"] != "a\ufffdb" || m[KeyMessage] != "bad\ufffdmsg" {
-		t.Errorf("invalid UTF-8 not replaced: %v / %v", m["utf8"], m[KeyMessage])
+	if m["utf8"] != "a\ufffdb" || m[names.KeyMessage] != "bad\ufffdmsg" {
+		t.Errorf("invalid UTF-8 not replaced: %v / %v", m["utf8"], m[names.KeyMessage])
 	}
 	if m["nil_error_type"] != "*logger.nilErr" {
 		t.Errorf("nil_error_type = %v", m["nil_error_type"])
@@ -377,7 +379,7 @@ func TestLevelFromEnvironment(t *testing.T) {
 			if len(ls) != tt.warnings {
 				t.Fatalf("want %d warning lines, got %q", tt.warnings, buf.String())
 			}
-			if tt.warnings > 0 && (!strings.Contains(buf.String(), tt.warnMatch) || ls[0][KeyLevel] != "WARN") {
+			if tt.warnings > 0 && (!strings.Contains(buf.String(), tt.warnMatch) || ls[0][names.KeyLevel] != "WARN") {
 				t.Errorf("warning %q does not mention %q", buf.String(), tt.warnMatch)
 			}
 		})
@@ -410,8 +412,8 @@ func TestLocation(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithLocation())).Info("here")
 	m := lines(t, buf.String())[0]
-	if loc, _ := m[KeyLocation].(string); !strings.HasPrefix(loc, "logger/handler_test.go:") {
-		t.Errorf("location = %v", m[KeyLocation])
+	if loc, _ := m[names.KeyLocation].(string); !strings.HasPrefix(loc, "logger/handler_test.go:") {
+		t.Errorf("location = %v", m[names.KeyLocation])
 	}
 }
 
@@ -424,7 +426,7 @@ func TestContextAttrsAndCorrelationID(t *testing.T) {
 	slog.New(h).WithGroup("g").InfoContext(ctx, "x", "a", 1)
 	_ = inv.End(false)
 	m := lines(t, buf.String())[0]
-	if m[KeyCorrelationID] != "corr-1" || m["message_id"] != "m-1" {
+	if m[names.KeyCorrelationID] != "corr-1" || m["message_id"] != "m-1" {
 		t.Errorf("context attrs not at top level: %v", m)
 	}
 	if ContextWithAttrs(ctx) != ctx {
@@ -462,7 +464,7 @@ func TestBufferFlushedOnFailure(t *testing.T) {
 		t.Error("Enabled disagrees with buffering")
 	}
 	_ = inv.End(true)
-	if ls := lines(t, buf.String()); len(ls) != 1 || ls[0][KeyMessage] != "held" {
+	if ls := lines(t, buf.String()); len(ls) != 1 || ls[0][names.KeyMessage] != "held" {
 		t.Errorf("want the held line after a failed End, got %q", buf.String())
 	}
 	// A line larger than the whole buffer is counted, not held.
@@ -471,7 +473,7 @@ func TestBufferFlushedOnFailure(t *testing.T) {
 	ctx, inv = h2.Begin(context.Background(), invocationFields())
 	slog.New(h2).DebugContext(ctx, strings.Repeat("x", 200))
 	_ = inv.End(true)
-	if ls := lines(t, buf2.String()); len(ls) != 1 || ls[0][KeyDroppedLines] != float64(1) {
+	if ls := lines(t, buf2.String()); len(ls) != 1 || ls[0][names.KeyDroppedLines] != float64(1) {
 		t.Errorf("want one dropped-lines warning, got %q", buf2.String())
 	}
 }
@@ -501,7 +503,7 @@ func TestOneWritePerRecordConcurrentSafe(t *testing.T) {
 		t.Fatalf("lines %d writes %d, want %d", len(ls), buf.writes, goroutines*each)
 	}
 	for _, m := range ls {
-		if m[KeyRequestID] != fmt.Sprintf("req-%v", m["g"]) {
+		if m[names.KeyRequestID] != fmt.Sprintf("req-%v", m["g"]) {
 			t.Fatalf("line mixed invocations: %v", m)
 		}
 	}
@@ -515,7 +517,7 @@ func TestRedactKeysOption(t *testing.T) {
 	}
 	buf.Reset()
 	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithRedactKeys("pin"))).Info("x", "pin", "1234", "password", "shown")
-	if m := lines(t, buf.String())[0]; m["pin"] != Redacted || m["password"] != "shown" {
+	if m := lines(t, buf.String())[0]; m["pin"] != redact.Redacted || m["password"] != "shown" {
 		t.Errorf("WithRedactKeys(pin): %v", m)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 )
 
@@ -78,8 +80,8 @@ func TestInitDurationSurvivesDebugBuffering(t *testing.T) {
 	l.InfoContext(ctx, "written")
 	_ = inv.End(false)
 	ls := lines(t, buf.String())
-	if len(ls) != 1 || ls[0][KeyInitDurationMS] != float64(12) {
-		t.Errorf("the first written line must carry %s: %v", KeyInitDurationMS, ls)
+	if len(ls) != 1 || ls[0][names.KeyInitDurationMS] != float64(12) {
+		t.Errorf("the first written line must carry %s: %v", names.KeyInitDurationMS, ls)
 	}
 }
 
@@ -100,7 +102,7 @@ func TestSecretsNeverBreakALine(t *testing.T) {
 	if ls[0]["amount_cents"] != float64(1100000) || ls[0]["text"] != "\x10 done" {
 		t.Errorf("numbers and escapes changed: %v", ls[0])
 	}
-	if ls[1]["n"] != Redacted || ls[1]["f"] != Redacted {
+	if ls[1]["n"] != redact.Redacted || ls[1]["f"] != redact.Redacted {
 		t.Errorf("a number that is a secret is written: %v", ls[1])
 	}
 }
@@ -151,7 +153,7 @@ func TestPluralSecretKeys(t *testing.T) {
 	slog.New(NewHandler(&buf, WithLookupEnv(noEnv))).Info("m", "tokens", "t1", "passwords", []string{"p1"}, "secrets", "s", "api_keys", "k", "apiKeys", "k2")
 	m := lines(t, buf.String())[0]
 	for _, k := range []string{"tokens", "passwords", "secrets", "api_keys", "apiKeys"} {
-		if m[k] != Redacted {
+		if m[k] != redact.Redacted {
 			t.Errorf("%s = %v", k, m[k])
 		}
 	}
@@ -200,7 +202,7 @@ func TestEventContentThatIsNotJSONIsRedacted(t *testing.T) {
 		}
 	}
 	m := lines(t, out)[0]["event"].(map[string]any)
-	if !strings.Contains(m["body"].(string), "user=bob") || m["rawQueryString"] != "page=2&token="+Redacted {
+	if !strings.Contains(m["body"].(string), "user=bob") || m["rawQueryString"] != "page=2&token="+redact.Redacted {
 		t.Errorf("what is not secret must stay: %v", m)
 	}
 	dec, err := base64.StdEncoding.DecodeString(m["encodedBody"].(string))

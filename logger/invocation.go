@@ -11,6 +11,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
@@ -265,7 +266,7 @@ func (inv *Invocation) release() error {
 	var first error
 	if dropped > 0 {
 		r := slog.NewRecord(c.cfg.now(), slog.LevelWarn, "debug log buffer was full: oldest lines dropped", 0)
-		r.AddAttrs(slog.Int(KeyDroppedLines, dropped))
+		r.AddAttrs(slog.Int(names.KeyDroppedLines, dropped))
 		h := &Handler{c: c}
 		b := h.appendRecord(nil, context.Background(), inv, r, 0, false)
 		first = c.write(b)
@@ -310,7 +311,7 @@ func ContextWithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 
 // WithCorrelationID returns ctx whose lines carry id as correlation_id.
 func WithCorrelationID(ctx context.Context, id string) context.Context {
-	return ContextWithAttrs(ctx, slog.String(KeyCorrelationID, id))
+	return ContextWithAttrs(ctx, slog.String(names.KeyCorrelationID, id))
 }
 
 func init() {

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
+	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
 func TestLongLinesAreTruncatedAndStayValid(t *testing.T) {
@@ -25,7 +28,7 @@ func TestLongLinesAreTruncatedAndStayValid(t *testing.T) {
 		t.Fatalf("want one line, got %d", len(ls))
 	}
 	m := ls[0]
-	if m[KeyTruncated] != true || m["n"] != 7.0 || m["bound"] != "small" || m[KeyRequestID] == nil {
+	if m[names.KeyTruncated] != true || m["n"] != 7.0 || m["bound"] != "small" || m[names.KeyRequestID] == nil {
 		t.Errorf("truncated line lost its fields: %v", keys(m))
 	}
 	p, _ := m["payload"].(string)
@@ -42,7 +45,7 @@ func TestLongLinesAreTruncatedAndStayValid(t *testing.T) {
 	h2 := NewHandler(&buf, WithLookupEnv(noEnv), WithMaxLineSize(10_000))
 	slog.New(h2).Info("many", args...)
 	ls = lines(t, buf.String())
-	if len(ls) != 1 || buf.Len() > 10_000 || ls[0][KeyDroppedAttrs] != true || ls[0][KeyMessage] != "many" {
+	if len(ls) != 1 || buf.Len() > 10_000 || ls[0][names.KeyDroppedAttrs] != true || ls[0][names.KeyMessage] != "many" {
 		t.Errorf("minimal line: %d bytes, %v", buf.Len(), keys(ls[0]))
 	}
 }
@@ -82,8 +85,8 @@ func TestSecretsAreNeverWritten(t *testing.T) {
 			t.Errorf("secret %q written:\n%s", s, out)
 		}
 	}
-	if n := strings.Count(out, Redacted); n < 6 {
-		t.Errorf("want the secrets marked %s, found %d:\n%s", Redacted, n, out)
+	if n := strings.Count(out, redact.Redacted); n < 6 {
+		t.Errorf("want the secrets marked %s, found %d:\n%s", redact.Redacted, n, out)
 	}
 	if ls := lines(t, out); len(ls) != 4 || !strings.Contains(fmt.Sprint(ls[0]["event"]), `\"user\":\"ann\"`) && !strings.Contains(fmt.Sprint(ls[0]["event"]), `"user":"ann"`) {
 		t.Errorf("the event body lost what is not secret: %v", ls)

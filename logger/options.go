@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
@@ -154,7 +155,7 @@ func newConfig(opts []Option) *config {
 	// them: the process's set has those of its environment; a lookup of its
 	// own (tests) may name others.
 	process := &redact.Scrubber{Sets: [3]*redact.Set{redact.Process()}}
-	for _, k := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+	for _, k := range []string{names.EnvAWSSecretAccessKey, names.EnvAWSSessionToken} {
 		if v := lookup.String(k); len(v) >= redact.MinSecretLen && !process.Secret(v) {
 			if c.secrets == nil {
 				c.secrets = redact.NewSet(nil)
@@ -163,19 +164,19 @@ func newConfig(opts []Option) *config {
 		}
 	}
 	if c.service == "" {
-		c.service = lookup.String("POWERTOOLS_SERVICE_NAME")
+		c.service = lookup.Service()
 	}
 	if c.service == "" {
 		c.service = DefaultService
 	}
 	if !c.devSet {
-		c.dev, _ = lookup.Bool("POWERTOOLS_DEV")
+		c.dev, _ = lookup.Bool(names.EnvPowertoolsDev)
 	}
 	if !c.sampleSet {
-		if v := lookup.String("POWERTOOLS_LOGGER_SAMPLE_RATE"); v != "" {
-			f, ok := lookup.Float("POWERTOOLS_LOGGER_SAMPLE_RATE")
+		if v := lookup.String(names.EnvPowertoolsLoggerSampleRate); v != "" {
+			f, ok := lookup.Float(names.EnvPowertoolsLoggerSampleRate)
 			if !ok || f < 0 || f > 1 {
-				c.warnings = append(c.warnings, fmt.Sprintf("POWERTOOLS_LOGGER_SAMPLE_RATE=%q is not a number in 0..1; debug sampling is off", v))
+				c.warnings = append(c.warnings, fmt.Sprintf(names.EnvPowertoolsLoggerSampleRate+"=%q is not a number in 0..1; debug sampling is off", v))
 			} else {
 				c.sampleRate = f
 			}
@@ -186,21 +187,21 @@ func newConfig(opts []Option) *config {
 		c.sampleRate = 0
 	}
 	lambdaLevel, lambdaSet := slog.Level(0), false
-	if v := lookup.String("AWS_LAMBDA_LOG_LEVEL"); v != "" {
+	if v := lookup.String(names.EnvAWSLambdaLogLevel); v != "" {
 		if l, ok := ParseLevel(v); ok {
 			lambdaLevel, lambdaSet = l, true
 		} else {
-			c.warnings = append(c.warnings, fmt.Sprintf("AWS_LAMBDA_LOG_LEVEL=%q is not a level; ignored", v))
+			c.warnings = append(c.warnings, fmt.Sprintf(names.EnvAWSLambdaLogLevel+"=%q is not a level; ignored", v))
 		}
 	}
 	if !c.levelSet {
 		level := slog.LevelInfo
-		switch v := lookup.String("POWERTOOLS_LOG_LEVEL"); {
+		switch v := lookup.String(names.EnvPowertoolsLogLevel); {
 		case v != "":
 			if l, ok := ParseLevel(v); ok {
 				level = l
 			} else {
-				c.warnings = append(c.warnings, fmt.Sprintf("POWERTOOLS_LOG_LEVEL=%q is not a level; using INFO", v))
+				c.warnings = append(c.warnings, fmt.Sprintf(names.EnvPowertoolsLogLevel+"=%q is not a level; using INFO", v))
 			}
 		case lambdaSet:
 			level = lambdaLevel
@@ -208,7 +209,7 @@ func newConfig(opts []Option) *config {
 		c.level = level
 	}
 	if lambdaSet && c.level.Level() < lambdaLevel {
-		c.warnings = append(c.warnings, fmt.Sprintf("log level %s is more verbose than AWS_LAMBDA_LOG_LEVEL=%s: Lambda drops lines below %s", levelName(c.level.Level()), levelName(lambdaLevel), levelName(lambdaLevel)))
+		c.warnings = append(c.warnings, fmt.Sprintf("log level %s is more verbose than "+names.EnvAWSLambdaLogLevel+"=%s: Lambda drops lines below %s", levelName(c.level.Level()), levelName(lambdaLevel), levelName(lambdaLevel)))
 	}
 	if c.scheme.Message == "" {
 		c.scheme = Powertools
@@ -259,58 +260,34 @@ type Scheme struct {
 // Powertools is the default scheme: the keys of Powertools for AWS Lambda,
 // so Logs Insights queries written for it keep working.
 var Powertools = Scheme{
-	Level:              KeyLevel,
-	Message:            KeyMessage,
-	Time:               KeyTimestamp,
-	Location:           KeyLocation,
-	Service:            KeyService,
-	SamplingRate:       KeySamplingRate,
-	ColdStart:          KeyColdStart,
-	FunctionName:       KeyFunctionName,
-	FunctionMemorySize: KeyFunctionMemorySize,
-	FunctionARN:        KeyFunctionARN,
-	RequestID:          KeyRequestID,
-	TraceID:            KeyXRayTraceID,
-	CorrelationID:      KeyCorrelationID,
-	TenantID:           "tenant_id",
-	InitDuration:       KeyInitDurationMS,
+	Level:              names.KeyLevel,
+	Message:            names.KeyMessage,
+	Time:               names.KeyTimestamp,
+	Location:           names.KeyLocation,
+	Service:            names.KeyService,
+	SamplingRate:       names.KeySamplingRate,
+	ColdStart:          names.KeyColdStart,
+	FunctionName:       names.KeyFunctionName,
+	FunctionMemorySize: names.KeyFunctionMemorySize,
+	FunctionARN:        names.KeyFunctionARN,
+	RequestID:          names.KeyRequestID,
+	TraceID:            names.KeyXRayTraceID,
+	CorrelationID:      names.KeyCorrelationID,
+	TenantID:           names.KeyTenantID,
+	InitDuration:       names.KeyInitDurationMS,
 }
 
 // Lambda is the scheme of Lambda's own JSON log format, as aws-lambda-go's
 // lambdacontext.NewLogHandler writes it: timestamp, level, message, requestId.
 var Lambda = Scheme{
-	Level:       KeyLevel,
-	Message:     KeyMessage,
-	Time:        KeyTimestamp,
-	Location:    KeyLocation,
-	RequestID:   "requestId",
-	TraceID:     "traceId",
-	TenantID:    "tenantId",
-	ColdStart:   "coldStart",
-	FunctionARN: "functionArn",
+	Level:       names.KeyLevel,
+	Message:     names.KeyMessage,
+	Time:        names.KeyTimestamp,
+	Location:    names.KeyLocation,
+	RequestID:   names.KeyLambdaRequestID,
+	TraceID:     names.KeyLambdaTraceID,
+	TenantID:    names.KeyLambdaTenantID,
+	ColdStart:   names.KeyLambdaColdStart,
+	FunctionARN: names.KeyLambdaFunctionARN,
 	TimeFirst:   true,
 }
-
-// Field names of the Powertools scheme, shared with the dashboard and the docs.
-const (
-	KeyLevel              = "level"
-	KeyMessage            = "message"
-	KeyTimestamp          = "timestamp"
-	KeyLocation           = "location"
-	KeyService            = "service"
-	KeySamplingRate       = "sampling_rate"
-	KeyColdStart          = "cold_start"
-	KeyFunctionName       = "function_name"
-	KeyFunctionMemorySize = "function_memory_size"
-	KeyFunctionARN        = "function_arn"
-	KeyRequestID          = "function_request_id"
-	KeyXRayTraceID        = "xray_trace_id"
-	KeyCorrelationID      = "correlation_id"
-	KeyInitDurationMS     = "init_duration_ms"
-	KeyError              = "error"
-	KeyErrorType          = "error_type"
-	KeyStackTrace         = "stack_trace"
-	KeyDroppedLines       = "dropped_lines"
-	KeyTruncated          = "truncated"     // true on a line whose values were cut to fit
-	KeyDroppedAttrs       = "dropped_attrs" // true on a line that had to leave attributes out
-)

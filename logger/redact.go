@@ -5,11 +5,9 @@ import (
 	"strconv"
 
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
-
-// Redacted is the value written in place of a redacted one.
-const Redacted = redact.Redacted
 
 // scrubber returns the redaction of one line: the handler's keys; the
 // secrets of the invocation (its scope, whose ancestor is the process's
@@ -154,7 +152,7 @@ func newReserved(s *Scheme) *reservedKeys {
 	for _, k := range []string{s.Level, s.Message, s.Time, s.Location, s.Service, s.SamplingRate,
 		s.ColdStart, s.FunctionName, s.FunctionMemorySize, s.FunctionARN, s.RequestID,
 		s.FunctionVersion, s.TraceID, s.TenantID, s.InitDuration,
-		KeyTruncated, KeyDroppedAttrs} {
+		names.KeyTruncated, names.KeyDroppedAttrs} {
 		if k != "" && len(k) < len(r) {
 			r[len(k)] = append(r[len(k)], k)
 		}

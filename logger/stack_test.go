@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // pkgFrame and pkgStackTrace have the shape of github.com/pkg/errors'
@@ -50,8 +52,8 @@ func TestErrorsAreLoggedWithTheirChainAndStack(t *testing.T) {
 	if fmt.Sprint(m["error_chain"]) != "[*fmt.wrapError *errors.errorString]" {
 		t.Errorf("error_chain = %v", m["error_chain"])
 	}
-	if st, _ := m[KeyStackTrace].(string); !strings.Contains(st, "logger.saveOrder") || !strings.Contains(st, "stack_test.go:") {
-		t.Errorf("stack_trace = %q", m[KeyStackTrace])
+	if st, _ := m[names.KeyStackTrace].(string); !strings.Contains(st, "logger.saveOrder") || !strings.Contains(st, "stack_test.go:") {
+		t.Errorf("stack_trace = %q", m[names.KeyStackTrace])
 	}
 	if fmt.Sprint(m["other_chain"]) != "[*errors.joinError *errors.errorString *fmt.wrapError *logger.pkgError]" {
 		t.Errorf("other_chain = %v", m["other_chain"])

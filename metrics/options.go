@@ -11,28 +11,9 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
-
-// Environment variables New reads. Options given in code win over them.
-const (
-	// EnvNamespace sets the namespace (WithNamespace). Unset: DefaultNamespace.
-	EnvNamespace = "POWERTOOLS_METRICS_NAMESPACE"
-	// EnvServiceName sets the "service" default dimension (WithService).
-	// Unset: no service dimension.
-	EnvServiceName = "POWERTOOLS_SERVICE_NAME"
-	// EnvDisabled, when true (strconv.ParseBool), disables the recorder
-	// (WithDisabled): nothing is written or reported. Unset: false.
-	EnvDisabled = "POWERTOOLS_METRICS_DISABLED"
-	// EnvFunctionName overrides the function name reported by
-	// Recorder.FunctionName (WithFunctionName). Unset: "", and the caller
-	// falls back to the Lambda function name.
-	EnvFunctionName = "POWERTOOLS_METRICS_FUNCTION_NAME"
-)
-
-// ServiceDimension is the name of the default dimension WithService and
-// POWERTOOLS_SERVICE_NAME set.
-const ServiceDimension = "service"
 
 // Option configures a Recorder made by New.
 type Option interface {
@@ -180,16 +161,16 @@ func newConfig(w io.Writer, opts []Option) (*config, []Rejection) {
 	}
 	c.lookup = env.Or(c.lookup)
 	if !c.namespaceSet {
-		c.namespace = c.lookup.String(EnvNamespace)
+		c.namespace = c.lookup.String(names.EnvPowertoolsMetricsNamespace)
 	}
 	if !c.serviceSet {
-		c.service = c.lookup.String(EnvServiceName)
+		c.service = c.lookup.Service()
 	}
 	if !c.functionNameSet {
-		c.functionName = c.lookup.String(EnvFunctionName)
+		c.functionName = c.lookup.String(names.EnvPowertoolsMetricsFunctionName)
 	}
 	if !c.disabledSet {
-		c.disabled, _ = c.lookup.Bool(EnvDisabled)
+		c.disabled, _ = c.lookup.Bool(names.EnvPowertoolsMetricsDisabled)
 	}
 
 	var rej []Rejection
@@ -205,10 +186,10 @@ func newConfig(w io.Writer, opts []Option) (*config, []Rejection) {
 	if c.service != "" {
 		has := false
 		for _, d := range dims {
-			has = has || d.Name == ServiceDimension
+			has = has || d.Name == names.DimService
 		}
 		if !has {
-			dims = append([]Dimension{{Name: ServiceDimension, Value: c.service}}, dims...)
+			dims = append([]Dimension{{Name: names.DimService, Value: c.service}}, dims...)
 		}
 	}
 	for _, d := range dims {

@@ -69,8 +69,9 @@ type child struct {
 }
 
 // New returns a Recorder that writes documents to w (os.Stdout when w is nil).
-// Options win over the environment variables EnvNamespace, EnvServiceName,
-// EnvDisabled and EnvFunctionName. If options or environment had to be
+// Options win over the environment variables POWERTOOLS_METRICS_NAMESPACE,
+// POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_DISABLED and
+// POWERTOOLS_METRICS_FUNCTION_NAME. If options or environment had to be
 // corrected (an invalid namespace or default dimension), New reports it once
 // through the error handler.
 //

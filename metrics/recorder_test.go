@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 func TestRecorderConcurrentSafe(t *testing.T) {
@@ -303,10 +304,10 @@ func TestWarnOnEmpty(t *testing.T) {
 
 func TestEnvironment(t *testing.T) {
 	environ := env.Map(map[string]string{
-		EnvNamespace:    "FromEnv",
-		EnvServiceName:  "env-service",
-		EnvFunctionName: "env-fn",
-		EnvDisabled:     "false",
+		names.EnvPowertoolsMetricsNamespace:    "FromEnv",
+		names.EnvPowertoolsServiceName:         "env-service",
+		names.EnvPowertoolsMetricsFunctionName: "env-fn",
+		names.EnvPowertoolsMetricsDisabled:     "false",
 	})
 	r, w, _ := newTest(t, WithLookupEnv(environ))
 	r.Count("A", 1)
@@ -332,7 +333,7 @@ func TestEnvironment(t *testing.T) {
 		t.Errorf("defaults: %+v", d)
 	}
 
-	disabled := env.Map(map[string]string{EnvDisabled: "TRUE"})
+	disabled := env.Map(map[string]string{names.EnvPowertoolsMetricsDisabled: "TRUE"})
 	r, w, s := newTest(t, WithLookupEnv(disabled), WithWarnOnEmpty())
 	r.Count("A", 1)
 	r.Add("B", math.NaN(), Count)

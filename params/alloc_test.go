@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/params"
 )
@@ -57,7 +58,7 @@ func TestCachedReadAllocs(t *testing.T) {
 			}
 		}
 	}
-	if hits := sum(r.values(t, params.MetricCacheHits)); hits < 3000 {
+	if hits := sum(r.values(t, names.MetricParametersCacheHits)); hits < 3000 {
 		t.Errorf("%v hits counted in the invocation, want every read's", hits)
 	}
 }

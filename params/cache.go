@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -137,11 +138,11 @@ func (c *cache) get(ctx context.Context, k key, g getConfig) (any, error) {
 	}
 	if !g.force {
 		if v, ok := c.fresh(c.lookup(k), g.maxAge); ok {
-			count(ctx, MetricCacheHits, 1)
+			count(ctx, names.MetricParametersCacheHits, 1)
 			return v, nil
 		}
 	}
-	count(ctx, MetricCacheMisses, 1)
+	count(ctx, names.MetricParametersCacheMisses, 1)
 	for {
 		c.mu.Lock()
 		e := c.entry(k)
@@ -203,8 +204,8 @@ func (c *cache) getMany(ctx context.Context, keys []key, g getConfig) (vals []an
 		}
 		c.mu.Unlock()
 		if first {
-			count(ctx, MetricCacheHits, hits)
-			count(ctx, MetricCacheMisses, len(todo)-hits)
+			count(ctx, names.MetricParametersCacheHits, hits)
+			count(ctx, names.MetricParametersCacheMisses, len(todo)-hits)
 			first = false
 		}
 		if len(mine) > 0 {

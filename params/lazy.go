@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -20,11 +21,11 @@ import (
 // again (unlike sync.OnceValues, which would return the first error
 // forever).
 //
-// The first successful init is reported once: an INFO line MsgLazyInit
-// through slog's default logger with the context of the Get that ran it
-// (keys KeyLazy and KeyDurationMS), and the metric MetricLazyInitDuration,
-// dimension DimLazy, on that invocation's recorder (dropped when the init
-// ran outside an invocation, at process init).
+// The first successful init is reported once: an INFO line "lazy value
+// initialised" through slog's default logger with the context of the Get
+// that ran it (keys lazy, the Lazy's name, and duration_ms), and the metric
+// LazyInitDuration, dimension lazy, on that invocation's recorder (dropped
+// when the init ran outside an invocation, at process init).
 //
 // The init function gets the context of the Get that runs it, usually an
 // invocation's, with its deadline: a connection that must outlive the
@@ -152,9 +153,9 @@ func (l *Lazy[T]) run(ctx context.Context, a *lazyAttempt) (v T, err error) {
 	}
 	l.finish(a, &v)
 	d := l.now().Sub(start)
-	slog.InfoContext(ctx, MsgLazyInit, KeyLazy, l.name, KeyDurationMS, float64(d.Microseconds())/1e3)
+	slog.InfoContext(ctx, names.MsgLazyInit, names.KeyLazy, l.name, names.KeyDurationMS, float64(d.Microseconds())/1e3)
 	if r, ok := metrics.Lookup(ctx); ok {
-		r.With(metrics.Dimension{Name: DimLazy, Value: l.name}).Duration(MetricLazyInitDuration, d)
+		r.With(metrics.Dimension{Name: names.DimLazy, Value: l.name}).Duration(names.MetricLazyInitDuration, d)
 	}
 	return v, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/params"
@@ -216,7 +217,7 @@ func TestLazyReportsItsFirstInit(t *testing.T) {
 	}, lambdawrap.WithService("orders"))
 
 	r := f.Invoke(struct{}{}, lambdaobstest.Request{})
-	if r.Err == nil || len(lambdaobstest.MetricValues(r.Metrics, params.MetricLazyInitDuration)) != 0 {
+	if r.Err == nil || len(lambdaobstest.MetricValues(r.Metrics, names.MetricLazyInitDuration)) != 0 {
 		t.Fatalf("a failed init: err %v, metrics %v", r.Err, r.Metrics)
 	}
 	fail.Store(false)
@@ -226,28 +227,28 @@ func TestLazyReportsItsFirstInit(t *testing.T) {
 	}
 	var line map[string]any
 	for _, l := range r.Logs {
-		if l["message"] == params.MsgLazyInit {
+		if l["message"] == names.MsgLazyInit {
 			line = l
 		}
 	}
-	if line == nil || line[params.KeyLazy] != "orders-db" || line[params.KeyDurationMS] != 1.5 || line["function_request_id"] != "req-2" {
+	if line == nil || line[names.KeyLazy] != "orders-db" || line[names.KeyDurationMS] != 1.5 || line["function_request_id"] != "req-2" {
 		t.Errorf("init line %v in %v", line, r.Logs)
 	}
-	vals := lambdaobstest.MetricValues(r.Metrics, params.MetricLazyInitDuration)
+	vals := lambdaobstest.MetricValues(r.Metrics, names.MetricLazyInitDuration)
 	if len(vals) != 1 || vals[0] != 1.5 {
-		t.Errorf("%s = %v, want [1.5]", params.MetricLazyInitDuration, vals)
+		t.Errorf("%s = %v, want [1.5]", names.MetricLazyInitDuration, vals)
 	}
 	for _, d := range r.Metrics {
-		if _, ok := d[params.MetricLazyInitDuration]; ok && d[params.DimLazy] != "orders-db" {
-			t.Errorf("dimension %s = %v", params.DimLazy, d[params.DimLazy])
+		if _, ok := d[names.MetricLazyInitDuration]; ok && d[names.DimLazy] != "orders-db" {
+			t.Errorf("dimension %s = %v", names.DimLazy, d[names.DimLazy])
 		}
 	}
 	r = f.Invoke(struct{}{}, lambdaobstest.Request{})
-	if len(lambdaobstest.MetricValues(r.Metrics, params.MetricLazyInitDuration)) != 0 {
+	if len(lambdaobstest.MetricValues(r.Metrics, names.MetricLazyInitDuration)) != 0 {
 		t.Errorf("reported again on a later invocation")
 	}
 	for _, l := range r.Logs {
-		if l["message"] == params.MsgLazyInit {
+		if l["message"] == names.MsgLazyInit {
 			t.Errorf("logged again: %v", l)
 		}
 	}
@@ -263,7 +264,7 @@ func TestLazyOutsideAnInvocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if strings.Count(out, "\n") != 1 || !strings.Contains(out, params.MsgLazyInit) || !strings.Contains(out, `"lazy":"cache"`) {
+	if strings.Count(out, "\n") != 1 || !strings.Contains(out, names.MsgLazyInit) || !strings.Contains(out, `"lazy":"cache"`) {
 		t.Errorf("output %q", out)
 	}
 }

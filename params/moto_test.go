@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/params"
 )
 
@@ -49,7 +50,7 @@ func TestMoto(t *testing.T) {
 		if n := c.calls(); n != 1 {
 			t.Errorf("%d SDK calls for three reads, want 1", n)
 		}
-		if hits, misses := sum(r.values(t, params.MetricCacheHits)), sum(r.values(t, params.MetricCacheMisses)); hits != 2 || misses != 1 {
+		if hits, misses := sum(r.values(t, names.MetricParametersCacheHits)), sum(r.values(t, names.MetricParametersCacheMisses)); hits != 2 || misses != 1 {
 			t.Errorf("hits %v, misses %v; want 2 and 1", hits, misses)
 		}
 	})
@@ -98,10 +99,10 @@ func TestMoto(t *testing.T) {
 			warn  bool
 		}{
 			{"default", nil, nil, 4 * time.Second, 5 * time.Second, false},
-			{"env", map[string]string{params.EnvMaxAge: "60"}, nil, 59 * time.Second, 60 * time.Second, false},
-			{"option wins over env", map[string]string{params.EnvMaxAge: "60"}, []params.Option{params.WithMaxAge(10 * time.Second)}, 9 * time.Second, 10 * time.Second, false},
-			{"bad env value: default", map[string]string{params.EnvMaxAge: "1m"}, nil, 4 * time.Second, 5 * time.Second, true},
-			{"negative env value: default", map[string]string{params.EnvMaxAge: "-3"}, nil, 4 * time.Second, 5 * time.Second, true},
+			{"env", map[string]string{names.EnvPowertoolsParametersMaxAge: "60"}, nil, 59 * time.Second, 60 * time.Second, false},
+			{"option wins over env", map[string]string{names.EnvPowertoolsParametersMaxAge: "60"}, []params.Option{params.WithMaxAge(10 * time.Second)}, 9 * time.Second, 10 * time.Second, false},
+			{"bad env value: default", map[string]string{names.EnvPowertoolsParametersMaxAge: "1m"}, nil, 4 * time.Second, 5 * time.Second, true},
+			{"negative env value: default", map[string]string{names.EnvPowertoolsParametersMaxAge: "-3"}, nil, 4 * time.Second, 5 * time.Second, true},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				var logged bytes.Buffer
@@ -120,7 +121,7 @@ func TestMoto(t *testing.T) {
 				if n := c.calls(); n != 2 {
 					t.Fatalf("after %v: %d calls, want 2", tc.stale, n)
 				}
-				if warned := strings.Contains(logged.String(), params.EnvMaxAge); warned != tc.warn {
+				if warned := strings.Contains(logged.String(), names.EnvPowertoolsParametersMaxAge); warned != tc.warn {
 					t.Errorf("warned %v, want %v: %q", warned, tc.warn, logged.String())
 				}
 			})
@@ -216,9 +217,9 @@ func TestMoto(t *testing.T) {
 		if v, err := params.NewSSM(m.SSM, params.WithDecryption(true), params.WithLookupEnv(noEnv)).Get(ctx, "/secure/db-password"); err != nil || v != secret {
 			t.Errorf("NewSSM(WithDecryption(true)): %q, %v", v, err)
 		}
-		ps2 := params.NewSSM(m.SSM, params.WithLookupEnv(mapEnv(map[string]string{params.EnvSSMDecrypt: "true"})))
+		ps2 := params.NewSSM(m.SSM, params.WithLookupEnv(mapEnv(map[string]string{names.EnvPowertoolsParametersSSMDecrypt: "true"})))
 		if v, err := ps2.Get(ctx, "/secure/db-password"); err != nil || v != secret {
-			t.Errorf("with %s=true: %q, %v", params.EnvSSMDecrypt, v, err)
+			t.Errorf("with %s=true: %q, %v", names.EnvPowertoolsParametersSSMDecrypt, v, err)
 		}
 		if v, err := ps2.Get(ctx, "/secure/db-password", params.WithDecryption(false)); err != nil || v != raw {
 			t.Errorf("WithDecryption(false) over the environment: %q, %v", v, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // DefaultMaxAge is how long a fetched value is served from the cache when
@@ -74,10 +75,10 @@ func newConfig(opts []Option) config {
 	c.lookup = env.Or(c.lookup)
 	if !c.maxAgeSet {
 		c.maxAge = DefaultMaxAge
-		if v := c.lookup.String(EnvMaxAge); v != "" {
+		if v := c.lookup.String(names.EnvPowertoolsParametersMaxAge); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 || n > int64(1<<63-1)/int64(time.Second) {
-				slog.Warn("params: "+EnvMaxAge+" is not a whole number of seconds: using the default",
+				slog.Warn("params: "+names.EnvPowertoolsParametersMaxAge+" is not a whole number of seconds: using the default",
 					"value", v, "default_seconds", int(DefaultMaxAge/time.Second))
 			} else {
 				c.maxAge = time.Duration(n) * time.Second
@@ -85,10 +86,10 @@ func newConfig(opts []Option) config {
 		}
 	}
 	if !c.decryptSet {
-		if v := c.lookup.String(EnvSSMDecrypt); v != "" {
+		if v := c.lookup.String(names.EnvPowertoolsParametersSSMDecrypt); v != "" {
 			b, err := strconv.ParseBool(strings.ToLower(v))
 			if err != nil {
-				slog.Warn("params: "+EnvSSMDecrypt+" is not true or false: decryption stays off", "value", v)
+				slog.Warn("params: "+names.EnvPowertoolsParametersSSMDecrypt+" is not true or false: decryption stays off", "value", v)
 			}
 			c.decrypt = b
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
@@ -170,8 +171,10 @@ func (h Header) String() string {
 
 // HeaderName is the HTTP header that carries the X-Ray trace header from a
 // caller to the service it calls; AWS services that continue X-Ray traces
-// (Lambda, Step Functions, SNS, API Gateway, …) read it.
-const HeaderName = "X-Amzn-Trace-Id"
+// (Lambda, Step Functions, SNS, API Gateway, …) read it. Code that calls a
+// service over HTTP without awssdk or OpenTelemetry's instrumentation sets
+// it to OutgoingHeader(ctx).String().
+const HeaderName = names.HeaderTraceID
 
 // lambdaTraceKey is the context key aws-lambda-go stores the trace header
 // under; it is a plain string there, so it is one here too.

@@ -15,10 +15,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/logger"
 )
 
 // chromiumPath returns Debian's chromium, which scripts/services/chromium.sh
@@ -127,7 +126,7 @@ func TestViewInChromium(t *testing.T) {
 	} {
 		// Every invocation sampled for the memory and CPU row.
 		emu := testenv.StartEmulator(t, bin, "LAMBDAOBS_DISABLE_SIGTERM=true", "AWS_LAMBDA_FUNCTION_TIMEOUT=3",
-			lambdawrap.EnvUsageMetrics+"=1")
+			names.EnvLambdaobsUsageMetrics+"=1")
 		for _, c := range process {
 			if c.pause {
 				time.Sleep(1100 * time.Millisecond)
@@ -278,10 +277,10 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 	invSecs := map[int64]bool{}
 	for _, id := range ids {
 		for _, l := range logs {
-			if l[logger.KeyRequestID] != id {
+			if l[names.KeyRequestID] != id {
 				continue
 			}
-			at, err := time.Parse(time.RFC3339Nano, l[logger.KeyTimestamp].(string))
+			at, err := time.Parse(time.RFC3339Nano, l[names.KeyTimestamp].(string))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,7 +288,7 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 			break
 		}
 	}
-	errSecs, errVals := metric(lambdawrap.MetricErrors)
+	errSecs, errVals := metric(names.MetricErrors)
 	n := len(ids)
 	want := map[string]expectation{
 		dashboard.WidgetHeader:      {},
@@ -312,25 +311,25 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 		}
 		return e
 	}
-	want[dashboard.WidgetMemoryUtilization] = series(lambdawrap.MetricMemoryUtilization, lambdawrap.MetricMemoryUtilization)
-	want[dashboard.WidgetMemory] = series(lambdawrap.MetricMemoryPeak, lambdawrap.MetricMemoryUsed, lambdawrap.MetricMaxMemoryUsed)
-	want[dashboard.WidgetHeap] = series(lambdawrap.MetricHeapInUse, lambdawrap.MetricHeapInUse)
-	cpu := series(lambdawrap.MetricCPUTime, lambdawrap.MetricBilledDuration)
+	want[dashboard.WidgetMemoryUtilization] = series(names.MetricMemoryUtilization, names.MetricMemoryUtilization)
+	want[dashboard.WidgetMemory] = series(names.MetricMemoryPeak, names.MetricMemoryUsed, names.MetricMaxMemoryUsed)
+	want[dashboard.WidgetHeap] = series(names.MetricHeapInUse, names.MetricHeapInUse)
+	cpu := series(names.MetricCPUTime, names.MetricBilledDuration)
 	want[dashboard.WidgetCPU] = expectation{points: cpu.points + len(invSecs), values: cpu.values + n} // and Lambda's duration
-	want[dashboard.WidgetGCPause] = series(lambdawrap.MetricGCPause, lambdawrap.MetricGCPause)
-	want[dashboard.WidgetGCCycles] = series(lambdawrap.MetricGCCycles, lambdawrap.MetricGCCycles)
-	want[dashboard.WidgetTelemetryErrors] = series(lambdawrap.MetricTelemetryErrors)
-	want[dashboard.WidgetSpansDropped] = series(lambdawrap.MetricSpansDropped)
-	want[dashboard.WidgetTraceExport] = series(lambdawrap.MetricTraceExportDuration, lambdawrap.MetricTraceExportDuration)
+	want[dashboard.WidgetGCPause] = series(names.MetricGCPause, names.MetricGCPause)
+	want[dashboard.WidgetGCCycles] = series(names.MetricGCCycles, names.MetricGCCycles)
+	want[dashboard.WidgetTelemetryErrors] = series(names.MetricTelemetryErrors)
+	want[dashboard.WidgetSpansDropped] = series(names.MetricSpansDropped)
+	want[dashboard.WidgetTraceExport] = series(names.MetricTraceExportDuration, names.MetricTraceExportDuration)
 	if mu := want[dashboard.WidgetMemoryUtilization]; mu.values != 2*n {
 		t.Errorf("memory utilisation of %d invocations, want %d: every invocation is sampled", mu.values/2, n)
 	}
-	cs, cn := metric(lambdawrap.MetricColdStart)
+	cs, cn := metric(names.MetricColdStart)
 	want[dashboard.WidgetColdStart] = expectation{points: len(cs), values: cn}
-	is, in := metric(lambdawrap.MetricInitDuration)
+	is, in := metric(names.MetricInitDuration)
 	// The wrapper's p50 and p99, and the p99 of Lambda's reports (none
 	// under the standard emulator, which has no Telemetry API).
-	ri := series(lambdawrap.MetricReportInitDuration)
+	ri := series(names.MetricReportInitDuration)
 	want[dashboard.WidgetInitDuration] = expectation{points: 2*len(is) + ri.points, values: 2*in + ri.values}
 	for _, name := range []string{"OrdersPlaced", "OrderValue", "ChargeLatency", "PaymentsDeclined"} {
 		s, v := metric(name)
@@ -338,10 +337,10 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 	}
 	errorRows, initRows := 0, 0
 	for _, l := range logs {
-		if l[logger.KeyLevel] == "ERROR" {
+		if l[names.KeyLevel] == "ERROR" {
 			errorRows++
 		}
-		if _, ok := l[logger.KeyInitDurationMS]; ok {
+		if _, ok := l[names.KeyInitDurationMS]; ok {
 			initRows++
 		}
 	}

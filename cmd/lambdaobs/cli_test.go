@@ -217,7 +217,7 @@ func TestDashboardTemplate(t *testing.T) {
 func normalizeBody(t *testing.T, tmpl any) {
 	t.Helper()
 	res := tmpl.(map[string]any)["Resources"].(map[string]any)
-	props := res[dashboard.DashboardID].(map[string]any)["Properties"].(map[string]any)
+	props := res[dashboard.ID].(map[string]any)["Properties"].(map[string]any)
 	sub := props["DashboardBody"].(map[string]any)
 	var body any
 	if err := json.Unmarshal([]byte(sub["Fn::Sub"].(string)), &body); err != nil {

@@ -37,6 +37,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
 	"github.com/lambdaobs/lambdaobs/dashboard/view"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -148,7 +149,7 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 	fs.Var(&o.refs, "ref", "CloudFormation logical `id` of the function, in --format cfn (repeat in the order of --function)")
 	fs.StringVar(&o.namespace, "namespace", "", "EMF `namespace` of the functions (default "+metrics.DefaultNamespace+", or as found with --from)")
 	fs.Var(&o.services, "service", "`service` dimension of the functions (default service_undefined, or as found with --from); once for all, or repeat in the order of the functions")
-	fs.StringVar(&o.region, "region", "", "AWS `region` of the body (default $AWS_REGION, else "+dashboard.DefaultRegion+"); a template always watches the stack's region")
+	fs.StringVar(&o.region, "region", "", "AWS `region` of the body (default $"+names.EnvAWSRegion+", else "+dashboard.DefaultRegion+"); a template always watches the stack's region")
 	fs.StringVar(&o.logGroup, "log-group", "", "log `group` of the function (default /aws/lambda/NAME; one function only)")
 	fs.Var(&o.metrics, "metric", "custom metric `NAME[:UNIT[:STAT[:DIM,...]]]`, e.g. OrdersPlaced:Count (repeat)")
 	fs.StringVar(&o.from, "from", "", "discover functions and custom metrics from captured output `FILE` (- for stdin)")
@@ -219,7 +220,7 @@ func runDashboard(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		dashboard.WithAlarmTopic(o.topics...)}
 	if o.region != "" {
 		opts = append(opts, dashboard.WithRegion(o.region))
-	} else if r := os.Getenv("AWS_REGION"); r != "" && !template {
+	} else if r := os.Getenv(names.EnvAWSRegion); r != "" && !template {
 		opts = append(opts, dashboard.WithRegion(r))
 	}
 	if o.name != "" {

@@ -31,8 +31,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/logger"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Option configures Render.
@@ -129,10 +128,10 @@ func (pg *page) totals(c *dashboard.Capture) {
 	cold := 0.0
 	for i := range c.Documents {
 		d := &c.Documents[i]
-		for _, v := range d.Values(lambdawrap.MetricColdStart) {
+		for _, v := range d.Values(names.MetricColdStart) {
 			cold += v
 		}
-		inits = append(inits, d.Values(lambdawrap.MetricInitDuration)...)
+		inits = append(inits, d.Values(names.MetricInitDuration)...)
 	}
 	pg.ColdStarts = int(cold)
 	pg.Invocations = len(c.Invocations)
@@ -142,7 +141,7 @@ func (pg *page) totals(c *dashboard.Capture) {
 		pg.InitP99 = formatMS(Statistic("p99", inits))
 	}
 	for _, l := range c.Logs {
-		if lv, _ := l.Fields[logger.KeyLevel].(string); lv == "ERROR" || lv == "CRITICAL" {
+		if lv, _ := l.Fields[names.KeyLevel].(string); lv == "ERROR" || lv == "CRITICAL" {
 			pg.ErrorLines++
 		}
 	}
@@ -282,14 +281,14 @@ func (r *resolver) widget(d *dashboard.Dashboard, w *dashboard.Widget, override 
 // function_name says so, or it has none and the dashboard draws one
 // function.
 func (r *resolver) belongs(d *dashboard.Dashboard, l dashboard.LogRecord, fn string) bool {
-	name, _ := l.Fields[logger.KeyFunctionName].(string)
+	name, _ := l.Fields[names.KeyFunctionName].(string)
 	if name != "" {
 		return name == fn
 	}
 	if len(d.Functions) == 1 {
 		return true
 	}
-	svc, _ := l.Fields[logger.KeyService].(string)
+	svc, _ := l.Fields[names.KeyService].(string)
 	for _, f := range d.Functions {
 		if f.Name == fn {
 			return svc != "" && svc == f.Service

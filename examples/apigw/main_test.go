@@ -16,10 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/params"
 )
 
@@ -27,11 +25,11 @@ import (
 // never read.
 func testEnv(extra map[string]string) func(string) (string, bool) {
 	env := map[string]string{
-		"CURRENCIES_PARAMETER":            "/test/currencies",
-		"SIGNING_KEY_SECRET":              "test/signing-key",
-		params.EnvMaxAge:                  "300", // the cache outlives the test, however slow the machine
-		"AWS_LAMBDA_FUNCTION_NAME":        "orders-api",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+		"CURRENCIES_PARAMETER":              "/test/currencies",
+		"SIGNING_KEY_SECRET":                "test/signing-key",
+		names.EnvPowertoolsParametersMaxAge: "300", // the cache outlives the test, however slow the machine
+		"AWS_LAMBDA_FUNCTION_NAME":          "orders-api",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE":   "256",
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -103,7 +101,7 @@ func request(t *testing.T, route, user, scopes, body string) events.APIGatewayV2
 }
 
 // requestLines are the messages of the one line httpapi writes per request.
-var requestLines = []string{httpapi.MsgCompleted, httpapi.MsgRejected, httpapi.MsgFailed, httpapi.MsgPanic}
+var requestLines = []string{names.MsgRequestCompleted, names.MsgRequestRejected, names.MsgRequestFailed, names.MsgRequestPanicked}
 
 func sum(v []float64) (s float64) {
 	for _, x := range v {
@@ -141,18 +139,18 @@ func TestRequests(t *testing.T) {
 					t.Errorf("OrderValue %v", got)
 				}
 				// The secret (auth) and the parameter (currencies) are fetched.
-				if hits, misses := lambdaobstest.MetricValues(r.Metrics, params.MetricCacheHits), lambdaobstest.MetricValues(r.Metrics, params.MetricCacheMisses); sum(hits) != 0 || sum(misses) != 2 {
+				if hits, misses := lambdaobstest.MetricValues(r.Metrics, names.MetricParametersCacheHits), lambdaobstest.MetricValues(r.Metrics, names.MetricParametersCacheMisses); sum(hits) != 0 || sum(misses) != 2 {
 					t.Errorf("cache hits %v, misses %v; want 0 and 2", hits, misses)
 				}
 				if !slices.ContainsFunc(r.Logs, func(l map[string]any) bool {
-					return l["message"] == params.MsgLazyInit && l[params.KeyLazy] == "orders-store"
+					return l["message"] == names.MsgLazyInit && l[names.KeyLazy] == "orders-store"
 				}) {
-					t.Errorf("no %q line for the store", params.MsgLazyInit)
+					t.Errorf("no %q line for the store", names.MsgLazyInit)
 				}
 			}},
 		{name: "served from the cache", event: request(t, "POST /orders", "alice", alice, strings.Replace(created, "ord-1", "ord-2", 1)), status: 201,
 			check: func(t *testing.T, r result) {
-				if hits, misses := lambdaobstest.MetricValues(r.Metrics, params.MetricCacheHits), lambdaobstest.MetricValues(r.Metrics, params.MetricCacheMisses); sum(hits) != 2 || sum(misses) != 0 {
+				if hits, misses := lambdaobstest.MetricValues(r.Metrics, names.MetricParametersCacheHits), lambdaobstest.MetricValues(r.Metrics, names.MetricParametersCacheMisses); sum(hits) != 2 || sum(misses) != 0 {
 					t.Errorf("cache hits %v, misses %v; want 2 and 0", hits, misses)
 				}
 				if ps.calls.Load() != 1 || sec.calls.Load() != 1 {
@@ -168,7 +166,7 @@ func TestRequests(t *testing.T) {
 		}(), status: 401, body: `{"error":"Unauthorized","code":"UNAUTHORIZED"}`,
 			check: func(t *testing.T, r result) {
 				if !slices.ContainsFunc(r.Logs, func(l map[string]any) bool {
-					return l["message"] == httpapi.MsgRejected && strings.Contains(fmt.Sprint(l[logger.KeyError]), errBadSignature.Error())
+					return l["message"] == names.MsgRequestRejected && strings.Contains(fmt.Sprint(l[names.KeyError]), errBadSignature.Error())
 				}) {
 					t.Error("the rejection line does not say why")
 				}
@@ -194,7 +192,7 @@ func TestRequests(t *testing.T) {
 			body: `{"error":"order not found","code":"NOT_FOUND"}`,
 			check: func(t *testing.T, r result) {
 				if !slices.ContainsFunc(r.Logs, func(l map[string]any) bool {
-					return l["message"] == httpapi.MsgRejected && l["level"] == "WARN" && strings.Contains(fmt.Sprint(l[logger.KeyError]), `"ord-404"`)
+					return l["message"] == names.MsgRequestRejected && l["level"] == "WARN" && strings.Contains(fmt.Sprint(l[names.KeyError]), `"ord-404"`)
 				}) {
 					t.Error("no rejection line naming the order")
 				}
@@ -203,17 +201,17 @@ func TestRequests(t *testing.T) {
 			body: `{"error":"Internal server error","code":"INTERNAL_ERROR"}`,
 			check: func(t *testing.T, r result) {
 				if !slices.ContainsFunc(r.Logs, func(l map[string]any) bool {
-					return l["message"] == httpapi.MsgFailed && strings.Contains(fmt.Sprint(l[logger.KeyError]), errPricing.Error())
+					return l["message"] == names.MsgRequestFailed && strings.Contains(fmt.Sprint(l[names.KeyError]), errPricing.Error())
 				}) {
 					t.Error("no failure line with the real error")
 				}
 				if !slices.ContainsFunc(r.Logs, func(l map[string]any) bool {
-					return l["level"] == "ERROR" && strings.Contains(fmt.Sprint(l[logger.KeyError]), errPricing.Error()) &&
-						strings.Contains(fmt.Sprint(l[logger.KeyStackTrace]), "createOrder")
+					return l["level"] == "ERROR" && strings.Contains(fmt.Sprint(l[names.KeyError]), errPricing.Error()) &&
+						strings.Contains(fmt.Sprint(l[names.KeyStackTrace]), "createOrder")
 				}) {
 					t.Errorf("no ERROR line with the error and its stack: %v", r.Logs)
 				}
-				if got := lambdaobstest.MetricValues(r.Metrics, lambdawrap.MetricErrors); sum(got) != 1 {
+				if got := lambdaobstest.MetricValues(r.Metrics, names.MetricErrors); sum(got) != 1 {
 					t.Errorf("Errors %v", got)
 				}
 			}},
@@ -237,7 +235,7 @@ func TestRequests(t *testing.T) {
 			if len(lines) != 1 {
 				t.Fatalf("%d request lines, want 1: %v", len(lines), lines)
 			}
-			if _, ok := lines[0][httpapi.KeyDuration].(float64); !ok || lines[0][httpapi.KeyStatus] != float64(tc.status) {
+			if _, ok := lines[0][names.KeyDurationMS].(float64); !ok || lines[0][names.KeyHTTPStatus] != float64(tc.status) {
 				t.Errorf("request line %v", lines[0])
 			}
 			if strings.Contains(r.Raw, testKey) || strings.Contains(r.Output.Body, "10.0.3.7") {
@@ -264,7 +262,7 @@ func TestUnreadableKeyIs500(t *testing.T) {
 				t.Fatalf("response %+v", r.Output)
 			}
 			if !slices.ContainsFunc(r.Logs, func(l map[string]any) bool {
-				return l["message"] == httpapi.MsgFailed && strings.Contains(fmt.Sprint(l[logger.KeyError]), tc.why)
+				return l["message"] == names.MsgRequestFailed && strings.Contains(fmt.Sprint(l[names.KeyError]), tc.why)
 			}) {
 				t.Errorf("no failure line saying %q: %v", tc.why, r.Logs)
 			}
@@ -361,14 +359,14 @@ func TestRunsLocally(t *testing.T) {
 	}
 	var failed bool
 	for _, l := range logs {
-		if l["message"] == httpapi.MsgFailed && strings.Contains(fmt.Sprint(l[logger.KeyError]), "10.0.3.7") {
+		if l["message"] == names.MsgRequestFailed && strings.Contains(fmt.Sprint(l[names.KeyError]), "10.0.3.7") {
 			failed = true
 		}
 	}
 	if !failed {
-		t.Errorf("no %q line with the real error in %v", httpapi.MsgFailed, logs)
+		t.Errorf("no %q line with the real error in %v", names.MsgRequestFailed, logs)
 	}
-	if got := lambdaobstest.MetricValues(docs, httpapi.MetricRequests); len(got) != len(localCalls) {
+	if got := lambdaobstest.MetricValues(docs, names.MetricHTTPRequests); len(got) != len(localCalls) {
 		t.Errorf("Requests = %v", got)
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 )
@@ -33,7 +33,7 @@ func TestRunsAgainstDynalite(t *testing.T) {
 		switch l["message"] {
 		case "order stored":
 			stored++
-		case awssdk.MsgCall:
+		case names.MsgAWSCall:
 			calls++
 		}
 	}
@@ -42,8 +42,8 @@ func TestRunsAgainstDynalite(t *testing.T) {
 	}
 	var latencies int
 	for _, d := range docs {
-		if d[awssdk.DimService] == "DynamoDB" {
-			latencies += len(lambdaobstest.MetricValues([]map[string]any{d}, awssdk.MetricCallLatency))
+		if d[names.DimAWSService] == "DynamoDB" {
+			latencies += len(lambdaobstest.MetricValues([]map[string]any{d}, names.MetricAWSCallLatency))
 		}
 	}
 	if latencies != 3 {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
 )
 
 // TestRunsLocally runs the quickstart as `go run` does and checks that it
@@ -33,7 +33,7 @@ func TestRunsLocally(t *testing.T) {
 	if got := lambdaobstest.MetricValues(docs, "OrdersPlaced"); len(got) != 2 {
 		t.Errorf("OrdersPlaced = %v", got)
 	}
-	if got := lambdaobstest.MetricValues(docs, lambdawrap.MetricColdStart); len(got) != 1 {
+	if got := lambdaobstest.MetricValues(docs, names.MetricColdStart); len(got) != 1 {
 		t.Errorf("ColdStart = %v", got)
 	}
 }

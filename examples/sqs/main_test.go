@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap/sqsbatch"
 )
 
 // wantFailed are the messages of the sample batch that fail: a declined
@@ -45,11 +45,11 @@ func TestRunsLocally(t *testing.T) {
 		}
 	}
 	for _, l := range logs {
-		if l["message"] == "processing order" && l[sqsbatch.KeyMessageID] == nil {
+		if l["message"] == "processing order" && l[names.KeyMessageID] == nil {
 			t.Errorf("line without message_id: %v", l)
 		}
 	}
-	if got := lambdaobstest.MetricValues(docs, sqsbatch.MetricRecordsFailed); !slices.Equal(got, []float64{3}) {
+	if got := lambdaobstest.MetricValues(docs, names.MetricRecordsFailed); !slices.Equal(got, []float64{3}) {
 		t.Errorf("RecordsFailed = %v", got)
 	}
 }
@@ -76,7 +76,7 @@ func TestUnderEmulator(t *testing.T) {
 	logs, _, _ := lambdaobstest.Parse(emu.Proc.Output.String())
 	var undecodable int
 	for _, l := range logs {
-		if l["message"] == sqsbatch.MsgUndecodable && l[sqsbatch.KeyMessageID] == wantFailed[1] {
+		if l["message"] == names.MsgRecordUndecodable && l[names.KeyMessageID] == wantFailed[1] {
 			undecodable++
 		}
 	}

@@ -26,3 +26,22 @@ func TestLookup(t *testing.T) {
 		t.Error("Or returned nil")
 	}
 }
+
+func TestService(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unset", nil, ""},
+		{"blank", map[string]string{"POWERTOOLS_SERVICE_NAME": "  "}, ""},
+		{"set", map[string]string{"POWERTOOLS_SERVICE_NAME": " orders "}, "orders"},
+		{"OpenTelemetry's is not Powertools'", map[string]string{"OTEL_SERVICE_NAME": "otel"}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Map(tt.env).Service(); got != tt.want {
+				t.Errorf("Service() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -25,13 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
-	"github.com/lambdaobs/lambdaobs/params"
 )
 
 // What the apigw example reads, as the tests create it in moto.
@@ -42,7 +38,7 @@ const (
 )
 
 // requestLines are the messages of the one line httpapi writes per request.
-var requestLines = []string{httpapi.MsgCompleted, httpapi.MsgRejected, httpapi.MsgFailed, httpapi.MsgPanic}
+var requestLines = []string{names.MsgRequestCompleted, names.MsgRequestRejected, names.MsgRequestFailed, names.MsgRequestPanicked}
 
 // signToken signs a token for user as the example's identity provider
 // would: "<claims>.<signature>", the claims' JSON and its HMAC-SHA256
@@ -114,7 +110,7 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		"AWS_ENDPOINT_URL="+endpoint,
 		"CURRENCIES_PARAMETER="+currenciesParameter,
 		"SIGNING_KEY_SECRET="+signingKeySecret,
-		params.EnvMaxAge+"=300", // the second request must find both in the cache, however slow the machine
+		names.EnvPowertoolsParametersMaxAge+"=300", // the second request must find both in the cache, however slow the machine
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=10",
 		"LAMBDAOBS_DISABLE_SIGTERM=true")
 	t.Cleanup(http.DefaultClient.CloseIdleConnections)
@@ -161,12 +157,12 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		emu.WaitOutput(t, regexp.MustCompile(`END RequestId: `+regexp.QuoteMeta(id)), 10*time.Second)
 		logs, docs, _ := lambdaobstest.Parse(emu.Proc.Output.String())
 		for _, l := range logs {
-			if l[logger.KeyRequestID] == id {
+			if l[names.KeyRequestID] == id {
 				o.logs = append(o.logs, l)
 			}
 		}
 		for _, d := range docs {
-			if d[lambdawrap.PropRequestID] == id {
+			if d[names.PropRequestID] == id {
 				o.docs = append(o.docs, d)
 			}
 		}
@@ -179,7 +175,7 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		}
 		if len(lines) != 1 {
 			t.Errorf("%s: %d request lines, want 1: %v", id, len(lines), lines)
-		} else if d, ok := lines[0][httpapi.KeyDuration].(float64); !ok || d < 0 || lines[0][httpapi.KeyStatus] != float64(o.resp.StatusCode) {
+		} else if d, ok := lines[0][names.KeyDurationMS].(float64); !ok || d < 0 || lines[0][names.KeyHTTPStatus] != float64(o.resp.StatusCode) {
 			t.Errorf("%s: request line %v", id, lines[0])
 		}
 		return o
@@ -211,14 +207,14 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		if o.resp.Headers["Location"] != "/orders/ord-1" {
 			t.Errorf("headers %v", o.resp.Headers)
 		}
-		if hits, misses := sum(o.docs, params.MetricCacheHits), sum(o.docs, params.MetricCacheMisses); hits != 0 || misses != 2 {
+		if hits, misses := sum(o.docs, names.MetricParametersCacheHits), sum(o.docs, names.MetricParametersCacheMisses); hits != 0 || misses != 2 {
 			t.Errorf("cache hits %v, misses %v; want 0 and 2", hits, misses)
 		}
 		// The two fetches went to moto, through the instrumented clients.
 		var services []string
 		for _, d := range o.docs {
-			if lambdaobstest.MetricValues([]map[string]any{d}, awssdk.MetricCallLatency) != nil {
-				services = append(services, fmt.Sprint(d[awssdk.DimService], " ", d[awssdk.DimOperation]))
+			if lambdaobstest.MetricValues([]map[string]any{d}, names.MetricAWSCallLatency) != nil {
+				services = append(services, fmt.Sprint(d[names.DimAWSService], " ", d[names.DimAWSOperation]))
 			}
 		}
 		slices.Sort(services)
@@ -228,18 +224,18 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		if sum(o.docs, "OrdersCreated") != 1 {
 			t.Errorf("OrdersCreated %v", lambdaobstest.MetricValues(o.docs, "OrdersCreated"))
 		}
-		if !slices.ContainsFunc(o.logs, func(l map[string]any) bool { return l["message"] == params.MsgLazyInit }) {
-			t.Errorf("no %q line", params.MsgLazyInit)
+		if !slices.ContainsFunc(o.logs, func(l map[string]any) bool { return l["message"] == names.MsgLazyInit }) {
+			t.Errorf("no %q line", names.MsgLazyInit)
 		}
 	})
 
 	t.Run("second request served from the cache", func(t *testing.T) {
 		o := invoke(t, "create-order.json", create(alice, strings.Replace(created, "ord-1", "ord-2", 1)))
 		wantBody(t, o, http.StatusCreated, "")
-		if hits, misses := sum(o.docs, params.MetricCacheHits), sum(o.docs, params.MetricCacheMisses); hits != 2 || misses != 0 {
+		if hits, misses := sum(o.docs, names.MetricParametersCacheHits), sum(o.docs, names.MetricParametersCacheMisses); hits != 2 || misses != 0 {
 			t.Errorf("cache hits %v, misses %v; want 2 and 0", hits, misses)
 		}
-		if got := lambdaobstest.MetricValues(o.docs, awssdk.MetricCallLatency); got != nil {
+		if got := lambdaobstest.MetricValues(o.docs, names.MetricAWSCallLatency); got != nil {
 			t.Errorf("SDK calls made: %v", got)
 		}
 	})
@@ -263,7 +259,7 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		o := invoke(t, "get-order.json", read("ord-404"))
 		wantBody(t, o, http.StatusNotFound, `{"error":"order not found","code":"NOT_FOUND"}`)
 		if !slices.ContainsFunc(o.logs, func(l map[string]any) bool {
-			return l["message"] == httpapi.MsgRejected && strings.Contains(fmt.Sprint(l[logger.KeyError]), "order not found")
+			return l["message"] == names.MsgRequestRejected && strings.Contains(fmt.Sprint(l[names.KeyError]), "order not found")
 		}) {
 			t.Errorf("no rejection line with the domain error: %v", o.logs)
 		}
@@ -281,18 +277,18 @@ func TestAPIGWUnderEmulator(t *testing.T) {
 		o := invoke(t, "create-order.json", create(alice, strings.Replace(created, "c-42", "c-crash", 1)))
 		wantBody(t, o, http.StatusInternalServerError, `{"error":"Internal server error","code":"INTERNAL_ERROR"}`)
 		if !slices.ContainsFunc(o.logs, func(l map[string]any) bool {
-			return l["message"] == httpapi.MsgFailed && strings.Contains(fmt.Sprint(l[logger.KeyError]), "10.0.3.7:8443")
+			return l["message"] == names.MsgRequestFailed && strings.Contains(fmt.Sprint(l[names.KeyError]), "10.0.3.7:8443")
 		}) {
-			t.Errorf("no %q line with the real error: %v", httpapi.MsgFailed, o.logs)
+			t.Errorf("no %q line with the real error: %v", names.MsgRequestFailed, o.logs)
 		}
 		if !slices.ContainsFunc(o.logs, func(l map[string]any) bool {
-			return l["level"] == "ERROR" && strings.Contains(fmt.Sprint(l[logger.KeyError]), "10.0.3.7:8443") &&
-				strings.Contains(fmt.Sprint(l[logger.KeyStackTrace]), "createOrder")
+			return l["level"] == "ERROR" && strings.Contains(fmt.Sprint(l[names.KeyError]), "10.0.3.7:8443") &&
+				strings.Contains(fmt.Sprint(l[names.KeyStackTrace]), "createOrder")
 		}) {
 			t.Errorf("no ERROR line with the error and its stack: %v", o.logs)
 		}
-		if sum(o.docs, lambdawrap.MetricErrors) != 1 {
-			t.Errorf("Errors %v", lambdaobstest.MetricValues(o.docs, lambdawrap.MetricErrors))
+		if sum(o.docs, names.MetricErrors) != 1 {
+			t.Errorf("Errors %v", lambdaobstest.MetricValues(o.docs, names.MetricErrors))
 		}
 	})
 
@@ -331,8 +327,8 @@ func TestAPIGWRunsLocally(t *testing.T) {
 	if strings.Contains(stderr.String(), "10.0.3.7") {
 		t.Errorf("a response leaks internals:\n%s", stderr.String())
 	}
-	if len(logs) == 0 || len(lambdaobstest.MetricValues(docs, httpapi.MetricRequests)) != strings.Count(stderr.String(), "→ ") {
-		t.Errorf("%d log lines, Requests %v, for:\n%s", len(logs), lambdaobstest.MetricValues(docs, httpapi.MetricRequests), stderr.String())
+	if len(logs) == 0 || len(lambdaobstest.MetricValues(docs, names.MetricHTTPRequests)) != strings.Count(stderr.String(), "→ ") {
+		t.Errorf("%d log lines, Requests %v, for:\n%s", len(logs), lambdaobstest.MetricValues(docs, names.MetricHTTPRequests), stderr.String())
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // MinSecretLen is the shortest value kept as a secret: a shorter one would
@@ -27,7 +29,7 @@ func NewSet(parent *Set) *Set { return &Set{parent: parent} }
 
 var process = sync.OnceValue(func() *Set {
 	s := NewSet(nil)
-	s.Add(os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))
+	s.Add(os.Getenv(names.EnvAWSSecretAccessKey), os.Getenv(names.EnvAWSSessionToken))
 	return s
 })
 

@@ -18,8 +18,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/logger"
 )
 
@@ -91,11 +91,11 @@ func expected(e event, totals map[string]float64) {
 	case "concurrent":
 		totals["Concurrent"] += float64(8 * e.N)
 	case "error", "secret_event", "typed_nil":
-		totals[lambdawrap.MetricErrors]++
+		totals[names.MetricErrors]++
 	case "panic":
-		totals[lambdawrap.MetricPanics]++
+		totals[names.MetricPanics]++
 	case "timeout":
-		totals[lambdawrap.MetricTimeouts]++
+		totals[names.MetricTimeouts]++
 	}
 }
 
@@ -216,7 +216,7 @@ func TestSoak(t *testing.T) {
 					t.Errorf("EMF document fails the schema: %v\n%.300s", err, line)
 				}
 			}
-			if id, ok := m[lambdawrap.PropRequestID].(string); ok {
+			if id, ok := m[names.PropRequestID].(string); ok {
 				docIDs[id]++
 			}
 			for _, name := range metricNames(m) {
@@ -235,11 +235,11 @@ func TestSoak(t *testing.T) {
 			logLines++
 			logIDs[id]++
 		}
-		if m[logger.KeyTruncated] == true {
+		if m[names.KeyTruncated] == true {
 			truncated++
 		}
 	}
-	coldStarts = got[lambdawrap.MetricColdStart]
+	coldStarts = got[names.MetricColdStart]
 	processes := strings.Count(out, "INIT START")
 
 	// Every invocation's span reached the collector (the flush before the

@@ -20,11 +20,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Integration reports whether the tests run under make test, where every
 // component must be present.
-func Integration() bool { return os.Getenv("LAMBDAOBS_INTEGRATION") == "1" }
+func Integration() bool { return os.Getenv(names.EnvLambdaobsIntegration) == "1" }
 
 // Missing skips t, or fails it under make test, because what is absent.
 func Missing(t testing.TB, what string) {
@@ -43,7 +45,7 @@ func RepoRoot() string {
 
 // ToolsDir is where make test installs tools: $LAMBDAOBS_TOOLS or .tools.
 func ToolsDir() string {
-	if d := os.Getenv("LAMBDAOBS_TOOLS"); d != "" {
+	if d := os.Getenv(names.EnvLambdaobsTools); d != "" {
 		return d
 	}
 	return filepath.Join(RepoRoot(), ".tools")

@@ -18,7 +18,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -110,16 +110,16 @@ func (a *adapter[In, Out]) serve(ctx context.Context, q *requestCtx, body string
 	q.Context = ctx
 	ctx = q
 	if r.CorrelationID != "" {
-		q.attrs[0] = slog.String(logger.KeyCorrelationID, r.CorrelationID)
+		q.attrs[0] = slog.String(names.KeyCorrelationID, r.CorrelationID)
 		ctx = logger.ContextWithAttrs(ctx, q.attrs[:]...)
 	}
 	method := methodName(r.Method)
 	span := tracing.SpanFromContext(ctx)
 	recording := span.IsRecording()
 	if recording {
-		span.SetAttributes(slog.String(AttrRoute, r.Route), slog.String(AttrMethod, method), slog.String(AttrURLPath, r.Path))
+		span.SetAttributes(slog.String(names.AttrHTTPRoute, r.Route), slog.String(names.AttrHTTPRequestMethod, method), slog.String(names.AttrURLPath, r.Path))
 		if method == "_OTHER" {
-			span.SetAttributes(slog.String(AttrMethodOriginal, r.Method))
+			span.SetAttributes(slog.String(names.AttrHTTPRequestMethodOriginal, r.Method))
 		}
 	}
 
@@ -344,13 +344,13 @@ func (a *adapter[In, Out]) respond(r *Request, o *outcome) response {
 			b = []byte(`{"error":"Internal server error","code":"INTERNAL_ERROR"}`)
 		}
 		body = string(b)
-		h[HeaderContentType] = ContentTypeJSON
+		h[headerContentType] = ContentTypeJSON
 	case o.body != nil:
 		body = string(o.body)
-		h[HeaderContentType] = ContentTypeJSON
+		h[headerContentType] = ContentTypeJSON
 	}
 	if r.CorrelationID != "" {
-		h[HeaderCorrelationID] = r.CorrelationID
+		h[names.HeaderCorrelationID] = r.CorrelationID
 	}
 	if c := a.cfg.cors; c != nil {
 		c.apply(h, r.origin, r.preflight && o.fail == nil)
@@ -372,7 +372,7 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l
 	}
 	status := o.status
 	if recording {
-		span.SetAttributes(slog.Int(AttrStatusCode, status))
+		span.SetAttributes(slog.Int(names.AttrHTTPStatusCode, status))
 		switch {
 		case status >= 500:
 			text, cause := o.cause()
@@ -398,13 +398,13 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l
 	// Documents of their own per route, method and status class, written
 	// with the invocation's flush and carrying its request and trace ids.
 	m := rec.With(
-		metrics.Dimension{Name: DimRoute, Value: r.Route},
-		metrics.Dimension{Name: DimMethod, Value: method},
-		metrics.Dimension{Name: DimStatusClass, Value: statusClass(status)})
-	m.Count(MetricRequests, 1)
-	m.Duration(MetricLatency, latency)
+		metrics.Dimension{Name: names.DimHTTPRoute, Value: r.Route},
+		metrics.Dimension{Name: names.DimHTTPMethod, Value: method},
+		metrics.Dimension{Name: names.DimHTTPStatusClass, Value: statusClass(status)})
+	m.Count(names.MetricHTTPRequests, 1)
+	m.Duration(names.MetricHTTPLatency, latency)
 	if r.CorrelationID != "" {
-		m.SetProperty(logger.KeyCorrelationID, r.CorrelationID)
+		m.SetProperty(names.KeyCorrelationID, r.CorrelationID)
 	}
 	if status >= 500 {
 		// The handler answered instead of returning an error, so the wrapper
@@ -412,15 +412,15 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l
 		// dimensions (service, function_name).
 		var life *metrics.Recorder
 		if fn := rec.FunctionName(); fn != "" {
-			life = rec.With(metrics.Dimension{Name: lambdawrap.DimFunctionName, Value: fn})
+			life = rec.With(metrics.Dimension{Name: names.DimFunctionName, Value: fn})
 		} else {
 			life = rec.With()
 		}
 		if a.cfg.errorMetric {
-			life.Count(lambdawrap.MetricErrors, 1)
+			life.Count(names.MetricErrors, 1)
 		}
 		if o.panic != nil {
-			life.Count(lambdawrap.MetricPanics, 1)
+			life.Count(names.MetricPanics, 1)
 		}
 	}
 }
@@ -444,29 +444,29 @@ func durationMs(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
 }
 
-// logRequest writes the line of a successful request (MsgCompleted): five
+// logRequest writes the line of a successful request: five
 // attributes, which slog.Record holds without allocating.
 func (a *adapter[In, Out]) logRequest(ctx context.Context, l *slog.Logger, r *Request, status int, start time.Time, latency time.Duration) {
 	level := a.cfg.requestLevel
 	if start.IsZero() || !l.Enabled(ctx, level) {
 		return
 	}
-	l.LogAttrs(ctx, level, MsgCompleted,
-		slog.String(KeyMethod, r.Method),
-		slog.String(KeyRoute, r.Route),
-		slog.String(KeyPath, r.Path),
-		slog.Int(KeyStatus, status),
-		slog.Float64(KeyDuration, durationMs(latency)))
+	l.LogAttrs(ctx, level, names.MsgRequestCompleted,
+		slog.String(names.KeyHTTPMethod, r.Method),
+		slog.String(names.KeyHTTPRoute, r.Route),
+		slog.String(names.KeyHTTPPath, r.Path),
+		slog.Int(names.KeyHTTPStatus, status),
+		slog.Float64(names.KeyDurationMS, durationMs(latency)))
 }
 
-// logFailure writes the line of a failed request: MsgRejected for a 4xx,
-// MsgFailed or MsgPanic for a 5xx, with everything the client was not told.
+// logFailure writes the line of a failed request, rejected (a 4xx), failed
+// or panicked (a 5xx), with everything the client was not told.
 func (a *adapter[In, Out]) logFailure(ctx context.Context, l *slog.Logger, r *Request, o *outcome, start time.Time, latency time.Duration) {
-	level, msg := a.cfg.clientLevel, MsgRejected
+	level, msg := a.cfg.clientLevel, names.MsgRequestRejected
 	if o.status >= 500 {
-		level, msg = slog.LevelError, MsgFailed
+		level, msg = slog.LevelError, names.MsgRequestFailed
 		if o.panic != nil {
-			msg = MsgPanic
+			msg = names.MsgRequestPanicked
 		}
 	}
 	if !l.Enabled(ctx, level) {
@@ -474,25 +474,25 @@ func (a *adapter[In, Out]) logFailure(ctx context.Context, l *slog.Logger, r *Re
 	}
 	attrs := make([]slog.Attr, 0, 9)
 	attrs = append(attrs,
-		slog.String(KeyMethod, r.Method),
-		slog.String(KeyRoute, r.Route),
-		slog.String(KeyPath, r.Path),
-		slog.Int(KeyStatus, o.status))
+		slog.String(names.KeyHTTPMethod, r.Method),
+		slog.String(names.KeyHTTPRoute, r.Route),
+		slog.String(names.KeyHTTPPath, r.Path),
+		slog.Int(names.KeyHTTPStatus, o.status))
 	if !start.IsZero() {
-		attrs = append(attrs, slog.Float64(KeyDuration, durationMs(latency)))
+		attrs = append(attrs, slog.Float64(names.KeyDurationMS, durationMs(latency)))
 	}
-	attrs = append(attrs, slog.String(KeyCode, o.fail.Code))
+	attrs = append(attrs, slog.String(names.KeyErrorCode, o.fail.Code))
 	if o.panic != nil {
 		attrs = append(attrs,
-			slog.String(KeyPanic, errinfo.Sprint(o.panic.value)),
-			slog.String(logger.KeyErrorType, errinfo.Type(o.panic.value)),
-			slog.String(logger.KeyStackTrace, string(o.panic.stack)))
+			slog.String(names.KeyPanic, errinfo.Sprint(o.panic.value)),
+			slog.String(names.KeyErrorType, errinfo.Type(o.panic.value)),
+			slog.String(names.KeyStackTrace, string(o.panic.stack)))
 	} else if text, typ, ok := describe(o.err); ok {
 		// The handler writes it with its type, the types it wraps and the
 		// stack of any that carries one (logger.Stack).
-		attrs = append(attrs, slog.Any(logger.KeyError, o.err))
+		attrs = append(attrs, slog.Any(names.KeyError, o.err))
 	} else {
-		attrs = append(attrs, slog.String(logger.KeyError, text), slog.String(logger.KeyErrorType, typ))
+		attrs = append(attrs, slog.String(names.KeyError, text), slog.String(names.KeyErrorType, typ))
 	}
 	l.LogAttrs(ctx, level, msg, attrs...)
 }

@@ -51,7 +51,7 @@ var (
 // answer otherwise.
 func Bearer[P any](verify func(ctx context.Context, token string) (P, error)) Authenticator {
 	return func(ctx context.Context, r *Request) (context.Context, error) {
-		h := strings.TrimSpace(r.Header(HeaderAuthorization))
+		h := strings.TrimSpace(r.Header(headerAuthorization))
 		if h == "" {
 			return ctx, Unauthorized().WithCause(errNoToken)
 		}

@@ -92,9 +92,9 @@
 // its request and trace ids and the correlation id. Outside an invocation
 // lambdawrap observes, nothing is recorded.
 //
-// Every request is logged once, with its method (KeyMethod), route, path,
-// status and duration in milliseconds (KeyDuration), never its query,
-// headers or body. A success is logged at INFO (MsgCompleted;
+// Every request is logged once, with its method (http_method), route,
+// path, status and duration in milliseconds (duration_ms), never its query,
+// headers or body. A success is logged at INFO ("request completed";
 // WithRequestLogLevel, WithoutRequestLog): about 110 bytes of its own on a
 // line of some 450 with the Lambda fields, so about $0.25 per million
 // requests at $0.50 per GB ingested (the first tier in us-east-1), and no
@@ -102,11 +102,11 @@
 //
 // Because the handler answers errors instead of returning them, lambdawrap
 // never sees them, so the adapter reports them itself, on the request's one
-// line: a 4xx is logged at WARN (MsgRejected; WithClientErrorLevel), a 5xx
-// at ERROR (MsgFailed, or MsgPanic with the stack trace) with the real error
-// (an error that cannot print itself is described: "typed nil error: …",
-// "… Error method panicked: …"), and each 5xx is counted in lambdawrap's
-// Errors metric (and a panic in Panics), with the wrapper's own dimensions
-// (service and function_name), so an alarm on Errors covers HTTP functions
-// too (WithoutErrorMetric stops it).
+// line: a 4xx is logged at WARN ("request rejected"; WithClientErrorLevel),
+// a 5xx at ERROR ("request failed", or "request handler panicked" with the
+// stack trace) with the real error (an error that cannot print itself is
+// described: "typed nil error: …", "… Error method panicked: …"), and each
+// 5xx is counted in lambdawrap's Errors metric (and a panic in Panics), with
+// the wrapper's own dimensions (service and function_name), so an alarm on
+// Errors covers HTTP functions too (WithoutErrorMetric stops it).
 package httpapi

@@ -14,9 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -38,11 +38,11 @@ func TestCorrelationID(t *testing.T) {
 						h["X-Correlation-Id"] = tc.header
 					}
 					g := k.invoke(t, req{headers: h, body: bodyFor("c-404")}, nil)
-					if g.headers[httpapi.HeaderCorrelationID] != tc.want {
-						t.Errorf("response header %q, want %q", g.headers[httpapi.HeaderCorrelationID], tc.want)
+					if g.headers[names.HeaderCorrelationID] != tc.want {
+						t.Errorf("response header %q, want %q", g.headers[names.HeaderCorrelationID], tc.want)
 					}
-					l := lines(g.res.Logs, httpapi.MsgRejected)
-					if len(l) != 1 || l[0][logger.KeyCorrelationID] != tc.want {
+					l := lines(g.res.Logs, names.MsgRequestRejected)
+					if len(l) != 1 || l[0][names.KeyCorrelationID] != tc.want {
 						t.Errorf("log lines %v", g.res.Logs)
 					}
 				})
@@ -58,7 +58,7 @@ func TestCorrelationIDFallback(t *testing.T) {
 	e := load[events.APIGatewayV2HTTPRequest](t, "http-create-order.json")
 	e.RequestContext.RequestID = ""
 	r := f.Invoke(e, lambdaobstest.Request{RequestID: "lambda-req-9"})
-	if r.Output.Headers[httpapi.HeaderCorrelationID] != "lambda-req-9" {
+	if r.Output.Headers[names.HeaderCorrelationID] != "lambda-req-9" {
 		t.Errorf("headers %v", r.Output.Headers)
 	}
 }
@@ -115,8 +115,8 @@ func TestBearerAuth(t *testing.T) {
 						if strings.Contains(g.body, tc.reason) {
 							t.Errorf("the response says why: %s", g.body)
 						}
-						l := lines(g.res.Logs, httpapi.MsgRejected)
-						if len(l) != 1 || !strings.Contains(fmt.Sprint(l[0][logger.KeyError]), tc.reason) {
+						l := lines(g.res.Logs, names.MsgRequestRejected)
+						if len(l) != 1 || !strings.Contains(fmt.Sprint(l[0][names.KeyError]), tc.reason) {
 							t.Errorf("log line does not say %q: %v", tc.reason, g.res.Logs)
 						}
 						for _, l := range g.res.Logs {
@@ -250,7 +250,7 @@ func TestBodyRules(t *testing.T) {
 
 func TestStatusNoContent(t *testing.T) {
 	g := kinds[0].invoke(t, req{}, []httpapi.Option{httpapi.WithStatus(204)})
-	if g.status != 204 || g.body != "" || g.headers["Content-Type"] != "" || g.headers[httpapi.HeaderCorrelationID] == "" {
+	if g.status != 204 || g.body != "" || g.headers["Content-Type"] != "" || g.headers[names.HeaderCorrelationID] == "" {
 		t.Errorf("%d %v %q", g.status, g.headers, g.body)
 	}
 }
@@ -298,10 +298,10 @@ func TestRouteAndMethodNames(t *testing.T) {
 				t.Errorf("document %v", doc)
 			}
 			s := invocationSpan(t, r.Spans)
-			if s.Attributes[httpapi.AttrRoute] != tc.wantRoute || s.Attributes[httpapi.AttrMethod] != tc.wantMethod {
+			if s.Attributes[names.AttrHTTPRoute] != tc.wantRoute || s.Attributes[names.AttrHTTPRequestMethod] != tc.wantMethod {
 				t.Errorf("span %v", s.Attributes)
 			}
-			if tc.wantMethod == "_OTHER" && s.Attributes[httpapi.AttrMethodOriginal] != tc.method {
+			if tc.wantMethod == "_OTHER" && s.Attributes[names.AttrHTTPRequestMethodOriginal] != tc.method {
 				t.Errorf("span %v", s.Attributes)
 			}
 		})
@@ -325,7 +325,7 @@ func TestWithoutWrapper(t *testing.T) {
 	}
 	e.Body = `{"customer":"c-500","items":[{"sku":"A","qty":1}]}`
 	resp, _ = h(context.Background(), e)
-	if resp.StatusCode != 500 || !strings.Contains(logs.String(), httpapi.MsgFailed) {
+	if resp.StatusCode != 500 || !strings.Contains(logs.String(), names.MsgRequestFailed) {
 		t.Errorf("%d, logs %s", resp.StatusCode, logs.String())
 	}
 	if def.Len() != 0 {
@@ -376,7 +376,7 @@ func TestEncodeFailure(t *testing.T) {
 	if r.Output.StatusCode != 500 {
 		t.Errorf("%d %s", r.Output.StatusCode, r.Output.Body)
 	}
-	if l := lines(r.Logs, httpapi.MsgFailed); len(l) != 1 || !strings.Contains(fmt.Sprint(l[0][logger.KeyError]), "encode response") {
+	if l := lines(r.Logs, names.MsgRequestFailed); len(l) != 1 || !strings.Contains(fmt.Sprint(l[0][names.KeyError]), "encode response") {
 		t.Errorf("logs %v", r.Logs)
 	}
 }
@@ -428,7 +428,7 @@ func TestConcurrentSafe(t *testing.T) {
 				e.Body = `{"customer":"c-500","items":[{"sku":"A","qty":1}]}`
 			}
 			resp := f.Invoke(e, lambdaobstest.Request{}).Output
-			if resp.Headers[httpapi.HeaderCorrelationID] != fmt.Sprintf("corr-%d", i) {
+			if resp.Headers[names.HeaderCorrelationID] != fmt.Sprintf("corr-%d", i) {
 				t.Errorf("request %d answered with %v", i, resp.Headers)
 			}
 		})
@@ -437,7 +437,7 @@ func TestConcurrentSafe(t *testing.T) {
 	_, docs, _ := lambdaobstest.Parse(f.Output())
 	seen := map[string]bool{}
 	for _, d := range docs {
-		if c, ok := d[logger.KeyCorrelationID].(string); ok && d["Requests"] != nil {
+		if c, ok := d[names.KeyCorrelationID].(string); ok && d["Requests"] != nil {
 			if seen[c] {
 				t.Errorf("two documents for %s", c)
 			}
@@ -486,8 +486,8 @@ func TestRESTHeaderSpellings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := k.invoke(t, req{headers: tc.headers}, nil) // replaces the sample's spellings
-			if g.status != tc.status || g.headers[httpapi.HeaderCorrelationID] != tc.corr {
-				t.Errorf("status %d correlation %q: %s", g.status, g.headers[httpapi.HeaderCorrelationID], g.body)
+			if g.status != tc.status || g.headers[names.HeaderCorrelationID] != tc.corr {
+				t.Errorf("status %d correlation %q: %s", g.status, g.headers[names.HeaderCorrelationID], g.body)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 	"github.com/lambdaobs/lambdaobs/logger"
@@ -107,7 +108,7 @@ func checkFuzzResponse(t *testing.T, status int, headers map[string]string, body
 	if strings.Contains(body, secret) || strings.Contains(body, "goroutine") {
 		t.Fatalf("leak: %s", body)
 	}
-	if id := headers[httpapi.HeaderCorrelationID]; id == "" || strings.ContainsAny(id, " \n\x00") {
+	if id := headers[names.HeaderCorrelationID]; id == "" || strings.ContainsAny(id, " \n\x00") {
 		t.Fatalf("correlation id %q", id)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
@@ -272,7 +273,7 @@ func adapterLines(logs []map[string]any) []map[string]any {
 	var out []map[string]any
 	for _, l := range logs {
 		switch l["message"] {
-		case httpapi.MsgCompleted, httpapi.MsgRejected, httpapi.MsgFailed, httpapi.MsgPanic:
+		case names.MsgRequestCompleted, names.MsgRequestRejected, names.MsgRequestFailed, names.MsgRequestPanicked:
 			out = append(out, l)
 		}
 	}
@@ -295,7 +296,7 @@ func requestDoc(t *testing.T, docs []map[string]any) map[string]any {
 	t.Helper()
 	var found map[string]any
 	for _, d := range docs {
-		if len(lambdaobstest.MetricValues([]map[string]any{d}, httpapi.MetricRequests)) > 0 {
+		if len(lambdaobstest.MetricValues([]map[string]any{d}, names.MetricHTTPRequests)) > 0 {
 			if found != nil {
 				t.Errorf("two documents hold Requests")
 			}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -86,7 +86,7 @@ func TestMiddlewareAnswersBeforeValidation(t *testing.T) {
 						t.Fatalf("adapter lines %v", all)
 					}
 					if tc.reason != "" {
-						if all[0]["message"] != httpapi.MsgRejected || !strings.Contains(fmt.Sprint(all[0][logger.KeyError]), tc.reason) {
+						if all[0]["message"] != names.MsgRequestRejected || !strings.Contains(fmt.Sprint(all[0][names.KeyError]), tc.reason) {
 							t.Errorf("log line does not say %q: %v", tc.reason, all[0])
 						}
 						if strings.Contains(g.body, tc.reason) {
@@ -223,34 +223,34 @@ func TestMiddlewareMisuse(t *testing.T) {
 				return err
 			}
 			return httpapi.Conflict("changed its mind")
-		})}, 409, httpapi.CodeConflict, httpapi.MsgRejected, "changed its mind"},
+		})}, 409, httpapi.CodeConflict, names.MsgRequestRejected, "changed its mind"},
 		{"failure swallowed", "c-404", []httpapi.Option{mw(func(ctx context.Context, r *httpapi.Request, next httpapi.RequestHandler) error {
 			_ = next(ctx, r)
 			return nil
-		})}, 404, httpapi.CodeNotFound, httpapi.MsgRejected, "customer not found"},
+		})}, 404, httpapi.CodeNotFound, names.MsgRequestRejected, "customer not found"},
 		{"nil without next", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			return nil
-		})}, 500, httpapi.CodeInternal, httpapi.MsgFailed, "did not call next"},
+		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "did not call next"},
 		{"another request", "c-42", []httpapi.Option{mw(func(ctx context.Context, r *httpapi.Request, next httpapi.RequestHandler) error {
 			return next(ctx, &httpapi.Request{Method: r.Method, Body: r.Body})
-		})}, 500, httpapi.CodeInternal, httpapi.MsgFailed, "another *Request"},
+		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "another *Request"},
 		{"plain error", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			return errors.New(secret)
-		})}, 500, httpapi.CodeInternal, httpapi.MsgFailed, secret},
+		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, secret},
 		{"domain error through the mapper", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			return fmt.Errorf("find order: %w", errOrderNotFound)
-		}), httpapi.WithErrorMapper(mapDomain)}, 404, httpapi.CodeNotFound, httpapi.MsgRejected, "find order"},
+		}), httpapi.WithErrorMapper(mapDomain)}, 404, httpapi.CodeNotFound, names.MsgRequestRejected, "find order"},
 		{"typed nil", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			var e *derefError
 			return e
-		})}, 500, httpapi.CodeInternal, httpapi.MsgFailed, "typed nil error"},
+		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "typed nil error"},
 		{"typed nil from an Authenticator", "c-42", []httpapi.Option{httpapi.WithAuth(func(ctx context.Context, _ *httpapi.Request) (context.Context, error) {
 			var e *derefError
 			return ctx, e
-		})}, 500, httpapi.CodeInternal, httpapi.MsgFailed, "typed nil error"},
+		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "typed nil error"},
 		{"panic", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			panic(secret)
-		})}, 500, httpapi.CodeInternal, httpapi.MsgPanic, ""},
+		})}, 500, httpapi.CodeInternal, names.MsgRequestPanicked, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := kinds[0].invoke(t, req{body: bodyFor(tc.customer)}, tc.opts)
@@ -270,7 +270,7 @@ func TestMiddlewareMisuse(t *testing.T) {
 				}
 			}
 			all := adapterLines(g.res.Logs)
-			if len(all) != 1 || all[0]["message"] != tc.logMsg || !strings.Contains(fmt.Sprint(all[0][logger.KeyError]), tc.logError) {
+			if len(all) != 1 || all[0]["message"] != tc.logMsg || !strings.Contains(fmt.Sprint(all[0][names.KeyError]), tc.logError) {
 				t.Errorf("want one %q line saying %q, got %v", tc.logMsg, tc.logError, all)
 			}
 		})
@@ -340,7 +340,7 @@ func TestErrorMapperServerError(t *testing.T) {
 	})
 	g := kinds[1].invoke(t, req{body: bodyFor("c-domain")}, []httpapi.Option{unavailable})
 	checkResponse(t, kinds[1], g, want{status: 503, code: "ORDERS_UNAVAILABLE", message: "Orders are unavailable",
-		logMsg: httpapi.MsgFailed, logLevel: "ERROR", logError: "order not found in table orders-prod", span: tracing.Error, errors: 1})
+		logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "order not found in table orders-prod", span: tracing.Error, errors: 1})
 }
 
 // TestErrorMapperConcurrentSafe: a mapper may return the same *Error to

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Option configures an adapter made by REST, HTTP or FunctionURL.
@@ -30,7 +31,7 @@ type config struct {
 	route        string
 	log          *slog.Logger
 	clientLevel  slog.Level
-	requestLog   bool       // the line of a successful request (MsgCompleted)
+	requestLog   bool       // the line of a successful request
 	requestLevel slog.Level // its level
 	minLevel     slog.Level // the lowest level of any line the adapter may write
 	errorMetric  bool
@@ -163,14 +164,14 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithClientErrorLevel sets the level of the line logged for a 4xx response
-// (MsgRejected); the default is WARN. 5xx responses are always logged at
+// ("request rejected"); the default is WARN. 5xx responses are always logged at
 // ERROR.
 func WithClientErrorLevel(l slog.Level) Option {
 	return optionFunc(func(c *config) { c.clientLevel = l })
 }
 
 // WithRequestLogLevel sets the level of the line logged for each successful
-// request (MsgCompleted); the default is INFO. At DEBUG, the logger's debug
+// request ("request completed"); the default is INFO. At DEBUG, the logger's debug
 // sampling (POWERTOOLS_LOGGER_SAMPLE_RATE) keeps the lines of a share of
 // the invocations.
 func WithRequestLogLevel(l slog.Level) Option {
@@ -178,7 +179,7 @@ func WithRequestLogLevel(l slog.Level) Option {
 }
 
 // WithoutRequestLog stops the line logged for each successful request
-// (MsgCompleted). Failed requests are still logged, one line each.
+// ("request completed"). Failed requests are still logged, one line each.
 func WithoutRequestLog() Option {
 	return optionFunc(func(c *config) { c.requestLog = false })
 }
@@ -249,8 +250,8 @@ func newCORS(in CORS) *corsConfig {
 		return strings.Join(list, ", ")
 	}
 	c.methods = join(in.AllowMethods, "GET, POST, PUT, PATCH, DELETE")
-	c.headers = join(in.AllowHeaders, "Content-Type, Authorization, "+HeaderCorrelationID)
-	c.expose = join(in.ExposeHeaders, HeaderCorrelationID)
+	c.headers = join(in.AllowHeaders, "Content-Type, Authorization, "+names.HeaderCorrelationID)
+	c.expose = join(in.ExposeHeaders, names.HeaderCorrelationID)
 	if in.MaxAge > 0 {
 		c.maxAge = strconv.FormatInt(int64(in.MaxAge/time.Second), 10)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Request is what the adapter knows of the HTTP request behind an event,
@@ -103,7 +105,7 @@ func (r *Request) scanHeaders(hasBody bool) {
 		r.preflight = r.origin != "" && h["access-control-request-method"] != "" && strings.EqualFold(r.Method, "OPTIONS")
 	} else {
 		r.contentType = first(h, "Content-Type", "content-type")
-		r.correlation = first(h, "X-Correlation-Id", "x-correlation-id", "X-Correlation-ID", "X-CORRELATION-ID")
+		r.correlation = first(h, names.HeaderCorrelationID, "x-correlation-id", "X-Correlation-ID", "X-CORRELATION-ID")
 		r.origin = first(h, "Origin", "origin")
 		r.preflight = r.origin != "" && strings.EqualFold(r.Method, "OPTIONS") &&
 			first(h, "Access-Control-Request-Method", "access-control-request-method") != ""

@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 )
 
 // TestRequestLogLine: one line per request, with method, route, path,
@@ -37,17 +37,17 @@ func TestRequestLogLine(t *testing.T) {
 		t.Fatalf("%d, adapter lines %v", r.Output.StatusCode, l)
 	}
 	line := l[0]
-	if line["message"] != httpapi.MsgCompleted || line["level"] != "INFO" || line[httpapi.KeyMethod] != "POST" ||
-		line[httpapi.KeyRoute] != "/orders/{id}" || line[httpapi.KeyPath] != "/orders/ord-7" || line[httpapi.KeyStatus] != float64(200) ||
-		line[logger.KeyCorrelationID] != kinds[0].requestID {
+	if line["message"] != names.MsgRequestCompleted || line["level"] != "INFO" || line[names.KeyHTTPMethod] != "POST" ||
+		line[names.KeyHTTPRoute] != "/orders/{id}" || line[names.KeyHTTPPath] != "/orders/ord-7" || line[names.KeyHTTPStatus] != float64(200) ||
+		line[names.KeyCorrelationID] != kinds[0].requestID {
 		t.Errorf("line %v", line)
 	}
-	d, _ := line[httpapi.KeyDuration].(float64)
-	latency := lambdaobstest.MetricValues(r.Metrics, httpapi.MetricLatency)
+	d, _ := line[names.KeyDurationMS].(float64)
+	latency := lambdaobstest.MetricValues(r.Metrics, names.MetricHTTPLatency)
 	if d < 30 || d > 10_000 || len(latency) != 1 || d > latency[0]+0.001 {
-		t.Errorf("%s %v ms, Latency %v", httpapi.KeyDuration, line[httpapi.KeyDuration], latency)
+		t.Errorf("%s %v ms, Latency %v", names.KeyDurationMS, line[names.KeyDurationMS], latency)
 	}
-	raw := lineOf(t, r.Raw, httpapi.MsgCompleted)
+	raw := lineOf(t, r.Raw, names.MsgRequestCompleted)
 	for _, s := range []string{"SPRING-SALE", "coupon", "tok-alice", "curl/8.5.0", "c-42", "A-1", "Content-Type"} {
 		if strings.Contains(raw, s) {
 			t.Errorf("the line carries %q: %s", s, raw)
@@ -78,11 +78,11 @@ func TestRequestLogOptions(t *testing.T) {
 		customer string
 		want     string // the adapter's one line: message and level; "" for none
 	}{
-		{"default", nil, nil, "c-42", httpapi.MsgCompleted + " INFO"},
+		{"default", nil, nil, "c-42", names.MsgRequestCompleted + " INFO"},
 		{"without", []httpapi.Option{httpapi.WithoutRequestLog()}, nil, "c-42", ""},
-		{"without, failures still logged", []httpapi.Option{httpapi.WithoutRequestLog()}, nil, "c-404", httpapi.MsgRejected + " WARN"},
+		{"without, failures still logged", []httpapi.Option{httpapi.WithoutRequestLog()}, nil, "c-404", names.MsgRequestRejected + " WARN"},
 		{"at DEBUG, not written at INFO", []httpapi.Option{httpapi.WithRequestLogLevel(slog.LevelDebug)}, nil, "c-42", ""},
-		{"at DEBUG, written at DEBUG", []httpapi.Option{httpapi.WithRequestLogLevel(slog.LevelDebug)}, map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}, "c-42", httpapi.MsgCompleted + " DEBUG"},
+		{"at DEBUG, written at DEBUG", []httpapi.Option{httpapi.WithRequestLogLevel(slog.LevelDebug)}, map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}, "c-42", names.MsgRequestCompleted + " DEBUG"},
 		{"WARN level drops it", nil, map[string]string{"POWERTOOLS_LOG_LEVEL": "WARN"}, "c-42", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestRequestLogOutsideWrapper(t *testing.T) {
 		t.Fatalf("%v %d", err, resp.StatusCode)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["msg"] != httpapi.MsgCompleted || m[httpapi.KeyDuration] == nil || m[httpapi.KeyPath] != "/orders" {
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["msg"] != names.MsgRequestCompleted || m[names.KeyDurationMS] == nil || m[names.KeyHTTPPath] != "/orders" {
 		t.Errorf("%v: %s", err, buf.String())
 	}
 }

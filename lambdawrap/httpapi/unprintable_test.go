@@ -11,10 +11,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 )
@@ -152,9 +152,9 @@ func TestUnprintableErrors(t *testing.T) {
 						t.Errorf("%d %s", r.Output.StatusCode, r.Output.Body)
 					}
 					l := adapterLines(r.Logs)
-					if len(l) != 1 || l[0]["message"] != httpapi.MsgFailed || !strings.Contains(fmt.Sprint(l[0][logger.KeyError]), s.says) ||
-						l[0][logger.KeyErrorType] != s.errType {
-						t.Errorf("want one %q line saying %q (%s), got %v", httpapi.MsgFailed, s.says, s.errType, l)
+					if len(l) != 1 || l[0]["message"] != names.MsgRequestFailed || !strings.Contains(fmt.Sprint(l[0][names.KeyError]), s.says) ||
+						l[0][names.KeyErrorType] != s.errType {
+						t.Errorf("want one %q line saying %q (%s), got %v", names.MsgRequestFailed, s.says, s.errType, l)
 					}
 					var errs []string
 					if recorded != nil {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -17,7 +18,7 @@ import (
 
 // source describes one kind of record to the shared core.
 type source[R any] struct {
-	system string                  // AttrSystem
+	system string                  // messaging.system
 	key    string                  // log key of the record's id
 	id     func(*R) string         // the record's id, logged and on its span
 	item   func(*R) string         // the identifier a failure reports
@@ -51,7 +52,7 @@ func (p *processor[R]) run(ctx context.Context, recs []R, ordered bool) []int {
 	}
 	span := tracing.SpanFromContext(ctx)
 	if span.IsRecording() {
-		span.SetAttributes(slog.String(AttrSystem, p.src.system), slog.Int(AttrBatchMessageCount, len(recs)))
+		span.SetAttributes(slog.String(names.AttrMessagingSystem, p.src.system), slog.Int(names.AttrMessagingBatchMessageCount, len(recs)))
 	}
 	dest := p.src.dest(p.src.arn(&recs[0]))
 	results := make([]result, len(recs))
@@ -129,20 +130,20 @@ func (p *processor[R]) report(ctx context.Context, recs []R, results []result) [
 	}
 	l := p.cfg.logger()
 	if nSkipped > 0 {
-		l.LogAttrs(ctx, slog.LevelWarn, MsgSkipped,
-			slog.Int(KeySkipped, nSkipped),
-			slog.String(KeyFirstSkipped, p.src.id(&recs[firstSkipped])),
-			slog.Bool(KeyContextDone, ctx.Err() != nil))
+		l.LogAttrs(ctx, slog.LevelWarn, names.MsgRecordsSkipped,
+			slog.Int(names.KeySkippedRecords, nSkipped),
+			slog.String(names.KeyFirstSkipped, p.src.id(&recs[firstSkipped])),
+			slog.Bool(names.KeyContextDone, ctx.Err() != nil))
 	}
 	if len(bad) > 0 {
-		l.LogAttrs(ctx, slog.LevelWarn, MsgBatchFailed,
-			slog.Int(KeyRecords, len(recs)),
-			slog.Int(KeyFailed, len(bad)),
-			slog.Int(KeySkipped, nSkipped))
+		l.LogAttrs(ctx, slog.LevelWarn, names.MsgBatchFailed,
+			slog.Int(names.KeyRecords, len(recs)),
+			slog.Int(names.KeyFailedRecords, len(bad)),
+			slog.Int(names.KeySkippedRecords, nSkipped))
 	}
 	if m := metrics.FromContext(ctx); m.Namespace() != "" {
-		m.Count(MetricRecordsProcessed, float64(len(recs)-len(bad)))
-		m.Count(MetricRecordsFailed, float64(len(bad)))
+		m.Count(names.MetricRecordsProcessed, float64(len(recs)-len(bad)))
+		m.Count(names.MetricRecordsFailed, float64(len(bad)))
 	}
 	return bad
 }
@@ -156,12 +157,12 @@ func (p *processor[R]) one(ctx context.Context, r *R, dest string) (ok bool) {
 	if tracing.TracerFromContext(ctx) != nil {
 		opts := make([]tracing.StartOption, 0, 3)
 		opts = append(opts, tracing.WithKind(tracing.KindConsumer), tracing.WithAttributes(
-			slog.String(AttrSystem, p.src.system),
-			slog.String(AttrOperationType, "process"),
-			slog.String(AttrOperationName, "process"),
-			slog.String(AttrMessageID, id),
-			slog.String(AttrDestinationName, dest),
-			slog.String(AttrCloudRegion, p.src.region(r)),
+			slog.String(names.AttrMessagingSystem, p.src.system),
+			slog.String(names.AttrMessagingOperationType, "process"),
+			slog.String(names.AttrMessagingOperationName, "process"),
+			slog.String(names.AttrMessagingMessageID, id),
+			slog.String(names.AttrMessagingDestinationName, dest),
+			slog.String(names.AttrCloudRegion, p.src.region(r)),
 		))
 		if h := p.src.header(r); h != "" {
 			if hdr, err := tracing.ParseHeader(h); err == nil {
@@ -194,21 +195,21 @@ func (p *processor[R]) reportFailure(ctx context.Context, span tracing.Span, pan
 	switch {
 	case panicked != nil:
 		text := errinfo.Sprint(panicked)
-		l.LogAttrs(ctx, slog.LevelError, MsgRecordPanic,
-			slog.String(KeyPanic, text),
-			slog.String(logger.KeyErrorType, errinfo.Type(panicked)),
-			slog.String(logger.KeyStackTrace, string(stack)))
+		l.LogAttrs(ctx, slog.LevelError, names.MsgRecordPanicked,
+			slog.String(names.KeyPanic, text),
+			slog.String(names.KeyErrorType, errinfo.Type(panicked)),
+			slog.String(names.KeyStackTrace, string(stack)))
 		span.RecordError(errors.New("panic: " + text))
 		span.SetStatus(tracing.Error, "panic")
 	case asDecodeError(err, &undecodable):
 		msg := errinfo.Message(err)
-		l.LogAttrs(ctx, slog.LevelError, MsgUndecodable, slog.String(logger.KeyError, errinfo.Message(undecodable.err)))
+		l.LogAttrs(ctx, slog.LevelError, names.MsgRecordUndecodable, slog.String(names.KeyError, errinfo.Message(undecodable.err)))
 		span.RecordError(errors.New(msg))
 		span.SetStatus(tracing.Error, msg)
 	default:
 		msg := errinfo.Message(err)
-		l.LogAttrs(ctx, slog.LevelError, MsgRecordFailed,
-			slog.String(logger.KeyError, msg), slog.String(logger.KeyErrorType, errinfo.Type(err)))
+		l.LogAttrs(ctx, slog.LevelError, names.MsgRecordFailed,
+			slog.String(names.KeyError, msg), slog.String(names.KeyErrorType, errinfo.Type(err)))
 		span.RecordError(errors.New(msg))
 		span.SetStatus(tracing.Error, msg)
 	}

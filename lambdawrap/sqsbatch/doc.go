@@ -39,9 +39,10 @@
 // invocation span. A failed record's span has status tracing.Error.
 //
 // Every line logged with a record's context carries its id: message_id for
-// SQS, event_id for streams. A failure is logged at ERROR (MsgRecordFailed,
-// MsgRecordPanic with the stack, MsgUndecodable), and a batch with failures
-// ends with one WARN line (MsgBatchFailed) counting them.
+// SQS, event_id for streams. A failure is logged at ERROR ("record failed",
+// "record handler panicked" with the stack, "record body could not be
+// decoded as JSON"), and a batch with failures ends with one WARN line
+// ("batch finished with failures") counting them.
 //
 // Per batch, RecordsProcessed and RecordsFailed are counted on the
 // invocation's recorder (outside an invocation lambdawrap observes, nothing

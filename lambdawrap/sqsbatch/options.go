@@ -2,6 +2,11 @@ package sqsbatch
 
 import "log/slog"
 
+// DefaultConcurrency is how many records of a standard queue's batch are
+// processed at once unless WithConcurrency says otherwise: 10, the default
+// batch size of an SQS event source mapping.
+const DefaultConcurrency = 10
+
 // Option configures a batch handler.
 type Option interface{ apply(*config) }
 

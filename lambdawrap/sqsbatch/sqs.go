@@ -6,17 +6,18 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 var sqsSource = &source[events.SQSMessage]{
-	system: SystemSQS,
-	key:    KeyMessageID,
+	system: names.MessagingSystemSQS,
+	key:    names.KeyMessageID,
 	id:     func(m *events.SQSMessage) string { return m.MessageId },
 	item:   func(m *events.SQSMessage) string { return m.MessageId },
 	arn:    func(m *events.SQSMessage) string { return m.EventSourceARN },
 	dest:   func(arn string) string { return afterLast(arn, ":") },
 	region: func(m *events.SQSMessage) string { return m.AWSRegion },
-	header: func(m *events.SQSMessage) string { return m.Attributes[AttributeTraceHeader] },
+	header: func(m *events.SQSMessage) string { return m.Attributes[names.SQSAttributeTraceHeader] },
 }
 
 // SQS returns an SQS event handler that runs h on every message of the
@@ -47,7 +48,8 @@ func SQS(h func(context.Context, events.SQSMessage) error, opts ...Option) func(
 
 // JSON is SQS for messages whose body is JSON: each body is decoded into a
 // T and passed to h. A message whose body does not decode fails, and is
-// logged as such (MsgUndecodable) with the decoder's error. The message
+// logged as such ("record body could not be decoded as JSON") with the
+// decoder's error. The message
 // itself (id, attributes) is in h's context: see MessageFromContext.
 func JSON[T any](h func(context.Context, T) error, opts ...Option) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	p := &processor[events.SQSMessage]{src: sqsSource, cfg: newConfig(opts),

@@ -16,10 +16,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/sqsbatch"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -97,41 +97,41 @@ func TestBatchOfTen(t *testing.T) {
 	// Logs: each line of a record carries its message id.
 	byID := map[string]int{}
 	for _, l := range linesWith(r.Logs, "processing order") {
-		byID[fmt.Sprint(l[sqsbatch.KeyMessageID])]++
+		byID[fmt.Sprint(l[names.KeyMessageID])]++
 	}
 	for _, m := range e.Records {
 		if byID[m.MessageId] != 1 {
 			t.Errorf("message %s has %d handler lines", m.MessageId, byID[m.MessageId])
 		}
 	}
-	failedLines := linesWith(r.Logs, sqsbatch.MsgRecordFailed)
+	failedLines := linesWith(r.Logs, names.MsgRecordFailed)
 	if len(failedLines) != 3 {
 		t.Errorf("%d failure lines", len(failedLines))
 	}
 	for _, l := range failedLines {
-		if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l[logger.KeyError]), "card declined") ||
-			!strings.Contains(fmt.Sprint(l[logger.KeyError]), fmt.Sprint(l[sqsbatch.KeyMessageID])) {
+		if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l[names.KeyError]), "card declined") ||
+			!strings.Contains(fmt.Sprint(l[names.KeyError]), fmt.Sprint(l[names.KeyMessageID])) {
 			t.Errorf("failure line %v", l)
 		}
 	}
-	panics := linesWith(r.Logs, sqsbatch.MsgRecordPanic)
-	if len(panics) != 1 || panics[0][sqsbatch.KeyMessageID] != e.Records[6].MessageId ||
-		!strings.Contains(fmt.Sprint(panics[0][logger.KeyStackTrace]), "TestBatchOfTen") {
+	panics := linesWith(r.Logs, names.MsgRecordPanicked)
+	if len(panics) != 1 || panics[0][names.KeyMessageID] != e.Records[6].MessageId ||
+		!strings.Contains(fmt.Sprint(panics[0][names.KeyStackTrace]), "TestBatchOfTen") {
 		t.Errorf("panic lines %v", panics)
 	}
-	summary := linesWith(r.Logs, sqsbatch.MsgBatchFailed)
-	if len(summary) != 1 || summary[0][sqsbatch.KeyFailed] != 4.0 || summary[0][sqsbatch.KeyRecords] != 10.0 {
+	summary := linesWith(r.Logs, names.MsgBatchFailed)
+	if len(summary) != 1 || summary[0][names.KeyFailedRecords] != 4.0 || summary[0][names.KeyRecords] != 10.0 {
 		t.Errorf("summary %v", summary)
 	}
-	if len(linesWith(r.Logs, lambdawrap.MsgFailed))+len(linesWith(r.Logs, lambdawrap.MsgPanic)) != 0 {
+	if len(linesWith(r.Logs, names.MsgInvocationFailed))+len(linesWith(r.Logs, names.MsgInvocationPanicked)) != 0 {
 		t.Errorf("the wrapper saw a failure: %v", r.Logs)
 	}
 
 	// Metrics.
-	if got := lambdaobstest.MetricValues(r.Metrics, sqsbatch.MetricRecordsProcessed); !slices.Equal(got, []float64{6}) {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricRecordsProcessed); !slices.Equal(got, []float64{6}) {
 		t.Errorf("RecordsProcessed %v", got)
 	}
-	if got := lambdaobstest.MetricValues(r.Metrics, sqsbatch.MetricRecordsFailed); !slices.Equal(got, []float64{4}) {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricRecordsFailed); !slices.Equal(got, []float64{4}) {
 		t.Errorf("RecordsFailed %v", got)
 	}
 
@@ -143,9 +143,9 @@ func TestBatchOfTen(t *testing.T) {
 			inv = s
 			continue
 		}
-		spans[fmt.Sprint(s.Attributes[sqsbatch.AttrMessageID])] = s
+		spans[fmt.Sprint(s.Attributes[names.AttrMessagingMessageID])] = s
 	}
-	if inv == nil || inv.Attributes[sqsbatch.AttrBatchMessageCount] != int64(10) {
+	if inv == nil || inv.Attributes[names.AttrMessagingBatchMessageCount] != int64(10) {
 		t.Errorf("invocation span %+v", inv)
 	}
 	if len(spans) != 10 {
@@ -157,8 +157,8 @@ func TestBatchOfTen(t *testing.T) {
 		if s.TraceID != h.Root || s.ParentID != h.Parent {
 			t.Errorf("record %d span in trace %s under %s, want %s under %s", i, s.TraceID, s.ParentID, h.Root, h.Parent)
 		}
-		if s.Kind != tracing.KindConsumer || s.Name != "process orders" || s.Attributes[sqsbatch.AttrSystem] != "aws_sqs" ||
-			s.Attributes[sqsbatch.AttrDestinationName] != "orders" || s.Attributes[sqsbatch.AttrOperationType] != "process" {
+		if s.Kind != tracing.KindConsumer || s.Name != "process orders" || s.Attributes[names.AttrMessagingSystem] != "aws_sqs" ||
+			s.Attributes[names.AttrMessagingDestinationName] != "orders" || s.Attributes[names.AttrMessagingOperationType] != "process" {
 			t.Errorf("record %d span %+v", i, s)
 		}
 		wantStatus := tracing.Unset
@@ -178,10 +178,10 @@ func TestAllSucceed(t *testing.T) {
 	if string(b) != `{"batchItemFailures":[]}` {
 		t.Errorf("response %s", b)
 	}
-	if len(linesWith(r.Logs, sqsbatch.MsgBatchFailed)) != 0 {
+	if len(linesWith(r.Logs, names.MsgBatchFailed)) != 0 {
 		t.Errorf("logs %v", r.Logs)
 	}
-	if got := lambdaobstest.MetricValues(r.Metrics, sqsbatch.MetricRecordsFailed); !slices.Equal(got, []float64{0}) {
+	if got := lambdaobstest.MetricValues(r.Metrics, names.MetricRecordsFailed); !slices.Equal(got, []float64{0}) {
 		t.Errorf("RecordsFailed %v", got)
 	}
 }
@@ -243,12 +243,12 @@ func TestFIFO(t *testing.T) {
 				t.Errorf("%d records at once", maxInFlight.Load())
 			}
 			if tc.fail >= 0 && tc.fail < 4 {
-				sk := linesWith(r.Logs, sqsbatch.MsgSkipped)
-				if len(sk) != 1 || sk[0][sqsbatch.KeySkipped] != float64(4-tc.fail) || sk[0][sqsbatch.KeyFirstSkipped] != e.Records[tc.fail+1].MessageId {
+				sk := linesWith(r.Logs, names.MsgRecordsSkipped)
+				if len(sk) != 1 || sk[0][names.KeySkippedRecords] != float64(4-tc.fail) || sk[0][names.KeyFirstSkipped] != e.Records[tc.fail+1].MessageId {
 					t.Errorf("skipped line %v", sk)
 				}
 			}
-			if got := lambdaobstest.MetricValues(r.Metrics, sqsbatch.MetricRecordsFailed); len(got) != 1 || got[0] != float64(len(want)) {
+			if got := lambdaobstest.MetricValues(r.Metrics, names.MetricRecordsFailed); len(got) != 1 || got[0] != float64(len(want)) {
 				t.Errorf("RecordsFailed %v", got)
 			}
 		})
@@ -316,7 +316,7 @@ func TestContextEnds(t *testing.T) {
 	if got := ids(r.Output.BatchItemFailures); !slices.Equal(got, want) {
 		t.Errorf("failures %v, want %v", got, want)
 	}
-	if sk := linesWith(r.Logs, sqsbatch.MsgSkipped); len(sk) != 1 || sk[0]["context_done"] != true {
+	if sk := linesWith(r.Logs, names.MsgRecordsSkipped); len(sk) != 1 || sk[0]["context_done"] != true {
 		t.Errorf("logs %v", r.Logs)
 	}
 }
@@ -340,7 +340,7 @@ func TestTraceHeaderMissing(t *testing.T) {
 		if s.Invocation != nil {
 			continue
 		}
-		id := s.Attributes[sqsbatch.AttrMessageID]
+		id := s.Attributes[names.AttrMessagingMessageID]
 		switch id {
 		case e.Records[0].MessageId, e.Records[1].MessageId:
 			if s.TraceID != inv.TraceID || s.ParentID != inv.ID {
@@ -385,12 +385,12 @@ func TestJSON(t *testing.T) {
 	if len(got) != 2 || got[e.Records[0].MessageId].OrderID != "ord-1000" || got[e.Records[3].MessageId].Total != 20.25 {
 		t.Errorf("decoded %v", got)
 	}
-	bad := linesWith(r.Logs, sqsbatch.MsgUndecodable)
+	bad := linesWith(r.Logs, names.MsgRecordUndecodable)
 	if len(bad) != 2 {
 		t.Fatalf("undecodable lines %v", r.Logs)
 	}
 	for _, l := range bad {
-		if l["level"] != "ERROR" || l[sqsbatch.KeyMessageID] == nil || l[logger.KeyError] == nil {
+		if l["level"] != "ERROR" || l[names.KeyMessageID] == nil || l[names.KeyError] == nil {
 			t.Errorf("line %v", l)
 		}
 	}
@@ -421,12 +421,12 @@ func TestKinesis(t *testing.T) {
 		t.Errorf("failures %v, want %v; processed %v", got, want, seen)
 	}
 	for _, l := range linesWith(r.Logs, "shipping") {
-		if !strings.HasPrefix(fmt.Sprint(l[sqsbatch.KeyEventID]), "shardId-") {
+		if !strings.HasPrefix(fmt.Sprint(l[names.KeyEventID]), "shardId-") {
 			t.Errorf("line %v", l)
 		}
 	}
 	for _, s := range r.Spans {
-		if s.Invocation == nil && (s.Name != "process order-events" || s.Attributes[sqsbatch.AttrSystem] != "aws_kinesis") {
+		if s.Invocation == nil && (s.Name != "process order-events" || s.Attributes[names.AttrMessagingSystem] != "aws_kinesis") {
 			t.Errorf("span %s %v", s.Name, s.Attributes)
 		}
 	}
@@ -528,7 +528,7 @@ func TestErrorsThatPanicFailTheirRecordOnly(t *testing.T) {
 	if got := ids(r.Output.BatchItemFailures); !slices.Equal(got, []string{ev.Records[0].MessageId, ev.Records[1].MessageId}) {
 		t.Errorf("failures %v", got)
 	}
-	lines := linesWith(r.Logs, sqsbatch.MsgRecordFailed)
+	lines := linesWith(r.Logs, names.MsgRecordFailed)
 	if len(lines) != 2 || !strings.Contains(fmt.Sprint(lines), "Error method panicked") {
 		t.Errorf("failure lines %v", lines)
 	}

@@ -5,11 +5,12 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 var kinesisSource = &source[events.KinesisEventRecord]{
-	system: SystemKinesis,
-	key:    KeyEventID,
+	system: names.MessagingSystemKinesis,
+	key:    names.KeyEventID,
 	id:     func(r *events.KinesisEventRecord) string { return r.EventID },
 	item:   func(r *events.KinesisEventRecord) string { return r.Kinesis.SequenceNumber },
 	arn:    func(r *events.KinesisEventRecord) string { return r.EventSourceArn },
@@ -21,8 +22,8 @@ var kinesisSource = &source[events.KinesisEventRecord]{
 }
 
 var dynamoDBSource = &source[events.DynamoDBEventRecord]{
-	system: SystemDynamoDBStreams,
-	key:    KeyEventID,
+	system: names.MessagingSystemDynamoDBStreams,
+	key:    names.KeyEventID,
 	id:     func(r *events.DynamoDBEventRecord) string { return r.EventID },
 	item:   func(r *events.DynamoDBEventRecord) string { return r.Change.SequenceNumber },
 	arn:    func(r *events.DynamoDBEventRecord) string { return r.EventSourceArn },

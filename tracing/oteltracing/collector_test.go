@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
@@ -108,7 +109,7 @@ func TestCollector(t *testing.T) {
 	if g, _ := inv.Resource["aws.log.group.names"].([]any); len(g) != 1 || g[0] != "/aws/lambda/orders-fn" {
 		t.Errorf("aws.log.group.names = %#v", inv.Resource["aws.log.group.names"])
 	}
-	if inv.Scope != oteltracing.ScopeName {
+	if inv.Scope != names.OTelScope {
 		t.Errorf("scope %q", inv.Scope)
 	}
 	if len(inv.Events) != 1 || inv.Events[0].Name != "exception" || inv.Events[0].Attributes["exception.message"] != "card declined" {

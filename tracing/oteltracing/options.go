@@ -12,6 +12,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // DefaultAttributeValueLengthLimit is how long a string attribute value may
@@ -125,8 +126,8 @@ func newConfig(opts []Option) *config {
 		c.sampler = nil
 	}
 	if !c.disabledSet {
-		off, _ := c.lookup.Bool("POWERTOOLS_TRACE_DISABLED")
-		sdkOff, _ := c.lookup.Bool("OTEL_SDK_DISABLED")
+		off, _ := c.lookup.Bool(names.EnvPowertoolsTraceDisabled)
+		sdkOff, _ := c.lookup.Bool(names.EnvOTelSDKDisabled)
 		c.disabled = off || sdkOff
 	}
 	if c.batch <= 0 {
@@ -137,7 +138,7 @@ func newConfig(opts []Option) *config {
 	}
 	if !c.valueLimitSet {
 		c.valueLimit = DefaultAttributeValueLengthLimit
-		for _, k := range []string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"} {
+		for _, k := range []string{names.EnvOTelSpanAttributeValueLengthLimit, names.EnvOTelAttributeValueLengthLimit} {
 			if n, ok := c.int(k); ok {
 				c.valueLimit = n
 				break
@@ -176,11 +177,11 @@ func (c *config) spanLimits() sdktrace.SpanLimits {
 		AttributePerLinkCountLimit:  sdktrace.DefaultAttributePerLinkCountLimit,
 	}
 	for key, p := range map[string]*int{
-		"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT":  &l.AttributeCountLimit,
-		"OTEL_SPAN_EVENT_COUNT_LIMIT":      &l.EventCountLimit,
-		"OTEL_SPAN_LINK_COUNT_LIMIT":       &l.LinkCountLimit,
-		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT": &l.AttributePerEventCountLimit,
-		"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT":  &l.AttributePerLinkCountLimit,
+		names.EnvOTelSpanAttributeCountLimit:  &l.AttributeCountLimit,
+		names.EnvOTelSpanEventCountLimit:      &l.EventCountLimit,
+		names.EnvOTelSpanLinkCountLimit:       &l.LinkCountLimit,
+		names.EnvOTelEventAttributeCountLimit: &l.AttributePerEventCountLimit,
+		names.EnvOTelLinkAttributeCountLimit:  &l.AttributePerLinkCountLimit,
 	} {
 		if n, ok := c.int(key); ok {
 			*p = n
@@ -192,15 +193,15 @@ func (c *config) spanLimits() sdktrace.SpanLimits {
 // envSampler is the sampler OTEL_TRACES_SAMPLER (and _ARG) name, or
 // ParentBased(AlwaysSample).
 func (c *config) envSampler() sdktrace.Sampler {
-	name := strings.ToLower(c.lookup.String("OTEL_TRACES_SAMPLER"))
+	name := strings.ToLower(c.lookup.String(names.EnvOTelTracesSampler))
 	ratio := func() float64 {
-		arg := c.lookup.String("OTEL_TRACES_SAMPLER_ARG")
+		arg := c.lookup.String(names.EnvOTelTracesSamplerArg)
 		if arg == "" {
 			return 1
 		}
 		r, err := strconv.ParseFloat(arg, 64)
 		if err != nil || r < 0 || r > 1 {
-			c.onError(errorf("OTEL_TRACES_SAMPLER_ARG=%q is not a ratio in [0, 1]", arg))
+			c.onError(errorf(names.EnvOTelTracesSamplerArg+"=%q is not a ratio in [0, 1]", arg))
 			return 1
 		}
 		return r
@@ -219,7 +220,7 @@ func (c *config) envSampler() sdktrace.Sampler {
 	case "parentbased_traceidratio":
 		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio()))
 	default:
-		c.onError(errorf("OTEL_TRACES_SAMPLER=%q is not supported; using parentbased_always_on", name))
+		c.onError(errorf(names.EnvOTelTracesSampler+"=%q is not supported; using parentbased_always_on", name))
 		return sdktrace.ParentBased(sdktrace.AlwaysSample())
 	}
 }

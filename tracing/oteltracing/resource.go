@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/sdk"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 func errorf(format string, args ...any) error {
@@ -32,7 +34,7 @@ type resourceInfo struct {
 
 func (c *config) resourceInfo() resourceInfo {
 	l := c.lookup
-	ri := resourceInfo{region: l.String("AWS_REGION"), fnName: l.String("AWS_LAMBDA_FUNCTION_NAME"), fnVer: l.String("AWS_LAMBDA_FUNCTION_VERSION")}
+	ri := resourceInfo{region: l.String(names.EnvAWSRegion), fnName: l.String(names.EnvAWSLambdaFunctionName), fnVer: l.String(names.EnvAWSLambdaFunctionVersion)}
 	ri.attrs = append(ri.attrs,
 		semconv.TelemetrySDKName("opentelemetry"),
 		semconv.TelemetrySDKLanguageGo,
@@ -40,16 +42,16 @@ func (c *config) resourceInfo() resourceInfo {
 		semconv.CloudProviderAWS,
 		semconv.CloudPlatformAWSLambda,
 	)
-	if v := l.String("AWS_LAMBDA_LOG_STREAM_NAME"); v != "" {
+	if v := l.String(names.EnvAWSLambdaLogStreamName); v != "" {
 		ri.attrs = append(ri.attrs, semconv.FaaSInstance(v))
 	}
-	if mb, err := strconv.Atoi(l.String("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && mb > 0 {
+	if mb, err := strconv.Atoi(l.String(names.EnvAWSLambdaFunctionMemorySize)); err == nil && mb > 0 {
 		ri.attrs = append(ri.attrs, semconv.FaaSMaxMemory(mb<<20))
 	}
-	if v := l.String("AWS_LAMBDA_LOG_GROUP_NAME"); v != "" {
+	if v := l.String(names.EnvAWSLambdaLogGroupName); v != "" {
 		ri.attrs = append(ri.attrs, semconv.AWSLogGroupNames(v))
 	}
-	if v := l.String("OTEL_RESOURCE_ATTRIBUTES"); v != "" {
+	if v := l.String(names.EnvOTelResourceAttributes); v != "" {
 		attrs, err := parseResourceAttributes(v)
 		if err != nil {
 			c.onError(err)
@@ -62,7 +64,7 @@ func (c *config) resourceInfo() resourceInfo {
 			ri.service = kv.Value.AsString()
 		}
 	}
-	if v := l.String("OTEL_SERVICE_NAME"); v != "" {
+	if v := l.String(names.EnvOTelServiceName); v != "" {
 		ri.service = v
 	}
 	if c.service != "" {
@@ -130,7 +132,7 @@ func parseResourceAttributes(s string) ([]attribute.KeyValue, error) {
 		attrs = append(attrs, attribute.String(key, val))
 	}
 	if len(bad) > 0 {
-		return attrs, errorf("OTEL_RESOURCE_ATTRIBUTES: pairs without a value: %q", bad)
+		return attrs, errorf(names.EnvOTelResourceAttributes+": pairs without a value: %q", bad)
 	}
 	return attrs, nil
 }

@@ -16,20 +16,10 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
-)
-
-// ScopeName is the instrumentation scope of the spans the Tracer starts.
-const ScopeName = "github.com/lambdaobs/lambdaobs/tracing/oteltracing"
-
-// Attribute keys of the invocation span that no semantic convention
-// defines.
-const (
-	// AttrInitDuration is the init duration of the process, in
-	// milliseconds, on the span of its first invocation.
-	AttrInitDuration = "lambdaobs.init_duration_ms"
 )
 
 // Tracer is a tracing.Tracer on the OpenTelemetry SDK. Give it to
@@ -116,7 +106,7 @@ func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
 		return st
 	}
 	if service == "" {
-		service = t.cfg.lookup.String("POWERTOOLS_SERVICE_NAME")
+		service = t.cfg.lookup.Service()
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(t.res.build(service, region, fnName, fnVer)),
@@ -125,7 +115,7 @@ func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
 		sdktrace.WithRawSpanLimits(t.cfg.spanLimits()),
 		sdktrace.WithSpanProcessor(t.proc),
 	)
-	st := &sdkState{tp: tp, tracer: tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL))}
+	st := &sdkState{tp: tp, tracer: tp.Tracer(names.OTelScope, trace.WithSchemaURL(semconv.SchemaURL))}
 	t.state.Store(st)
 	return st
 }
@@ -185,7 +175,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 		}
 	}
 	if inv.InitDuration > 0 {
-		attrs = append(attrs, attribute.Float64(AttrInitDuration, float64(inv.InitDuration.Microseconds())/1e3))
+		attrs = append(attrs, attribute.Float64(names.AttrInitDuration, float64(inv.InitDuration.Microseconds())/1e3))
 	}
 	opts = append(opts, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 	if !inv.Start.IsZero() {

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
@@ -150,10 +151,10 @@ func TestInvocationSpan(t *testing.T) {
 	if v, _ := attr(second, "faas.coldstart"); v.AsBool() {
 		t.Error("second invocation is a cold start")
 	}
-	if v, ok := attr(first, oteltracing.AttrInitDuration); !ok || v.AsFloat64() != 250 {
+	if v, ok := attr(first, names.AttrInitDuration); !ok || v.AsFloat64() != 250 {
 		t.Errorf("init duration %v on the first invocation", v.String())
 	}
-	if _, ok := attr(second, oteltracing.AttrInitDuration); ok {
+	if _, ok := attr(second, names.AttrInitDuration); ok {
 		t.Error("init duration on the second invocation")
 	}
 	if v, _ := attr(second, "faas.invocation_id"); v.AsString() != "req-1" {

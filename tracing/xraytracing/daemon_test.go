@@ -205,12 +205,12 @@ func one(t testing.TB, nodes map[string]node, name string) node {
 	t.Helper()
 	ns := byName(nodes, name)
 	if len(ns) != 1 {
-		t.Fatalf("%d nodes named %q, want 1; all: %v", len(ns), name, names(nodes))
+		t.Fatalf("%d nodes named %q, want 1; all: %v", len(ns), name, nodeNames(nodes))
 	}
 	return ns[0]
 }
 
-func names(nodes map[string]node) []string {
+func nodeNames(nodes map[string]node) []string {
 	var out []string
 	for _, n := range nodes {
 		out = append(out, n.Name)
@@ -228,7 +228,7 @@ func (d *daemon) wait(t testing.TB, what string, ok func(map[string]node) bool) 
 			return n
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; received %v", what, names(n))
+			t.Fatalf("timed out waiting for %s; received %v", what, nodeNames(n))
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

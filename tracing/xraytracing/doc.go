@@ -34,8 +34,8 @@
 // # AWS calls
 //
 // The span of an AWS SDK call (package awssdk records one for every call,
-// with the attributes package tracing names: tracing.AttrRPCSystem
-// "aws-api", tracing.AttrRPCService, tracing.AttrRPCMethod, …) is the
+// with the attributes of the AWS SDK's own operation spans: rpc.system
+// "aws-api", rpc.service, rpc.method, …) is the
 // subsegment the X-Ray service map expects: named after the service
 // ("DynamoDB"), namespace "aws", with "aws": {"operation", "region",
 // "request_id", "table_name" (or "table_names"), "queue_url",

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -22,7 +23,7 @@ var fuzzRegister sync.Once
 // are checked: a secret inside one of them would be found there.
 var fuzzVocabulary = []string{
 	"fuzz", "orders", "default", "password", "note", "meta", "session_token", "SQS", "queue_url", "operation", "region", "SendMessage",
-	MetadataError, MetadataStatus, "message", "type", redact.Redacted,
+	names.MetadataError, names.MetadataStatus, "message", "type", redact.Redacted,
 }
 
 // checkable reports whether the fuzz target can tell that secret leaked
@@ -89,8 +90,8 @@ func FuzzSpanRedaction(f *testing.F) {
 		s.SetStatus(tracing.Error, errText+" "+value+" "+fuzzProcSecret)
 		s.End()
 		_, c := tracing.Start(ctx, "SQS.SendMessage", tracing.WithKind(tracing.KindClient), tracing.WithAttributes(
-			slog.String(tracing.AttrRPCSystem, tracing.RPCSystemAWS), slog.String(tracing.AttrRPCService, "SQS"), slog.String(tracing.AttrRPCMethod, "SendMessage")))
-		c.SetAttributes(slog.String(tracing.AttrSQSQueueURL, meta+fuzzProcSecret), slog.String(tracing.AttrCloudRegion, value+fuzzProcSecret),
+			slog.String(names.AttrRPCSystem, names.RPCSystemAWS), slog.String(names.AttrRPCService, "SQS"), slog.String(names.AttrRPCMethod, "SendMessage")))
+		c.SetAttributes(slog.String(names.AttrSQSQueueURL, meta+fuzzProcSecret), slog.String(names.AttrCloudRegion, value+fuzzProcSecret),
 			slog.String("session_token", value), slog.String("note", fuzzProcSecret+value))
 		c.End()
 		root := inv.(*span)

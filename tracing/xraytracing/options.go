@@ -6,31 +6,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
-)
-
-// Environment variables New reads. Options given in code win over them.
-const (
-	// EnvDisabled, when true (strconv.ParseBool), turns the tracer off
-	// (WithDisabled): every span is a no-op and nothing is sent. Unset: false.
-	EnvDisabled = "POWERTOOLS_TRACE_DISABLED"
-	// EnvSDKDisabled is the X-Ray SDK's own switch; true disables the tracer
-	// as EnvDisabled does. Unset: false.
-	EnvSDKDisabled = "AWS_XRAY_SDK_DISABLED"
-	// EnvCaptureResponse, when true, records the handler's response as
-	// metadata (WithCaptureResponse). Unset: false. Powertools defaults to
-	// true; lambdaobs does not, because responses often carry personal data.
-	EnvCaptureResponse = "POWERTOOLS_TRACER_CAPTURE_RESPONSE"
-	// EnvCaptureError, when false, records errors as flags only, without
-	// their message, type and stack (WithCaptureError). Unset: true.
-	EnvCaptureError = "POWERTOOLS_TRACER_CAPTURE_ERROR"
-	// EnvDaemonAddress is where the X-Ray daemon listens, "host:port" or the
-	// SDK's two-address form "tcp:host:port udp:host:port" (only the UDP
-	// address is used). Lambda sets it. Unset or malformed:
-	// DefaultDaemonAddress.
-	EnvDaemonAddress = "AWS_XRAY_DAEMON_ADDRESS"
-	// EnvServiceName names the metadata namespace of spans started outside
-	// an invocation (inside one, the wrapper's service wins). Unset: "default".
-	EnvServiceName = "POWERTOOLS_SERVICE_NAME"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // DefaultDaemonAddress is the X-Ray daemon's address when nothing else says.
@@ -128,21 +104,21 @@ func newConfig(opts []Option) *config {
 	}
 	c.lookup = env.Or(c.lookup)
 	if !c.disabledSet {
-		off, _ := c.lookup.Bool(EnvDisabled)
-		sdkOff, _ := c.lookup.Bool(EnvSDKDisabled)
+		off, _ := c.lookup.Bool(names.EnvPowertoolsTraceDisabled)
+		sdkOff, _ := c.lookup.Bool(names.EnvAWSXRaySDKDisabled)
 		c.disabled = off || sdkOff
 	}
 	if !c.captureResponseSet {
-		c.captureResponse, _ = c.lookup.Bool(EnvCaptureResponse)
+		c.captureResponse, _ = c.lookup.Bool(names.EnvPowertoolsTracerCaptureResponse)
 	}
 	if !c.captureErrorSet {
-		on, ok := c.lookup.Bool(EnvCaptureError)
+		on, ok := c.lookup.Bool(names.EnvPowertoolsTracerCaptureError)
 		c.captureError = on || !ok
 	}
 	if c.daemonAddr == "" {
-		c.daemonAddr = c.lookup.String(EnvDaemonAddress)
+		c.daemonAddr = c.lookup.String(names.EnvAWSXRayDaemonAddress)
 	}
-	c.service = c.lookup.String(EnvServiceName)
+	c.service = c.lookup.Service()
 	return c
 }
 

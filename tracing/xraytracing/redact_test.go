@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	iredact "github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -72,13 +73,13 @@ func noSecret(t *testing.T, path string, v any, secrets []string) {
 func TestDocumentsAreRedacted(t *testing.T) {
 	registerSecrets()
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{xraytracing.EnvCaptureResponse: "true"})
+	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTracerCaptureResponse: "true"})
 	h := wrap(tr, func(ctx context.Context, _ string) (map[string]string, error) {
 		_, s := tracing.Start(ctx, "charge-card", tracing.WithAttributes(slog.String("api_key", "start-key-3141")))
 		recordSecrets(s)
 		s.End()
 		_, c := tracing.Start(ctx, "SQS.SendMessage", tracing.WithKind(tracing.KindClient), tracing.WithAttributes(awsCall("SQS", "SendMessage")...))
-		c.SetAttributes(slog.String(tracing.AttrSQSQueueURL, "https://sqs.eu-west-1.amazonaws.com/"+procSecret), slog.String("session_token", "sdk-tok-1122"))
+		c.SetAttributes(slog.String(names.AttrSQSQueueURL, "https://sqs.eu-west-1.amazonaws.com/"+procSecret), slog.String("session_token", "sdk-tok-1122"))
 		c.End()
 		tracing.SpanFromContext(ctx).SetStatus(tracing.Error, "upstream said token=ret-tok-5566")
 		return map[string]string{"order": "o-1", "access_token": "resp-tok-8642"}, nil

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
@@ -92,7 +93,7 @@ func (s *span) configure(cfg tracing.StartConfig) {
 		for i, l := range cfg.Links {
 			links[i] = l.String()
 		}
-		s.SetMetadata(MetadataLinks, links)
+		s.SetMetadata(names.MetadataLinks, links)
 	}
 }
 
@@ -148,8 +149,8 @@ func (t *Tracer) encode(s *span) [][]byte {
 // key. A value under a secret key is annotated as redact.Redacted, and
 // remembered by the span's scope; strings lose the secrets they hold.
 //
-// The attributes of an AWS call (tracing.AttrRPCSystem and the others
-// package tracing names) go to the fields of the subsegment X-Ray's
+// The attributes of an AWS call (rpc.system "aws-api" and the others
+// package awssdk sets) go to the fields of the subsegment X-Ray's
 // service map reads instead: the namespace "aws", the name (the service),
 // "aws" (operation, region, request_id, table_name, queue_url,
 // function_name, topic_arn, state_machine_arn) and the HTTP response
@@ -167,7 +168,7 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 	}
 	if !s.awsCall {
 		for _, a := range attrs {
-			if a.Key == tracing.AttrRPCSystem && a.Value.Kind() == slog.KindString && a.Value.String() == tracing.RPCSystemAWS {
+			if a.Key == names.AttrRPCSystem && a.Value.Kind() == slog.KindString && a.Value.String() == names.RPCSystemAWS {
 				s.awsCall = true
 				s.seg.Namespace = "aws"
 			}
@@ -236,25 +237,25 @@ func (s *span) setAWSLocked(key string, v slog.Value, sc *redact.Scrubber) bool 
 	a := s.seg.AWS
 	var field *string
 	switch key {
-	case tracing.AttrRPCSystem:
+	case names.AttrRPCSystem:
 		return true // the namespace says it
-	case tracing.AttrRPCService:
+	case names.AttrRPCService:
 		field = &s.seg.Name
-	case tracing.AttrRPCMethod:
+	case names.AttrRPCMethod:
 		field = &a.Operation
-	case tracing.AttrCloudRegion:
+	case names.AttrCloudRegion:
 		field = &a.Region
-	case tracing.AttrAWSRequestID:
+	case names.AttrAWSRequestID:
 		field = &a.RequestID
-	case tracing.AttrSQSQueueURL:
+	case names.AttrSQSQueueURL:
 		field = &a.QueueURL
-	case tracing.AttrFaaSInvokedName:
+	case names.AttrFaaSInvokedName:
 		field = &a.FunctionName
-	case tracing.AttrSNSTopicARN:
+	case names.AttrSNSTopicARN:
 		field = &a.TopicARN
-	case tracing.AttrStateMachineARN:
+	case names.AttrStateMachineARN:
 		field = &a.StateMachineARN
-	case tracing.AttrDynamoDBTableNames:
+	case names.AttrDynamoDBTableNames:
 		var names []string
 		switch x := v.Any().(type) {
 		case []string:
@@ -275,7 +276,7 @@ func (s *span) setAWSLocked(key string, v slog.Value, sc *redact.Scrubber) bool 
 			a.TableName, a.TableNames = "", out
 		}
 		return true
-	case tracing.AttrHTTPStatusCode:
+	case names.AttrHTTPStatusCode:
 		var code int64
 		switch v.Kind() {
 		case slog.KindInt64:
@@ -374,7 +375,7 @@ func (s *span) SetResponse(v any) {
 			v = string(b)
 		}
 	}
-	s.SetMetadata(MetadataResponse, v)
+	s.SetMetadata(names.MetadataResponse, v)
 }
 
 // RecordError implements tracing.Span: the error becomes an exception of the
@@ -407,7 +408,7 @@ func (s *span) RecordError(err error) {
 		cause.Exceptions = append(cause.Exceptions, ex)
 	}
 	s.lastErr = ex.Message
-	s.setMetaLocked(MetadataError, mv)
+	s.setMetaLocked(names.MetadataError, mv)
 }
 
 type errorMeta struct {
@@ -448,7 +449,7 @@ func (s *span) SetStatus(code tracing.Code, description string) {
 		return
 	}
 	if description != s.lastErr { // the wrapper repeats the error's message
-		s.setMetaLocked(MetadataStatus, mv)
+		s.setMetaLocked(names.MetadataStatus, mv)
 	}
 	if c := s.seg.Cause; c == nil || len(c.Exceptions) == 0 {
 		typ := "Fault"

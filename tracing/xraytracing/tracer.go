@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
@@ -22,23 +23,6 @@ const MaxDatagramSize = 64000
 // daemonHeader starts every datagram: the X-Ray daemon drops those without
 // it.
 const daemonHeader = `{"format": "json", "version": 1}` + "\n"
-
-// Annotations of the invocation subsegment. X-Ray indexes annotations, so
-// traces can be filtered on them: annotation.ColdStart = true.
-const (
-	AnnotationColdStart    = "ColdStart"      // bool: the invocation was a cold start
-	AnnotationService      = "Service"        // string: the service name, when known
-	AnnotationInitDuration = "InitDurationMs" // number: init duration in ms, first invocation of a process only
-)
-
-// Metadata keys the tracer writes, in the namespace of the service (the
-// Service annotation), or "default" when there is none.
-const (
-	MetadataResponse = "response" // the handler's response (WithCaptureResponse)
-	MetadataError    = "error"    // the last recorded error: {"message", "type"} (WithCaptureError)
-	MetadataStatus   = "status"   // the description given with a ClientError or Error status, unless the recorded error's
-	MetadataLinks    = "links"    // the trace headers a span links to (tracing.WithLinks)
-)
 
 // Tracer is the X-Ray backend of package tracing. It is safe for concurrent
 // use by any number of invocations and goroutines: all per-invocation state
@@ -133,12 +117,12 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 	s.scope = redact.FromContext(ctx)
 	seg := &s.seg
 	seg.Annotations = make(map[string]any, 3)
-	seg.Annotations[AnnotationColdStart] = inv.ColdStart
+	seg.Annotations[names.AnnotationColdStart] = inv.ColdStart
 	if inv.Service != "" {
-		seg.Annotations[AnnotationService] = inv.Service
+		seg.Annotations[names.AnnotationService] = inv.Service
 	}
 	if inv.InitDuration > 0 {
-		seg.Annotations[AnnotationInitDuration] = float64(inv.InitDuration.Microseconds()) / 1e3
+		seg.Annotations[names.AnnotationInitDuration] = float64(inv.InitDuration.Microseconds()) / 1e3
 	}
 	return tracing.ContextWithSpan(ctx, s), s
 }
@@ -153,8 +137,8 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 // it ends; it records when the remote header says Sampled=1, or leaves the
 // decision to the span in ctx. Links are kept as metadata ("links").
 // Client and producer spans get the namespace "remote"; a client span
-// with the attributes of an AWS call (tracing.AttrRPCSystem
-// tracing.RPCSystemAWS, as package awssdk records every SDK call) is an
+// with the attributes of an AWS call (rpc.system "aws-api", as package
+// awssdk records every SDK call) is an
 // "aws" subsegment named after the service, its attributes in the fields
 // X-Ray's service map reads: aws.operation, region, request_id,
 // table_name (table_names for several), queue_url, function_name,

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lambdaobs/lambdaobs/internal/hook"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/xraytracing"
@@ -39,7 +40,7 @@ func noEnv(string) (string, bool) { return "", false }
 // newTracer returns a tracer sending to d, with env as its whole environment.
 func newTracer(t testing.TB, d *daemon, env map[string]string, opts ...xraytracing.Option) *xraytracing.Tracer {
 	t.Helper()
-	e := map[string]string{xraytracing.EnvDaemonAddress: d.addr()}
+	e := map[string]string{names.EnvAWSXRayDaemonAddress: d.addr()}
 	for k, v := range env {
 		e[k] = v
 	}
@@ -84,7 +85,7 @@ func handlerNode(t testing.TB, nodes map[string]node, trace string) node {
 			return n
 		}
 	}
-	t.Fatalf("no handler subsegment in trace %s; received %v", trace, names(nodes))
+	t.Fatalf("no handler subsegment in trace %s; received %v", trace, nodeNames(nodes))
 	return node{}
 }
 
@@ -199,7 +200,7 @@ func TestClientErrorIsAnError(t *testing.T) {
 
 func TestCaptureErrorOff(t *testing.T) {
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{xraytracing.EnvCaptureError: "false"})
+	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTracerCaptureError: "false"})
 	h := wrap(tr, func(ctx context.Context, _ string) (string, error) { return "", errors.New("secret detail") })
 	_, _ = h(invocation(t, header1, "r-1"), "")
 	hn := handlerNode(t, d.wait(t, "handler", func(n map[string]node) bool { return len(n) > 0 }), root1)
@@ -246,7 +247,7 @@ func TestRemoteParentAndLinks(t *testing.T) {
 
 func TestOversizedDocumentIsTruncatedNotDropped(t *testing.T) {
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{xraytracing.EnvCaptureResponse: "true"})
+	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTracerCaptureResponse: "true"})
 	big := strings.Repeat(`<"ü">`, 40000) // 200 kB of text that JSON escapes
 	type receipt struct{ Lines []string }
 	h := wrap(tr, func(ctx context.Context, _ string) (receipt, error) {
@@ -434,8 +435,8 @@ func TestNotSampledRecordsNothing(t *testing.T) {
 
 func TestDisabled(t *testing.T) {
 	for name, env := range map[string]map[string]string{
-		"powertools": {xraytracing.EnvDisabled: "true"},
-		"sdk":        {xraytracing.EnvSDKDisabled: "TRUE"},
+		"powertools": {names.EnvPowertoolsTraceDisabled: "true"},
+		"sdk":        {names.EnvAWSXRaySDKDisabled: "TRUE"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			d := startDaemon(t)
@@ -456,7 +457,7 @@ func TestDisabled(t *testing.T) {
 		})
 	}
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{xraytracing.EnvDisabled: "true"}, xraytracing.WithDisabled(false))
+	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTraceDisabled: "true"}, xraytracing.WithDisabled(false))
 	_, s := tr.StartInvocation(context.Background(), tracing.Invocation{TraceHeader: header1})
 	if !s.IsRecording() {
 		t.Error("WithDisabled(false) did not win over the environment")
@@ -506,10 +507,10 @@ func TestTimeoutGuardSendsRunningSpans(t *testing.T) {
 // with.
 func awsCall(service, op string) []slog.Attr {
 	return []slog.Attr{
-		slog.String(tracing.AttrRPCSystem, tracing.RPCSystemAWS),
-		slog.String(tracing.AttrRPCService, service),
-		slog.String(tracing.AttrRPCMethod, op),
-		slog.String(tracing.AttrCloudRegion, "eu-west-1"),
+		slog.String(names.AttrRPCSystem, names.RPCSystemAWS),
+		slog.String(names.AttrRPCService, service),
+		slog.String(names.AttrRPCMethod, op),
+		slog.String(names.AttrCloudRegion, "eu-west-1"),
 	}
 }
 
@@ -524,12 +525,12 @@ func TestAWSCallSubsegment(t *testing.T) {
 			attrs       []slog.Attr
 			status      tracing.Code
 		}{
-			{"DynamoDB", "PutItem", []slog.Attr{slog.Any(tracing.AttrDynamoDBTableNames, []string{"orders"}), slog.Int(tracing.AttrHTTPStatusCode, 200), slog.String(tracing.AttrAWSRequestID, "REQ-1")}, tracing.OK},
-			{"DynamoDB", "BatchGetItem", []slog.Attr{slog.Any(tracing.AttrDynamoDBTableNames, []string{"orders", "users"})}, tracing.Unset},
-			{"SQS", "SendMessage", []slog.Attr{slog.String(tracing.AttrSQSQueueURL, "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"), slog.Int(tracing.AttrHTTPStatusCode, 429)}, tracing.ClientError},
-			{"Lambda", "Invoke", []slog.Attr{slog.String(tracing.AttrFaaSInvokedName, "billing"), slog.Int(tracing.AttrHTTPStatusCode, 500), slog.String("api.error_code", "ServiceException")}, tracing.Error},
-			{"SNS", "Publish", []slog.Attr{slog.String(tracing.AttrSNSTopicARN, "arn:aws:sns:eu-west-1:123456789012:orders")}, tracing.OK},
-			{"SFN", "StartExecution", []slog.Attr{slog.String(tracing.AttrStateMachineARN, "arn:aws:states:eu-west-1:123456789012:stateMachine:ship")}, tracing.OK},
+			{"DynamoDB", "PutItem", []slog.Attr{slog.Any(names.AttrDynamoDBTableNames, []string{"orders"}), slog.Int(names.AttrHTTPStatusCode, 200), slog.String(names.AttrAWSRequestID, "REQ-1")}, tracing.OK},
+			{"DynamoDB", "BatchGetItem", []slog.Attr{slog.Any(names.AttrDynamoDBTableNames, []string{"orders", "users"})}, tracing.Unset},
+			{"SQS", "SendMessage", []slog.Attr{slog.String(names.AttrSQSQueueURL, "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"), slog.Int(names.AttrHTTPStatusCode, 429)}, tracing.ClientError},
+			{"Lambda", "Invoke", []slog.Attr{slog.String(names.AttrFaaSInvokedName, "billing"), slog.Int(names.AttrHTTPStatusCode, 500), slog.String("api.error_code", "ServiceException")}, tracing.Error},
+			{"SNS", "Publish", []slog.Attr{slog.String(names.AttrSNSTopicARN, "arn:aws:sns:eu-west-1:123456789012:orders")}, tracing.OK},
+			{"SFN", "StartExecution", []slog.Attr{slog.String(names.AttrStateMachineARN, "arn:aws:states:eu-west-1:123456789012:stateMachine:ship")}, tracing.OK},
 		} {
 			_, s := tracing.Start(ctx, c.service+"."+c.op, tracing.WithKind(tracing.KindClient), tracing.WithAttributes(awsCall(c.service, c.op)...))
 			s.SetAttributes(c.attrs...)
@@ -537,7 +538,7 @@ func TestAWSCallSubsegment(t *testing.T) {
 			s.End()
 		}
 		// A span that is not an AWS call keeps such attributes as annotations.
-		_, s := tracing.Start(ctx, "plain", tracing.WithAttributes(slog.String(tracing.AttrCloudRegion, "eu-west-1")))
+		_, s := tracing.Start(ctx, "plain", tracing.WithAttributes(slog.String(names.AttrCloudRegion, "eu-west-1")))
 		s.End()
 		return "", nil
 	})
@@ -572,7 +573,7 @@ func TestAWSCallSubsegment(t *testing.T) {
 		}
 	}
 	if seen != len(want) || len(byName(nodes, "DynamoDB")) != 2 || len(byName(nodes, "SQS")) != 1 || len(byName(nodes, "Lambda")) != 1 {
-		t.Errorf("AWS subsegments: %d, names %v", seen, names(nodes))
+		t.Errorf("AWS subsegments: %d, names %v", seen, nodeNames(nodes))
 	}
 	if p := one(t, nodes, "plain"); p.annotation("cloud_region") != "eu-west-1" || p.Doc["aws"] != nil {
 		t.Errorf("plain = %v", p.Doc)
@@ -592,7 +593,7 @@ func (badError) Error() string { panic("no message") }
 
 func TestNeverPanicsNeverFails(t *testing.T) {
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{xraytracing.EnvCaptureResponse: "true"})
+	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTracerCaptureResponse: "true"})
 	h := wrap(tr, func(ctx context.Context, _ string) (any, error) {
 		s := tracing.SpanFromContext(ctx)
 		s.SetMetadata("chan", make(chan int))
@@ -682,7 +683,7 @@ func TestSpanAfterEnd(t *testing.T) {
 
 func TestRootSpanOutsideAnInvocation(t *testing.T) {
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{xraytracing.EnvServiceName: "batch"})
+	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsServiceName: "batch"})
 	ctx := tracing.NewContext(context.Background(), tr)
 	ctx, s := tracing.Start(ctx, "nightly job", tracing.WithKind(tracing.KindServer))
 	_, c := tracing.Start(ctx, "step", tracing.WithKind(tracing.KindProducer))

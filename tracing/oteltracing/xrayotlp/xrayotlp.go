@@ -18,11 +18,12 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlphttp"
 )
 
-// SigningName is the service name requests are signed for.
-const SigningName = "xray"
+// signingName is the service name requests are signed for.
+const signingName = "xray"
 
 // Compression is the encoding of request bodies.
 type Compression int
@@ -126,20 +127,20 @@ func New(opts ...Option) (*Exporter, error) {
 	}
 	lookup := env.Or(c.lookup)
 	if c.region == "" {
-		c.region = lookup.String("AWS_REGION")
+		c.region = lookup.String(names.EnvAWSRegion)
 	}
 	if c.region == "" {
-		c.region = lookup.String("AWS_DEFAULT_REGION")
+		c.region = lookup.String(names.EnvAWSDefaultRegion)
 	}
 	if c.region == "" {
-		return nil, errors.New("xrayotlp: no region: set AWS_REGION or use WithRegion")
+		return nil, errors.New("xrayotlp: no region: set " + names.EnvAWSRegion + " or use WithRegion")
 	}
 	if c.creds == nil {
-		key, secret := lookup.String("AWS_ACCESS_KEY_ID"), lookup.String("AWS_SECRET_ACCESS_KEY")
+		key, secret := lookup.String(names.EnvAWSAccessKeyID), lookup.String(names.EnvAWSSecretAccessKey)
 		if key == "" || secret == "" {
-			return nil, errors.New("xrayotlp: no credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; use WithCredentials")
+			return nil, errors.New("xrayotlp: no credentials: " + names.EnvAWSAccessKeyID + " and " + names.EnvAWSSecretAccessKey + " are not set; use WithCredentials")
 		}
-		c.creds = credentials.NewStaticCredentialsProvider(key, secret, lookup.String("AWS_SESSION_TOKEN"))
+		c.creds = credentials.NewStaticCredentialsProvider(key, secret, lookup.String(names.EnvAWSSessionToken))
 	}
 	if c.url == "" {
 		domain := "amazonaws.com"
@@ -170,7 +171,7 @@ func (x *Exporter) sign(ctx context.Context, req *http.Request, body []byte) err
 		return fmt.Errorf("credentials: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	return x.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), SigningName, x.region, x.now().UTC())
+	return x.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, x.region, x.now().UTC())
 }
 
 // EndpointURL returns where the exporter sends spans ("" for a nil

@@ -24,6 +24,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlpwire"
 )
@@ -263,17 +264,17 @@ type Env struct {
 func ReadEnv(lookup env.Lookup) (Env, error) {
 	var e Env
 	var errs []error
-	get := func(name string) (string, string) {
-		k := "OTEL_EXPORTER_OTLP_TRACES_" + name
-		if v := lookup.String(k); v != "" {
-			return k, v
+	// get returns the variable that says, and its value: the traces one
+	// wins over the generic one.
+	get := func(traces, generic string) (string, string) {
+		if v := lookup.String(traces); v != "" {
+			return traces, v
 		}
-		k = "OTEL_EXPORTER_OTLP_" + name
-		return k, lookup.String(k)
+		return generic, lookup.String(generic)
 	}
-	if v := lookup.String("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); v != "" {
+	if v := lookup.String(names.EnvOTelExporterOTLPTracesEndpoint); v != "" {
 		e.URL = v
-	} else if v := lookup.String("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
+	} else if v := lookup.String(names.EnvOTelExporterOTLPEndpoint); v != "" {
 		e.URL = strings.TrimSuffix(v, "/") + "/v1/traces"
 	}
 	if e.URL != "" {
@@ -281,14 +282,14 @@ func ReadEnv(lookup env.Lookup) (Env, error) {
 			errs = append(errs, fmt.Errorf("endpoint %q is not an http(s) URL", e.URL))
 		}
 	}
-	if k, v := get("HEADERS"); v != "" {
+	if k, v := get(names.EnvOTelExporterOTLPTracesHeaders, names.EnvOTelExporterOTLPHeaders); v != "" {
 		h, err := ParseHeaders(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k, err))
 		}
 		e.Headers = h
 	}
-	if k, v := get("TIMEOUT"); v != "" {
+	if k, v := get(names.EnvOTelExporterOTLPTracesTimeout, names.EnvOTelExporterOTLPTimeout); v != "" {
 		ms, err := strconv.Atoi(v)
 		if err != nil || ms < 0 {
 			errs = append(errs, fmt.Errorf("%s=%q is not a number of milliseconds", k, v))
@@ -296,7 +297,7 @@ func ReadEnv(lookup env.Lookup) (Env, error) {
 			e.Timeout = time.Duration(ms) * time.Millisecond
 		}
 	}
-	if k, v := get("COMPRESSION"); v != "" {
+	if k, v := get(names.EnvOTelExporterOTLPTracesCompression, names.EnvOTelExporterOTLPCompression); v != "" {
 		switch v {
 		case "gzip", "none":
 			e.Compression = v
@@ -304,7 +305,7 @@ func ReadEnv(lookup env.Lookup) (Env, error) {
 			errs = append(errs, fmt.Errorf("%s=%q: want gzip or none", k, v))
 		}
 	}
-	if k, v := get("PROTOCOL"); v != "" {
+	if k, v := get(names.EnvOTelExporterOTLPTracesProtocol, names.EnvOTelExporterOTLPProtocol); v != "" {
 		e.Protocol = v
 		if v != "http/protobuf" {
 			errs = append(errs, fmt.Errorf("%s=%q: only http/protobuf is supported", k, v))
