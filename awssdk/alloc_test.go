@@ -14,6 +14,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
@@ -65,19 +66,19 @@ func TestCallAllocs(t *testing.T) {
 	}
 	noEnv := func(string) (string, bool) { return "", false }
 	invocation := func(tr tracing.Tracer) context.Context {
-		rec := metrics.New(io.Discard, metrics.WithLookupEnv(noEnv), metrics.WithService("orders"))
+		rec := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("orders"))
 		t.Cleanup(func() { _ = rec.Close() })
 		ctx := tracing.ContextWithHeader(metrics.NewContext(context.Background(), rec), header)
 		if tr == nil {
 			return ctx
 		}
-		ctx, span := tr.StartInvocation(tracing.NewContext(ctx, tr), tracing.Invocation{TraceHeader: header})
+		ctx, span := tr.StartInvocation(tracing.ContextWithTracer(ctx, tr), tracing.Invocation{TraceHeader: header})
 		t.Cleanup(span.End)
 		return ctx
 	}
-	otel := oteltracing.New(nil, oteltracing.WithLookupEnv(noEnv), oteltracing.WithService("orders"))
+	otel := oteltracing.New(nil, hook.OTelLookupEnv(noEnv).(oteltracing.Option), oteltracing.WithService("orders"))
 	t.Cleanup(func() { _ = otel.Shutdown(context.Background()) })
-	xray := xraytracing.New(xraytracing.WithLookupEnv(noEnv), xraytracing.WithDaemonAddress("127.0.0.1:9")) // discard
+	xray := xraytracing.New(hook.XRayLookupEnv(noEnv).(xraytracing.Option), xraytracing.WithDaemonAddress("127.0.0.1:9")) // discard
 	t.Cleanup(func() { _ = xray.Close() })
 
 	bare := count(client(false), invocation(nil))

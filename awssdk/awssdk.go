@@ -30,7 +30,6 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	metrics   bool
-	dims      []string
 	propagate bool
 	logger    *slog.Logger
 	tracer    tracing.Tracer
@@ -39,13 +38,6 @@ type config struct {
 // WithoutMetrics stops the per-call metrics.
 func WithoutMetrics() Option {
 	return optionFunc(func(c *config) { c.metrics = false })
-}
-
-// WithMetricDimensions chooses the dimensions of the call metrics among
-// "aws_service" and "aws_operation" (both by default); none gives one
-// series for all calls.
-func WithMetricDimensions(dims ...string) Option {
-	return optionFunc(func(c *config) { c.dims = dims })
 }
 
 // WithoutSQSPropagation stops setting the AWSTraceHeader of messages sent to SQS.
@@ -118,7 +110,7 @@ func Instrument(cfg *aws.Config, opts ...Option) {
 		slog.Default().LogAttrs(context.Background(), slog.LevelWarn, "awssdk: Instrument was given a nil *aws.Config: no client is instrumented")
 		return
 	}
-	c := &config{metrics: true, dims: []string{names.DimAWSService, names.DimAWSOperation}, propagate: true}
+	c := &config{metrics: true, propagate: true}
 	for _, o := range opts {
 		if o != nil && !errinfo.IsNilPointer(o) {
 			o.apply(c)
@@ -196,17 +188,8 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 	}
 
 	if rec, ok := metrics.Lookup(ctx); ok && o.c.metrics {
-		var buf [2]metrics.Dimension
-		dims := buf[:0]
-		for _, d := range o.c.dims {
-			switch d {
-			case names.DimAWSService:
-				dims = append(dims, metrics.Dimension{Name: names.DimAWSService, Value: service})
-			case names.DimAWSOperation:
-				dims = append(dims, metrics.Dimension{Name: names.DimAWSOperation, Value: op})
-			}
-		}
-		m := rec.With(dims...)
+		dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: service}, {Name: names.DimAWSOperation, Value: op}}
+		m := rec.With(dims[:]...)
 		m.Add(names.MetricAWSCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)
 		m.Count(names.MetricAWSCallAttempts, float64(attempts))
 		errs := 0.0

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
@@ -41,7 +42,7 @@ func baseConfig() aws.Config {
 }
 
 func xrayTracer(t *testing.T, d *testenv.XRayDaemon) *xraytracing.Tracer {
-	tr := xraytracing.New(xraytracing.WithDaemonAddress(d.Addr), xraytracing.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	tr := xraytracing.New(xraytracing.WithDaemonAddress(d.Addr), hook.XRayLookupEnv(func(string) (string, bool) { return "", false }).(xraytracing.Option))
 	t.Cleanup(func() { _ = tr.Close() })
 	return tr
 }

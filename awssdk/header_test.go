@@ -18,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
@@ -81,7 +82,7 @@ func TestEveryRequestCarriesTheTraceHeader(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
 	t.Setenv("_X_AMZN_TRACE_ID", "Root=1-00000000-000000000000000000000000;Parent=0000000000000001;Sampled=1")
 	const lambdaHeader = header + ";Lineage=a87bd80c:0"
-	otel := oteltracing.New(nil, oteltracing.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	otel := oteltracing.New(nil, hook.OTelLookupEnv(func(string) (string, bool) { return "", false }).(oteltracing.Option))
 	t.Cleanup(func() { _ = otel.Shutdown(context.Background()) })
 	daemon := testenv.StartXRayDaemon(t)
 	for _, tt := range []struct {

@@ -12,6 +12,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
@@ -28,11 +29,11 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 	endpoint := testenv.StartDynalite(t)
 	col := testenv.StartCollector(t)
 	env := func(string) (string, bool) { return "", false }
-	exp, err := otlp.New(otlp.WithEndpointURL(col.TracesURL), otlp.WithLookupEnv(env))
+	exp, err := otlp.New(otlp.WithEndpointURL(col.TracesURL), hook.OTLPLookupEnv(env).(otlp.Option))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := oteltracing.New(exp, oteltracing.WithLookupEnv(env))
+	tr := oteltracing.New(exp, hook.OTelLookupEnv(env).(oteltracing.Option))
 	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 
 	cfg := baseConfig()

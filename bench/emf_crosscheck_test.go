@@ -15,6 +15,7 @@ import (
 	"github.com/prozz/aws-embedded-metrics-golang/emf"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -131,8 +132,17 @@ func TestEMFCrossCheck(t *testing.T) {
 	for i := range many {
 		many[i] = emfMetric{"M" + strconv.Itoa(i), float64(i) * 1.25, metrics.Count}
 	}
-	units := make([]emfMetric, 0, len(metrics.Units()))
-	for i, u := range metrics.Units() {
+	all := []metrics.Unit{
+		metrics.Seconds, metrics.Microseconds, metrics.Milliseconds,
+		metrics.Bytes, metrics.Kilobytes, metrics.Megabytes, metrics.Gigabytes, metrics.Terabytes,
+		metrics.Bits, metrics.Kilobits, metrics.Megabits, metrics.Gigabits, metrics.Terabits,
+		metrics.Percent, metrics.Count,
+		metrics.BytesPerSecond, metrics.KilobytesPerSecond, metrics.MegabytesPerSecond, metrics.GigabytesPerSecond, metrics.TerabytesPerSecond,
+		metrics.BitsPerSecond, metrics.KilobitsPerSecond, metrics.MegabitsPerSecond, metrics.GigabitsPerSecond, metrics.TerabitsPerSecond,
+		metrics.CountPerSecond, metrics.None,
+	}
+	units := make([]emfMetric, 0, len(all))
+	for i, u := range all {
 		units = append(units, emfMetric{"In" + string(u), float64(i), u})
 	}
 	tests := []struct {
@@ -247,7 +257,7 @@ func TestEMFWhereProzzDiffers(t *testing.T) {
 	}
 
 	var ours, theirs bytes.Buffer
-	r := metrics.New(&ours, metrics.WithNamespace("Shop"), metrics.WithClock(emfClock), metrics.WithLookupEnv(emfNoEnv))
+	r := metrics.New(&ours, metrics.WithNamespace("Shop"), hook.MetricsClock(emfClock).(metrics.Option), hook.MetricsLookupEnv(emfNoEnv).(metrics.Option))
 	r.Count("Calls", 1)
 	_ = r.Flush()
 	emf.New(emf.WithWriter(&theirs), emf.WithoutDimensions(), emf.WithTimestamp(emfTime)).Namespace("Shop").

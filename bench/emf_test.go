@@ -8,6 +8,7 @@ import (
 
 	"github.com/prozz/aws-embedded-metrics-golang/emf"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -25,8 +26,8 @@ func emfClock() time.Time { return emfTime }
 func newEMFRecorder(w io.Writer, opts ...metrics.Option) *metrics.Recorder {
 	base := []metrics.Option{
 		metrics.WithNamespace("Shop"),
-		metrics.WithClock(emfClock),
-		metrics.WithLookupEnv(emfNoEnv),
+		hook.MetricsClock(emfClock).(metrics.Option),
+		hook.MetricsLookupEnv(emfNoEnv).(metrics.Option),
 		metrics.WithDimensions(metrics.Dimension{Name: "service", Value: "orders"}, metrics.Dimension{Name: "env", Value: "prod"}),
 	}
 	return metrics.New(w, append(base, opts...)...)

@@ -17,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -97,7 +98,7 @@ func BenchmarkInvoke(b *testing.B) {
 	b.Run("lambdaobs_full", func(b *testing.B) {
 		prev := slog.Default()
 		defer slog.SetDefault(prev)
-		tr := oteltracing.New(nil, oteltracing.WithLookupEnv(noEnvLookup), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+		tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnvLookup).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
 		h := lambdawrap.Wrap(observedAPIHandler,
 			lambdawrap.WithWriter(io.Discard), lambdawrap.WithService("orders"), lambdawrap.WithTracer(tr),
 			lambdawrap.WithNamespace("Bench"), lambdawrap.WithLookupEnv(noEnvLookup))

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/logger"
 )
 
@@ -32,7 +33,7 @@ func noEnv(string) (string, bool) { return "", false }
 
 func BenchmarkLogLine(b *testing.B) {
 	b.Run("lambdaobs", func(b *testing.B) {
-		h := logger.NewHandler(io.Discard, logger.WithLookupEnv(noEnv), logger.WithService("orders"))
+		h := logger.NewHandler(io.Discard, hook.LoggerLookupEnv(noEnv).(logger.Option), logger.WithService("orders"))
 		ctx, _ := h.Begin(context.Background(), lambdaFields)
 		l := slog.New(h)
 		b.ReportAllocs()
@@ -43,7 +44,7 @@ func BenchmarkLogLine(b *testing.B) {
 		}
 	})
 	b.Run("lambdaobs_kv", func(b *testing.B) {
-		h := logger.NewHandler(io.Discard, logger.WithLookupEnv(noEnv), logger.WithService("orders"))
+		h := logger.NewHandler(io.Discard, hook.LoggerLookupEnv(noEnv).(logger.Option), logger.WithService("orders"))
 		ctx, _ := h.Begin(context.Background(), lambdaFields)
 		l := slog.New(h)
 		b.ReportAllocs()
@@ -127,7 +128,7 @@ func benchmarkLogLineDevNull(b *testing.B) {
 		}
 	})
 	b.Run("lambdaobs_devnull", func(b *testing.B) {
-		h := logger.NewHandler(devNull(b), logger.WithLookupEnv(noEnv), logger.WithService("orders"))
+		h := logger.NewHandler(devNull(b), hook.LoggerLookupEnv(noEnv).(logger.Option), logger.WithService("orders"))
 		ctx, _ := h.Begin(context.Background(), lambdaFields)
 		l := slog.New(h)
 		b.ReportAllocs()
@@ -141,7 +142,7 @@ func benchmarkLogLineDevNull(b *testing.B) {
 
 func BenchmarkDisabledDebug(b *testing.B) {
 	b.Run("lambdaobs", func(b *testing.B) {
-		h := logger.NewHandler(io.Discard, logger.WithLookupEnv(noEnv))
+		h := logger.NewHandler(io.Discard, hook.LoggerLookupEnv(noEnv).(logger.Option))
 		ctx, _ := h.Begin(context.Background(), lambdaFields)
 		l := slog.New(h)
 		b.ReportAllocs()
@@ -167,7 +168,7 @@ func BenchmarkDisabledDebug(b *testing.B) {
 }
 
 func BenchmarkAttachInvocation(b *testing.B) {
-	h := logger.NewHandler(io.Discard, logger.WithLookupEnv(noEnv), logger.WithService("orders"))
+	h := logger.NewHandler(io.Discard, hook.LoggerLookupEnv(noEnv).(logger.Option), logger.WithService("orders"))
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
@@ -30,7 +31,7 @@ func (discardExporter) Shutdown(context.Context) error                          
 
 // otelInvocation returns a context under an invocation span of tr.
 func otelInvocation(b *testing.B, tr *oteltracing.Tracer) context.Context {
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "bench", RequestID: "r-1", TraceHeader: otelBenchHeader})
 	b.Cleanup(func() {
 		inv.End()
@@ -40,7 +41,7 @@ func otelInvocation(b *testing.B, tr *oteltracing.Tracer) context.Context {
 }
 
 func newBenchTracer(exp sdktrace.SpanExporter) *oteltracing.Tracer {
-	return oteltracing.New(exp, oteltracing.WithService("bench"), oteltracing.WithLookupEnv(noEnvLookup))
+	return oteltracing.New(exp, oteltracing.WithService("bench"), hook.OTelLookupEnv(noEnvLookup).(oteltracing.Option))
 }
 
 func runOTelSDK(b *testing.B, tp trace.TracerProvider) {
@@ -99,7 +100,7 @@ func BenchmarkOTelExport(b *testing.B) {
 	}))
 	defer srv.Close()
 	newExp := func(b *testing.B) sdktrace.SpanExporter {
-		exp, err := otlp.New(otlp.WithLookupEnv(noEnvLookup), otlp.WithEndpointURL(srv.URL+"/v1/traces"))
+		exp, err := otlp.New(hook.OTLPLookupEnv(noEnvLookup).(otlp.Option), otlp.WithEndpointURL(srv.URL+"/v1/traces"))
 		if err != nil {
 			b.Fatal(err)
 		}

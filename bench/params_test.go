@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/params"
 )
@@ -74,11 +75,11 @@ func (c *handCache) Get(ctx context.Context, name string) (string, error) {
 }
 
 func BenchmarkParamsCachedRead(b *testing.B) {
-	rec := metrics.New(io.Discard, metrics.WithNamespace("Bench"), metrics.WithLookupEnv(noEnv))
+	rec := metrics.New(io.Discard, metrics.WithNamespace("Bench"), hook.MetricsLookupEnv(noEnv).(metrics.Option))
 	inv := metrics.NewContext(context.Background(), rec)
 	bg := context.Background()
-	ps := params.NewSSM(benchSSM{}, params.WithLookupEnv(noEnv), params.WithMaxAge(time.Hour))
-	sec := params.NewSecrets(benchSecrets{}, params.WithLookupEnv(noEnv), params.WithMaxAge(time.Hour))
+	ps := params.NewSSM(benchSSM{}, params.WithMaxAge(time.Hour))
+	sec := params.NewSecrets(benchSecrets{}, params.WithMaxAge(time.Hour))
 	lazy := params.NewLazy("db", func(context.Context) (*int, error) { return new(int), nil })
 	hand := &handCache{m: map[string]handEntry{}, ttl: time.Hour, load: func(ctx context.Context, name string) (string, error) {
 		out, err := benchSSM{}.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})

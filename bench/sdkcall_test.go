@@ -22,6 +22,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
@@ -140,7 +141,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		// processed as lambdaobs's row's are (a provider without a span
 		// processor skips the work of ending a span) and every request
 		// carries the trace; the invocation's span is the backend's too.
-		tr := oteltracing.New(nil, oteltracing.WithLookupEnv(noEnv), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+		tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnv).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
 		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 		cfg := sdkConfig()
 		otelaws.AppendMiddlewares(&cfg.APIOptions, otelaws.WithTracerProvider(tr.TracerProvider()), otelaws.WithTextMapPropagator(xraypropagator.Propagator{}))
@@ -150,15 +151,15 @@ func BenchmarkSDKCall(b *testing.B) {
 		}})
 	}
 	{
-		tr := oteltracing.New(nil, oteltracing.WithLookupEnv(noEnv), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+		tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnv).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
 		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 		cfg := sdkConfig()
 		awssdk.Instrument(&cfg)
-		template := metrics.New(io.Discard, metrics.WithLookupEnv(noEnv), metrics.WithService("bench"))
+		template := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
 		rows = append(rows, row{"otel_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			rec := template.Clone()
 			// As lambdawrap does: the recorder and the tracer in the context.
-			ctx := tracing.NewContext(metrics.NewContext(context.Background(), rec), tr)
+			ctx := tracing.ContextWithTracer(metrics.NewContext(context.Background(), rec), tr)
 			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
 			return ctx, func() { span.End(); _ = rec.Close(); _ = tr.Flush(context.Background()) }
 		}})
@@ -166,14 +167,14 @@ func BenchmarkSDKCall(b *testing.B) {
 	{
 		cfg := sdkConfig()
 		awssdk.Instrument(&cfg)
-		tr := xraytracing.New(xraytracing.WithDaemonAddress(udpSink(b).String()), xraytracing.WithLookupEnv(noEnv))
+		tr := xraytracing.New(xraytracing.WithDaemonAddress(udpSink(b).String()), hook.XRayLookupEnv(noEnv).(xraytracing.Option))
 		b.Cleanup(func() { _ = tr.Close() })
-		template := metrics.New(io.Discard, metrics.WithLookupEnv(noEnv), metrics.WithService("bench"))
+		template := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
 		n := 0
 		rows = append(rows, row{"xray_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			n++
 			rec := template.Clone()
-			ctx := tracing.NewContext(metrics.NewContext(context.Background(), rec), tr)
+			ctx := tracing.ContextWithTracer(metrics.NewContext(context.Background(), rec), tr)
 			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: fmt.Sprintf("Root=1-6745a0b1-3c9d2e8f1a4b5c6d%08x;Parent=53995c3f42cd8ad8;Sampled=1", n)})
 			return ctx, func() { span.End(); _ = rec.Close() }
 		}})

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 	"github.com/aws/aws-xray-sdk-go/v2/xraylog"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/xraytracing"
 )
@@ -46,9 +47,9 @@ func udpSink(b *testing.B) *net.UDPAddr {
 }
 
 func benchSpanXRayLambdaobs(b *testing.B) {
-	tr := xraytracing.New(xraytracing.WithDaemonAddress(udpSink(b).String()), xraytracing.WithLookupEnv(noEnvLookup))
+	tr := xraytracing.New(xraytracing.WithDaemonAddress(udpSink(b).String()), hook.XRayLookupEnv(noEnvLookup).(xraytracing.Option))
 	b.Cleanup(func() { _ = tr.Close() })
-	base := tracing.NewContext(context.Background(), tr)
+	base := tracing.ContextWithTracer(context.Background(), tr)
 	inv := tracing.Invocation{Service: "bench", TraceHeader: otelBenchHeader}
 	ctx, handler := tr.StartInvocation(base, inv)
 	n := 0

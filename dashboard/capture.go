@@ -12,70 +12,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/dashboard/internal/board"
 	"github.com/lambdaobs/lambdaobs/internal/names"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
-// Capture is what one or more functions printed, read back: their log lines
-// and EMF documents, and the invocations the platform's own lines and the
-// request ids tell of.
+// Capture is what one or more functions printed, read back by ReadCapture:
+// their log lines and EMF documents, and the invocations the platform's own
+// lines and the request ids tell of. Functions describes the functions in
+// it; package dashboard/view draws it.
 type Capture struct {
-	Logs        []LogRecord  // JSON log lines, in order
-	Documents   []Document   // EMF documents, in order
-	Invocations []Invocation // one per request id, in the order first seen
 	// Lines counts the lines that were not blank; Platform the lines of the
 	// Lambda runtime or its emulator (START, END, REPORT, "(rapid)" lines);
 	// Ignored the lines that were none of these nor a log line or an EMF
 	// document.
 	Lines, Platform, Ignored int
-}
 
-// LogRecord is a JSON log line.
-type LogRecord struct {
-	Time   time.Time      // the line's timestamp; zero when the capture does not tell
-	Line   int            // 1-based line number
-	Fields map[string]any // the line, decoded
-}
-
-// Document is an EMF document.
-type Document struct {
-	Time       time.Time   // _aws.Timestamp
-	Line       int         // 1-based line number
-	Directives []Directive // _aws.CloudWatchMetrics
-	// Fields is the document's root: dimension values, metric values and
-	// properties.
-	Fields map[string]any
-}
-
-// Directive is one entry of an EMF document's CloudWatchMetrics.
-type Directive struct {
-	Namespace  string             // the metrics' namespace
-	Dimensions [][]string         // dimension sets, each a list of root keys
-	Metrics    []MetricDefinition // the metrics defined
-}
-
-// MetricDefinition is a metric an EMF directive defines.
-type MetricDefinition struct {
-	Name string       // the metric's name, a root key
-	Unit metrics.Unit // its unit; empty when the document gives none
-}
-
-// Invocation is one request, as far as the capture tells of it.
-type Invocation struct {
-	RequestID string    // the Lambda request id
-	Function  string    // the function_name of its lines, if any
-	Service   string    // the service of its lines, if any
-	Time      time.Time // when it started; zero when the capture does not tell
-	// Duration is the duration in milliseconds from the platform's REPORT
-	// line; Reported says whether there was one.
-	Duration float64
-	Reported bool // a REPORT line gave the duration
-	// Failed is set when the wrapper counted an error, a panic or a timeout
-	// for the request, or the platform reported a failure.
-	Failed bool
-
-	timeRank int // how good Time is; lower is better, 0 unset
+	records board.Capture // the log lines, documents and invocations read
 }
 
 // How a request's start time was learnt, best first.
@@ -86,51 +39,6 @@ const (
 	rankDocument             // its EMF document
 	rankOther                // a REPORT line, or the last time seen before
 )
-
-// Values returns the values of the named metric in d, if a directive of d
-// defines it.
-func (d *Document) Values(name string) []float64 {
-	if !d.Defines(name) {
-		return nil
-	}
-	switch v := d.Fields[name].(type) {
-	case float64:
-		return []float64{v}
-	case []any:
-		out := make([]float64, 0, len(v))
-		for _, x := range v {
-			if f, ok := x.(float64); ok {
-				out = append(out, f)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// Defines reports whether a directive of d defines the named metric.
-func (d *Document) Defines(name string) bool {
-	_, ok := d.Directive(name)
-	return ok
-}
-
-// Directive returns the first directive of d that defines the named metric.
-func (d *Document) Directive(name string) (Directive, bool) {
-	for _, dir := range d.Directives {
-		for _, m := range dir.Metrics {
-			if m.Name == name {
-				return dir, true
-			}
-		}
-	}
-	return Directive{}, false
-}
-
-// String returns the value of a root field of d that is a string.
-func (d *Document) String(key string) string {
-	s, _ := d.Fields[key].(string)
-	return s
-}
 
 // ReadCapture reads captured output: JSON log lines and EMF documents, one
 // per line, mixed with anything else (the Runtime Interface Emulator's and
@@ -156,10 +64,11 @@ func ReadCapture(r io.Reader) (*Capture, error) {
 }
 
 type parser struct {
-	c    *Capture
-	n    int            // line number
-	last time.Time      // the latest time a line told
-	byID map[string]int // request id → index in c.Invocations
+	c     *Capture
+	n     int            // line number
+	last  time.Time      // the latest time a line told
+	byID  map[string]int // request id → index in c.records.Invocations
+	ranks []int          // how good the time of each invocation is
 }
 
 var (
@@ -249,26 +158,37 @@ func cut(s string) (first, rest string, ok bool) {
 	return s[:i], strings.TrimLeft(s[i:], " \t"), true
 }
 
-func (p *parser) invocation(id string) *Invocation {
-	i, ok := p.byID[id]
-	if !ok {
-		i = len(p.c.Invocations)
-		p.byID[id] = i
-		p.c.Invocations = append(p.c.Invocations, Invocation{RequestID: id})
-	}
-	return &p.c.Invocations[i]
+// invocation is an invocation being read, with how good its time is.
+type invocation struct {
+	*board.Invocation
+	rank *int // lower is better, 0 unset
 }
 
-func (inv *Invocation) at(t time.Time, rank int) {
+// invocation returns the invocation of request id, added when first seen;
+// it is valid until the next is added.
+func (p *parser) invocation(id string) invocation {
+	i, ok := p.byID[id]
+	if !ok {
+		i = len(p.c.records.Invocations)
+		p.byID[id] = i
+		p.c.records.Invocations = append(p.c.records.Invocations, board.Invocation{RequestID: id})
+		p.ranks = append(p.ranks, 0)
+	}
+	return invocation{&p.c.records.Invocations[i], &p.ranks[i]}
+}
+
+// at sets the invocation's time, unless a better source gave it.
+func (inv invocation) at(t time.Time, rank int) {
 	if t.IsZero() {
 		return
 	}
-	if inv.timeRank == 0 || rank < inv.timeRank {
-		inv.Time, inv.timeRank = t, rank
+	if *inv.rank == 0 || rank < *inv.rank {
+		inv.Time, *inv.rank = t, rank
 	}
 }
 
-func (inv *Invocation) about(function, service string) {
+// about sets the invocation's function and service, unless known.
+func (inv invocation) about(function, service string) {
 	if inv.Function == "" {
 		inv.Function = function
 	}
@@ -339,7 +259,7 @@ func (p *parser) json(s string, at time.Time) bool {
 	if !hasMsg && !hasLevel {
 		return false
 	}
-	rec := LogRecord{Line: p.n, Fields: m}
+	rec := board.LogRecord{Line: p.n, Fields: m}
 	if ts, ok := m[names.KeyTimestamp].(string); ok {
 		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 			rec.Time = t
@@ -353,7 +273,7 @@ func (p *parser) json(s string, at time.Time) bool {
 	} else {
 		p.last = rec.Time
 	}
-	p.c.Logs = append(p.c.Logs, rec)
+	p.c.records.Logs = append(p.c.records.Logs, rec)
 	id, _ := m[names.KeyRequestID].(string)
 	if id == "" {
 		id, _ = m[names.KeyLambdaRequestID].(string)
@@ -374,7 +294,7 @@ func (p *parser) emf(m map[string]any) bool {
 	if !ok {
 		return false
 	}
-	doc := Document{Line: p.n, Fields: m}
+	doc := board.Document{Line: p.n, Fields: m}
 	if ms, ok := meta["Timestamp"].(float64); ok && ms >= 0 && ms < 253402300800000 { // before year 10000
 		doc.Time = time.UnixMilli(int64(ms)).UTC()
 		p.last = doc.Time
@@ -388,7 +308,7 @@ func (p *parser) emf(m map[string]any) bool {
 		if !ok {
 			continue
 		}
-		dir := Directive{}
+		dir := board.Directive{}
 		dir.Namespace, _ = dm["Namespace"].(string)
 		sets, _ := dm["Dimensions"].([]any)
 		for _, set := range sets {
@@ -409,11 +329,11 @@ func (p *parser) emf(m map[string]any) bool {
 				continue
 			}
 			unit, _ := dd["Unit"].(string)
-			dir.Metrics = append(dir.Metrics, MetricDefinition{Name: name, Unit: metrics.Unit(unit)})
+			dir.Metrics = append(dir.Metrics, board.MetricDefinition{Name: name, Unit: metrics.Unit(unit)})
 		}
 		doc.Directives = append(doc.Directives, dir)
 	}
-	p.c.Documents = append(p.c.Documents, doc)
+	p.c.records.Documents = append(p.c.records.Documents, doc)
 	if id := doc.String(names.PropRequestID); id != "" {
 		inv := p.invocation(id)
 		inv.at(doc.Time, rankDocument)
@@ -466,8 +386,8 @@ func (p *parser) platformEvent(typ string, m map[string]any) bool {
 // Limits of Functions, which keep any capture's dashboard within
 // CloudWatch's 500 widgets.
 const (
-	MaxFunctions     = 10
-	MaxCustomMetrics = 24
+	maxFunctions     = 10
+	maxCustomMetrics = 24
 )
 
 // Functions describes the functions found in c: those named by the
@@ -475,104 +395,53 @@ const (
 // namespace, service and custom metrics, whether they answer through
 // lambdawrap/httpapi (HTTP) and use package params (Parameters), sorted by
 // name. Names that a dashboard cannot draw are left out, and so are
-// functions and metrics past MaxFunctions and MaxCustomMetrics.
+// functions past the first 10 and custom metrics past a function's first
+// 24, which keeps any capture's dashboard within CloudWatch's 500 widgets.
 func (c *Capture) Functions() []Function {
-	type found struct {
-		f       Function
-		metrics map[string]bool
-	}
-	var order []string
-	byName := map[string]*found{}
-	get := func(name string) *found {
-		if fd, ok := byName[name]; ok {
-			return fd
-		}
-		if _, err := (Function{Name: name}).normalize(DefaultRegion, false); err != nil {
-			return nil
-		}
-		fd := &found{f: Function{Name: name}, metrics: map[string]bool{}}
-		byName[name] = fd
-		order = append(order, name)
-		return fd
-	}
-	setService := func(fd *found, svc string) {
-		if fd.f.Service == "" && checkPrintable("service", svc, 1024) == nil {
-			fd.f.Service = svc
-		}
-	}
-	for _, d := range c.Documents {
+	fd := finder{byName: map[string]*found{}}
+	for _, d := range c.records.Documents {
 		for _, dir := range d.Directives {
 			if !lifecycleDirective(dir) {
 				continue
 			}
-			if fd := get(d.String(names.DimFunctionName)); fd != nil {
-				setService(fd, d.String(names.DimService))
-				if fd.f.Namespace == "" && validNamespace(dir.Namespace) && !strings.HasPrefix(dir.Namespace, "AWS/") {
-					fd.f.Namespace = dir.Namespace
-				}
+			if f := fd.get(d.String(names.DimFunctionName)); f != nil {
+				f.setService(d.String(names.DimService))
+				f.setNamespace(dir.Namespace)
 			}
 		}
 	}
-	for _, l := range c.Logs {
+	for _, l := range c.records.Logs {
 		name, _ := l.Fields[names.KeyFunctionName].(string)
 		if name == "" {
 			continue
 		}
-		if fd := get(name); fd != nil {
+		if f := fd.get(name); f != nil {
 			svc, _ := l.Fields[names.KeyService].(string)
-			setService(fd, svc)
+			f.setService(svc)
 		}
 	}
 	// A function is drawn with the custom metrics of the documents of its
 	// service (and namespace, once known).
-	for _, name := range order {
-		fd := byName[name]
-		if fd.f.Service == "" {
-			fd.f.Service = logger.DefaultService
+	for _, name := range fd.order {
+		f := fd.byName[name]
+		if f.f.Service == "" {
+			f.f.Service = names.DefaultService
 		}
-		for _, d := range c.Documents {
-			if d.String(names.DimService) != fd.f.Service {
-				continue
-			}
-			for _, dir := range d.Directives {
-				if !slices.ContainsFunc(dir.Dimensions, func(set []string) bool { return slices.Contains(set, names.DimService) }) {
-					continue
-				}
-				if fd.f.Namespace == "" && validNamespace(dir.Namespace) && !strings.HasPrefix(dir.Namespace, "AWS/") {
-					fd.f.Namespace = dir.Namespace
-				}
-				if dir.Namespace != fd.f.Namespace {
-					continue
-				}
-				for _, def := range dir.Metrics {
-					switch def.Name {
-					case names.MetricHTTPRequests, names.MetricHTTPLatency:
-						fd.f.HTTP = true
-					case names.MetricParametersCacheHits, names.MetricParametersCacheMisses, names.MetricLazyInitDuration:
-						fd.f.Parameters = true
-					}
-					if fd.metrics[def.Name] || len(fd.f.Metrics) >= MaxCustomMetrics {
-						continue
-					}
-					m := Metric{Name: def.Name, Unit: def.Unit, Dimensions: extraDimensions(dir.Dimensions)}
-					if _, err := m.normalize(); err != nil {
-						continue
-					}
-					fd.metrics[def.Name] = true
-					fd.f.Metrics = append(fd.f.Metrics, m)
-				}
+		for _, d := range c.records.Documents {
+			if d.String(names.DimService) == f.f.Service {
+				f.addMetrics(d)
 			}
 		}
 	}
-	slices.Sort(order)
+	slices.Sort(fd.order)
 	var out []Function
-	for _, name := range order {
-		if len(out) == MaxFunctions {
+	for _, name := range fd.order {
+		if len(out) == maxFunctions {
 			break
 		}
 		// What CloudWatch would refuse (a SEARCH expression past its
 		// length, with a very long service or dimension names) is left out.
-		f := byName[name].f
+		f := fd.byName[name].f
 		ms := f.Metrics
 		f.Metrics = nil
 		if !drawable(f) {
@@ -588,6 +457,80 @@ func (c *Capture) Functions() []Function {
 	return out
 }
 
+// finder gathers the functions a capture tells of.
+type finder struct {
+	order  []string // names, in the order first seen
+	byName map[string]*found
+}
+
+// found is a function found, with the names of its custom metrics.
+type found struct {
+	f       Function
+	metrics map[string]bool
+}
+
+// get returns the function of that name, added when first seen, or nil
+// when a dashboard cannot draw a function of that name.
+func (fd *finder) get(name string) *found {
+	if f, ok := fd.byName[name]; ok {
+		return f
+	}
+	if _, err := (Function{Name: name}).normalize(defaultRegion, false); err != nil {
+		return nil
+	}
+	f := &found{f: Function{Name: name}, metrics: map[string]bool{}}
+	fd.byName[name] = f
+	fd.order = append(fd.order, name)
+	return f
+}
+
+// setService sets the function's service, unless known or one a dashboard
+// cannot draw.
+func (f *found) setService(svc string) {
+	if f.f.Service == "" && checkPrintable("service", svc, 1024) == nil {
+		f.f.Service = svc
+	}
+}
+
+// setNamespace sets the function's namespace, unless known or one a
+// dashboard cannot draw.
+func (f *found) setNamespace(ns string) {
+	if f.f.Namespace == "" && validNamespace(ns) && !strings.HasPrefix(ns, "AWS/") {
+		f.f.Namespace = ns
+	}
+}
+
+// addMetrics adds the custom metrics of a document of the function's
+// service, noting whether they tell of lambdawrap/httpapi or package params.
+func (f *found) addMetrics(d board.Document) {
+	for _, dir := range d.Directives {
+		if !slices.ContainsFunc(dir.Dimensions, func(set []string) bool { return slices.Contains(set, names.DimService) }) {
+			continue
+		}
+		f.setNamespace(dir.Namespace)
+		if dir.Namespace != f.f.Namespace {
+			continue
+		}
+		for _, def := range dir.Metrics {
+			switch def.Name {
+			case names.MetricHTTPRequests, names.MetricHTTPLatency:
+				f.f.HTTP = true
+			case names.MetricParametersCacheHits, names.MetricParametersCacheMisses, names.MetricLazyInitDuration:
+				f.f.Parameters = true
+			}
+			if f.metrics[def.Name] || len(f.f.Metrics) >= maxCustomMetrics {
+				continue
+			}
+			m := Metric{Name: def.Name, Unit: def.Unit, Dimensions: extraDimensions(dir.Dimensions)}
+			if _, err := m.normalize(); err != nil {
+				continue
+			}
+			f.metrics[def.Name] = true
+			f.f.Metrics = append(f.f.Metrics, m)
+		}
+	}
+}
+
 // drawable reports whether New draws f.
 func drawable(f Function) bool {
 	_, err := New([]Function{f})
@@ -596,7 +539,7 @@ func drawable(f Function) bool {
 
 // lifecycleDirective reports whether dir is the wrapper's lifecycle
 // directive: dimensions service and function_name.
-func lifecycleDirective(dir Directive) bool {
+func lifecycleDirective(dir board.Directive) bool {
 	return slices.ContainsFunc(dir.Dimensions, func(set []string) bool {
 		return len(set) == 2 && slices.Contains(set, names.DimService) && slices.Contains(set, names.DimFunctionName)
 	})

@@ -67,23 +67,23 @@ func TestReadCapture(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			c := readTestdata(t, tt.file)
-			if len(c.Logs) != tt.logs || len(c.Documents) != tt.docs || c.Platform != tt.platform || c.Ignored != tt.ignored {
+			if len(dashboard.RecordsOf(c).Logs) != tt.logs || len(dashboard.RecordsOf(c).Documents) != tt.docs || c.Platform != tt.platform || c.Ignored != tt.ignored {
 				t.Errorf("logs %d docs %d platform %d ignored %d, want %d %d %d %d",
-					len(c.Logs), len(c.Documents), c.Platform, c.Ignored, tt.logs, tt.docs, tt.platform, tt.ignored)
+					len(dashboard.RecordsOf(c).Logs), len(dashboard.RecordsOf(c).Documents), c.Platform, c.Ignored, tt.logs, tt.docs, tt.platform, tt.ignored)
 			}
-			if c.Lines != len(c.Logs)+len(c.Documents)+c.Platform+c.Ignored {
+			if c.Lines != len(dashboard.RecordsOf(c).Logs)+len(dashboard.RecordsOf(c).Documents)+c.Platform+c.Ignored {
 				t.Errorf("%d lines, not the sum of the kinds", c.Lines)
 			}
-			if len(c.Invocations) != len(tt.invocations) {
-				t.Fatalf("invocations %+v", c.Invocations)
+			if len(dashboard.RecordsOf(c).Invocations) != len(tt.invocations) {
+				t.Fatalf("invocations %+v", dashboard.RecordsOf(c).Invocations)
 			}
 			for i, want := range tt.invocations {
-				got := c.Invocations[i]
+				got := dashboard.RecordsOf(c).Invocations[i]
 				if got.RequestID != want.id || got.Reported != want.reported || got.Failed != want.failed || got.Function != tt.function {
 					t.Errorf("invocation %d: %+v, want %+v", i, got, want)
 				}
 			}
-			if got := c.Invocations[0].Time.Format("2006-01-02T15:04:05.000Z"); got != tt.firstStart {
+			if got := dashboard.RecordsOf(c).Invocations[0].Time.Format("2006-01-02T15:04:05.000Z"); got != tt.firstStart {
 				t.Errorf("first invocation at %s, want %s", got, tt.firstStart)
 			}
 			fns := c.Functions()
@@ -123,20 +123,20 @@ func TestReadCaptureLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Lines != 9 || len(c.Logs) != 1 || len(c.Documents) != 1 || c.Platform != 2 || c.Ignored != 5 {
-		t.Errorf("lines %d logs %d docs %d platform %d ignored %d", c.Lines, len(c.Logs), len(c.Documents), c.Platform, c.Ignored)
+	if c.Lines != 9 || len(dashboard.RecordsOf(c).Logs) != 1 || len(dashboard.RecordsOf(c).Documents) != 1 || c.Platform != 2 || c.Ignored != 5 {
+		t.Errorf("lines %d logs %d docs %d platform %d ignored %d", c.Lines, len(dashboard.RecordsOf(c).Logs), len(dashboard.RecordsOf(c).Documents), c.Platform, c.Ignored)
 	}
-	if len(c.Invocations) != 1 {
-		t.Fatalf("invocations %+v", c.Invocations)
+	if len(dashboard.RecordsOf(c).Invocations) != 1 {
+		t.Fatalf("invocations %+v", dashboard.RecordsOf(c).Invocations)
 	}
-	inv := c.Invocations[0]
+	inv := dashboard.RecordsOf(c).Invocations[0]
 	if !inv.Reported || inv.Duration != 12.5 || !inv.Failed || inv.Function != "fn" || !inv.Time.Equal(time.Date(2026, 1, 2, 3, 4, 5, 5e8, time.UTC)) {
 		t.Errorf("invocation %+v", inv)
 	}
-	if got := c.Documents[0].Values("Carts"); len(got) != 2 || got[1] != 2 {
+	if got := dashboard.RecordsOf(c).Documents[0].Values("Carts"); len(got) != 2 || got[1] != 2 {
 		t.Errorf("Carts = %v", got)
 	}
-	if c.Documents[0].Values("channel") != nil {
+	if dashboard.RecordsOf(c).Documents[0].Values("channel") != nil {
 		t.Errorf("a dimension read as a metric")
 	}
 	fns := c.Functions()
@@ -146,5 +146,35 @@ func TestReadCaptureLines(t *testing.T) {
 	m := fns[0].Metrics[0]
 	if m.Name != "Carts" || m.Unit != metrics.Count || strings.Join(m.Dimensions, ",") != "channel" {
 		t.Errorf("metric %+v", m)
+	}
+}
+
+// TestReadCaptureEmulator reads a cold start under the Runtime Interface
+// Emulator: its log line, its two EMF documents, its platform lines and its
+// REPORT's duration.
+func TestReadCaptureEmulator(t *testing.T) {
+	out := `START RequestId: r-1 Version: $LATEST
+{"level":"INFO","message":"order received","timestamp":"2026-11-26T16:03:17.453Z","service":"orders","cold_start":true,"function_name":"orders-fn","function_request_id":"r-1","init_duration_ms":3.4}
+{"_aws":{"Timestamp":1795708997453,"CloudWatchMetrics":[{"Namespace":"Shop","Dimensions":[["service","function_name"]],"Metrics":[{"Name":"ColdStart","Unit":"Count"}]}]},"service":"orders","function_name":"orders-fn","function_request_id":"r-1","ColdStart":1}
+{"_aws":{"Timestamp":1795708997453,"CloudWatchMetrics":[{"Namespace":"Shop","Dimensions":[["service"]],"Metrics":[{"Name":"OrdersPlaced","Unit":"Count"}]}]},"service":"orders","function_request_id":"r-1","OrdersPlaced":1}
+END RequestId: r-1
+REPORT RequestId: r-1	Duration: 4.91 ms	Billed Duration: 5 ms	Memory Size: 128 MB	Max Memory Used: 20 MB
+26 Nov 2026 16:03:17,985 [INFO] (rapid) Received signal signal=terminated
+`
+	c, err := dashboard.ReadCapture(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := dashboard.RecordsOf(c)
+	if c.Lines != 7 || len(r.Logs) != 1 || len(r.Documents) != 2 || c.Platform != 4 || c.Ignored != 0 {
+		t.Errorf("%d lines: %d log, %d EMF, %d platform, %d ignored; want 7: 1, 2, 4, 0", c.Lines, len(r.Logs), len(r.Documents), c.Platform, c.Ignored)
+	}
+	if len(r.Invocations) != 1 || r.Invocations[0].RequestID != "r-1" || r.Invocations[0].Function != "orders-fn" || r.Invocations[0].Duration != 4.91 {
+		t.Errorf("invocations %+v, want r-1 of orders-fn: 4.91 ms", r.Invocations)
+	}
+	fns := c.Functions()
+	if len(fns) != 1 || fns[0].Name != "orders-fn" || fns[0].Namespace != "Shop" || fns[0].Service != "orders" ||
+		len(fns[0].Metrics) == 0 || fns[0].Metrics[0].Name != "OrdersPlaced" {
+		t.Errorf("functions %+v", fns)
 	}
 }

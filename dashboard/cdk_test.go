@@ -57,10 +57,10 @@ func TestMatchesCDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in.Cases = append(in.Cases, cdkCase{Name: c.name, Functions: d.Functions, PeriodSeconds: int(d.Period / time.Second),
-			Start: d.Start, ErrorRate: errorRate(c.opts), DurationThresholdMS: float64(durationThreshold(c.opts) / time.Millisecond),
+		in.Cases = append(in.Cases, cdkCase{Name: c.name, Functions: dashboard.FunctionsOf(d), PeriodSeconds: int(dashboard.PeriodOf(d) / time.Second),
+			Start: dashboard.StartOf(d), ErrorRate: errorRate(c.opts), DurationThresholdMS: float64(durationThreshold(c.opts) / time.Millisecond),
 			DurationThreshold: durationThreshold(c.opts).String(), MemoryThreshold: memoryThreshold(c.opts),
-			AlarmTopics: d.AlarmTopics, DashboardName: d.Name, Body: c.body})
+			AlarmTopics: dashboard.AlarmTopicsOf(d), DashboardName: dashboard.NameOf(d), Body: c.body})
 	}
 	input, err := json.Marshal(in)
 	if err != nil {
@@ -147,7 +147,7 @@ func TestTemplateValidates(t *testing.T) {
 		}
 		params := map[string]any{}
 		res := tmpl["Resources"].(map[string]any)
-		for _, f := range d.Functions {
+		for _, f := range dashboard.FunctionsOf(d) {
 			if f.Ref != "" {
 				params[f.Ref] = map[string]any{"Type": "String"}
 			}
@@ -156,7 +156,7 @@ func TestTemplateValidates(t *testing.T) {
 					"Properties": map[string]any{"MessageRetentionPeriod": 1209600}}
 			}
 		}
-		for _, topic := range d.AlarmTopics {
+		for _, topic := range dashboard.AlarmTopicsOf(d) {
 			if !strings.HasPrefix(topic, "arn:") {
 				params[topic] = map[string]any{"Type": "String"}
 			}
@@ -189,7 +189,7 @@ func TestTemplateValidates(t *testing.T) {
 // the dashboard's defaults otherwise.
 func errorRate(opts []dashboard.Option) float64 {
 	d, _ := dashboard.New([]dashboard.Function{{Name: "probe"}}, opts...)
-	for _, a := range d.Alarms {
+	for _, a := range dashboard.AlarmsOf(d) {
 		if a.Kind == dashboard.AlarmErrorRate {
 			return a.Threshold
 		}
@@ -199,7 +199,7 @@ func errorRate(opts []dashboard.Option) float64 {
 
 func memoryThreshold(opts []dashboard.Option) float64 {
 	d, _ := dashboard.New([]dashboard.Function{{Name: "probe"}}, opts...)
-	for _, a := range d.Alarms {
+	for _, a := range dashboard.AlarmsOf(d) {
 		if a.Kind == dashboard.AlarmMemory {
 			return a.Threshold
 		}
@@ -209,7 +209,7 @@ func memoryThreshold(opts []dashboard.Option) float64 {
 
 func durationThreshold(opts []dashboard.Option) time.Duration {
 	d, _ := dashboard.New([]dashboard.Function{{Name: "probe"}}, opts...)
-	for _, a := range d.Alarms {
+	for _, a := range dashboard.AlarmsOf(d) {
 		if a.Kind == dashboard.AlarmDuration {
 			return time.Duration(a.Threshold * float64(time.Millisecond))
 		}

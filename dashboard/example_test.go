@@ -21,32 +21,49 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	for _, w := range d.Widgets {
-		fmt.Printf("%-6s %-22s x=%-2d y=%-2d %dx%d\n", w.Type, w.Name, w.X, w.Y, w.Width, w.Height)
+	body, err := d.Body()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var b struct {
+		Widgets []struct {
+			Type                string
+			X, Y, Width, Height int
+			Properties          struct{ Title, Markdown string }
+		}
+	}
+	_ = json.Unmarshal(body, &b)
+	for _, w := range b.Widgets {
+		title, _, _ := strings.Cut(w.Properties.Markdown, "\n")
+		if w.Properties.Title != "" {
+			title = w.Properties.Title
+		}
+		fmt.Printf("%-6s x=%-2d y=%-2d %2dx%d %s\n", w.Type, w.X, w.Y, w.Width, w.Height, title)
 	}
 	// Output:
-	// text   Header                 x=0  y=0  24x2
-	// metric Invocations            x=0  y=2  6x6
-	// metric Errors                 x=6  y=2  6x6
-	// metric Throttles              x=12 y=2  6x6
-	// metric Duration               x=18 y=2  6x6
-	// metric ColdStart              x=0  y=8  8x6
-	// metric InitDuration           x=8  y=8  8x6
-	// metric TimeoutsPanics         x=16 y=8  8x6
-	// metric MemoryUtilization      x=0  y=14 4x6
-	// metric Memory                 x=4  y=14 4x6
-	// metric HeapInUse              x=8  y=14 4x6
-	// metric CPUTime                x=12 y=14 4x6
-	// metric GCPause                x=16 y=14 4x6
-	// metric GCCycles               x=20 y=14 4x6
-	// metric Custom:OrdersPlaced    x=0  y=20 8x6
-	// metric AWSCallLatency         x=0  y=26 12x6
-	// metric AWSCallErrors          x=12 y=26 12x6
-	// metric TelemetryErrors        x=0  y=32 8x6
-	// metric SpansDropped           x=8  y=32 8x6
-	// metric TraceExport            x=16 y=32 8x6
-	// log    ErrorLog               x=0  y=38 24x6
-	// log    ColdStartLog           x=0  y=44 24x6
+	// text   x=0  y=0  24x2 ## orders
+	// metric x=0  y=2   6x6 Invocations
+	// metric x=6  y=2   6x6 Errors
+	// metric x=12 y=2   6x6 Throttles
+	// metric x=18 y=2   6x6 Duration
+	// metric x=0  y=8   8x6 Cold starts
+	// metric x=8  y=8   8x6 Init duration
+	// metric x=16 y=8   8x6 Timeouts and panics
+	// metric x=0  y=14  4x6 Memory utilisation
+	// metric x=4  y=14  4x6 Memory used
+	// metric x=8  y=14  4x6 Go heap in use
+	// metric x=12 y=14  4x6 CPU time vs duration
+	// metric x=16 y=14  4x6 GC pause
+	// metric x=20 y=14  4x6 GC cycles
+	// metric x=0  y=20  8x6 OrdersPlaced (Sum)
+	// metric x=0  y=26 12x6 AWS SDK call latency p99 by service and operation
+	// metric x=12 y=26 12x6 AWS SDK call errors and throttles by service and operation
+	// metric x=0  y=32  8x6 Telemetry errors
+	// metric x=8  y=32  8x6 Spans dropped
+	// metric x=16 y=32  8x6 Span export after responses
+	// log    x=0  y=38 24x6 Latest errors
+	// log    x=0  y=44 24x6 Process inits: cold starts and init duration
 }
 
 // The cold start widget of a function's dashboard body.
@@ -104,14 +121,23 @@ func ExampleDashboard_Template() {
 	// AWS::Logs::QueryDefinition OrdersFunctionTimeoutsAndPanicsQuery
 }
 
-func ExampleQuery_String() {
+// The saved query of a function's process inits, in its template.
+func ExampleDashboard_Template_savedQuery() {
 	d, _ := dashboard.New([]dashboard.Function{{Name: "orders"}})
-	for _, q := range d.Queries {
-		if strings.HasSuffix(q.Name, "/"+dashboard.QueryColdStarts) {
-			fmt.Println(q.Name)
-			fmt.Println(q.String())
+	tmpl, err := d.Template()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var t struct {
+		Resources map[string]struct {
+			Properties struct{ Name, QueryString string }
 		}
 	}
+	_ = json.Unmarshal(tmpl, &t)
+	q := t.Resources["OrdersColdStartsQuery"].Properties
+	fmt.Println(q.Name)
+	fmt.Println(q.QueryString)
 	// Output:
 	// lambdaobs/orders/cold-starts
 	// fields timestamp, function_request_id, cold_start, init_duration_ms, function_memory_size, xray_trace_id
@@ -131,15 +157,11 @@ REPORT RequestId: r-1	Duration: 4.91 ms	Billed Duration: 5 ms	Memory Size: 128 M
 26 Nov 2026 16:03:17,985 [INFO] (rapid) Received signal signal=terminated
 `
 	c, _ := dashboard.ReadCapture(strings.NewReader(out))
-	fmt.Printf("%d lines: %d log, %d EMF, %d platform, %d ignored\n", c.Lines, len(c.Logs), len(c.Documents), c.Platform, c.Ignored)
-	for _, inv := range c.Invocations {
-		fmt.Printf("invocation %s of %s: %.2f ms\n", inv.RequestID, inv.Function, inv.Duration)
-	}
+	fmt.Printf("%d lines: %d platform, %d ignored\n", c.Lines, c.Platform, c.Ignored)
 	for _, f := range c.Functions() {
 		fmt.Printf("function %s: namespace %s, service %s, metrics %v\n", f.Name, f.Namespace, f.Service, f.Metrics[0].Name)
 	}
 	// Output:
-	// 7 lines: 1 log, 2 EMF, 4 platform, 0 ignored
-	// invocation r-1 of orders-fn: 4.91 ms
+	// 7 lines: 4 platform, 0 ignored
 	// function orders-fn: namespace Shop, service orders, metrics OrdersPlaced
 }

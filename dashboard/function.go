@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/lambdaobs/lambdaobs/internal/names"
-	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
@@ -27,11 +26,12 @@ type Function struct {
 	// it ("${Ref}" in Fn::Sub, {"Ref": Ref} elsewhere) instead of by Name.
 	Ref string
 	// Namespace is the function's EMF namespace (lambdawrap.WithNamespace,
-	// POWERTOOLS_METRICS_NAMESPACE); empty means metrics.DefaultNamespace.
+	// POWERTOOLS_METRICS_NAMESPACE); empty means "lambdaobs", the
+	// wrapper's default.
 	Namespace string
 	// Service is the service dimension and log field (lambdawrap.WithService,
-	// POWERTOOLS_SERVICE_NAME); empty means logger.DefaultService, which
-	// the wrapper uses when none is set.
+	// POWERTOOLS_SERVICE_NAME); empty means "service_undefined", which the
+	// wrapper uses when none is set.
 	Service string
 	// Region is where the function runs; empty means the dashboard's region
 	// (WithRegion). It is for Body only: CloudFormation creates alarms and
@@ -74,7 +74,7 @@ type Function struct {
 type Metric struct {
 	// Name is the metric name: 1 to 255 printable ASCII characters without
 	// quotes or backslashes, and not one of the names lambdaobs writes
-	// itself (ColdStart, AWSCallLatency, …: IsOwnMetric).
+	// itself (ColdStart, AWSCallLatency, …), which New refuses.
 	Name string
 	// Unit is the metric's unit; empty means metrics.None. It chooses the
 	// default statistic.
@@ -90,9 +90,9 @@ type Metric struct {
 	Dimensions []string
 }
 
-// DefaultStat returns the statistic drawn for a metric of unit u when none
+// defaultStat returns the statistic drawn for a metric of unit u when none
 // is given.
-func DefaultStat(u metrics.Unit) string {
+func defaultStat(u metrics.Unit) string {
 	switch u {
 	case metrics.Count, metrics.CountPerSecond:
 		return "Sum"
@@ -118,10 +118,10 @@ var ownMetrics = []string{
 	names.MetricParametersCacheHits, names.MetricParametersCacheMisses, names.MetricLazyInitDuration,
 }
 
-// IsOwnMetric reports whether name is a metric lambdaobs writes itself (the
+// isOwnMetric reports whether name is a metric lambdaobs writes itself (the
 // wrapper's lifecycle, usage and report metrics, the SDK call metrics, the
 // HTTP adapter's, package params's).
-func IsOwnMetric(name string) bool { return slices.Contains(ownMetrics, name) }
+func isOwnMetric(name string) bool { return slices.Contains(ownMetrics, name) }
 
 // Validation of names. Regular expressions are compiled on first use, not
 // when a program that imports this package starts (a Lambda function's cold
@@ -205,8 +205,8 @@ func shorten(s string) string {
 	return s[:max] + "…"
 }
 
-// ValidStat reports whether s is a statistic a widget can draw.
-func ValidStat(s string) bool {
+// validStat reports whether s is a statistic a widget can draw.
+func validStat(s string) bool {
 	switch s {
 	case "Sum", "Average", "Minimum", "Maximum", "SampleCount":
 		return true
@@ -232,7 +232,7 @@ func (f Function) normalize(region string, regionSet bool) (Function, error) {
 		return f, wrap(fmt.Errorf("CloudFormation logical id %q: letters and digits only", shorten(f.Ref)))
 	}
 	if f.Namespace == "" {
-		f.Namespace = metrics.DefaultNamespace
+		f.Namespace = names.DefaultNamespace
 	}
 	if !validNamespace(f.Namespace) {
 		return f, wrap(fmt.Errorf("namespace %q: 1 to 255 characters of [a-zA-Z0-9._#:/ -], not starting with ':'", shorten(f.Namespace)))
@@ -241,7 +241,7 @@ func (f Function) normalize(region string, regionSet bool) (Function, error) {
 		return f, wrap(fmt.Errorf("namespace %q: AWS/ is reserved for AWS services", shorten(f.Namespace)))
 	}
 	if f.Service == "" {
-		f.Service = logger.DefaultService
+		f.Service = names.DefaultService
 	}
 	if err := checkPrintable("service", f.Service, 1024); err != nil {
 		return f, wrap(err)
@@ -286,7 +286,7 @@ func (m Metric) normalize() (Metric, error) {
 	if err := checkPrintable("metric name", m.Name, 255); err != nil {
 		return m, err
 	}
-	if IsOwnMetric(m.Name) {
+	if isOwnMetric(m.Name) {
 		return m, fmt.Errorf("metric %q is one lambdaobs writes itself, with dimensions of its own: a custom metric cannot take its name", m.Name)
 	}
 	if m.Unit == "" {
@@ -296,9 +296,9 @@ func (m Metric) normalize() (Metric, error) {
 		return m, fmt.Errorf("metric %q: unit %q is not a CloudWatch unit", m.Name, shorten(string(m.Unit)))
 	}
 	if m.Stat == "" {
-		m.Stat = DefaultStat(m.Unit)
+		m.Stat = defaultStat(m.Unit)
 	}
-	if !ValidStat(m.Stat) {
+	if !validStat(m.Stat) {
 		return m, fmt.Errorf("metric %q: statistic %q is not one of Sum, Average, Minimum, Maximum, SampleCount or pNN", m.Name, shorten(m.Stat))
 	}
 	if len(m.Dimensions) > maxDimensions {

@@ -66,7 +66,7 @@ func FuzzDashboard(f *testing.F) {
 			return
 		}
 		subs := map[string]string{"AWS::Region": "eu-west-1"}
-		for _, f := range d.Functions {
+		for _, f := range dashboard.FunctionsOf(d) {
 			if f.Ref != "" {
 				subs[f.Ref] = "resolved-" + f.Ref
 			}
@@ -98,8 +98,8 @@ func FuzzReadCapture(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Lines != len(c.Logs)+len(c.Documents)+c.Platform+c.Ignored {
-			t.Fatalf("%d lines: %d logs + %d documents + %d platform + %d ignored", c.Lines, len(c.Logs), len(c.Documents), c.Platform, c.Ignored)
+		if c.Lines != len(dashboard.RecordsOf(c).Logs)+len(dashboard.RecordsOf(c).Documents)+c.Platform+c.Ignored {
+			t.Fatalf("%d lines: %d logs + %d documents + %d platform + %d ignored", c.Lines, len(dashboard.RecordsOf(c).Logs), len(dashboard.RecordsOf(c).Documents), c.Platform, c.Ignored)
 		}
 		fns := c.Functions()
 		if len(fns) > dashboard.MaxFunctions {

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/dashboard/internal/board"
+	"github.com/lambdaobs/lambdaobs/internal/names"
+	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
 func TestBodyGolden(t *testing.T) {
@@ -34,8 +37,8 @@ func TestBodyGolden(t *testing.T) {
 			}
 			validateBody(t, body)
 			golden(t, tt.name+".golden.json", body)
-			if len(d.Widgets) != tt.widget {
-				t.Errorf("%d widgets, want %d", len(d.Widgets), tt.widget)
+			if len(dashboard.WidgetsOf(d)) != tt.widget {
+				t.Errorf("%d widgets, want %d", len(dashboard.WidgetsOf(d)), tt.widget)
 			}
 		})
 	}
@@ -125,7 +128,7 @@ func TestTemplateGolden(t *testing.T) {
 		}
 	}
 	dur := tp.Resources["QuickstartFunctionDurationP99Alarm"].Properties
-	if dur["ExtendedStatistic"] != "p99" || dur["Threshold"] != 800.0 || dur["MetricName"] != dashboard.LambdaDuration {
+	if dur["ExtendedStatistic"] != "p99" || dur["Threshold"] != 800.0 || dur["MetricName"] != names.LambdaDuration {
 		t.Errorf("duration alarm: %v", dur)
 	}
 	mem, _ := json.Marshal(tp.Resources["OrdersApiMemoryUtilizationAlarm"].Properties)
@@ -152,29 +155,29 @@ func TestLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, w := range d.Widgets {
+	for _, w := range dashboard.WidgetsOf(d) {
 		key := w.Function + "/" + w.Name
 		if seen[key] {
 			t.Errorf("two widgets %s", key)
 		}
 		seen[key] = true
-		if w.Type == dashboard.MetricWidget && (w.Period != 60 || w.Stat == "" || len(w.Series) == 0) {
+		if w.Type == board.MetricWidget && (w.Period != 60 || w.Stat == "" || len(w.Series) == 0) {
 			t.Errorf("%s: period %d stat %q series %d", key, w.Period, w.Stat, len(w.Series))
 		}
 	}
-	for _, name := range []string{dashboard.WidgetInvocations, dashboard.WidgetErrors, dashboard.WidgetThrottles, dashboard.WidgetDuration,
-		dashboard.WidgetColdStart, dashboard.WidgetInitDuration, dashboard.WidgetFailures, dashboard.WidgetAWSLatency,
-		dashboard.WidgetAWSErrors, dashboard.WidgetErrorLog, dashboard.WidgetColdStartLog, dashboard.CustomWidgetName("OrdersPlaced"),
-		dashboard.WidgetMemoryUtilization, dashboard.WidgetMemory, dashboard.WidgetHeap, dashboard.WidgetCPU, dashboard.WidgetGCPause,
-		dashboard.WidgetGCCycles, dashboard.WidgetTelemetryErrors, dashboard.WidgetSpansDropped, dashboard.WidgetTraceExport} {
+	for _, name := range []string{names.WidgetInvocations, names.WidgetErrors, names.WidgetThrottles, names.WidgetDuration,
+		names.WidgetColdStart, names.WidgetInitDuration, names.WidgetFailures, names.WidgetAWSLatency,
+		names.WidgetAWSErrors, names.WidgetErrorLog, names.WidgetColdStartLog, names.WidgetCustomPrefix + "OrdersPlaced",
+		names.WidgetMemoryUtilization, names.WidgetMemory, names.WidgetHeap, names.WidgetCPU, names.WidgetGCPause,
+		names.WidgetGCCycles, names.WidgetTelemetryErrors, names.WidgetSpansDropped, names.WidgetTraceExport} {
 		if !seen["orders-quickstart/"+name] {
 			t.Errorf("no %s widget for the quickstart", name)
 		}
 	}
-	if seen["orders-quickstart/"+dashboard.WidgetHTTPRequests] || !seen["orders-api/"+dashboard.WidgetHTTPRequests] {
+	if seen["orders-quickstart/"+names.WidgetHTTPRequests] || !seen["orders-api/"+names.WidgetHTTPRequests] {
 		t.Errorf("HTTP widgets drawn for the wrong function")
 	}
-	for _, name := range []string{dashboard.WidgetParametersCache, dashboard.WidgetLazyInit} {
+	for _, name := range []string{names.WidgetParametersCache, names.WidgetLazyInit} {
 		if seen["orders-quickstart/"+name] || seen["orders-api/"+name] {
 			t.Errorf("%s drawn for a function that does not use package params", name)
 		}
@@ -190,27 +193,27 @@ func TestMemoryRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]dashboard.Widget{}
-	for _, w := range d.Widgets {
+	byName := map[string]board.Widget{}
+	for _, w := range dashboard.WidgetsOf(d) {
 		byName[w.Name] = w
 	}
-	life := byName[dashboard.WidgetColdStart]
-	for i, name := range []string{dashboard.WidgetMemoryUtilization, dashboard.WidgetMemory, dashboard.WidgetHeap,
-		dashboard.WidgetCPU, dashboard.WidgetGCPause, dashboard.WidgetGCCycles} {
+	life := byName[names.WidgetColdStart]
+	for i, name := range []string{names.WidgetMemoryUtilization, names.WidgetMemory, names.WidgetHeap,
+		names.WidgetCPU, names.WidgetGCPause, names.WidgetGCCycles} {
 		w := byName[name]
 		if w.X != 4*i || w.Y != life.Y+life.Height || w.Width != 4 {
 			t.Errorf("%s at x %d y %d width %d, want x %d y %d width 4", name, w.X, w.Y, w.Width, 4*i, life.Y+life.Height)
 		}
 	}
-	mu := byName[dashboard.WidgetMemoryUtilization]
+	mu := byName[names.WidgetMemoryUtilization]
 	if len(mu.Annotations) != 1 || mu.Annotations[0].Value != 85 {
 		t.Errorf("memory utilisation annotations %+v, want one at 85", mu.Annotations)
 	}
-	custom, cache, lazy := byName[dashboard.CustomWidgetName("CartSize")], byName[dashboard.WidgetParametersCache], byName[dashboard.WidgetLazyInit]
+	custom, cache, lazy := byName[names.WidgetCustomPrefix+"CartSize"], byName[names.WidgetParametersCache], byName[names.WidgetLazyInit]
 	if cache.Y != custom.Y || cache.X != 8 || lazy.Y != custom.Y || lazy.X != 16 {
 		t.Errorf("parameters widgets at %d,%d and %d,%d; the custom metric at %d,%d", cache.X, cache.Y, lazy.X, lazy.Y, custom.X, custom.Y)
 	}
-	for _, a := range d.Alarms {
+	for _, a := range dashboard.AlarmsOf(d) {
 		if a.Kind == dashboard.AlarmMemory && a.Threshold != 85 {
 			t.Errorf("memory alarm threshold %v, want 85", a.Threshold)
 		}
@@ -248,7 +251,7 @@ func TestLargestCapture(t *testing.T) {
 	if len(tmpl) > 1<<20 {
 		t.Errorf("a template of %d bytes, more than CloudFormation's 1 MB", len(tmpl))
 	}
-	t.Logf("%d widgets, a body of %d bytes, a template of %d bytes", len(d.Widgets), len(body), len(tmpl))
+	t.Logf("%d widgets, a body of %d bytes, a template of %d bytes", len(dashboard.WidgetsOf(d)), len(body), len(tmpl))
 }
 
 func TestNewRejects(t *testing.T) {
@@ -330,7 +333,7 @@ func TestQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, q := range d.Queries {
+	for _, q := range dashboard.QueriesOf(d) {
 		names = append(names, q.Name)
 		if len(q.LogGroups) != 1 || q.LogGroups[0] != "/aws/lambda/orders-quickstart" {
 			t.Errorf("%s: log groups %v", q.Name, q.LogGroups)
@@ -339,5 +342,50 @@ func TestQueries(t *testing.T) {
 	want := "lambdaobs/orders-quickstart/errors lambdaobs/orders-quickstart/cold-starts lambdaobs/orders-quickstart/timeouts-and-panics lambdaobs/orders-quickstart/dropped-telemetry"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("queries %s, want %s", got, want)
+	}
+}
+
+// TestLayoutOrder checks the section of one function with a custom metric:
+// every widget by name, in order, at its place on the grid.
+func TestLayoutOrder(t *testing.T) {
+	d, err := dashboard.New([]dashboard.Function{{
+		Name:      "orders",
+		Namespace: "Shop",
+		Service:   "orders",
+		Metrics:   []dashboard.Metric{{Name: "OrdersPlaced", Unit: metrics.Count}},
+	}}, dashboard.WithRegion("eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range dashboard.WidgetsOf(d) {
+		got = append(got, fmt.Sprintf("%-6s %-22s x=%-2d y=%-2d %dx%d", w.Type, w.Name, w.X, w.Y, w.Width, w.Height))
+	}
+	want := []string{
+		"text   Header                 x=0  y=0  24x2",
+		"metric Invocations            x=0  y=2  6x6",
+		"metric Errors                 x=6  y=2  6x6",
+		"metric Throttles              x=12 y=2  6x6",
+		"metric Duration               x=18 y=2  6x6",
+		"metric ColdStart              x=0  y=8  8x6",
+		"metric InitDuration           x=8  y=8  8x6",
+		"metric TimeoutsPanics         x=16 y=8  8x6",
+		"metric MemoryUtilization      x=0  y=14 4x6",
+		"metric Memory                 x=4  y=14 4x6",
+		"metric HeapInUse              x=8  y=14 4x6",
+		"metric CPUTime                x=12 y=14 4x6",
+		"metric GCPause                x=16 y=14 4x6",
+		"metric GCCycles               x=20 y=14 4x6",
+		"metric Custom:OrdersPlaced    x=0  y=20 8x6",
+		"metric AWSCallLatency         x=0  y=26 12x6",
+		"metric AWSCallErrors          x=12 y=26 12x6",
+		"metric TelemetryErrors        x=0  y=32 8x6",
+		"metric SpansDropped           x=8  y=32 8x6",
+		"metric TraceExport            x=16 y=32 8x6",
+		"log    ErrorLog               x=0  y=38 24x6",
+		"log    ColdStartLog           x=0  y=44 24x6",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("widgets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -303,7 +303,7 @@ var logKeyConstants = []string{
 }
 
 // lambdaMetrics are the AWS/Lambda metrics the dashboard may draw.
-var lambdaMetrics = []string{dashboard.LambdaInvocations, dashboard.LambdaErrors, dashboard.LambdaThrottles, dashboard.LambdaDuration}
+var lambdaMetrics = []string{names.LambdaInvocations, names.LambdaErrors, names.LambdaThrottles, names.LambdaDuration}
 
 // lambdaAlarmMetrics are the AWS/Lambda metrics an alarm may watch: those
 // of the dashboard, and the asynchronous events Lambda dropped.
@@ -432,43 +432,43 @@ func TestWidgetsUseOnlyEmittedNames(t *testing.T) {
 	if checked < 60 {
 		t.Errorf("only %d metrics checked", checked)
 	}
-	for _, q := range d.Queries {
+	for _, q := range dashboard.QueriesOf(d) {
 		e.checkQuery(t, q.Name, q.String())
 	}
 	kinds := map[string]int{}
-	for _, a := range d.Alarms {
+	for _, a := range dashboard.AlarmsOf(d) {
 		kinds[a.Kind]++
-		names := []string{}
+		dims := []string{}
 		values := map[string]string{}
 		for _, dm := range a.Dimensions {
-			names = append(names, dm.Name)
+			dims = append(dims, dm.Name)
 			values[dm.Name] = dm.Value
 		}
 		if !slices.Equal(a.Actions, []string{"AlarmTopic"}) {
 			t.Errorf("alarm %s of %s notifies %v", a.Kind, a.Function, a.Actions)
 		}
 		switch a.Namespace {
-		case dashboard.LambdaNamespace:
-			if !slices.Contains(lambdaAlarmMetrics, a.Metric) || !slices.Equal(names, []string{dashboard.LambdaFunctionName}) ||
-				values[dashboard.LambdaFunctionName] != a.Function {
+		case names.LambdaNamespace:
+			if !slices.Contains(lambdaAlarmMetrics, a.Metric) || !slices.Equal(dims, []string{names.LambdaFunctionName}) ||
+				values[names.LambdaFunctionName] != a.Function {
 				t.Errorf("alarm %s: %s %v is not a Lambda metric of %s", a.Kind, a.Metric, values, a.Function)
 			}
 			continue
 		case "AWS/SQS":
 			want := map[string]string{"orders-quickstart": "orders-quickstart-failed", "orders-api": "OrdersDLQ"}[a.Function]
-			if a.Metric != "ApproximateNumberOfMessagesVisible" || !slices.Equal(names, []string{"QueueName"}) ||
+			if a.Metric != "ApproximateNumberOfMessagesVisible" || !slices.Equal(dims, []string{"QueueName"}) ||
 				values["QueueName"] != want {
 				t.Errorf("alarm %s: %s %v is not the depth of the dead-letter queue %s", a.Kind, a.Metric, values, want)
 			}
 			continue
 		}
-		if !e.has(a.Namespace, a.Metric, names, values, false) {
+		if !e.has(a.Namespace, a.Metric, dims, values, false) {
 			t.Errorf("alarm %s watches %s/%s %v, which lambdaobs does not write", a.Kind, a.Namespace, a.Metric, values)
 		}
 	}
 	// Every kind of alarm was checked: seven for the quickstart, six for
 	// the orders API (not invoked asynchronously).
-	if len(d.Alarms) != 13 || kinds[dashboard.AlarmAsyncDropped] != 1 || kinds[dashboard.AlarmDeadLetterQueue] != 2 ||
+	if len(dashboard.AlarmsOf(d)) != 13 || kinds[dashboard.AlarmAsyncDropped] != 1 || kinds[dashboard.AlarmDeadLetterQueue] != 2 ||
 		kinds[dashboard.AlarmTimeouts] != 2 || kinds[dashboard.AlarmMemory] != 2 {
 		t.Errorf("alarms checked: %v", kinds)
 	}
@@ -541,19 +541,19 @@ func (e *emitted) checkMetric(t *testing.T, widget string, m []any) {
 		}
 	}
 	ns, name := strs[0], strs[1]
-	var names []string
+	var dims []string
 	values := map[string]string{}
 	for i := 2; i+1 < len(strs); i += 2 {
-		names = append(names, strs[i])
+		dims = append(dims, strs[i])
 		values[strs[i]] = strs[i+1]
 	}
-	if ns == dashboard.LambdaNamespace {
-		if !slices.Contains(lambdaMetrics, name) || !slices.Equal(names, []string{dashboard.LambdaFunctionName}) {
-			t.Errorf("%s: %s %v is not a Lambda metric the dashboard knows", widget, name, names)
+	if ns == names.LambdaNamespace {
+		if !slices.Contains(lambdaMetrics, name) || !slices.Equal(dims, []string{names.LambdaFunctionName}) {
+			t.Errorf("%s: %s %v is not a Lambda metric the dashboard knows", widget, name, dims)
 		}
 		return
 	}
-	if !e.has(ns, name, names, values, false) {
+	if !e.has(ns, name, dims, values, false) {
 		if slices.Contains(e.unseen, name) {
 			t.Logf("%s: %s/%s not checked: it is written only in Lambda, and the run under the emulator was skipped", widget, ns, name)
 			return

@@ -9,18 +9,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/dashboard/internal/board"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
-// Kinds of alarm (Alarm.Kind).
+// Kinds of alarm (alarm.kind): the logical id of an alarm in Template's
+// output is the function's, the kind and "Alarm".
 const (
-	AlarmErrorRate       = "ErrorRate"
-	AlarmDuration        = "DurationP99"
-	AlarmTimeouts        = "Timeouts"
-	AlarmThrottles       = "Throttles"
-	AlarmMemory          = "MemoryUtilization"
-	AlarmAsyncDropped    = "AsyncEventsDropped"
-	AlarmDeadLetterQueue = "DeadLetterQueue"
+	alarmErrorRate       = "ErrorRate"
+	alarmDuration        = "DurationP99"
+	alarmTimeouts        = "Timeouts"
+	alarmThrottles       = "Throttles"
+	alarmMemory          = "MemoryUtilization"
+	alarmAsyncDropped    = "AsyncEventsDropped"
+	alarmDeadLetterQueue = "DeadLetterQueue"
 )
 
 // Metrics and dimensions AWS publishes that only the alarms watch: the
@@ -33,21 +35,21 @@ const (
 	sqsQueueName             = "QueueName"
 )
 
-// Alarm is a CloudWatch alarm on one function.
-type Alarm struct {
-	// Kind is one of AlarmErrorRate, AlarmDuration, AlarmTimeouts,
-	// AlarmThrottles, AlarmMemory, AlarmAsyncDropped and
-	// AlarmDeadLetterQueue.
+// alarm is a CloudWatch alarm on one function.
+type alarm struct {
+	// Kind is one of alarmErrorRate, alarmDuration, alarmTimeouts,
+	// alarmThrottles, alarmMemory, alarmAsyncDropped and
+	// alarmDeadLetterQueue.
 	Kind string
 	// Function is the name of the function watched.
 	Function    string
 	Description string // the alarm's description, naming the function
-	// The metric watched; for AlarmErrorRate, 100 × Errors / Invocations of
+	// The metric watched; for alarmErrorRate, 100 × Errors / Invocations of
 	// the AWS/Lambda namespace.
-	Namespace  string      // the metric's namespace
-	Metric     string      // the metric's name
-	Dimensions []Dimension // the metric's complete dimension set
-	Stat       string      // Sum, Maximum or a percentile
+	Namespace  string            // the metric's namespace
+	Metric     string            // the metric's name
+	Dimensions []board.Dimension // the metric's complete dimension set
+	Stat       string            // Sum, Maximum or a percentile
 	// The alarm fires when the statistic is greater than Threshold in
 	// DatapointsToAlarm of EvaluationPeriods periods. Missing data does not
 	// breach.
@@ -60,56 +62,56 @@ type Alarm struct {
 	Actions []string
 }
 
-// alarms returns the alarms of every function.
-func (d *Dashboard) alarms(n naming) []Alarm {
-	var as []Alarm
-	period := int(d.Period / time.Second)
+// alarmsOf returns the alarms of every function.
+func (d *Dashboard) alarmsOf(n naming) []alarm {
+	var as []alarm
+	period := int(d.period / time.Second)
 	if period < 60 {
 		period = 60 // Lambda's and SQS's metrics have a one-minute resolution
 	}
-	for i, f := range d.Functions {
+	for i, f := range d.functions {
 		name := n.name(i, f)
-		lambdaDims := []Dimension{{LambdaFunctionName, name}}
-		lifeDims := []Dimension{{names.DimService, f.Service}, {names.DimFunctionName, name}}
-		fa := []Alarm{
-			{Kind: AlarmErrorRate, Function: name,
+		lambdaDims := []board.Dimension{{Name: names.LambdaFunctionName, Value: name}}
+		lifeDims := []board.Dimension{{Name: names.DimService, Value: f.Service}, {Name: names.DimFunctionName, Value: name}}
+		fa := []alarm{
+			{Kind: alarmErrorRate, Function: name,
 				Description: fmt.Sprintf("More than %s%% of the invocations of %s failed (3 of 5 periods).", strconv.FormatFloat(d.errorRate, 'f', -1, 64), name),
-				Namespace:   LambdaNamespace, Metric: LambdaErrors, Dimensions: lambdaDims, Stat: "Sum",
+				Namespace:   names.LambdaNamespace, Metric: names.LambdaErrors, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: d.errorRate, EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
-			{Kind: AlarmDuration, Function: name,
+			{Kind: alarmDuration, Function: name,
 				Description: fmt.Sprintf("The p99 duration of %s is above %v (3 of 5 periods).", name, d.durationThreshold),
-				Namespace:   LambdaNamespace, Metric: LambdaDuration, Dimensions: lambdaDims, Stat: "p99",
+				Namespace:   names.LambdaNamespace, Metric: names.LambdaDuration, Dimensions: lambdaDims, Stat: "p99",
 				Threshold: float64(d.durationThreshold) / float64(time.Millisecond), EvaluationPeriods: 5, DatapointsToAlarm: 3, Period: period},
-			{Kind: AlarmTimeouts, Function: name,
+			{Kind: alarmTimeouts, Function: name,
 				Description: fmt.Sprintf("An invocation of %s was about to time out (lambdaobs timeout guard).", name),
 				Namespace:   f.Namespace, Metric: names.MetricTimeouts, Dimensions: lifeDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
-			{Kind: AlarmThrottles, Function: name,
+			{Kind: alarmThrottles, Function: name,
 				Description: fmt.Sprintf("Invocations of %s were throttled.", name),
-				Namespace:   LambdaNamespace, Metric: LambdaThrottles, Dimensions: lambdaDims, Stat: "Sum",
+				Namespace:   names.LambdaNamespace, Metric: names.LambdaThrottles, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
 			// The peak is the sandbox's high-water mark, measured on the
 			// invocations lambdawrap samples: one above the threshold says
 			// the function runs close to being stopped out of memory.
-			{Kind: AlarmMemory, Function: name,
+			{Kind: alarmMemory, Function: name,
 				Description: fmt.Sprintf("A sampled invocation of %s peaked above %s%% of its memory (lambdaobs usage metrics).", name, strconv.FormatFloat(d.memory, 'f', -1, 64)),
 				Namespace:   f.Namespace, Metric: names.MetricMemoryUtilization, Dimensions: lifeDims, Stat: "Maximum",
 				Threshold: d.memory, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period},
 		}
 		if f.Async {
-			fa = append(fa, Alarm{Kind: AlarmAsyncDropped, Function: name,
+			fa = append(fa, alarm{Kind: alarmAsyncDropped, Function: name,
 				Description: fmt.Sprintf("Lambda dropped asynchronous events of %s: they failed every retry or outlived their maximum age.", name),
-				Namespace:   LambdaNamespace, Metric: lambdaAsyncEventsDropped, Dimensions: lambdaDims, Stat: "Sum",
+				Namespace:   names.LambdaNamespace, Metric: lambdaAsyncEventsDropped, Dimensions: lambdaDims, Stat: "Sum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period})
 		}
 		if q := n.queue(i, f); q != "" {
-			fa = append(fa, Alarm{Kind: AlarmDeadLetterQueue, Function: name,
+			fa = append(fa, alarm{Kind: alarmDeadLetterQueue, Function: name,
 				Description: fmt.Sprintf("Failed events of %s wait in its dead-letter queue %s.", name, q),
-				Namespace:   sqsNamespace, Metric: sqsMessagesVisible, Dimensions: []Dimension{{sqsQueueName, q}}, Stat: "Maximum",
+				Namespace:   sqsNamespace, Metric: sqsMessagesVisible, Dimensions: []board.Dimension{{Name: sqsQueueName, Value: q}}, Stat: "Maximum",
 				Threshold: 0, EvaluationPeriods: 1, DatapointsToAlarm: 1, Period: period})
 		}
 		for j := range fa {
-			fa[j].Actions = slices.Clone(d.AlarmTopics)
+			fa[j].Actions = slices.Clone(d.alarmTopics)
 		}
 		as = append(as, fa...)
 	}
@@ -143,10 +145,9 @@ const ID = "LambdaobsDashboard"
 // so is a dead-letter queue with a DeadLetterQueueRef. Everything is drawn
 // and watched in the stack's region, where CloudFormation creates the alarms
 // and the saved queries: a dashboard given a region (WithRegion or
-// Function.Region) has no template. The body is built from Functions again,
-// so changes made to Widgets are not in it.
+// Function.Region) has no template.
 func (d *Dashboard) Template() ([]byte, error) {
-	for _, f := range d.Functions {
+	for _, f := range d.functions {
 		if f.explicitRegion {
 			label := f.Name
 			if label == "" {
@@ -156,29 +157,8 @@ func (d *Dashboard) Template() ([]byte, error) {
 				label, f.Region, f.Region)
 		}
 	}
-	ids := uniqueIDs(d.Functions)
-	sub := naming{
-		name: func(i int, f Function) string {
-			if f.Ref != "" {
-				return fnToken(i)
-			}
-			return f.Name
-		},
-		region: func(Function) string { return regionToken },
-		queue: func(i int, f Function) string {
-			if f.DeadLetterQueueRef != "" {
-				return queueToken(i)
-			}
-			return f.DeadLetterQueue
-		},
-	}
-	sub.logGroup = func(i int, f Function) string {
-		if f.LogGroup != "" {
-			return f.LogGroup
-		}
-		return "/aws/lambda/" + sub.name(i, f)
-	}
-	raw, err := marshalBody(d.Start, d.build(sub), "")
+	sub := templateNames()
+	raw, err := marshalBody(d.start, d.build(sub), "")
 	if err != nil {
 		return nil, err
 	}
@@ -186,59 +166,14 @@ func (d *Dashboard) Template() ([]byte, error) {
 
 	resources := map[string]any{}
 	dashName := any(map[string]any{"Fn::Sub": "${AWS::StackName}-lambdaobs"})
-	if d.Name != "" {
-		dashName = d.Name
+	if d.name != "" {
+		dashName = d.name
 	}
 	resources[ID] = resource{Type: "AWS::CloudWatch::Dashboard", Properties: map[string]any{
 		"DashboardName": dashName,
 		"DashboardBody": map[string]any{"Fn::Sub": bodyStr},
 	}}
-
-	// value returns s as a template value: a string, or an Fn::Sub when it
-	// names a function by reference.
-	value := func(s string) any {
-		if !strings.Contains(s, tokenStart) && !strings.Contains(s, queueStart) {
-			return s
-		}
-		return map[string]any{"Fn::Sub": d.substitute(s, false)}
-	}
-	// dimValue is like value, but a lone reference is a Ref.
-	dimValue := func(s string) any {
-		for i, f := range d.Functions {
-			if s == fnToken(i) {
-				return map[string]any{"Ref": f.Ref}
-			}
-			if s == queueToken(i) {
-				return map[string]any{"Fn::GetAtt": []any{f.DeadLetterQueueRef, "QueueName"}}
-			}
-		}
-		return value(s)
-	}
-	byFunction := map[string]string{}
-	for i, f := range d.Functions {
-		byFunction[sub.name(i, f)] = ids[i]
-	}
-	for _, a := range d.alarms(sub) {
-		id := byFunction[a.Function] + a.Kind + "Alarm"
-		resources[id] = resource{Type: "AWS::CloudWatch::Alarm", Properties: alarmProperties(a, dimValue, value)}
-	}
-	for _, q := range d.queries(sub) {
-		groups := make([]any, len(q.LogGroups))
-		for i, g := range q.LogGroups {
-			groups[i] = value(g)
-		}
-		var fnID, short string
-		for i, f := range d.Functions {
-			if p := "lambdaobs/" + sub.name(i, f) + "/"; strings.HasPrefix(q.Name, p) {
-				fnID, short = ids[i], strings.TrimPrefix(q.Name, p)
-			}
-		}
-		resources[fnID+camel(short)+"Query"] = resource{Type: "AWS::Logs::QueryDefinition", Properties: map[string]any{
-			"Name":          value(q.Name),
-			"LogGroupNames": groups,
-			"QueryString":   q.String(),
-		}}
-	}
+	d.addAlarmsAndQueries(resources, sub)
 	tmpl := map[string]any{
 		"AWSTemplateFormatVersion": "2010-09-09",
 		"Description":              "CloudWatch dashboard, alarms and Logs Insights queries for functions observed by lambdaobs.",
@@ -260,6 +195,88 @@ func (d *Dashboard) Template() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// templateNames is how a template writes functions, their regions and
+// queues: a function or queue with a reference as a token that substitute
+// turns into one, the region as the stack's.
+func templateNames() naming {
+	sub := naming{
+		name: func(i int, f Function) string {
+			if f.Ref != "" {
+				return fnToken(i)
+			}
+			return f.Name
+		},
+		region: func(Function) string { return regionToken },
+		queue: func(i int, f Function) string {
+			if f.DeadLetterQueueRef != "" {
+				return queueToken(i)
+			}
+			return f.DeadLetterQueue
+		},
+	}
+	sub.logGroup = func(i int, f Function) string {
+		if f.LogGroup != "" {
+			return f.LogGroup
+		}
+		return "/aws/lambda/" + sub.name(i, f)
+	}
+	return sub
+}
+
+// addAlarmsAndQueries adds the alarms and the saved queries of every
+// function to resources, by logical id.
+func (d *Dashboard) addAlarmsAndQueries(resources map[string]any, sub naming) {
+	ids := uniqueIDs(d.functions)
+	byFunction := map[string]string{}
+	for i, f := range d.functions {
+		byFunction[sub.name(i, f)] = ids[i]
+	}
+	for _, a := range d.alarmsOf(sub) {
+		id := byFunction[a.Function] + a.Kind + "Alarm"
+		resources[id] = resource{Type: "AWS::CloudWatch::Alarm", Properties: alarmProperties(a, d.dimValue, d.value)}
+	}
+	for _, q := range d.queriesOf(sub) {
+		groups := make([]any, len(q.LogGroups))
+		for i, g := range q.LogGroups {
+			groups[i] = d.value(g)
+		}
+		var fnID, short string
+		for i, f := range d.functions {
+			if p := "lambdaobs/" + sub.name(i, f) + "/"; strings.HasPrefix(q.Name, p) {
+				fnID, short = ids[i], strings.TrimPrefix(q.Name, p)
+			}
+		}
+		resources[fnID+camel(short)+"Query"] = resource{Type: "AWS::Logs::QueryDefinition", Properties: map[string]any{
+			"Name":          d.value(q.Name),
+			"LogGroupNames": groups,
+			"QueryString":   q.String(),
+		}}
+	}
+}
+
+// value returns s as a template value: a string, or an Fn::Sub when it
+// names a function or a queue by reference.
+func (d *Dashboard) value(s string) any {
+	if !strings.Contains(s, tokenStart) && !strings.Contains(s, queueStart) {
+		return s
+	}
+	return map[string]any{"Fn::Sub": d.substitute(s, false)}
+}
+
+// dimValue is like value, but a lone reference is a Ref (or, for a queue,
+// its QueueName attribute).
+func (d *Dashboard) dimValue(s string) any {
+	for i, f := range d.functions {
+		if s == fnToken(i) {
+			return map[string]any{"Ref": f.Ref}
+		}
+		if s == queueToken(i) {
+			return map[string]any{"Fn::GetAtt": []any{f.DeadLetterQueueRef, "QueueName"}}
+		}
+	}
+	return d.value(s)
+}
+
 type resource struct {
 	Type       string         `json:"Type"`
 	Properties map[string]any `json:"Properties"`
@@ -275,7 +292,7 @@ func (d *Dashboard) substitute(s string, encoded bool) string {
 		}
 		return t
 	}
-	for i, f := range d.Functions {
+	for i, f := range d.functions {
 		if f.Ref != "" {
 			s = strings.ReplaceAll(s, tok(fnToken(i)), "${"+f.Ref+"}")
 		}
@@ -286,7 +303,7 @@ func (d *Dashboard) substitute(s string, encoded bool) string {
 	return strings.ReplaceAll(s, tok(regionToken), "${AWS::Region}")
 }
 
-func alarmProperties(a Alarm, dimValue, value func(string) any) map[string]any {
+func alarmProperties(a alarm, dimValue, value func(string) any) map[string]any {
 	dims := make([]any, len(a.Dimensions))
 	for i, dm := range a.Dimensions {
 		dims[i] = map[string]any{"Name": dm.Name, "Value": dimValue(dm.Value)}
@@ -310,7 +327,7 @@ func alarmProperties(a Alarm, dimValue, value func(string) any) map[string]any {
 		}
 		p["AlarmActions"] = actions
 	}
-	if a.Kind == AlarmErrorRate {
+	if a.Kind == alarmErrorRate {
 		stat := func(id, metric string) map[string]any {
 			return map[string]any{"Id": id, "ReturnData": false, "MetricStat": map[string]any{
 				"Metric": map[string]any{"Namespace": a.Namespace, "MetricName": metric, "Dimensions": dims},
@@ -318,8 +335,8 @@ func alarmProperties(a Alarm, dimValue, value func(string) any) map[string]any {
 			}}
 		}
 		p["Metrics"] = []any{
-			stat("errors", LambdaErrors),
-			stat("invocations", LambdaInvocations),
+			stat("errors", names.LambdaErrors),
+			stat("invocations", names.LambdaInvocations),
 			map[string]any{"Id": "rate", "Label": "Error rate (%)", "ReturnData": true,
 				"Expression": "IF(invocations > 0, 100 * errors / invocations, 0)"},
 		}

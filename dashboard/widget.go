@@ -5,145 +5,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lambdaobs/lambdaobs/metrics"
+	"github.com/lambdaobs/lambdaobs/dashboard/internal/board"
 )
-
-// WidgetType is the type of a dashboard widget, as the dashboard body names it.
-type WidgetType string
-
-// The widget types lambdaobs uses.
-const (
-	MetricWidget WidgetType = "metric"
-	LogWidget    WidgetType = "log"
-	TextWidget   WidgetType = "text"
-)
-
-// Names of the widgets of a function's section (Widget.Name). The local view
-// writes them as data-widget attributes.
-const (
-	WidgetHeader       = "Header"
-	WidgetInvocations  = "Invocations"
-	WidgetErrors       = "Errors"
-	WidgetThrottles    = "Throttles"
-	WidgetDuration     = "Duration"
-	WidgetColdStart    = "ColdStart"
-	WidgetInitDuration = "InitDuration"
-	WidgetFailures     = "TimeoutsPanics"
-	WidgetAWSLatency   = "AWSCallLatency"
-	WidgetAWSErrors    = "AWSCallErrors"
-	WidgetHTTPRequests = "HTTPRequests"
-	WidgetHTTPLatency  = "HTTPLatency"
-	WidgetErrorLog     = "ErrorLog"
-	WidgetColdStartLog = "ColdStartLog"
-
-	// The memory and CPU row, from the usage metrics of the sampled
-	// invocations (lambdawrap.WithUsageMetrics) and Lambda's own reports.
-	WidgetMemoryUtilization = "MemoryUtilization"
-	WidgetMemory            = "Memory"
-	WidgetHeap              = "HeapInUse"
-	WidgetCPU               = "CPUTime"
-	WidgetGCPause           = "GCPause"
-	WidgetGCCycles          = "GCCycles"
-
-	// The widgets of package params (Function.Parameters), beside the
-	// custom metrics.
-	WidgetParametersCache = "ParametersCache"
-	WidgetLazyInit        = "LazyInit"
-
-	// The telemetry row: lambdaobs's own health.
-	WidgetTelemetryErrors = "TelemetryErrors"
-	WidgetSpansDropped    = "SpansDropped"
-	WidgetTraceExport     = "TraceExport"
-)
-
-// CustomWidgetName returns the Widget.Name of the widget of a custom metric.
-func CustomWidgetName(metric string) string { return "Custom:" + metric }
-
-// LambdaNamespace is the namespace of the metrics Lambda itself publishes.
-const LambdaNamespace = "AWS/Lambda"
-
-// Metrics and dimension of the AWS/Lambda namespace the dashboard draws.
-const (
-	LambdaInvocations  = "Invocations"
-	LambdaErrors       = "Errors"
-	LambdaThrottles    = "Throttles"
-	LambdaDuration     = "Duration"
-	LambdaFunctionName = "FunctionName"
-)
-
-// Widget is one widget of a dashboard: what it draws, and where.
-type Widget struct {
-	// Name says what the widget shows (WidgetInvocations, …, or
-	// CustomWidgetName(metric)); with Function it identifies the widget.
-	Name string
-	// Function is the name of the function whose section holds the widget.
-	Function string
-	Type     WidgetType // metric, log or text
-	// Position and size on the 24-column grid.
-	X, Y, Width, Height int
-	Title               string // the title shown on the widget
-	Region              string // the region of the widget's metrics or log group
-
-	// Metric widgets.
-	Series  []Series
-	Stat    string       // default statistic of the series
-	Period  int          // seconds
-	View    string       // "timeSeries"
-	Stacked bool         // stacked areas
-	YLabel  string       // label of the left axis
-	Unit    metrics.Unit // unit of the values drawn
-
-	// Annotations are the horizontal lines drawn across a metric widget,
-	// on its left axis: a threshold, such as the one of an alarm.
-	Annotations []Annotation
-
-	// Log widgets.
-	Query *Query
-
-	// Text widgets.
-	Markdown string
-}
-
-// Annotation is a horizontal line across a metric widget.
-type Annotation struct {
-	Value float64 // where it is drawn, in the unit of the widget's values
-	Label string  // what it marks
-	Color string  // #rrggbb
-}
-
-// Dimension is a dimension name and value.
-type Dimension struct {
-	Name  string // e.g. "service"
-	Value string // e.g. "orders"
-}
-
-// Series is one metric, or one SEARCH expression, of a metric widget.
-type Series struct {
-	Namespace string // the metric's namespace
-	Metric    string // the metric's name
-	// Dimensions is the metric's complete dimension set; for a search, the
-	// name=value pairs every matching metric has.
-	Dimensions []Dimension
-	// Search makes the series a SEARCH expression: every metric named Metric
-	// in Namespace whose dimensions include Dimensions, one line each.
-	Search bool
-	// Schema, for a search, limits it to metrics whose dimension set is
-	// exactly these names; nil matches any dimension set.
-	Schema []string
-	Stat   string // empty: the widget's
-	Label  string // the legend of the series (of each line of a search, with the dimension values)
-}
-
-// stat returns the statistic of s in w.
-func (s Series) stat(w *Widget) string {
-	if s.Stat != "" {
-		return s.Stat
-	}
-	return w.Stat
-}
 
 // searchExpression returns the SEARCH expression of s.
-func (s Series) searchExpression(stat string, period int) string {
+func searchExpression(s board.Series, stat string, period int) string {
 	var b strings.Builder
 	b.WriteString("SEARCH('")
 	if s.Schema != nil {
@@ -208,12 +74,12 @@ type body struct {
 }
 
 type widgetJSON struct {
-	Type       WidgetType `json:"type"`
-	X          int        `json:"x"`
-	Y          int        `json:"y"`
-	Width      int        `json:"width"`
-	Height     int        `json:"height"`
-	Properties any        `json:"properties"`
+	Type       board.WidgetType `json:"type"`
+	X          int              `json:"x"`
+	Y          int              `json:"y"`
+	Width      int              `json:"width"`
+	Height     int              `json:"height"`
+	Properties any              `json:"properties"`
 }
 
 type metricProps struct {
@@ -269,11 +135,11 @@ type textProps struct {
 	Markdown string `json:"markdown"`
 }
 
-// json returns the widget as the dashboard body writes it.
-func (w *Widget) json() widgetJSON {
+// encodeWidget returns w as the dashboard body writes it.
+func encodeWidget(w *board.Widget) widgetJSON {
 	out := widgetJSON{Type: w.Type, X: w.X, Y: w.Y, Width: w.Width, Height: w.Height}
 	switch w.Type {
-	case MetricWidget:
+	case board.MetricWidget:
 		p := metricProps{Metrics: [][]any{}, View: w.View, Stacked: w.Stacked, Region: w.Region,
 			Stat: w.Stat, Period: w.Period, Title: w.Title}
 		if p.View == "" {
@@ -290,11 +156,11 @@ func (w *Widget) json() widgetJSON {
 		}
 		n := 0
 		for _, s := range w.Series {
-			stat := s.stat(w)
+			stat := w.StatOf(s)
 			if s.Search {
 				n++
 				p.Metrics = append(p.Metrics, []any{renderOptions{
-					Expression: s.searchExpression(stat, w.Period),
+					Expression: searchExpression(s, stat, w.Period),
 					ID:         "e" + strconv.Itoa(n),
 					Label:      s.Label,
 				}})
@@ -314,7 +180,7 @@ func (w *Widget) json() widgetJSON {
 			p.Metrics = append(p.Metrics, m)
 		}
 		out.Properties = p
-	case LogWidget:
+	case board.LogWidget:
 		q := ""
 		if w.Query != nil {
 			q = w.Query.WidgetString()

@@ -68,7 +68,7 @@ type Options struct {
 type Function[In, Out any] struct {
 	t       testing.TB
 	h       func(context.Context, In) (Out, error)
-	out     *Buffer
+	out     *buffer
 	tracer  *Tracer
 	n       int
 	mu      sync.Mutex
@@ -97,7 +97,7 @@ func NewWithOptions[In, Out any](t testing.TB, h func(context.Context, In) (Out,
 	if o.InitType != "" {
 		env[names.EnvAWSLambdaInitializationType] = o.InitType
 	}
-	f := &Function[In, Out]{t: t, h: h, out: &Buffer{}, tracer: NewTracer(), name: env[names.EnvAWSLambdaFunctionName]}
+	f := &Function[In, Out]{t: t, h: h, out: &buffer{}, tracer: NewTracer(), name: env[names.EnvAWSLambdaFunctionName]}
 	// The wrapper makes its handler slog's default and the log package's
 	// output: both are put back when the test ends.
 	prev, prevLog, prevFlags := slog.Default(), log.Writer(), log.Flags()
@@ -197,28 +197,25 @@ func Parse(output string) (logs, emf []map[string]any, other []string) {
 	return logs, emf, other
 }
 
-// Buffer is an in-memory writer safe for concurrent use.
-type Buffer struct {
+// buffer is an in-memory writer safe for concurrent use.
+type buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-// Write implements io.Writer.
-func (b *Buffer) Write(p []byte) (int, error) {
+func (b *buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-// String returns what was written.
-func (b *Buffer) String() string {
+func (b *buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-// Len returns how many bytes were written.
-func (b *Buffer) Len() int {
+func (b *buffer) Len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Len()

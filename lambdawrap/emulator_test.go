@@ -15,7 +15,6 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
-	"github.com/lambdaobs/lambdaobs/lambdawrap"
 )
 
 // forRequest returns the log lines and EMF documents of one request id.
@@ -202,7 +201,7 @@ func TestUnderEmulator(t *testing.T) {
 
 	t.Run("memory limit", func(t *testing.T) {
 		_, body := invoke("memlimit-15", "memlimit")
-		share := lambdawrap.MemoryLimitShare
+		share := 0.8 // the 80 % the documentation gives
 		want := fmt.Sprint(int64(float64(512<<20) * share))
 		if !strings.Contains(body, `"limit":"`+want+`"`) {
 			t.Errorf("GOMEMLIMIT from 512 MB: %s, want %s", body, want)

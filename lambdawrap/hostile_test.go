@@ -149,7 +149,7 @@ func TestNilTracerAndWriterAreRefused(t *testing.T) {
 	}
 
 	var w *strings.Builder
-	var buf lambdaobstest.Buffer
+	var buf strings.Builder
 	h := lambdawrap.Wrap(func(ctx context.Context, s string) (string, error) { return s, nil },
 		lambdawrap.WithWriter(w), lambdawrap.WithLogHandler(logger.NewHandler(&buf)),
 		lambdawrap.WithLookupEnv(func(k string) (string, bool) { return "true", k == "POWERTOOLS_METRICS_DISABLED" }))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -45,8 +46,6 @@ type config struct {
 	lambdaOpts    []lambda.Option
 	sigterm       bool
 	logEvent      bool
-	logEventSet   bool
-	sigtermSet    bool
 	warnings      []string // about the configuration, logged once the logger is made
 	usageEvery    int
 	usageSet      bool
@@ -99,6 +98,8 @@ func WithoutDefaultLogger() Option {
 }
 
 // WithLoggerOptions passes options to the logger.Handler the wrapper makes.
+// The service is the wrapper's (WithService or POWERTOOLS_SERVICE_NAME),
+// for its log lines and its metrics alike.
 func WithLoggerOptions(opts ...logger.Option) Option {
 	return optionFunc(func(c *config) { c.logOpts = append(c.logOpts, opts...) })
 }
@@ -123,10 +124,11 @@ func WithoutErrorMetric() Option {
 }
 
 // WithLogEvent logs each invocation's event at INFO, redacted like every
-// value (secret keys, also inside a JSON body). It wins over
-// POWERTOOLS_LOGGER_LOG_EVENT; events are never logged unless asked.
-func WithLogEvent(on bool) Option {
-	return optionFunc(func(c *config) { c.logEvent, c.logEventSet = on, true })
+// value (secret keys, also inside a JSON body), as
+// POWERTOOLS_LOGGER_LOG_EVENT=true does. Events are never logged unless one
+// of them asks.
+func WithLogEvent() Option {
+	return optionFunc(func(c *config) { c.logEvent = true })
 }
 
 // WithInitType overrides AWS_LAMBDA_INITIALIZATION_TYPE (on-demand,
@@ -175,13 +177,22 @@ func newConfig(opts []Option) *config {
 	if c.logHandler != nil {
 		c.setDefault = false
 	}
-	if !c.logEventSet {
+	// The service is named once, here: by WithService, by the log handler
+	// the user gave, or by the environment, as Powertools reads it.
+	switch {
+	case c.service != "":
+	case c.logHandler != nil:
+		c.service = c.logHandler.Service()
+	default:
+		if c.service = c.lookup.Service(); c.service == "" {
+			c.service = names.DefaultService
+		}
+	}
+	if !c.logEvent {
 		c.logEvent, _ = c.lookup.Bool(names.EnvPowertoolsLoggerLogEvent)
 	}
-	if !c.sigtermSet {
-		off, _ := c.lookup.Bool(names.EnvLambdaobsDisableSIGTERM)
-		c.sigterm = !off
-	}
+	off, _ := c.lookup.Bool(names.EnvLambdaobsDisableSIGTERM)
+	c.sigterm = !off
 	if c.initType == "" {
 		c.initType = c.lookup.String(names.EnvAWSLambdaInitializationType)
 	}
@@ -189,13 +200,13 @@ func newConfig(opts []Option) *config {
 		// Outside Lambda (tests, local runs) the figures would describe the
 		// test process: off unless asked for.
 		if c.lookup.String(names.EnvAWSLambdaRuntimeAPI) != "" {
-			c.usageEvery = DefaultUsageSample
+			c.usageEvery = defaultUsageSample
 		}
 		if v := c.lookup.String(names.EnvLambdaobsUsageMetrics); v != "" {
 			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 				c.usageEvery = n
 			} else {
-				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; one invocation in %d is sampled", names.EnvLambdaobsUsageMetrics, v, DefaultUsageSample))
+				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; one invocation in %d is sampled", names.EnvLambdaobsUsageMetrics, v, defaultUsageSample))
 			}
 		}
 	}
@@ -210,23 +221,17 @@ func newConfig(opts []Option) *config {
 
 // logger options derived from the wrapper's.
 func (c *config) loggerOptions() []logger.Option {
-	opts := []logger.Option{logger.WithLookupEnv(c.lookup)}
-	if c.service != "" {
-		opts = append(opts, logger.WithService(c.service))
-	}
-	return append(opts, c.logOpts...)
+	opts := append([]logger.Option{hook.LoggerLookupEnv(c.lookup).(logger.Option)}, c.logOpts...)
+	return append(opts, logger.WithService(c.service))
 }
 
 func (c *config) metricsOptions(report func(error)) []metrics.Option {
-	opts := []metrics.Option{metrics.WithLookupEnv(c.lookup), metrics.WithErrorHandler(report)}
+	opts := []metrics.Option{hook.MetricsLookupEnv(c.lookup).(metrics.Option), metrics.WithErrorHandler(report)}
 	if c.service != "" {
 		opts = append(opts, metrics.WithService(c.service))
 	}
 	if c.namespace != "" {
 		opts = append(opts, metrics.WithNamespace(c.namespace))
-	}
-	if c.functionName != "" {
-		opts = append(opts, metrics.WithFunctionName(c.functionName))
 	}
 	return append(opts, c.metricOpts...)
 }

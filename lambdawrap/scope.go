@@ -68,9 +68,6 @@ func newWrapper(opts []Option) *wrapper {
 	for _, msg := range c.warnings {
 		w.self.LogAttrs(context.Background(), slog.LevelWarn, msg)
 	}
-	if c.service == "" {
-		c.service = w.log.Service()
-	}
 	w.template = metrics.New(c.out, append(c.metricsOptions(w.reportMetrics), hook.CountLateMetrics(&w.late).(metrics.Option))...)
 	w.memory, _ = strconv.Atoi(c.lookup.String(names.EnvAWSLambdaFunctionMemorySize))
 	w.version = c.lookup.String(names.EnvAWSLambdaFunctionVersion)
@@ -127,15 +124,18 @@ type scope struct {
 
 var errTimeout = errors.New("lambdawrap: invocation about to time out")
 
+// noSpan is the span of an invocation without a tracer: it records nothing.
+var noSpan = tracing.SpanFromContext(context.Background())
+
 func (w *wrapper) begin(ctx context.Context) (context.Context, *scope) {
 	now := w.cfg.now()
-	s := &scope{w: w, origin: ctx, start: now, span: tracing.Noop, id: w.identify(ctx, now)}
+	s := &scope{w: w, origin: ctx, start: now, span: noSpan, id: w.identify(ctx, now)}
 	w.ext.noteStart(now)
 	ctx = s.beginLog(ctx)
 	ctx = s.beginMetrics(ctx)
 	s.ctx = ctx
 	if t := w.cfg.tracer; t != nil {
-		ctx = s.startSpan(tracing.NewContext(ctx, t), t)
+		ctx = s.startSpan(tracing.ContextWithTracer(ctx, t), t)
 	}
 	s.ctx = ctx
 	if deadline, ok := ctx.Deadline(); ok {
@@ -271,7 +271,7 @@ func (s *scope) startSpan(ctx context.Context, t tracing.Tracer) (out context.Co
 		Start:        s.start,
 	})
 	if s.span == nil {
-		s.span = tracing.Noop
+		s.span = noSpan
 	}
 	return out
 }

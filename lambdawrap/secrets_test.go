@@ -12,6 +12,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 )
 
@@ -83,6 +84,24 @@ func TestEventNotLoggedByDefault(t *testing.T) {
 		r := f.Invoke(secretEvent(), lambdaobstest.Request{})
 		if logWith(r.Logs, names.MsgEvent) != nil || strings.Contains(r.Raw, "/login") {
 			t.Errorf("POWERTOOLS_LOGGER_LOG_EVENT=%q logged the event:\n%s", v, r.Raw)
+		}
+	}
+}
+
+// TestWithLogEventLogsTheEventRedacted: WithLogEvent asks for the event
+// when the environment does not, and it is redacted as with the variable.
+func TestWithLogEventLogsTheEventRedacted(t *testing.T) {
+	h := func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+	}
+	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv("")}, lambdawrap.WithLogEvent())
+	r := f.Invoke(secretEvent(), lambdaobstest.Request{})
+	if logWith(r.Logs, names.MsgEvent) == nil || !strings.Contains(r.Raw, "/login") {
+		t.Fatalf("WithLogEvent did not log the event:\n%s", r.Raw)
+	}
+	for _, s := range []string{secretBearer, secretPassword, secretCookie} {
+		if strings.Contains(r.Raw, s) {
+			t.Errorf("secret %q in the output:\n%s", s, r.Raw)
 		}
 	}
 }

@@ -10,18 +10,19 @@ import (
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
 
-// DefaultUsageSample is how many invocations share one set of usage
+// defaultUsageSample is how many invocations share one set of usage
 // metrics in Lambda unless WithUsageMetrics or LAMBDAOBS_USAGE_METRICS says
 // otherwise (outside Lambda, where AWS_LAMBDA_RUNTIME_API is not set, they
 // are off): they add about 550 bytes to the sampled invocation's log
 // output (the lifecycle document, written for it if nothing else was).
-const DefaultUsageSample = 10
+const defaultUsageSample = 10
 
 // WithUsageMetrics records what invocations used (CPUTime, GCCycles,
 // GCPause, HeapInUse, MemoryUsed, MemoryPeak, MemoryUtilization) on one
 // invocation in every (1: all of them; 0: none). It wins over
-// LAMBDAOBS_USAGE_METRICS. Each sampled invocation costs two reads of
-// about a microsecond and no allocation.
+// LAMBDAOBS_USAGE_METRICS. In Lambda the default is one in 10; outside
+// Lambda (AWS_LAMBDA_RUNTIME_API unset) it is none. Each sampled
+// invocation costs two reads of about a microsecond and no allocation.
 func WithUsageMetrics(every int) Option {
 	return optionFunc(func(c *config) { c.usageEvery, c.usageSet = max(every, 0), true })
 }
@@ -73,15 +74,17 @@ func mb(b uint64) float64 {
 	return float64(b*1000/(1<<20)) / 1000 // three decimals
 }
 
-// MemoryLimitShare is the share of the function's memory
+// memoryLimitShare is the share of the function's memory
 // (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) the wrapper gives the Go runtime as its
 // soft memory limit (debug.SetMemoryLimit) when GOMEMLIMIT is not set: the
 // garbage collector then works harder as the heap nears it instead of the
 // sandbox being killed out of memory, and the rest stays for what is not
 // the Go heap's (stacks, the runtime, extensions).
-const MemoryLimitShare = 0.8
+const memoryLimitShare = 0.8
 
-// WithoutMemoryLimit leaves the Go runtime's memory limit alone.
+// WithoutMemoryLimit leaves the Go runtime's memory limit alone. Without
+// it, when GOMEMLIMIT is not set, the wrapper sets the limit to 80 % of the
+// function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
 func WithoutMemoryLimit() Option {
 	return optionFunc(func(c *config) { c.memoryLimit = false })
 }
@@ -96,7 +99,7 @@ func (p *process) setMemoryLimit(memoryMB int, gomemlimit string) int64 {
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		return 0 // set by the program itself
 	}
-	limit := int64(float64(int64(memoryMB)<<20) * MemoryLimitShare)
+	limit := int64(float64(int64(memoryMB)<<20) * memoryLimitShare)
 	debug.SetMemoryLimit(limit)
 	return limit
 }

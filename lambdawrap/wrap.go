@@ -50,6 +50,11 @@ func (b *byteHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 // telemetry of invocations still running when Lambda shuts the
 // environment down. Extra lambda options may be given with WithLambdaOptions.
 //
+// Asking for SIGTERM registers an internal extension, which some local
+// emulators do not handle: after a panic they wait for it forever instead
+// of starting the function again. LAMBDAOBS_DISABLE_SIGTERM=true in the
+// function's environment keeps Start from asking.
+//
 // In Lambda, with a tracing backend whose export can wait (the
 // OpenTelemetry one: tracing.Deferred), Start registers an internal
 // extension and exports spans after the runtime has posted each result, so
@@ -63,14 +68,6 @@ func Start[In, Out any](h func(context.Context, In) (Out, error), opts ...Option
 	}
 	observed := func(ctx context.Context, in In) (Out, error) { return run(w, ctx, in, h) }
 	lambda.StartWithOptions(observed, append(lopts, w.cfg.lambdaOpts...)...)
-}
-
-// WithoutSIGTERM does not ask Lambda for SIGTERM at shutdown (Start only).
-// Asking registers an internal extension, which some local emulators do not
-// handle: after a panic they wait for it forever instead of starting the
-// function again. LAMBDAOBS_DISABLE_SIGTERM=true does the same.
-func WithoutSIGTERM() Option {
-	return optionFunc(func(c *config) { c.sigterm = false; c.sigtermSet = true })
 }
 
 // WithoutPostResponseExport exports an invocation's spans before its

@@ -398,7 +398,7 @@ func (echoHandler) Invoke(ctx context.Context, p []byte) ([]byte, error) {
 }
 
 func TestWrapHandlerAndOtherShapes(t *testing.T) {
-	var buf lambdaobstest.Buffer
+	var buf strings.Builder
 	prev := slog.Default()
 	defer slog.SetDefault(prev)
 	h := lambdawrap.WrapHandler(echoHandler{}, lambdawrap.WithWriter(&buf))

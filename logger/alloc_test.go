@@ -15,7 +15,7 @@ func TestLogLineZeroAllocs(t *testing.T) {
 	if testenv.RaceEnabled {
 		t.Skip("allocation counts are pinned without -race (make test runs them so)")
 	}
-	h := NewHandler(io.Discard, WithLookupEnv(noEnv), WithService("orders"))
+	h := NewHandler(io.Discard, withLookupEnv(noEnv), WithService("orders"))
 	ctx, _ := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
 	n := testing.AllocsPerRun(200, func() {
@@ -38,7 +38,7 @@ func TestDisabledDebugZeroAllocs(t *testing.T) {
 	if testenv.RaceEnabled {
 		t.Skip("allocation counts are pinned without -race (make test runs them so)")
 	}
-	h := NewHandler(io.Discard, WithLookupEnv(noEnv))
+	h := NewHandler(io.Discard, withLookupEnv(noEnv))
 	ctx, _ := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
 	n := testing.AllocsPerRun(200, func() {
@@ -53,7 +53,7 @@ func TestBeginAllocs(t *testing.T) {
 	if testenv.RaceEnabled {
 		t.Skip("allocation counts are pinned without -race (make test runs them so)")
 	}
-	h := NewHandler(io.Discard, WithLookupEnv(noEnv))
+	h := NewHandler(io.Discard, withLookupEnv(noEnv))
 	f := invocationFields()
 	n := testing.AllocsPerRun(200, func() {
 		_, inv := h.Begin(context.Background(), f)

@@ -11,11 +11,9 @@ import (
 
 func fixedNow() time.Time { return time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC) }
 
-func noEnv(string) (string, bool) { return "", false }
-
 func ExampleNewHandler() {
 	h := logger.NewHandler(os.Stdout, logger.WithService("orders"),
-		logger.WithClock(fixedNow), logger.WithLookupEnv(noEnv))
+		logger.WithClock(fixedNow))
 	log := slog.New(h)
 	log.Info("order processed", "order_id", "o-1", "total", 42.5, "password", "hunter2")
 	// Output:
@@ -24,7 +22,7 @@ func ExampleNewHandler() {
 
 func ExampleHandler_Begin() {
 	h := logger.NewHandler(os.Stdout, logger.WithService("orders"),
-		logger.WithClock(fixedNow), logger.WithLookupEnv(noEnv))
+		logger.WithClock(fixedNow))
 	// lambdawrap does this for every invocation.
 	ctx, inv := h.Begin(context.Background(), logger.Fields{
 		RequestID:    "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
@@ -39,7 +37,7 @@ func ExampleHandler_Begin() {
 
 func ExampleWithDebugBuffer() {
 	h := logger.NewHandler(os.Stdout, logger.WithDebugBuffer(0),
-		logger.WithClock(fixedNow), logger.WithLookupEnv(noEnv))
+		logger.WithClock(fixedNow))
 	log := slog.New(h)
 	ctx, inv := h.Begin(context.Background(), logger.Fields{RequestID: "r-1"})
 	log.DebugContext(ctx, "cache miss", "key", "o-1") // held

@@ -97,11 +97,11 @@ func FuzzHandler(f *testing.F) {
 	f.Add([]byte{}, "", "g", "")
 	f.Fuzz(func(t *testing.T, data []byte, s, group, msg string) {
 		var buf bytes.Buffer
-		opts := []Option{WithLookupEnv(noEnv)}
+		opts := []Option{withLookupEnv(noEnv)}
 		if len(data) > 0 && data[0]&1 == 1 {
 			opts = append(opts, WithScheme(Lambda), WithLocation())
 		}
-		maxLine := DefaultMaxLineSize
+		maxLine := defaultMaxLineSize
 		if len(data) > 1 && data[1]&1 == 1 {
 			maxLine = 300 + int(data[1])*4
 			opts = append(opts, WithMaxLineSize(maxLine))

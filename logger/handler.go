@@ -163,10 +163,8 @@ func appendKey(dst []byte, key string) []byte {
 	return append(dst, ':')
 }
 
-// Level returns the handler's minimum level.
-func (h *Handler) Level() slog.Level { return h.c.cfg.level.Level() }
-
-// Service returns the service name the handler writes.
+// Service returns the service name the handler writes: lambdawrap gives
+// the same to the metrics and the spans of a handler the user made.
 func (h *Handler) Service() string { return h.c.cfg.service }
 
 // Enabled reports whether a record at level is written (or buffered) for ctx.
@@ -466,7 +464,7 @@ func appendLocation(b []byte, pc uintptr) []byte {
 
 // appendAmbient writes what aws-lambda-go itself put into ctx, for lines
 // logged without an Invocation (a handler not wrapped by lambdawrap).
-func appendAmbient(b []byte, ctx context.Context, s *Scheme) []byte {
+func appendAmbient(b []byte, ctx context.Context, s *fieldKeys) []byte {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		if s.FunctionARN != "" && lc.InvokedFunctionArn != "" {
 			b = appendKey(b, s.FunctionARN)

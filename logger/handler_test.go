@@ -33,7 +33,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func noEnv(string) (string, bool) { return "", false }
 
 func envOf(m map[string]string) Option {
-	return WithLookupEnv(func(k string) (string, bool) { v, ok := m[k]; return v, ok })
+	return withLookupEnv(func(k string) (string, bool) { v, ok := m[k]; return v, ok })
 }
 
 var fixed = time.Date(2026, 11, 26, 10, 30, 0, 123456789, time.UTC)
@@ -117,7 +117,7 @@ func TestSlogtest(t *testing.T) {
 			var buf bytes.Buffer
 			newHandler := func(t *testing.T) slog.Handler {
 				buf.Reset()
-				return NewHandler(&buf, WithLookupEnv(noEnv), WithScheme(scheme.s))
+				return NewHandler(&buf, withLookupEnv(noEnv), WithScheme(scheme.s))
 			}
 			result := func(t *testing.T) map[string]any {
 				ls := lines(t, buf.String())
@@ -187,13 +187,13 @@ func TestGolden(t *testing.T) {
 			)
 			_ = inv.End(false)
 		}},
-		{"sampling", []Option{WithSampleRate(0.5), WithRand(sequence(0.1, 0.9))}, func(h *Handler) {
+		{"sampling", []Option{WithSampleRate(0.5), withRand(sequence(0.1, 0.9))}, func(h *Handler) {
 			l := slog.New(h)
 			for i := 0; i < 2; i++ {
 				f := invocationFields()
 				f.RequestID = fmt.Sprintf("req-%d", i)
 				ctx, inv := h.Begin(context.Background(), f)
-				l.DebugContext(ctx, "debug detail", "sampled", inv.Sampled())
+				l.DebugContext(ctx, "debug detail", "sampled", inv.sampled)
 				l.InfoContext(ctx, "done")
 				_ = inv.End(false)
 			}
@@ -231,7 +231,7 @@ func TestGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf syncBuffer
-			h := NewHandler(&buf, append([]Option{WithLookupEnv(noEnv), WithService("orders")}, tt.opts...)...)
+			h := NewHandler(&buf, append([]Option{withLookupEnv(noEnv), WithService("orders")}, tt.opts...)...)
 			tt.run(h)
 			golden(t, tt.name, buf.String())
 		})
@@ -250,7 +250,7 @@ func TestLambdaFieldsStayTopLevel(t *testing.T) {
 	ctx := lambdacontext.NewContext(context.Background(), lc)
 
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv), WithScheme(Lambda))
+	h := NewHandler(&buf, withLookupEnv(noEnv), WithScheme(Lambda))
 	slog.New(h).WithGroup("order").InfoContext(ctx, "x", "id", 1)
 	m := lines(t, buf.String())[0]
 	if m["requestId"] != "req-1" {
@@ -280,7 +280,7 @@ func TestLambdaFieldsStayTopLevel(t *testing.T) {
 
 func TestAmbientContext(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r-9", InvokedFunctionArn: "arn:x"})
 	ctx = tracing.ContextWithHeader(ctx, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	slog.New(h).InfoContext(ctx, "hi")
@@ -312,7 +312,7 @@ func (e *nilErr) Error() string { return *e.msg }
 
 func TestBadValuesKeepTheLineValid(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	var typedNil *nilErr
 	slog.New(h).Info("bad\xffmsg",
 		"panics", panicValuer{},
@@ -372,8 +372,8 @@ func TestLevelFromEnvironment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			h := NewHandler(&buf, append([]Option{envOf(tt.env)}, tt.opts...)...)
-			if h.Level() != tt.want {
-				t.Errorf("level = %v, want %v", h.Level(), tt.want)
+			if h.c.cfg.level.Level() != tt.want {
+				t.Errorf("level = %v, want %v", h.c.cfg.level.Level(), tt.want)
 			}
 			ls := lines(t, buf.String())
 			if len(ls) != tt.warnings {
@@ -385,8 +385,8 @@ func TestLevelFromEnvironment(t *testing.T) {
 		})
 	}
 	for _, s := range []string{"critical", "FATAL"} {
-		if l, ok := ParseLevel(s); !ok || l != LevelCritical {
-			t.Errorf("ParseLevel(%q) = %v, %v", s, l, ok)
+		if l, ok := parseLevel(s); !ok || l != LevelCritical {
+			t.Errorf("parseLevel(%q) = %v, %v", s, l, ok)
 		}
 	}
 }
@@ -403,14 +403,14 @@ func TestServiceAndDevelopmentFromEnvironment(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Errorf("development output is not JSON: %v", err)
 	}
-	if NewHandler(io.Discard, WithLookupEnv(noEnv)).Service() != DefaultService {
+	if NewHandler(io.Discard, withLookupEnv(noEnv)).Service() != names.DefaultService {
 		t.Error("default service")
 	}
 }
 
 func TestLocation(t *testing.T) {
 	var buf bytes.Buffer
-	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithLocation())).Info("here")
+	slog.New(NewHandler(&buf, withLookupEnv(noEnv), WithLocation())).Info("here")
 	m := lines(t, buf.String())[0]
 	if loc, _ := m[names.KeyLocation].(string); !strings.HasPrefix(loc, "logger/handler_test.go:") {
 		t.Errorf("location = %v", m[names.KeyLocation])
@@ -419,9 +419,9 @@ func TestLocation(t *testing.T) {
 
 func TestContextAttrsAndCorrelationID(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
-	ctx = WithCorrelationID(ctx, "corr-1")
+	ctx = ContextWithCorrelationID(ctx, "corr-1")
 	ctx = ContextWithAttrs(ctx, slog.String("message_id", "m-1"))
 	slog.New(h).WithGroup("g").InfoContext(ctx, "x", "a", 1)
 	_ = inv.End(false)
@@ -436,7 +436,7 @@ func TestContextAttrsAndCorrelationID(t *testing.T) {
 
 func TestLateLinesAreDroppedAndCounted(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
 	l.InfoContext(ctx, "in time")
@@ -446,14 +446,14 @@ func TestLateLinesAreDroppedAndCounted(t *testing.T) {
 	if n := len(lines(t, buf.String())); n != 1 {
 		t.Errorf("want 1 line, got %d", n)
 	}
-	if inv.Late() != 2 {
-		t.Errorf("Late() = %d, want 2", inv.Late())
+	if inv.late.Load() != 2 {
+		t.Errorf("late = %d, want 2", inv.late.Load())
 	}
 }
 
 func TestBufferFlushedOnFailure(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv), WithDebugBuffer(0))
+	h := NewHandler(&buf, withLookupEnv(noEnv), WithDebugBuffer(0))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
 	l.DebugContext(ctx, "held")
@@ -469,7 +469,7 @@ func TestBufferFlushedOnFailure(t *testing.T) {
 	}
 	// A line larger than the whole buffer is counted, not held.
 	var buf2 bytes.Buffer
-	h2 := NewHandler(&buf2, WithLookupEnv(noEnv), WithDebugBuffer(100))
+	h2 := NewHandler(&buf2, withLookupEnv(noEnv), WithDebugBuffer(100))
 	ctx, inv = h2.Begin(context.Background(), invocationFields())
 	slog.New(h2).DebugContext(ctx, strings.Repeat("x", 200))
 	_ = inv.End(true)
@@ -480,7 +480,7 @@ func TestBufferFlushedOnFailure(t *testing.T) {
 
 func TestOneWritePerRecordConcurrentSafe(t *testing.T) {
 	var buf syncBuffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	const goroutines, each = 8, 200
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -511,12 +511,12 @@ func TestOneWritePerRecordConcurrentSafe(t *testing.T) {
 
 func TestRedactKeysOption(t *testing.T) {
 	var buf bytes.Buffer
-	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithRedactKeys())).Info("x", "password", "shown")
+	slog.New(NewHandler(&buf, withLookupEnv(noEnv), WithRedactKeys())).Info("x", "password", "shown")
 	if !strings.Contains(buf.String(), "shown") {
 		t.Error("WithRedactKeys() should turn redaction by key off")
 	}
 	buf.Reset()
-	slog.New(NewHandler(&buf, WithLookupEnv(noEnv), WithRedactKeys("pin"))).Info("x", "pin", "1234", "password", "shown")
+	slog.New(NewHandler(&buf, withLookupEnv(noEnv), WithRedactKeys("pin"))).Info("x", "pin", "1234", "password", "shown")
 	if m := lines(t, buf.String())[0]; m["pin"] != redact.Redacted || m["password"] != "shown" {
 		t.Errorf("WithRedactKeys(pin): %v", m)
 	}

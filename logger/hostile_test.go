@@ -28,7 +28,7 @@ func uniqueKeys(t testing.TB, line []byte) {
 
 func TestKeysAreNeverWrittenTwice(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv), WithService("orders"))
+	h := NewHandler(&buf, withLookupEnv(noEnv), WithService("orders"))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	ctx = ContextWithAttrs(ctx, slog.String("level", "ctx"), slog.String("dup", "ctx"))
 	l := slog.New(h).With("message", "with", "dup", "with", "g", 1).WithGroup("g").With("x", 1)
@@ -71,7 +71,7 @@ func TestKeysAreNeverWrittenTwice(t *testing.T) {
 
 func TestInitDurationSurvivesDebugBuffering(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv), WithDebugBuffer(0))
+	h := NewHandler(&buf, withLookupEnv(noEnv), WithDebugBuffer(0))
 	f := invocationFields()
 	f.InitDuration = 12 * time.Millisecond
 	ctx, inv := h.Begin(context.Background(), f)
@@ -88,7 +88,7 @@ func TestInitDurationSurvivesDebugBuffering(t *testing.T) {
 func TestSecretsNeverBreakALine(t *testing.T) {
 	const short = "100000" // a secret that is also part of numbers and escapes
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	inv.AddSecrets(short, `u00100`)
 	l := slog.New(h)
@@ -110,7 +110,7 @@ func TestSecretsNeverBreakALine(t *testing.T) {
 func TestScrubbingNeverPushesALinePastTheLimit(t *testing.T) {
 	const limit = 2000
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv), WithMaxLineSize(limit))
+	h := NewHandler(&buf, withLookupEnv(noEnv), WithMaxLineSize(limit))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	inv.AddSecrets("abcdef") // six bytes, written as ten
 	slog.New(h).InfoContext(ctx, "m", "blob", strings.Repeat("abcdef", 300))
@@ -126,7 +126,7 @@ func TestScrubbingNeverPushesALinePastTheLimit(t *testing.T) {
 
 func TestValuesRedactedByKeyAreRememberedEverywhere(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	bound := slog.New(h).With("api_token", "with-bound-123")
 	bound.InfoContext(ctx, "bound")
@@ -150,7 +150,7 @@ func TestValuesRedactedByKeyAreRememberedEverywhere(t *testing.T) {
 
 func TestPluralSecretKeys(t *testing.T) {
 	var buf bytes.Buffer
-	slog.New(NewHandler(&buf, WithLookupEnv(noEnv))).Info("m", "tokens", "t1", "passwords", []string{"p1"}, "secrets", "s", "api_keys", "k", "apiKeys", "k2")
+	slog.New(NewHandler(&buf, withLookupEnv(noEnv))).Info("m", "tokens", "t1", "passwords", []string{"p1"}, "secrets", "s", "api_keys", "k", "apiKeys", "k2")
 	m := lines(t, buf.String())[0]
 	for _, k := range []string{"tokens", "passwords", "secrets", "api_keys", "apiKeys"} {
 		if m[k] != redact.Redacted {
@@ -161,7 +161,7 @@ func TestPluralSecretKeys(t *testing.T) {
 
 func TestDeepEventsAreRedacted(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	deepObj := strings.Repeat(`{"a":`, 40) + `{"password":"deep-secret-1"}` + strings.Repeat(`}`, 40)
 	deepArr := strings.Repeat(`[`, 40) + `{"token":"deep-secret-2"}` + strings.Repeat(`]`, 40)
@@ -189,7 +189,7 @@ func TestEventContentThatIsNotJSONIsRedacted(t *testing.T) {
 	}
 	raw, _ := json.Marshal(event)
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	l := slog.New(h)
 	l.InfoContext(ctx, "event", "event", json.RawMessage(raw))

@@ -25,9 +25,8 @@ type Fields struct {
 	FunctionMemorySize int // in MB
 	ColdStart          bool
 	// XRayTraceID is the trace id (the Root= part of the trace header).
-	XRayTraceID   string
-	CorrelationID string
-	TenantID      string
+	XRayTraceID string
+	TenantID    string
 	// InitDuration, when set, is written as init_duration_ms on the first
 	// line the invocation writes.
 	InitDuration time.Duration
@@ -41,7 +40,7 @@ func appendStringField(b []byte, key, v string) []byte {
 	return jsonenc.AppendString(b, v)
 }
 
-func (f *Fields) appendTo(b []byte, s *Scheme) []byte {
+func (f *Fields) appendTo(b []byte, s *fieldKeys) []byte {
 	if s.ColdStart != "" {
 		b = appendKey(b, s.ColdStart)
 		b = strconv.AppendBool(b, f.ColdStart)
@@ -52,7 +51,7 @@ func (f *Fields) appendTo(b []byte, s *Scheme) []byte {
 
 // appendFunction writes the fields that describe the function, the same for
 // every invocation of a process but for rare alias changes.
-func (f *Fields) appendFunction(b []byte, s *Scheme) []byte {
+func (f *Fields) appendFunction(b []byte, s *fieldKeys) []byte {
 	b = appendStringField(b, s.FunctionName, f.FunctionName)
 	if s.FunctionMemorySize != "" && f.FunctionMemorySize > 0 {
 		b = appendKey(b, s.FunctionMemorySize)
@@ -63,11 +62,10 @@ func (f *Fields) appendFunction(b []byte, s *Scheme) []byte {
 }
 
 // appendRequest writes the fields of one invocation.
-func (f *Fields) appendRequest(b []byte, s *Scheme) []byte {
+func (f *Fields) appendRequest(b []byte, s *fieldKeys) []byte {
 	str := appendStringField
 	b = str(b, s.RequestID, f.RequestID)
 	b = str(b, s.TraceID, f.XRayTraceID)
-	b = str(b, s.CorrelationID, f.CorrelationID)
 	b = str(b, s.TenantID, f.TenantID)
 	return b
 }
@@ -168,12 +166,7 @@ func (c *invContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// NewContext returns ctx carrying inv.
-func NewContext(ctx context.Context, inv *Invocation) context.Context {
-	return &invContext{Context: ctx, inv: inv}
-}
-
-// FromContext returns the Invocation in ctx, or nil.
+// FromContext returns the Invocation in ctx (see Handler.Begin), or nil.
 func FromContext(ctx context.Context) *Invocation {
 	if ctx == nil {
 		return nil
@@ -182,18 +175,13 @@ func FromContext(ctx context.Context) *Invocation {
 	return inv
 }
 
-// Fields returns the invocation's fields.
+// Fields returns the invocation's fields: the wrapper logs with them again
+// after End, and adapters read the function's name from them.
 func (inv *Invocation) Fields() Fields { return inv.fields }
-
-// Sampled reports whether debug lines of this invocation are written.
-func (inv *Invocation) Sampled() bool { return inv.sampled }
-
-// Errored reports whether the invocation logged an ERROR.
-func (inv *Invocation) Errored() bool { return inv.errored.Load() }
 
 // End closes the invocation. Buffered debug lines are written when failed
 // is true or the invocation logged an ERROR, and dropped otherwise. Lines
-// logged with its context afterwards are dropped and counted (see Late).
+// logged with its context afterwards are dropped and counted.
 // End returns the writer's error, if any.
 func (inv *Invocation) End(failed bool) error {
 	var err error
@@ -222,9 +210,6 @@ func (inv *Invocation) FlushBuffer() error {
 func (inv *Invocation) AddSecrets(values ...string) {
 	inv.scope.Values.Add(values...)
 }
-
-// Late returns how many lines were dropped because they were logged after End.
-func (inv *Invocation) Late() int64 { return inv.late.Load() }
 
 // hold buffers one encoded line, dropping the oldest lines past the bound.
 func (inv *Invocation) hold(line []byte) {
@@ -309,8 +294,9 @@ func ContextWithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 	return context.WithValue(ctx, attrsKey{}, &ctxAttrs{parent: parent, attrs: attrs})
 }
 
-// WithCorrelationID returns ctx whose lines carry id as correlation_id.
-func WithCorrelationID(ctx context.Context, id string) context.Context {
+// ContextWithCorrelationID returns ctx whose lines carry id as
+// correlation_id.
+func ContextWithCorrelationID(ctx context.Context, id string) context.Context {
 	return ContextWithAttrs(ctx, slog.String(names.KeyCorrelationID, id))
 }
 

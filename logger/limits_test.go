@@ -15,13 +15,13 @@ import (
 
 func TestLongLinesAreTruncatedAndStayValid(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewHandler(&buf, WithLookupEnv(noEnv))
+	h := NewHandler(&buf, withLookupEnv(noEnv))
 	ctx, inv := h.Begin(context.Background(), invocationFields())
 	huge := strings.Repeat("é", 200_000) // 400 000 bytes
 	slog.New(h).With("bound", "small").InfoContext(ctx, "huge payload", "payload", huge, "n", 7, "m", map[string]string{"big": huge})
 	_ = inv.End(false)
-	if buf.Len() > DefaultMaxLineSize {
-		t.Fatalf("line of %d bytes, limit %d", buf.Len(), DefaultMaxLineSize)
+	if buf.Len() > defaultMaxLineSize {
+		t.Fatalf("line of %d bytes, limit %d", buf.Len(), defaultMaxLineSize)
 	}
 	ls := lines(t, buf.String())
 	if len(ls) != 1 {
@@ -42,7 +42,7 @@ func TestLongLinesAreTruncatedAndStayValid(t *testing.T) {
 	for i := range 20000 {
 		args = append(args, fmt.Sprintf("key_%d", i), strings.Repeat("x", 100))
 	}
-	h2 := NewHandler(&buf, WithLookupEnv(noEnv), WithMaxLineSize(10_000))
+	h2 := NewHandler(&buf, withLookupEnv(noEnv), WithMaxLineSize(10_000))
 	slog.New(h2).Info("many", args...)
 	ls = lines(t, buf.String())
 	if len(ls) != 1 || buf.Len() > 10_000 || ls[0][names.KeyDroppedAttrs] != true || ls[0][names.KeyMessage] != "many" {

@@ -12,22 +12,20 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
-// Extra levels beside slog's four, for the level names Lambda and Powertools accept.
+// Extra levels beside slog's four, for the level names Lambda and Powertools
+// accept (POWERTOOLS_LOG_LEVEL=TRACE or CRITICAL): log at them with
+// slog.Logger.Log.
 const (
 	LevelTrace    slog.Level = -8
 	LevelCritical slog.Level = 12
 )
 
-// DefaultService is the service name written when neither WithService nor
-// POWERTOOLS_SERVICE_NAME names one (as Powertools does).
-const DefaultService = "service_undefined"
+// defaultBufferSize is the default bound of an invocation's debug buffer.
+const defaultBufferSize = 20 << 10
 
-// DefaultBufferSize is the default bound of an invocation's debug buffer.
-const DefaultBufferSize = 20 << 10
-
-// DefaultMaxLineSize is the longest line a Handler writes: under CloudWatch
+// defaultMaxLineSize is the longest line a Handler writes: under CloudWatch
 // Logs' 256 KB event limit, with room for what Lambda adds.
-const DefaultMaxLineSize = 256_000
+const defaultMaxLineSize = 256_000
 
 // Option configures a Handler.
 type Option interface{ apply(*config) }
@@ -40,7 +38,7 @@ type config struct {
 	level       slog.Leveler
 	levelSet    bool
 	service     string
-	scheme      Scheme
+	scheme      fieldKeys
 	location    bool
 	sampleRate  float64
 	sampleSet   bool
@@ -49,7 +47,6 @@ type config struct {
 	bufferLevel slog.Level
 	keys        *redact.Keys
 	dev         bool
-	devSet      bool
 	lookup      env.Lookup
 	now         func() time.Time
 	fixedClock  bool
@@ -70,9 +67,10 @@ func WithService(name string) Option {
 	return optionFunc(func(c *config) { c.service = name })
 }
 
-// WithScheme chooses the names of the fields the handler writes.
+// WithScheme chooses the names of the fields the handler writes
+// (Powertools by default).
 func WithScheme(s Scheme) Option {
-	return optionFunc(func(c *config) { c.scheme = s })
+	return optionFunc(func(c *config) { c.scheme = s.keys() })
 }
 
 // WithLocation adds the caller's file and line as the location field.
@@ -87,14 +85,14 @@ func WithSampleRate(rate float64) Option {
 }
 
 // WithDebugBuffer holds an invocation's lines below the handler's level (down
-// to DEBUG) in memory, at most size bytes (DefaultBufferSize when size <= 0),
+// to DEBUG) in memory, at most size bytes (20 KiB when size <= 0),
 // and writes them only if the invocation logs an ERROR or ends failed. When
 // the buffer is full the oldest lines are dropped and their count is written.
 func WithDebugBuffer(size int) Option {
 	return optionFunc(func(c *config) {
 		c.buffer = true
 		if size <= 0 {
-			size = DefaultBufferSize
+			size = defaultBufferSize
 		}
 		c.bufferSize = size
 	})
@@ -108,31 +106,42 @@ func WithRedactKeys(keys ...string) Option {
 	return optionFunc(func(c *config) { c.keys = redact.NewKeys(keys) })
 }
 
-// WithDevelopment writes indented, human-readable JSON; it wins over POWERTOOLS_DEV.
-func WithDevelopment(on bool) Option {
-	return optionFunc(func(c *config) { c.dev, c.devSet = on, true })
+// WithDevelopment writes indented, human-readable JSON, as
+// POWERTOOLS_DEV=true does.
+func WithDevelopment() Option {
+	return optionFunc(func(c *config) { c.dev = true })
 }
 
-// WithMaxLineSize sets the longest line written (DefaultMaxLineSize when
-// n <= 0). A longer record is written with its string values cut and marked
-// ("…[truncated N bytes]", "truncated": true), still one valid JSON object.
+// WithMaxLineSize sets the longest line written (256 000 bytes, under
+// CloudWatch Logs' 256 KB event limit, when n <= 0). A longer record is
+// written with its string values cut and marked ("…[truncated N bytes]",
+// "truncated": true), still one valid JSON object.
 func WithMaxLineSize(n int) Option {
 	return optionFunc(func(c *config) { c.maxLine = n })
 }
 
-// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
-func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+// withLookupEnv replaces the environment lookup (os.LookupEnv): lambdawrap
+// passes its own (through hook.LoggerLookupEnv), tests an environment of
+// their own.
+func withLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
-// WithClock sets the time of every line, in place of the time the record
-// carries: for tests and examples that need fixed output.
+// WithClock makes the handler read the time from now instead of time.Now:
+// every line carries now's time in place of the one slog took when the
+// record was made. Tests and examples use it for fixed output; nil keeps
+// the record's time.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now, c.fixedClock = now, now != nil })
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.now, c.fixedClock = now, true
+		}
+	})
 }
 
-// WithRand replaces the random source of debug sampling; it returns values in [0, 1).
-func WithRand(r func() float64) Option {
+// withRand replaces the random source of debug sampling, for tests; it
+// returns values in [0, 1).
+func withRand(r func() float64) Option {
 	return optionFunc(func(c *config) { c.rand = r })
 }
 
@@ -149,7 +158,7 @@ func newConfig(opts []Option) *config {
 	lookup := env.Or(c.lookup)
 	c.lookup = lookup
 	if c.maxLine <= 0 {
-		c.maxLine = DefaultMaxLineSize
+		c.maxLine = defaultMaxLineSize
 	}
 	// The function's own credentials never appear in a line, whatever wraps
 	// them: the process's set has those of its environment; a lookup of its
@@ -167,9 +176,9 @@ func newConfig(opts []Option) *config {
 		c.service = lookup.Service()
 	}
 	if c.service == "" {
-		c.service = DefaultService
+		c.service = names.DefaultService
 	}
-	if !c.devSet {
+	if !c.dev {
 		c.dev, _ = lookup.Bool(names.EnvPowertoolsDev)
 	}
 	if !c.sampleSet {
@@ -188,7 +197,7 @@ func newConfig(opts []Option) *config {
 	}
 	lambdaLevel, lambdaSet := slog.Level(0), false
 	if v := lookup.String(names.EnvAWSLambdaLogLevel); v != "" {
-		if l, ok := ParseLevel(v); ok {
+		if l, ok := parseLevel(v); ok {
 			lambdaLevel, lambdaSet = l, true
 		} else {
 			c.warnings = append(c.warnings, fmt.Sprintf(names.EnvAWSLambdaLogLevel+"=%q is not a level; ignored", v))
@@ -198,7 +207,7 @@ func newConfig(opts []Option) *config {
 		level := slog.LevelInfo
 		switch v := lookup.String(names.EnvPowertoolsLogLevel); {
 		case v != "":
-			if l, ok := ParseLevel(v); ok {
+			if l, ok := parseLevel(v); ok {
 				level = l
 			} else {
 				c.warnings = append(c.warnings, fmt.Sprintf(names.EnvPowertoolsLogLevel+"=%q is not a level; using INFO", v))
@@ -212,14 +221,14 @@ func newConfig(opts []Option) *config {
 		c.warnings = append(c.warnings, fmt.Sprintf("log level %s is more verbose than "+names.EnvAWSLambdaLogLevel+"=%s: Lambda drops lines below %s", levelName(c.level.Level()), levelName(lambdaLevel), levelName(lambdaLevel)))
 	}
 	if c.scheme.Message == "" {
-		c.scheme = Powertools
+		c.scheme = Powertools.keys()
 	}
 	return c
 }
 
-// ParseLevel reads a level name as Lambda and Powertools users write it:
+// parseLevel reads a level name as Lambda and Powertools users write it:
 // TRACE, DEBUG, INFO, WARN or WARNING, ERROR, CRITICAL or FATAL, in any case.
-func ParseLevel(s string) (slog.Level, bool) {
+func parseLevel(s string) (slog.Level, bool) {
 	switch strings.ToUpper(strings.TrimSpace(s)) {
 	case "TRACE":
 		return LevelTrace, true
@@ -247,19 +256,41 @@ func levelName(l slog.Level) string {
 	return l.String()
 }
 
-// Scheme names the fields a Handler writes. A field whose name is empty is
-// not written.
-type Scheme struct {
+// Scheme is a set of names for the fields a Handler writes.
+type Scheme uint8
+
+// Schemes.
+const (
+	// Powertools is the default: the keys of Powertools for AWS Lambda
+	// (level, message, timestamp, service, cold_start, function_request_id,
+	// xray_trace_id, …), so Logs Insights queries written for it keep
+	// working.
+	Powertools Scheme = iota
+	// Lambda is Lambda's own JSON log format, as aws-lambda-go's
+	// lambdacontext.NewLogHandler writes it: timestamp first, then level,
+	// message, requestId, traceId.
+	Lambda
+)
+
+// keys returns the field names of s (Powertools' for an unknown s).
+func (s Scheme) keys() fieldKeys {
+	if s == Lambda {
+		return lambdaKeys
+	}
+	return powertoolsKeys
+}
+
+// fieldKeys names the fields a Handler writes. A field whose name is empty
+// is not written.
+type fieldKeys struct {
 	Level, Message, Time, Location, Service, SamplingRate               string
 	ColdStart, FunctionName, FunctionMemorySize, FunctionARN, RequestID string
-	FunctionVersion, TraceID, CorrelationID, TenantID, InitDuration     string
+	FunctionVersion, TraceID, TenantID, InitDuration                    string
 	// TimeFirst writes the time before the level, as Lambda's format does.
 	TimeFirst bool
 }
 
-// Powertools is the default scheme: the keys of Powertools for AWS Lambda,
-// so Logs Insights queries written for it keep working.
-var Powertools = Scheme{
+var powertoolsKeys = fieldKeys{
 	Level:              names.KeyLevel,
 	Message:            names.KeyMessage,
 	Time:               names.KeyTimestamp,
@@ -272,14 +303,11 @@ var Powertools = Scheme{
 	FunctionARN:        names.KeyFunctionARN,
 	RequestID:          names.KeyRequestID,
 	TraceID:            names.KeyXRayTraceID,
-	CorrelationID:      names.KeyCorrelationID,
 	TenantID:           names.KeyTenantID,
 	InitDuration:       names.KeyInitDurationMS,
 }
 
-// Lambda is the scheme of Lambda's own JSON log format, as aws-lambda-go's
-// lambdacontext.NewLogHandler writes it: timestamp, level, message, requestId.
-var Lambda = Scheme{
+var lambdaKeys = fieldKeys{
 	Level:       names.KeyLevel,
 	Message:     names.KeyMessage,
 	Time:        names.KeyTimestamp,

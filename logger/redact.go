@@ -147,7 +147,7 @@ func (k *keySet) seed(keys []string) {
 // so that an attribute of the same name is renamed instead of written twice.
 type reservedKeys [24][]string
 
-func newReserved(s *Scheme) *reservedKeys {
+func newReserved(s *fieldKeys) *reservedKeys {
 	var r reservedKeys
 	for _, k := range []string{s.Level, s.Message, s.Time, s.Location, s.Service, s.SamplingRate,
 		s.ColdStart, s.FunctionName, s.FunctionMemorySize, s.FunctionARN, s.RequestID,

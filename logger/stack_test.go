@@ -40,7 +40,7 @@ func saveOrder() error {
 
 func TestErrorsAreLoggedWithTheirChainAndStack(t *testing.T) {
 	var buf bytes.Buffer
-	l := slog.New(NewHandler(&buf, WithLookupEnv(noEnv)))
+	l := slog.New(NewHandler(&buf, withLookupEnv(noEnv)))
 	joined := errors.Join(errors.New("first"), fmt.Errorf("second: %w", newPkgError()))
 	l.Error("failed", "error", saveOrder(), "other", joined, "plain", errors.New("plain"))
 	m := lines(t, buf.String())[0]

@@ -16,7 +16,7 @@ func benchRecord(r *Recorder) {
 }
 
 func benchRecorder(w io.Writer) *Recorder {
-	return New(w, WithNamespace("Shop"), WithClock(fixedClock), WithLookupEnv(func(string) (string, bool) { return "", false }),
+	return New(w, WithNamespace("Shop"), withClock(fixedClock), withLookupEnv(func(string) (string, bool) { return "", false }),
 		WithDimensions(Dimension{"service", "orders"}, Dimension{"env", "prod"}))
 }
 

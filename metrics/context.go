@@ -25,9 +25,8 @@ func NewContext(ctx context.Context, r *Recorder) context.Context {
 
 // FromContext returns the recorder ctx carries, never nil. Without one (code
 // running outside an invocation, or a context not derived from the
-// invocation's) it returns a new recorder that drops every value, counts them
-// in Late, and on the first one reports ErrNoRecorder through slog.Default()
-// at level WARN. Each such recorder reports once: keep it in a variable rather
+// invocation's) it returns a new recorder that drops every value and, on the
+// first one, reports ErrNoRecorder through slog.Default() at level WARN. Each such recorder reports once: keep it in a variable rather
 // than calling FromContext in a loop.
 func FromContext(ctx context.Context) *Recorder {
 	if ctx != nil {
@@ -39,8 +38,11 @@ func FromContext(ctx context.Context) *Recorder {
 }
 
 // Lookup returns the recorder ctx carries, and false when it carries none
-// (code running outside an invocation). Unlike FromContext it never makes a
-// recorder that reports.
+// (code running outside an invocation). It is for code that runs both in
+// invocations and outside them (an AWS SDK middleware, a cache, an HTTP
+// adapter) and records only into an invocation's recorder: unlike
+// FromContext it never makes a recorder that drops values and reports
+// ErrNoRecorder.
 func Lookup(ctx context.Context) (*Recorder, bool) {
 	if ctx == nil {
 		return nil, false

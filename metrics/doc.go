@@ -40,8 +40,6 @@
 //	POWERTOOLS_METRICS_NAMESPACE      namespace (default "lambdaobs")
 //	POWERTOOLS_SERVICE_NAME           default dimension "service" (default none)
 //	POWERTOOLS_METRICS_DISABLED       true: write and report nothing (default false)
-//	POWERTOOLS_METRICS_FUNCTION_NAME  Recorder.FunctionName, the function_name
-//	                                  dimension of the wrapper's ColdStart metric
 //
 // # What is written
 //
@@ -50,7 +48,7 @@
 // into complete documents, each value written exactly once); at most 30
 // dimensions per set; dimension names of 1–250 and values of 1–1024 printable
 // ASCII characters; metric names of 1–1024 characters; a namespace of 1–256
-// characters of [a-zA-Z0-9._#:/ -]; no document over MaxDocumentSize. A
+// characters of [a-zA-Z0-9._#:/ -]; no document over 256 000 bytes. A
 // document without dimensions has "Dimensions": [[]].
 //
 // # When things go wrong

@@ -44,7 +44,7 @@ func appendHead(dst []byte, c *config, ms int64) []byte {
 // encodeMetrics writes the recorded metrics in as few documents as the limits
 // allow: each document takes, in order, up to 100 values of each metric that
 // still has values, up to 100 metrics, and stops early when the next value
-// would take it over MaxDocumentSize.
+// would take it over maxDocumentSize.
 func (st *state) encodeMetrics(c *config, sc *redact.Scrubber, ms int64, out []byte, ends []int) ([]byte, []int) {
 	active := st.dropCollisions(c)
 	if active == 0 {
@@ -144,7 +144,7 @@ func (st *state) rootMembers(c *config, sc *redact.Scrubber, headLen int) []byte
 	}
 	rootDims := len(root)
 	root = st.appendProps(root, sc)
-	for headLen+len(directiveClose)+len(root)+len(docClose)+12*st.maxName+128 > MaxDocumentSize {
+	for headLen+len(directiveClose)+len(root)+len(docClose)+12*st.maxName+128 > maxDocumentSize {
 		k := st.largestProp()
 		if k < 0 {
 			break
@@ -178,7 +178,7 @@ func (st *state) appendMetrics(out []byte, docStart, rootLen, active int) ([]byt
 			out = append(out, ',')
 		}
 		out = appendDefinition(out, m.name, m.plain, m.unit, m.res)
-		room := MaxDocumentSize - (len(out) - docStart) - len(directiveClose) - rootLen - len(docClose)
+		room := maxDocumentSize - (len(out) - docStart) - len(directiveClose) - rootLen - len(docClose)
 		var w int
 		vals, w = appendValues(vals, m, room)
 		if w == 0 {
@@ -308,7 +308,7 @@ func (st *state) encodeSingle(c *config, sc *redact.Scrubber, ms int64, s *singl
 	}
 	out = append(out, `]]`...)
 	out = append(out, metricsOpen...)
-	out = appendDefinition(out, s.name, false, s.unit, Standard)
+	out = appendDefinition(out, s.name, false, s.unit, resStandard)
 	out = append(out, directiveClose...)
 	for i := range dims {
 		out = append(out, ',')
@@ -321,7 +321,7 @@ func (st *state) encodeSingle(c *config, sc *redact.Scrubber, ms int64, s *singl
 	out = append(out, ':')
 	out = appendValue(out, s.value)
 	out = append(out, docClose...)
-	if len(out)-start > MaxDocumentSize {
+	if len(out)-start > maxDocumentSize {
 		st.reject(KindMetric, s.name, reasonTooLarge, 1)
 		return out[:start], ends
 	}
@@ -330,12 +330,12 @@ func (st *state) encodeSingle(c *config, sc *redact.Scrubber, ms int64, s *singl
 
 // appendDefinition appends one MetricDefinition. Standard resolution is
 // CloudWatch's default and is left out.
-func appendDefinition(dst []byte, name string, plain bool, unit Unit, res Resolution) []byte {
+func appendDefinition(dst []byte, name string, plain bool, unit Unit, res resolution) []byte {
 	dst = append(dst, `{"Name":`...)
 	dst = appendName(dst, name, plain)
 	dst = append(dst, `,"Unit":"`...)
 	dst = append(dst, unit...)
-	if res == High {
+	if res == resHigh {
 		return append(dst, `","StorageResolution":1}`...)
 	}
 	return append(dst, `"}`...)

@@ -28,8 +28,8 @@ func FuzzRecorder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name1, name2 string, v1, v2 float64, unit, dimName, dimValue, propKey, propValue string, n uint16, k uint8, high bool) {
 		r, w, s := newTest(t, WithNamespace("Fuzz"), WithService("svc"))
 		want := map[string][]float64{}
-		record := func(name string, v float64, u Unit, res Resolution) {
-			r.AddWithResolution(name, v, u, res)
+		record := func(name string, v float64, u Unit, res resolution) {
+			addWithResolution(r, name, v, u, res)
 			if !math.IsNaN(v) && !math.IsInf(v, 0) {
 				want[name] = append(want[name], v)
 			}
@@ -38,11 +38,11 @@ func FuzzRecorder(f *testing.F) {
 		r.SetProperty(propKey, propValue)
 		r.SetProperty("n", n)
 		for i := range int(n % 400) {
-			record(name1, v1+float64(i), Unit(unit), Standard)
+			record(name1, v1+float64(i), Unit(unit), resStandard)
 		}
-		res := Standard
+		res := resStandard
 		if high {
-			res = High
+			res = resHigh
 		}
 		for i := range int(k % 160) {
 			record(name2+strconv.Itoa(i), v2, Count, res)

@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 			opts: []Option{WithNamespace("Shop"), WithService("orders")},
 			record: func(r *Recorder) {
 				r.AddHighResolution("QueueDepth", 7, Count)
-				r.AddWithResolution("QueueDepth", 9, Count, High)
+				r.AddHighResolution("QueueDepth", 9, Count)
 				r.Add("Throughput", 1.5, MegabytesPerSecond)
 			},
 			docs: 1,

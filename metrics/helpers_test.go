@@ -109,8 +109,8 @@ func checkDoc(t testing.TB, line []byte) doc {
 		t.Errorf("document is not one line ending in \\n: %.200q", line)
 		return d
 	}
-	if len(line) > MaxDocumentSize {
-		t.Errorf("document of %d bytes exceeds MaxDocumentSize", len(line))
+	if len(line) > maxDocumentSize {
+		t.Errorf("document of %d bytes exceeds maxDocumentSize", len(line))
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(line))
 	if err != nil {
@@ -287,7 +287,7 @@ func (s *errSink) rejections() []Rejection {
 func newTest(t testing.TB, opts ...Option) (*Recorder, *docWriter, *errSink) {
 	w := &docWriter{t: t}
 	s := &errSink{}
-	base := []Option{WithClock(fixedClock), WithLookupEnv(env.Map(nil)), WithErrorHandler(s.handle)}
+	base := []Option{withClock(fixedClock), withLookupEnv(env.Map(nil)), WithErrorHandler(s.handle)}
 	return New(w, append(base, opts...)...), w, s
 }
 
@@ -375,5 +375,14 @@ func TestExampleOutputs(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("found %d example documents", n)
+	}
+}
+
+// addWithResolution records v at storage resolution res, which no exported
+// method takes: the recorder's check of it is tested through here.
+func addWithResolution(r *Recorder, name string, v float64, u Unit, res resolution) {
+	if st := r.begin(); st != nil {
+		st.addMetric(name, v, u, res)
+		r.mu.Unlock()
 	}
 }

@@ -40,10 +40,10 @@ type config struct {
 	lookup  env.Lookup
 	handler func(error)
 
-	namespace, service, functionName          string
-	namespaceSet, serviceSet, functionNameSet bool
-	disabled, disabledSet, warnOnEmpty        bool
-	optDims                                   []Dimension
+	namespace, service       string
+	namespaceSet, serviceSet bool
+	disabled, warnOnEmpty    bool
+	optDims                  []Dimension
 
 	// Resolved at New.
 	dims     []dim  // the default dimension set, validated
@@ -62,8 +62,8 @@ func init() {
 
 // WithNamespace sets the CloudWatch namespace of every metric, 1 to 256
 // characters of [a-zA-Z0-9._#:/ -]. Other characters are replaced by '_' and
-// longer names cut, both reported when New returns; an empty ns means
-// DefaultNamespace. It overrides POWERTOOLS_METRICS_NAMESPACE.
+// longer names cut, both reported when New returns; an empty ns means the
+// default, "lambdaobs". It overrides POWERTOOLS_METRICS_NAMESPACE.
 func WithNamespace(ns string) Option {
 	return optionFunc(func(c *config) { c.namespace, c.namespaceSet = ns, true })
 }
@@ -83,16 +83,10 @@ func WithService(name string) Option {
 	return optionFunc(func(c *config) { c.service, c.serviceSet = name, true })
 }
 
-// WithFunctionName sets the name Recorder.FunctionName returns, which the
-// Lambda wrapper uses as the function_name dimension of its ColdStart metric.
-// It overrides POWERTOOLS_METRICS_FUNCTION_NAME.
-func WithFunctionName(name string) Option {
-	return optionFunc(func(c *config) { c.functionName, c.functionNameSet = name, true })
-}
-
-// WithClock sets the source of the document timestamp used when SetTimestamp
-// was not called. The default is time.Now; nil keeps it.
-func WithClock(now func() time.Time) Option {
+// withClock makes the recorder read the time from now instead of time.Now:
+// the timestamp of the documents Flush writes when SetTimestamp was not
+// called. nil keeps time.Now. Tests use it (users call SetTimestamp).
+func withClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) {
 		if now != nil {
 			c.now = now
@@ -127,17 +121,17 @@ func WithWarnOnEmpty() Option {
 	return optionFunc(func(c *config) { c.warnOnEmpty = true })
 }
 
-// WithLookupEnv sets how New reads environment variables; tests pass a map
-// lookup. The default, and nil, is os.LookupEnv.
-func WithLookupEnv(lookup func(string) (string, bool)) Option {
+// withLookupEnv sets how New reads environment variables (os.LookupEnv,
+// also for nil): lambdawrap passes its own (through hook.MetricsLookupEnv),
+// tests an environment of their own.
+func withLookupEnv(lookup func(string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
-// WithDisabled disables (true) or enables (false) the recorder regardless of
-// POWERTOOLS_METRICS_DISABLED. A disabled recorder accepts every call, writes
-// nothing and reports nothing.
-func WithDisabled(disabled bool) Option {
-	return optionFunc(func(c *config) { c.disabled, c.disabledSet = disabled, true })
+// WithDisabled disables the recorder, as POWERTOOLS_METRICS_DISABLED=true
+// does: it accepts every call, writes nothing and reports nothing.
+func WithDisabled() Option {
+	return optionFunc(func(c *config) { c.disabled = true })
 }
 
 // defaultHandler logs err through the default slog logger, looked up at each
@@ -166,16 +160,13 @@ func newConfig(w io.Writer, opts []Option) (*config, []Rejection) {
 	if !c.serviceSet {
 		c.service = c.lookup.Service()
 	}
-	if !c.functionNameSet {
-		c.functionName = c.lookup.String(names.EnvPowertoolsMetricsFunctionName)
-	}
-	if !c.disabledSet {
+	if !c.disabled {
 		c.disabled, _ = c.lookup.Bool(names.EnvPowertoolsMetricsDisabled)
 	}
 
 	var rej []Rejection
 	if c.namespace == "" {
-		c.namespace = DefaultNamespace
+		c.namespace = names.DefaultNamespace
 	} else if ns, changed := sanitizeNamespace(c.namespace); changed {
 		rej = append(rej, Rejection{Kind: KindNamespace, Name: c.namespace, Reason: reasonNamespace + `"` + ns + `"`, Count: 1})
 		c.namespace = ns

@@ -30,7 +30,8 @@ type Dimension struct {
 //
 // What the recorder writes:
 //   - Each document is one JSON object on one line, written with one Write
-//     call, at most MaxDocumentSize bytes.
+//     call, at most 256 000 bytes (under CloudWatch Logs' 256 KB event
+//     limit).
 //   - Metrics keep the order in which they were first recorded. A metric
 //     recorded more than once is written as an array of values.
 //   - A document holds at most 100 metrics and 100 values per metric; more are
@@ -70,8 +71,7 @@ type child struct {
 
 // New returns a Recorder that writes documents to w (os.Stdout when w is nil).
 // Options win over the environment variables POWERTOOLS_METRICS_NAMESPACE,
-// POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_DISABLED and
-// POWERTOOLS_METRICS_FUNCTION_NAME. If options or environment had to be
+// POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_DISABLED. If options or environment had to be
 // corrected (an invalid namespace or default dimension), New reports it once
 // through the error handler.
 //
@@ -157,36 +157,6 @@ func dimsKey(dims []Dimension) string {
 	return string(b)
 }
 
-// FunctionName returns the function name configured by WithFunctionName or
-// POWERTOOLS_METRICS_FUNCTION_NAME, or "" when neither is set. The Lambda
-// wrapper uses it, falling back to the Lambda function name, as the
-// function_name dimension of the ColdStart metric.
-func (r *Recorder) FunctionName() string {
-	if r == nil || r.cfg == nil {
-		return ""
-	}
-	return r.cfg.functionName
-}
-
-// Namespace returns the namespace the recorder writes to, "" for a recorder
-// that drops everything.
-func (r *Recorder) Namespace() string {
-	if r == nil || r.cfg == nil {
-		return ""
-	}
-	return r.cfg.namespace
-}
-
-// Late returns how many calls were dropped because they came after Close (from
-// goroutines the invocation left running) or, for the recorder FromContext
-// returns without one in the context, because there was no invocation.
-func (r *Recorder) Late() int64 {
-	if r == nil {
-		return 0
-	}
-	return r.late.Load()
-}
-
 // begin locks r and returns its state, or returns nil, with r unlocked, when
 // the call must be dropped.
 func (r *Recorder) begin() *state {
@@ -227,7 +197,7 @@ func (r *Recorder) dropOrphan() {
 
 // SetTimestamp sets the timestamp of the documents the next Flush writes; the
 // Lambda wrapper sets the invocation start. Without it, or for the zero Time,
-// the clock (WithClock) is read at Flush. Flush clears it.
+// Flush takes the time it runs. Flush clears it.
 func (r *Recorder) SetTimestamp(t time.Time) {
 	if st := r.begin(); st != nil {
 		r.ts = t
@@ -236,29 +206,21 @@ func (r *Recorder) SetTimestamp(t time.Time) {
 }
 
 // Add records value for the metric name in unit at standard (60 s) storage
-// resolution.
+// resolution. A metric has one unit and one resolution: a value recorded
+// later with another one is dropped and reported.
 func (r *Recorder) Add(name string, value float64, unit Unit) {
 	if st := r.begin(); st != nil {
-		st.addMetric(name, value, unit, Standard)
+		st.addMetric(name, value, unit, resStandard)
 		r.mu.Unlock()
 	}
 }
 
 // AddHighResolution records value for the metric name in unit at high (1 s)
-// storage resolution. It is AddWithResolution(name, value, unit, High).
+// storage resolution, written as "StorageResolution": 1. High-resolution
+// metrics cost more in CloudWatch.
 func (r *Recorder) AddHighResolution(name string, value float64, unit Unit) {
 	if st := r.begin(); st != nil {
-		st.addMetric(name, value, unit, High)
-		r.mu.Unlock()
-	}
-}
-
-// AddWithResolution records value for the metric name in unit at storage
-// resolution res, Standard or High. A metric has one unit and one resolution:
-// a value recorded later with another one is dropped and reported.
-func (r *Recorder) AddWithResolution(name string, value float64, unit Unit, res Resolution) {
-	if st := r.begin(); st != nil {
-		st.addMetric(name, value, unit, res)
+		st.addMetric(name, value, unit, resHigh)
 		r.mu.Unlock()
 	}
 }
@@ -266,7 +228,7 @@ func (r *Recorder) AddWithResolution(name string, value float64, unit Unit, res 
 // Count records n in unit Count.
 func (r *Recorder) Count(name string, n float64) {
 	if st := r.begin(); st != nil {
-		st.addMetric(name, n, Count, Standard)
+		st.addMetric(name, n, Count, resStandard)
 		r.mu.Unlock()
 	}
 }
@@ -275,7 +237,7 @@ func (r *Recorder) Count(name string, n float64) {
 // 1.5).
 func (r *Recorder) Duration(name string, d time.Duration) {
 	if st := r.begin(); st != nil {
-		st.addMetric(name, float64(d)/float64(time.Millisecond), Milliseconds, Standard)
+		st.addMetric(name, float64(d)/float64(time.Millisecond), Milliseconds, resStandard)
 		r.mu.Unlock()
 	}
 }
@@ -377,8 +339,9 @@ func (r *Recorder) Single(name string, value float64, unit Unit, dims ...Dimensi
 func (r *Recorder) Flush() error { return r.handle(r.flush(false)) }
 
 // Close flushes the recorder and seals it: calls after Close (from goroutines
-// the invocation left running) are dropped and counted by Late, so they never
-// leak into another invocation's documents. Closing again does nothing.
+// the invocation left running) are dropped (lambdawrap counts them as
+// LateValues), so they never leak into another invocation's documents.
+// Closing again does nothing.
 func (r *Recorder) Close() error { return r.handle(r.flush(true)) }
 
 // FlushReport is Flush that returns what was dropped (a *RejectedError,

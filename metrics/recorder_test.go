@@ -119,8 +119,8 @@ func TestFromContextWithoutRecorder(t *testing.T) {
 		if err := r.Close(); err != nil {
 			t.Error(err)
 		}
-		if got := r.Late(); got != 20 {
-			t.Errorf("Late() = %d, want 20", got)
+		if got := r.late.Load(); got != 20 {
+			t.Errorf("late = %d, want 20", got)
 		}
 		if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 			t.Errorf("%d warnings, want exactly 1:\n%s", n, logs.String())
@@ -128,7 +128,7 @@ func TestFromContextWithoutRecorder(t *testing.T) {
 		if !strings.Contains(logs.String(), "no Recorder in the context") {
 			t.Errorf("warning does not say why: %s", logs.String())
 		}
-		if r.Clone() == nil || r.Namespace() != "" || r.FunctionName() != "" {
+		if r.Clone() == nil {
 			t.Error("orphan accessors")
 		}
 	}
@@ -142,7 +142,7 @@ func TestNilAndZeroRecorder(t *testing.T) {
 	for _, r := range []*Recorder{nil, new(Recorder)} {
 		r.Add("A", 1, Count)
 		r.AddHighResolution("A", 1, Count)
-		r.AddWithResolution("A", 1, Count, High)
+		addWithResolution(r, "A", 1, Count, resHigh)
 		r.Count("A", 1)
 		r.Duration("A", time.Second)
 		r.SetProperty("k", struct{}{})
@@ -153,7 +153,6 @@ func TestNilAndZeroRecorder(t *testing.T) {
 		if r.Flush() != nil || r.Close() != nil {
 			t.Error("Flush/Close of a nil or zero recorder returned an error")
 		}
-		_ = r.Late()
 		_ = r.Clone()
 	}
 }
@@ -179,7 +178,7 @@ func TestCloseThenLate(t *testing.T) {
 		r.SetTimestamp(time.Now())
 	}()
 	<-done
-	if got := r.Late(); got != 8 {
+	if got := r.late.Load(); got != 8 {
 		t.Errorf("Late() = %d, want 8", got)
 	}
 	if err := r.Flush(); err != nil {
@@ -259,7 +258,7 @@ func TestWithChildren(t *testing.T) {
 		t.Error("the child's metric is in the parent's document")
 	}
 	put.Count("Late", 1)
-	if put.Late() != 1 {
+	if put.late.Load() != 1 {
 		t.Errorf("a child of a closed recorder took a value")
 	}
 	var nilRec *Recorder
@@ -304,54 +303,47 @@ func TestWarnOnEmpty(t *testing.T) {
 
 func TestEnvironment(t *testing.T) {
 	environ := env.Map(map[string]string{
-		names.EnvPowertoolsMetricsNamespace:    "FromEnv",
-		names.EnvPowertoolsServiceName:         "env-service",
-		names.EnvPowertoolsMetricsFunctionName: "env-fn",
-		names.EnvPowertoolsMetricsDisabled:     "false",
+		names.EnvPowertoolsMetricsNamespace: "FromEnv",
+		names.EnvPowertoolsServiceName:      "env-service",
+		names.EnvPowertoolsMetricsDisabled:  "false",
 	})
-	r, w, _ := newTest(t, WithLookupEnv(environ))
+	r, w, _ := newTest(t, withLookupEnv(environ))
 	r.Count("A", 1)
 	_ = r.Flush()
 	d := w.decoded()[0]
-	if d.Namespace != "FromEnv" || d.Root["service"] != "env-service" || r.FunctionName() != "env-fn" || r.Namespace() != "FromEnv" {
-		t.Errorf("from env: %+v, function %q", d, r.FunctionName())
+	if d.Namespace != "FromEnv" || d.Root["service"] != "env-service" {
+		t.Errorf("from env: %+v", d)
 	}
 
-	r, w, _ = newTest(t, WithLookupEnv(environ), WithNamespace("Opt"), WithService("opt-service"), WithFunctionName("opt-fn"))
+	r, w, _ = newTest(t, withLookupEnv(environ), WithNamespace("Opt"), WithService("opt-service"))
 	r.Count("A", 1)
 	_ = r.Flush()
 	d = w.decoded()[0]
-	if d.Namespace != "Opt" || d.Root["service"] != "opt-service" || r.FunctionName() != "opt-fn" {
-		t.Errorf("options do not win: %+v, function %q", d, r.FunctionName())
+	if d.Namespace != "Opt" || d.Root["service"] != "opt-service" {
+		t.Errorf("options do not win: %+v", d)
 	}
 
-	r, w, _ = newTest(t, WithLookupEnv(env.Map(nil)))
+	r, w, _ = newTest(t, withLookupEnv(env.Map(nil)))
 	r.Count("A", 1)
 	_ = r.Flush()
 	d = w.decoded()[0]
-	if d.Namespace != DefaultNamespace || len(d.Dimensions[0]) != 0 || r.FunctionName() != "" {
+	if d.Namespace != names.DefaultNamespace || len(d.Dimensions[0]) != 0 {
 		t.Errorf("defaults: %+v", d)
 	}
 
 	disabled := env.Map(map[string]string{names.EnvPowertoolsMetricsDisabled: "TRUE"})
-	r, w, s := newTest(t, WithLookupEnv(disabled), WithWarnOnEmpty())
+	r, w, s := newTest(t, withLookupEnv(disabled), WithWarnOnEmpty())
 	r.Count("A", 1)
 	r.Add("B", math.NaN(), Count)
 	_ = r.Flush()
 	if len(w.decoded()) != 0 || len(s.all()) != 0 {
 		t.Error("POWERTOOLS_METRICS_DISABLED=true still wrote or reported")
 	}
-	r, w, _ = newTest(t, WithLookupEnv(disabled), WithDisabled(false))
-	r.Count("A", 1)
-	_ = r.Flush()
-	if len(w.decoded()) != 1 {
-		t.Error("WithDisabled(false) did not win over the environment")
-	}
-	r, w, _ = newTest(t, WithDisabled(true))
+	r, w, _ = newTest(t, WithDisabled())
 	r.Count("A", 1)
 	_ = r.Close()
 	if len(w.decoded()) != 0 {
-		t.Error("WithDisabled(true) wrote")
+		t.Error("WithDisabled() wrote")
 	}
 }
 
@@ -397,7 +389,7 @@ func TestSanitizeNamespace(t *testing.T) {
 		{"My App/v2:x#1 _.-", "My App/v2:x#1 _.-"},
 		{"a*b", "a_b"},
 		{"日本", "__"},
-		{"   ", DefaultNamespace},
+		{"   ", names.DefaultNamespace},
 		{long, long[:256]},
 	} {
 		got, changed := sanitizeNamespace(tt.in)
@@ -731,7 +723,7 @@ func TestDocumentSize(t *testing.T) {
 	t.Run("dimensions alone too large", func(t *testing.T) {
 		r, w, s := newTest(t)
 		// 30 keys of 250 characters, each in its own dimension set repeated:
-		// the dimension lists alone exceed MaxDocumentSize.
+		// the dimension lists alone exceed maxDocumentSize.
 		dims := make([]Dimension, 30)
 		for i := range dims {
 			dims[i] = Dimension{fmt.Sprintf("%03d%s", i, strings.Repeat("k", 247)), strings.Repeat("v", 1024)}
@@ -761,17 +753,23 @@ func TestDocumentSize(t *testing.T) {
 
 func TestUnitsAndResolution(t *testing.T) {
 	r, w, s := newTest(t)
-	for i, u := range Units() {
+	units := []Unit{
+		Seconds, Microseconds, Milliseconds,
+		Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
+		Bits, Kilobits, Megabits, Gigabits, Terabits,
+		Percent, Count,
+		BytesPerSecond, KilobytesPerSecond, MegabytesPerSecond, GigabytesPerSecond, TerabytesPerSecond,
+		BitsPerSecond, KilobitsPerSecond, MegabitsPerSecond, GigabitsPerSecond, TerabitsPerSecond,
+		CountPerSecond, None,
+	}
+	for i, u := range units {
 		if !u.Valid() {
 			t.Errorf("%q not valid", u)
 		}
 		r.Add("M"+strconv.Itoa(i), 1, u)
 	}
-	if len(Units()) != 27 {
-		t.Errorf("%d units, want 27", len(Units()))
-	}
 	r.Add("Empty", 1, "")
-	r.AddWithResolution("Res", 1, Count, 5)
+	addWithResolution(r, "Res", 1, Count, 5)
 	r.AddHighResolution("Hi", 1, Count)
 	r.Add("Hi", 2, Count)
 	_ = r.Flush()
@@ -788,7 +786,7 @@ func TestUnitsAndResolution(t *testing.T) {
 	if !rejected(rs, KindMetric, "Res", reasonResolution) || !rejected(rs, KindMetric, "Hi", reasonResConflict) {
 		t.Errorf("rejections %v", rs)
 	}
-	if Resolution(5).Valid() || !Standard.Valid() || !High.Valid() || Unit("count").Valid() {
+	if resolution(5).valid() || !resStandard.valid() || !resHigh.valid() || Unit("count").Valid() {
 		t.Error("Valid")
 	}
 }
@@ -831,7 +829,7 @@ func (w *errWriter) Write(p []byte) (int, error) {
 func TestWriteError(t *testing.T) {
 	w := &errWriter{t: t, n: 1}
 	s := &errSink{}
-	r := New(w, WithClock(fixedClock), WithLookupEnv(env.Map(nil)), WithErrorHandler(s.handle))
+	r := New(w, withClock(fixedClock), withLookupEnv(env.Map(nil)), WithErrorHandler(s.handle))
 	for i := range 150 {
 		r.Count("M"+strconv.Itoa(i), 1)
 	}
@@ -877,7 +875,7 @@ func TestRejectedErrorMessage(t *testing.T) {
 func TestErrorHandlerAfterUnlock(t *testing.T) {
 	// A handler that records into the same recorder must not deadlock.
 	var r *Recorder
-	r = New(&docWriter{t: t}, WithLookupEnv(env.Map(nil)), WithErrorHandler(func(error) { r.Count("Reported", 1) }))
+	r = New(&docWriter{t: t}, withLookupEnv(env.Map(nil)), WithErrorHandler(func(error) { r.Count("Reported", 1) }))
 	r.Add("Bad", math.NaN(), Count)
 	done := make(chan struct{})
 	go func() { _ = r.Flush(); close(done) }()
@@ -893,7 +891,7 @@ func TestDefaultErrorHandler(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(old)
-	r := New(&docWriter{t: t}, WithLookupEnv(env.Map(nil)), WithErrorHandler(nil), WithClock(nil), WithLookupEnv(nil), nil)
+	r := New(&docWriter{t: t}, withLookupEnv(env.Map(nil)), WithErrorHandler(nil), withClock(nil), withLookupEnv(nil), nil)
 	r.Add("Bad", math.Inf(1), Count)
 	_ = r.Flush()
 	if !strings.Contains(logs.String(), `level=WARN msg=metrics error="metrics: dropped 1 item: metric \"Bad\": value is infinite"`) {
@@ -902,7 +900,7 @@ func TestDefaultErrorHandler(t *testing.T) {
 }
 
 func TestNewNilWriterIsStdout(t *testing.T) {
-	r := New(nil, WithLookupEnv(env.Map(nil)))
+	r := New(nil, withLookupEnv(env.Map(nil)))
 	if r.cfg.w == nil {
 		t.Error("nil writer kept")
 	}

@@ -36,7 +36,7 @@ type state struct {
 type metric struct {
 	name   string
 	unit   Unit
-	res    Resolution
+	res    resolution
 	plain  bool // name needs no JSON escaping
 	values []float64
 	off    int // Flush: values already written
@@ -189,7 +189,7 @@ func (st *state) lookup(name string) int {
 	return -1
 }
 
-func (st *state) addMetric(name string, v float64, unit Unit, res Resolution) {
+func (st *state) addMetric(name string, v float64, unit Unit, res resolution) {
 	if v != v || v > maxFloat || v < -maxFloat {
 		st.reject(KindMetric, name, checkValue(v), 1)
 		return
@@ -203,7 +203,7 @@ func (st *state) addMetric(name string, v float64, unit Unit, res Resolution) {
 			st.reject(KindMetric, name, reasonUnit, 1)
 			return
 		}
-		if !res.Valid() {
+		if !res.valid() {
 			st.reject(KindMetric, name, reasonResolution, 1)
 			return
 		}
@@ -226,7 +226,7 @@ const maxFloat = 1.7976931348623157e308
 
 // newMetric validates name and adds a metric, returning its index, or -1
 // when name was rejected.
-func (st *state) newMetric(name string, unit Unit, res Resolution) int {
+func (st *state) newMetric(name string, unit Unit, res resolution) int {
 	i := len(st.metrics)
 	var m *metric
 	if i < cap(st.metrics) {

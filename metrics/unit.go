@@ -63,33 +63,20 @@ func (u Unit) Valid() bool {
 	return false
 }
 
-// Units lists every unit CloudWatch accepts, in the order of the EMF
-// specification.
-func Units() []Unit {
-	return []Unit{
-		Seconds, Microseconds, Milliseconds,
-		Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
-		Bits, Kilobits, Megabits, Gigabits, Terabits,
-		Percent, Count,
-		BytesPerSecond, KilobytesPerSecond, MegabytesPerSecond, GigabytesPerSecond, TerabytesPerSecond,
-		BitsPerSecond, KilobitsPerSecond, MegabitsPerSecond, GigabitsPerSecond, TerabitsPerSecond,
-		CountPerSecond, None,
-	}
-}
-
-// Resolution is the storage resolution of a metric in seconds: Standard (60)
-// or High (1). CloudWatch accepts no other value.
-type Resolution int
+// resolution is the storage resolution of a metric in seconds:
+// resStandard (60) or resHigh (1). CloudWatch accepts no other value.
+type resolution int
 
 // Storage resolutions.
 const (
-	// Standard stores the metric at one-minute resolution. It is the default
-	// and is not written to the document (CloudWatch's default is the same).
-	Standard Resolution = 60
-	// High stores the metric at one-second resolution, written as
-	// "StorageResolution": 1. High-resolution metrics cost more in CloudWatch.
-	High Resolution = 1
+	// resStandard stores the metric at one-minute resolution. It is the
+	// default and is not written to the document (CloudWatch's default is
+	// the same).
+	resStandard resolution = 60
+	// resHigh stores the metric at one-second resolution, written as
+	// "StorageResolution": 1 (AddHighResolution).
+	resHigh resolution = 1
 )
 
-// Valid reports whether r is Standard or High.
-func (r Resolution) Valid() bool { return r == Standard || r == High }
+// valid reports whether r is resStandard or resHigh.
+func (r resolution) valid() bool { return r == resStandard || r == resHigh }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // Limits CloudWatch places on an EMF document.
@@ -17,16 +19,12 @@ const (
 	maxNamespace           = 256  // characters
 )
 
-// MaxDocumentSize is the largest document, in bytes including the final
+// maxDocumentSize is the largest document, in bytes including the final
 // newline, that a Recorder writes. CloudWatch Logs accepts events of up to
 // 256 KiB including 26 bytes of overhead; this leaves a margin. Larger
 // documents are split, and properties that alone would exceed it are dropped
 // and reported.
-const MaxDocumentSize = 256_000
-
-// DefaultNamespace is the namespace used when neither WithNamespace nor
-// POWERTOOLS_METRICS_NAMESPACE gives one.
-const DefaultNamespace = "lambdaobs"
+const maxDocumentSize = 256_000
 
 // checkValue returns why v cannot be written, or "".
 func checkValue(v float64) string {
@@ -172,7 +170,7 @@ func validNamespaceByte(c byte) bool {
 
 // sanitizeNamespace returns ns with every disallowed character replaced by
 // '_' and cut to 256 characters, and whether it had to change anything.
-// A namespace of only spaces, or an empty one, becomes DefaultNamespace.
+// A namespace of only spaces, or an empty one, becomes the default one.
 func sanitizeNamespace(ns string) (string, bool) {
 	ok := len(ns) <= maxNamespace
 	blank := true
@@ -197,7 +195,7 @@ func sanitizeNamespace(ns string) (string, bool) {
 		b = append(b, c)
 	}
 	if blank {
-		return DefaultNamespace, true
+		return names.DefaultNamespace, true
 	}
 	return string(b), true
 }

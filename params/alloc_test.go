@@ -48,7 +48,7 @@ func TestCachedReadAllocs(t *testing.T) {
 		}{
 			{"SSM.Get", func() { _, _ = ps.Get(ctx, "/orders/table") }},
 			{"SSM.Get with options", func() {
-				_, _ = ps.Get(ctx, "/orders/table", params.WithMaxAge(time.Minute), params.WithDecryption(false))
+				_, _ = ps.Get(ctx, "/orders/table", params.WithMaxAge(time.Minute), params.WithoutDecryption())
 			}},
 			{"Secrets.Get", func() { _, _ = sec.Get(ctx, "orders/key") }},
 			{"Lazy.Get", func() { _, _ = lazy.Get(ctx) }},

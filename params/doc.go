@@ -14,7 +14,7 @@
 //	sec := params.NewSecrets(secretsmanager.NewFromConfig(cfg))
 //	...
 //	table, err := ps.Get(ctx, "/orders/table")
-//	key, err := ps.Get(ctx, "/orders/api-key", params.WithDecryption(true))
+//	key, err := ps.Get(ctx, "/orders/api-key", params.WithDecryption())
 //	all, err := ps.GetByPath(ctx, "/orders")           // recursive, names relative to the path
 //	some, err := ps.GetMultiple(ctx, []string{"/a", "/b"})
 //	var db DBCredentials
@@ -23,14 +23,15 @@
 // The cache follows Powertools' parameters utility:
 //
 //   - A value is served from the cache while it is younger than its max
-//     age: 5 seconds (DefaultMaxAge), or POWERTOOLS_PARAMETERS_MAX_AGE
+//     age: 5 seconds, or POWERTOOLS_PARAMETERS_MAX_AGE
 //     seconds, or WithMaxAge given to the provider, or WithMaxAge given to
 //     the read, the last one present winning.
 //   - WithForceFetch fetches whatever the cache holds (Powertools'
 //     force_fetch).
-//   - SSM reads decrypt SecureString parameters when WithDecryption(true)
+//   - SSM reads decrypt SecureString parameters when WithDecryption
 //     (Powertools' decrypt) or POWERTOOLS_PARAMETERS_SSM_DECRYPT=true says
-//     so; a decrypted and a raw value are cached apart.
+//     so, unless WithoutDecryption says otherwise; a decrypted and a raw
+//     value are cached apart.
 //
 // When invocations run at once (AWS_LAMBDA_MAX_CONCURRENCY) or a handler
 // fans out, reads of the same value that find it missing or stale share one

@@ -39,9 +39,11 @@ import (
 // When variables are missing or do not parse, LoadEnv returns an *EnvError
 // naming every one of them, and sets the fields that did load. A dst that
 // is not a pointer to a struct, or a tag or field type it cannot read, is
-// an error that says so. It reads WithLookupEnv; the default is
-// os.LookupEnv.
-func LoadEnv(dst any, opts ...Option) error {
+// an error that says so.
+func LoadEnv(dst any) error { return loadEnv(dst, nil) }
+
+// loadEnv is LoadEnv reading the environment through opts' lookup.
+func loadEnv(dst any, opts []Option) error {
 	c := newEnvConfig(opts)
 	v := reflect.ValueOf(dst)
 	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {

@@ -58,7 +58,7 @@ func TestLoadEnv(t *testing.T) {
 			got := appConfig{Ignored: "kept"}
 			want.Ignored = "kept"
 			got.skipped, want.skipped = 7, 7
-			if err := params.LoadEnv(&got, params.WithLookupEnv(mapEnv(tc.env))); err != nil {
+			if err := params.LoadEnvWith(&got, params.WithLookupEnv(mapEnv(tc.env))); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(got, want) {
@@ -70,7 +70,7 @@ func TestLoadEnv(t *testing.T) {
 
 func TestLoadEnvReportsEveryProblemAtOnce(t *testing.T) {
 	var c appConfig
-	err := params.LoadEnv(&c, params.WithLookupEnv(mapEnv(map[string]string{
+	err := params.LoadEnvWith(&c, params.WithLookupEnv(mapEnv(map[string]string{
 		"PORT": "http", "TIMEOUT": "5", "DEBUG": "yes", "RETRIES": "300", "BACKOFFS": "1s,soon",
 		"API_KEY": "fine", "TABLE_NAME": "   ",
 	})))
@@ -115,7 +115,7 @@ func TestLoadEnvNeverShowsASecret(t *testing.T) {
 		Key   int        `env:"KEY,secret"`
 		Level slog.Level `env:"LEVEL,secret"`
 	}
-	err := params.LoadEnv(&c, params.WithLookupEnv(mapEnv(map[string]string{"KEY": "hunter2-not-a-number", "LEVEL": "hunter3-not-a-level"})))
+	err := params.LoadEnvWith(&c, params.WithLookupEnv(mapEnv(map[string]string{"KEY": "hunter2-not-a-number", "LEVEL": "hunter3-not-a-level"})))
 	if err == nil || strings.Contains(err.Error(), "hunter") || !strings.Contains(err.Error(), "KEY") || !strings.Contains(err.Error(), "LEVEL") {
 		t.Errorf("error %v", err)
 	}
@@ -162,7 +162,7 @@ func TestLoadEnvBadInput(t *testing.T) {
 		}{}, `N (its default) = "many" is not an int`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := params.LoadEnv(tc.dst, params.WithLookupEnv(noEnv))
+			err := params.LoadEnvWith(tc.dst, params.WithLookupEnv(noEnv))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}

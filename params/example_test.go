@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ func ExampleNewSSM() {
 
 	all, _ := ps.GetByPath(ctx, "/orders")
 	fmt.Println("by path:", all)
-	top, _ := ps.GetByPath(ctx, "/orders", params.WithRecursive(false))
+	top, _ := ps.GetByPath(ctx, "/orders", params.WithoutRecursion())
 	fmt.Println("not recursive:", top)
 
 	_, err := ps.Get(ctx, "/orders/missing")
@@ -135,13 +136,14 @@ func ExampleLoadEnv() {
 		Origins []string      `env:"ALLOWED_ORIGINS" default:"https://shop.example"`
 		Workers int           `env:"WORKERS" default:"4"`
 	}
-	environment := map[string]string{"TABLE_NAME": "orders", "WORKERS": "four"}
+	// The function's environment, as its configuration in Lambda sets it.
+	for k, v := range map[string]string{"TABLE_NAME": "orders", "WORKERS": "four"} {
+		os.Setenv(k, v)
+		defer os.Unsetenv(k)
+	}
 
 	var c Config
-	err := params.LoadEnv(&c, params.WithLookupEnv(func(k string) (string, bool) {
-		v, ok := environment[k]
-		return v, ok
-	}))
+	err := params.LoadEnv(&c)
 	fmt.Println(err)
 	fmt.Println(c.Table, c.Timeout, c.Origins)
 	// Output:

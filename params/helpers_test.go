@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -144,7 +145,7 @@ type recorded struct {
 
 func newRecorded() *recorded {
 	buf := &bytes.Buffer{}
-	rec := metrics.New(buf, metrics.WithNamespace("Test"), metrics.WithLookupEnv(noEnv))
+	rec := metrics.New(buf, metrics.WithNamespace("Test"), hook.MetricsLookupEnv(noEnv).(metrics.Option))
 	return &recorded{ctx: metrics.NewContext(context.Background(), rec), rec: rec, buf: buf}
 }
 

@@ -64,9 +64,13 @@ type lazyFrame struct {
 type lazyKey struct{}
 
 // NewLazy returns a Lazy whose value init makes. name identifies it in the
-// log line and metric of its first init, and in its errors. It reads
-// WithClock.
-func NewLazy[T any](name string, init func(ctx context.Context) (T, error), opts ...Option) *Lazy[T] {
+// log line and metric of its first init, and in its errors.
+func NewLazy[T any](name string, init func(ctx context.Context) (T, error)) *Lazy[T] {
+	return newLazy(name, init, nil)
+}
+
+// newLazy is NewLazy with opts' clock.
+func newLazy[T any](name string, init func(ctx context.Context) (T, error), opts []Option) *Lazy[T] {
 	c := newConfig(opts)
 	return &Lazy[T]{name: name, init: init, now: c.now}
 }

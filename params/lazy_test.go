@@ -205,7 +205,7 @@ func TestLazyReportsItsFirstInit(t *testing.T) {
 	clk := newClock()
 	var fail atomic.Bool
 	fail.Store(true)
-	l := params.NewLazy("orders-db", func(ctx context.Context) (string, error) {
+	l := params.NewLazyWith("orders-db", func(ctx context.Context) (string, error) {
 		clk.Advance(1500 * time.Microsecond)
 		if fail.Load() {
 			return "", errors.New("refused")

@@ -68,7 +68,7 @@ func TestMoto(t *testing.T) {
 		}
 		get("one")
 		m.putParameter(t, "/expiry/v", "two", ssmtypes.ParameterTypeString)
-		clk.Advance(params.DefaultMaxAge - time.Millisecond)
+		clk.Advance(5*time.Second - time.Millisecond)
 		get("one") // still fresh
 		clk.Advance(time.Millisecond)
 		get("two") // 5 s old: fetched again
@@ -202,7 +202,7 @@ func TestMoto(t *testing.T) {
 		if raw == secret {
 			t.Errorf("read without decryption returned the plaintext")
 		}
-		plain, err := ps.Get(ctx, "/secure/db-password", params.WithDecryption(true))
+		plain, err := ps.Get(ctx, "/secure/db-password", params.WithDecryption())
 		if err != nil || plain != secret {
 			t.Fatalf("decrypted read: %q, %v", plain, err)
 		}
@@ -214,15 +214,15 @@ func TestMoto(t *testing.T) {
 		}
 		// Decryption as the provider's default, by option and from the
 		// environment.
-		if v, err := params.NewSSM(m.SSM, params.WithDecryption(true), params.WithLookupEnv(noEnv)).Get(ctx, "/secure/db-password"); err != nil || v != secret {
-			t.Errorf("NewSSM(WithDecryption(true)): %q, %v", v, err)
+		if v, err := params.NewSSM(m.SSM, params.WithDecryption(), params.WithLookupEnv(noEnv)).Get(ctx, "/secure/db-password"); err != nil || v != secret {
+			t.Errorf("NewSSM(WithDecryption()): %q, %v", v, err)
 		}
 		ps2 := params.NewSSM(m.SSM, params.WithLookupEnv(mapEnv(map[string]string{names.EnvPowertoolsParametersSSMDecrypt: "true"})))
 		if v, err := ps2.Get(ctx, "/secure/db-password"); err != nil || v != secret {
 			t.Errorf("with %s=true: %q, %v", names.EnvPowertoolsParametersSSMDecrypt, v, err)
 		}
-		if v, err := ps2.Get(ctx, "/secure/db-password", params.WithDecryption(false)); err != nil || v != raw {
-			t.Errorf("WithDecryption(false) over the environment: %q, %v", v, err)
+		if v, err := ps2.Get(ctx, "/secure/db-password", params.WithoutDecryption()); err != nil || v != raw {
+			t.Errorf("WithoutDecryption over the environment: %q, %v", v, err)
 		}
 	})
 
@@ -276,13 +276,13 @@ func TestMoto(t *testing.T) {
 			opts []params.GetOption
 			want map[string]string
 		}{
-			{"recursive by default", "/app/prod", []params.GetOption{params.WithDecryption(true)},
+			{"recursive by default", "/app/prod", []params.GetOption{params.WithDecryption()},
 				map[string]string{"table": "orders", "queue": "jobs", "db/host": "db.internal", "db/password": "by-path-s3cret"}},
-			{"trailing slash", "/app/prod/", []params.GetOption{params.WithDecryption(true)},
+			{"trailing slash", "/app/prod/", []params.GetOption{params.WithDecryption()},
 				map[string]string{"table": "orders", "queue": "jobs", "db/host": "db.internal", "db/password": "by-path-s3cret"}},
-			{"not recursive", "/app/prod", []params.GetOption{params.WithRecursive(false)},
+			{"not recursive", "/app/prod", []params.GetOption{params.WithoutRecursion()},
 				map[string]string{"table": "orders", "queue": "jobs"}},
-			{"sub-path", "/app/prod/db", []params.GetOption{params.WithDecryption(true)},
+			{"sub-path", "/app/prod/db", []params.GetOption{params.WithDecryption()},
 				map[string]string{"host": "db.internal", "password": "by-path-s3cret"}},
 			{"empty", "/app/nothing", nil, map[string]string{}},
 		} {
@@ -297,9 +297,9 @@ func TestMoto(t *testing.T) {
 			})
 		}
 		before := c.path.Load()
-		got, _ := ps.GetByPath(ctx, "/app/prod", params.WithRecursive(false))
+		got, _ := ps.GetByPath(ctx, "/app/prod", params.WithoutRecursion())
 		got["table"] = "changed by the caller"
-		again, _ := ps.GetByPath(ctx, "/app/prod", params.WithRecursive(false))
+		again, _ := ps.GetByPath(ctx, "/app/prod", params.WithoutRecursion())
 		if c.path.Load() != before {
 			t.Errorf("cached by-path reads made calls")
 		}

@@ -10,28 +10,26 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
-// DefaultMaxAge is how long a fetched value is served from the cache when
+// defaultMaxAge is how long a fetched value is served from the cache when
 // neither WithMaxAge nor POWERTOOLS_PARAMETERS_MAX_AGE says otherwise, as in
 // Powertools.
-const DefaultMaxAge = 5 * time.Second
+const defaultMaxAge = 5 * time.Second
 
-// Option configures NewSSM, NewSecrets, NewLazy or LoadEnv; each reads the
-// options that concern it and ignores the others.
-type Option interface{ apply(*config) }
+// Option configures a provider (NewSSM, NewSecrets): WithMaxAge,
+// WithDecryption and WithoutDecryption. Each may also be given to one read,
+// where it wins over the provider's setting: every Option is a GetOption.
+type Option interface {
+	GetOption
+	apply(*config)
+}
 
 // GetOption configures one read (Get, GetMultiple, GetByPath, GetBinary,
-// GetJSON). It wins over the provider's options.
+// GetJSON). It wins over the provider's options. WithForceFetch and
+// WithoutRecursion concern one read only: a provider does not take them.
 type GetOption interface {
 	// applyGet takes and returns the read's settings by value, so a read
 	// with options allocates nothing for them.
 	applyGet(getConfig) getConfig
-}
-
-// SharedOption is an Option that can also be given to a single read, where
-// it wins over the provider's setting.
-type SharedOption interface {
-	Option
-	GetOption
 }
 
 type config struct {
@@ -52,9 +50,12 @@ type getConfig struct {
 	force     bool
 }
 
+// optionFunc is an Option that sets up a provider only (the clock and the
+// environment lookup of tests); a read ignores it.
 type optionFunc func(*config)
 
-func (f optionFunc) apply(c *config) { f(c) }
+func (f optionFunc) apply(c *config)                { f(c) }
+func (f optionFunc) applyGet(g getConfig) getConfig { return g }
 
 type getOptionFunc func(getConfig) getConfig
 
@@ -74,12 +75,12 @@ func newConfig(opts []Option) config {
 	}
 	c.lookup = env.Or(c.lookup)
 	if !c.maxAgeSet {
-		c.maxAge = DefaultMaxAge
+		c.maxAge = defaultMaxAge
 		if v := c.lookup.String(names.EnvPowertoolsParametersMaxAge); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 || n > int64(1<<63-1)/int64(time.Second) {
 				slog.Warn("params: "+names.EnvPowertoolsParametersMaxAge+" is not a whole number of seconds: using the default",
-					"value", v, "default_seconds", int(DefaultMaxAge/time.Second))
+					"value", v, "default_seconds", int(defaultMaxAge/time.Second))
 			} else {
 				c.maxAge = time.Duration(n) * time.Second
 			}
@@ -127,7 +128,7 @@ func (o maxAgeOption) applyGet(g getConfig) getConfig {
 // running at once still share one fetch, and the value is still cached for
 // reads that accept an older one). Given to a read with a constant d, it
 // allocates nothing.
-func WithMaxAge(d time.Duration) SharedOption {
+func WithMaxAge(d time.Duration) Option {
 	// Clamped where applied: a constant d then makes a constant option,
 	// which a read takes without allocating.
 	return maxAgeOption(d)
@@ -141,13 +142,19 @@ func (o decryptOption) applyGet(g getConfig) getConfig {
 	return g
 }
 
-// WithDecryption sets whether SSM reads ask Parameter Store to decrypt
-// SecureString parameters (Powertools' decrypt): the default of NewSSM
-// (winning over POWERTOOLS_PARAMETERS_SSM_DECRYPT; off by default), or one
-// read's. Decrypted SecureString values are registered as secrets (see the
-// package documentation). Secrets ignore it: their values are always
-// decrypted.
-func WithDecryption(decrypt bool) SharedOption { return decryptOption(decrypt) }
+// WithDecryption makes SSM reads ask Parameter Store to decrypt
+// SecureString parameters (Powertools' decrypt): the default of NewSSM, or
+// one read's. Decrypted SecureString values are registered as secrets (see
+// the package documentation). Decryption is off unless it or
+// POWERTOOLS_PARAMETERS_SSM_DECRYPT=true asks. Secrets ignore it: their
+// values are always decrypted.
+func WithDecryption() Option { return decryptOption(true) }
+
+// WithoutDecryption makes SSM reads return SecureString parameters as
+// Parameter Store holds them, encrypted: the default of NewSSM, or one
+// read's, over POWERTOOLS_PARAMETERS_SSM_DECRYPT=true or a provider's
+// WithDecryption.
+func WithoutDecryption() Option { return decryptOption(false) }
 
 // WithForceFetch makes one read fetch the value even when the cache holds
 // one young enough (Powertools' force_fetch), and cache what it got. A
@@ -160,19 +167,19 @@ func WithForceFetch() GetOption {
 	})
 }
 
-// WithRecursive sets whether SSM.GetByPath also returns the parameters of
-// the path's sub-paths (true, the default, as in Powertools) or only those
-// directly under it (false).
-func WithRecursive(recursive bool) GetOption {
+// WithoutRecursion makes SSM.GetByPath return only the parameters directly
+// under the path, not those of its sub-paths (which it returns by default,
+// as Powertools does).
+func WithoutRecursion() GetOption {
 	return getOptionFunc(func(g getConfig) getConfig {
-		g.recursive = recursive
+		g.recursive = false
 		return g
 	})
 }
 
-// WithClock sets the clock that ages cached values and times a Lazy's init;
-// tests pass a fake one. The default, and nil, is time.Now.
-func WithClock(now func() time.Time) Option {
+// withClock sets the clock that ages cached values and times a Lazy's init,
+// for tests. The default, and nil, is time.Now.
+func withClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) {
 		if now != nil {
 			c.now, c.clockSet = now, true
@@ -180,10 +187,10 @@ func WithClock(now func() time.Time) Option {
 	})
 }
 
-// WithLookupEnv sets how environment variables are read: by LoadEnv, and by
+// withLookupEnv sets how environment variables are read (by LoadEnv, and by
 // NewSSM and NewSecrets for POWERTOOLS_PARAMETERS_MAX_AGE and
-// POWERTOOLS_PARAMETERS_SSM_DECRYPT. Tests pass a map lookup. The default,
-// and nil, is os.LookupEnv.
-func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+// POWERTOOLS_PARAMETERS_SSM_DECRYPT), for tests. The default, and nil, is
+// os.LookupEnv.
+func withLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }

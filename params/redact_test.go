@@ -13,6 +13,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -65,7 +66,7 @@ func TestFetchedSecretsAreNeverWritten(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		tok, err := ps.Get(ctx, "/redact/token", params.WithDecryption(true))
+		tok, err := ps.Get(ctx, "/redact/token", params.WithDecryption())
 		if err != nil {
 			return "", err
 		}
@@ -123,7 +124,7 @@ func TestFetchedSecretsAreNeverWritten(t *testing.T) {
 	t.Run("OpenTelemetry backend", func(t *testing.T) {
 		var exported bytes.Buffer
 		tracer := oteltracing.New(stdout.New(stdout.WithWriter(&exported)),
-			oteltracing.WithSampler(sdktrace.AlwaysSample()), oteltracing.WithLookupEnv(noEnv))
+			oteltracing.WithSampler(sdktrace.AlwaysSample()), hook.OTelLookupEnv(noEnv).(oteltracing.Option))
 		t.Cleanup(func() { _ = tracer.Shutdown(context.Background()) })
 		f := lambdaobstest.New(t, handle, lambdawrap.WithService("orders"), lambdawrap.WithTracer(tracer))
 		r := f.Invoke(struct{}{}, lambdaobstest.Request{})

@@ -43,9 +43,8 @@ type secretValue struct {
 
 // NewSecrets returns a Secrets reading through client, usually
 // secretsmanager.NewFromConfig(cfg) with cfg instrumented by
-// awssdk.Instrument. It reads WithMaxAge, WithClock and WithLookupEnv, and
-// POWERTOOLS_PARAMETERS_MAX_AGE when WithMaxAge is not given. A nil client
-// makes every read fail.
+// awssdk.Instrument. It reads WithMaxAge, and POWERTOOLS_PARAMETERS_MAX_AGE
+// when WithMaxAge is not given. A nil client makes every read fail.
 func NewSecrets(client SecretsClient, opts ...Option) *Secrets {
 	c := newConfig(opts)
 	s := &Secrets{client: client, def: c.defaults()}

@@ -39,7 +39,7 @@ type SSM struct {
 
 // NewSSM returns an SSM reading through client, usually
 // ssm.NewFromConfig(cfg) with cfg instrumented by awssdk.Instrument. It
-// reads WithMaxAge, WithDecryption, WithClock and WithLookupEnv, and the
+// reads WithMaxAge, WithDecryption and WithoutDecryption, and the
 // environment variables POWERTOOLS_PARAMETERS_MAX_AGE and
 // POWERTOOLS_PARAMETERS_SSM_DECRYPT for what they leave unset. A nil client
 // makes every read fail.
@@ -52,7 +52,7 @@ func NewSSM(client SSMClient, opts ...Option) *SSM {
 
 // Get returns the value of the parameter name (a name, an ARN, or either
 // with a :version or :label selector). A SecureString is decrypted when
-// WithDecryption(true) is in force, and its value is then registered as a
+// WithDecryption is in force, and its value is then registered as a
 // secret. A missing parameter is an error matching ErrNotFound.
 func (s *SSM) Get(ctx context.Context, name string, opts ...GetOption) (string, error) {
 	g := s.def
@@ -100,7 +100,7 @@ func (s *SSM) GetMultiple(ctx context.Context, names []string, opts ...GetOption
 
 // GetByPath returns the parameters under path (GetParametersByPath, every
 // page), keyed by their names without the path: under "/orders",
-// "/orders/db/host" is "db/host". WithRecursive(false) keeps only those
+// "/orders/db/host" is "db/host". WithoutRecursion keeps only those
 // directly under it. A path with no parameter gives an empty map, not an
 // error. The whole set is cached under the path; the map returned is the
 // caller's own.

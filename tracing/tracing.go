@@ -144,10 +144,11 @@ type tracerKey struct{}
 
 type spanKey struct{}
 
-// NewContext returns ctx carrying the tracer that Start uses. A nil t, or
-// a nil pointer in t (a backend whose constructor failed), is no tracer:
-// ctx is returned as it is, and Start makes no-op spans.
-func NewContext(ctx context.Context, t Tracer) context.Context {
+// ContextWithTracer returns ctx carrying the tracer that Start uses
+// (lambdawrap puts the backend there for each invocation). A nil t, or a
+// nil pointer in t (a backend whose constructor failed), is no tracer: ctx
+// is returned as it is, and Start makes no-op spans.
+func ContextWithTracer(ctx context.Context, t Tracer) context.Context {
 	if t == nil || errinfo.IsNilPointer(t) {
 		return ctx
 	}
@@ -165,12 +166,14 @@ func ContextWithSpan(ctx context.Context, s Span) context.Context {
 	return context.WithValue(ctx, spanKey{}, s)
 }
 
-// SpanFromContext returns the current span in ctx, or a no-op span. It never returns nil.
+// SpanFromContext returns the current span in ctx, or the no-op span, which
+// records nothing (SpanFromContext(context.Background()) is that one). It
+// never returns nil.
 func SpanFromContext(ctx context.Context) Span {
 	if s, ok := ctx.Value(spanKey{}).(Span); ok && s != nil {
 		return s
 	}
-	return Noop
+	return noop
 }
 
 // Start starts a span named name as a child of the span in ctx, with the
@@ -179,7 +182,7 @@ func SpanFromContext(ctx context.Context) Span {
 func Start(ctx context.Context, name string, opts ...StartOption) (context.Context, Span) {
 	t := TracerFromContext(ctx)
 	if t == nil {
-		return ctx, Noop
+		return ctx, noop
 	}
 	var cfg StartConfig
 	for _, o := range opts {
@@ -188,8 +191,8 @@ func Start(ctx context.Context, name string, opts ...StartOption) (context.Conte
 	return t.Start(ctx, name, cfg)
 }
 
-// Noop is the span that records nothing.
-var Noop Span = noopSpan{}
+// noop is the span that records nothing.
+var noop Span = noopSpan{}
 
 type noopSpan struct{}
 

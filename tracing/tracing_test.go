@@ -193,31 +193,31 @@ type nilTracer struct{ spans int }
 
 func (t *nilTracer) StartInvocation(ctx context.Context, _ Invocation) (context.Context, Span) {
 	t.spans++
-	return ctx, Noop
+	return ctx, noop
 }
 
 func (t *nilTracer) Start(ctx context.Context, _ string, _ StartConfig) (context.Context, Span) {
 	t.spans++
-	return ctx, Noop
+	return ctx, noop
 }
 
 func (t *nilTracer) Flush(context.Context) error { t.spans = 0; return nil }
 
 // A nil pointer given as the tracer (a backend whose constructor failed)
 // is no tracer: Start makes no-op spans instead of panicking.
-func TestNewContextNilTracer(t *testing.T) {
+func TestContextWithTracerNilTracer(t *testing.T) {
 	var typed *nilTracer
 	for name, tr := range map[string]Tracer{"nil": nil, "nil pointer": typed} {
-		ctx := NewContext(context.Background(), tr)
+		ctx := ContextWithTracer(context.Background(), tr)
 		if TracerFromContext(ctx) != nil {
 			t.Errorf("%s: the tracer was kept", name)
 		}
-		if _, s := Start(ctx, "work"); s != Noop {
+		if _, s := Start(ctx, "work"); s != noop {
 			t.Errorf("%s: Start = %v, want the no-op span", name, s)
 		}
 	}
 	real := &nilTracer{}
-	Start(NewContext(context.Background(), real), "work")
+	Start(ContextWithTracer(context.Background(), real), "work")
 	if real.spans != 1 {
 		t.Errorf("a real tracer was not used")
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lambdaobs/lambdaobs/dashboard"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
@@ -219,7 +218,7 @@ func TestViewInChromium(t *testing.T) {
 	if len(res.Fetched) != 0 {
 		t.Errorf("the page loaded %v; it must load nothing", res.Fetched)
 	}
-	if a := got["test-function/"+dashboard.WidgetMemoryUtilization].Data["annotations"]; a != "90" {
+	if a := got["test-function/"+names.WidgetMemoryUtilization].Data["annotations"]; a != "90" {
 		t.Errorf("memory utilisation: annotations %q, want the alarm's 90", a)
 	}
 	if res.IDs["cold-start-count"] != "2" {
@@ -291,14 +290,14 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 	errSecs, errVals := metric(names.MetricErrors)
 	n := len(ids)
 	want := map[string]expectation{
-		dashboard.WidgetHeader:      {},
-		dashboard.WidgetInvocations: {points: len(invSecs), values: n},
-		dashboard.WidgetErrors:      {points: len(invSecs) + len(errSecs), values: n + errVals},
-		dashboard.WidgetThrottles:   {points: len(invSecs), values: n},
-		dashboard.WidgetDuration:    {points: 3 * len(invSecs), values: 3 * n}, // p50, p90, p99 of every REPORT
-		dashboard.WidgetFailures:    {},
-		dashboard.WidgetAWSLatency:  {},
-		dashboard.WidgetAWSErrors:   {},
+		names.WidgetHeader:      {},
+		names.WidgetInvocations: {points: len(invSecs), values: n},
+		names.WidgetErrors:      {points: len(invSecs) + len(errSecs), values: n + errVals},
+		names.WidgetThrottles:   {points: len(invSecs), values: n},
+		names.WidgetDuration:    {points: 3 * len(invSecs), values: 3 * n}, // p50, p90, p99 of every REPORT
+		names.WidgetFailures:    {},
+		names.WidgetAWSLatency:  {},
+		names.WidgetAWSErrors:   {},
 	}
 	// series adds up the points and values of lines drawing metrics of
 	// the EMF documents, one per name (a name twice: two statistics).
@@ -311,29 +310,29 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 		}
 		return e
 	}
-	want[dashboard.WidgetMemoryUtilization] = series(names.MetricMemoryUtilization, names.MetricMemoryUtilization)
-	want[dashboard.WidgetMemory] = series(names.MetricMemoryPeak, names.MetricMemoryUsed, names.MetricMaxMemoryUsed)
-	want[dashboard.WidgetHeap] = series(names.MetricHeapInUse, names.MetricHeapInUse)
+	want[names.WidgetMemoryUtilization] = series(names.MetricMemoryUtilization, names.MetricMemoryUtilization)
+	want[names.WidgetMemory] = series(names.MetricMemoryPeak, names.MetricMemoryUsed, names.MetricMaxMemoryUsed)
+	want[names.WidgetHeap] = series(names.MetricHeapInUse, names.MetricHeapInUse)
 	cpu := series(names.MetricCPUTime, names.MetricBilledDuration)
-	want[dashboard.WidgetCPU] = expectation{points: cpu.points + len(invSecs), values: cpu.values + n} // and Lambda's duration
-	want[dashboard.WidgetGCPause] = series(names.MetricGCPause, names.MetricGCPause)
-	want[dashboard.WidgetGCCycles] = series(names.MetricGCCycles, names.MetricGCCycles)
-	want[dashboard.WidgetTelemetryErrors] = series(names.MetricTelemetryErrors)
-	want[dashboard.WidgetSpansDropped] = series(names.MetricSpansDropped)
-	want[dashboard.WidgetTraceExport] = series(names.MetricTraceExportDuration, names.MetricTraceExportDuration)
-	if mu := want[dashboard.WidgetMemoryUtilization]; mu.values != 2*n {
+	want[names.WidgetCPU] = expectation{points: cpu.points + len(invSecs), values: cpu.values + n} // and Lambda's duration
+	want[names.WidgetGCPause] = series(names.MetricGCPause, names.MetricGCPause)
+	want[names.WidgetGCCycles] = series(names.MetricGCCycles, names.MetricGCCycles)
+	want[names.WidgetTelemetryErrors] = series(names.MetricTelemetryErrors)
+	want[names.WidgetSpansDropped] = series(names.MetricSpansDropped)
+	want[names.WidgetTraceExport] = series(names.MetricTraceExportDuration, names.MetricTraceExportDuration)
+	if mu := want[names.WidgetMemoryUtilization]; mu.values != 2*n {
 		t.Errorf("memory utilisation of %d invocations, want %d: every invocation is sampled", mu.values/2, n)
 	}
 	cs, cn := metric(names.MetricColdStart)
-	want[dashboard.WidgetColdStart] = expectation{points: len(cs), values: cn}
+	want[names.WidgetColdStart] = expectation{points: len(cs), values: cn}
 	is, in := metric(names.MetricInitDuration)
 	// The wrapper's p50 and p99, and the p99 of Lambda's reports (none
 	// under the standard emulator, which has no Telemetry API).
 	ri := series(names.MetricReportInitDuration)
-	want[dashboard.WidgetInitDuration] = expectation{points: 2*len(is) + ri.points, values: 2*in + ri.values}
+	want[names.WidgetInitDuration] = expectation{points: 2*len(is) + ri.points, values: 2*in + ri.values}
 	for _, name := range []string{"OrdersPlaced", "OrderValue", "ChargeLatency", "PaymentsDeclined"} {
 		s, v := metric(name)
-		want[dashboard.CustomWidgetName(name)] = expectation{points: len(s), values: v}
+		want[names.WidgetCustomPrefix+name] = expectation{points: len(s), values: v}
 	}
 	errorRows, initRows := 0, 0
 	for _, l := range logs {
@@ -344,8 +343,8 @@ func expectedWidgets(t *testing.T, capture string, ids []string) map[string]expe
 			initRows++
 		}
 	}
-	want[dashboard.WidgetErrorLog] = expectation{rows: errorRows}
-	want[dashboard.WidgetColdStartLog] = expectation{rows: initRows}
+	want[names.WidgetErrorLog] = expectation{rows: errorRows}
+	want[names.WidgetColdStartLog] = expectation{rows: initRows}
 	if cn != 2 || initRows != 2 || errorRows != 2 {
 		t.Errorf("the capture has %d cold starts, %d init lines, %d ERROR lines; want 2 each", cn, initRows, errorRows)
 	}

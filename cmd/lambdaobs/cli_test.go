@@ -44,6 +44,42 @@ func TestDashboardBody(t *testing.T) {
 	}
 }
 
+// TestDashboardDefaults checks the defaults the help shows against the
+// package's: the body's region and period without --region or AWS_REGION,
+// and the template's alarm thresholds.
+func TestDashboardDefaults(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	d, err := dashboard.New([]dashboard.Function{{Name: "orders"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"body", "cfn"} {
+		code, out, errOut := lambdaobs(t, "", "dashboard", "--function", "orders", "--format", format)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		want, err := d.Body()
+		if format == "cfn" {
+			want, err = d.Template()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out != string(want) {
+			t.Errorf("--format %s with the help's defaults differs from the package's defaults:\n%s", format, out)
+		}
+		if format == "body" && !strings.Contains(out, `"region": "`+defaultRegion+`"`) {
+			t.Errorf("the body is not drawn in %s:\n%s", defaultRegion, out)
+		}
+	}
+	code, help, _ := lambdaobs(t, "", "help", "dashboard")
+	for _, want := range []string{"else " + defaultRegion, "(default 1m0s)", "(default 1s)", "(default 1)", "(default 90)"} {
+		if code != exitOK || !strings.Contains(help, want) {
+			t.Errorf("help dashboard (exit %d): no %q", code, want)
+		}
+	}
+}
+
 func TestDashboardFrom(t *testing.T) {
 	capture := filepath.Join("..", "..", "dashboard", "testdata", "logs-tail.txt")
 	code, out, errOut := lambdaobs(t, "", "dashboard", "--from", capture, "--region", "eu-west-1", "--metric", "ExtraMetric:Count")

@@ -60,6 +60,16 @@ Usage:
   lambdaobs help [COMMAND]
 `
 
+// The defaults of package dashboard, which its options' docs state, shown in
+// the help; TestDashboardDefaults checks that they are the package's.
+const (
+	defaultRegion            = "us-east-1"
+	defaultPeriod            = time.Minute
+	defaultDurationThreshold = time.Second
+	defaultErrorRate         = 1.0  // percent
+	defaultMemoryUtilization = 90.0 // percent
+)
+
 // errUsage marks an error in the command line.
 var errUsage = errors.New("usage")
 
@@ -147,9 +157,9 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 	fs.SetOutput(out)
 	fs.Var(&o.functions, "function", "function `name` (repeat for several functions)")
 	fs.Var(&o.refs, "ref", "CloudFormation logical `id` of the function, in --format cfn (repeat in the order of --function)")
-	fs.StringVar(&o.namespace, "namespace", "", "EMF `namespace` of the functions (default "+metrics.DefaultNamespace+", or as found with --from)")
+	fs.StringVar(&o.namespace, "namespace", "", "EMF `namespace` of the functions (default "+names.DefaultNamespace+", or as found with --from)")
 	fs.Var(&o.services, "service", "`service` dimension of the functions (default service_undefined, or as found with --from); once for all, or repeat in the order of the functions")
-	fs.StringVar(&o.region, "region", "", "AWS `region` of the body (default $"+names.EnvAWSRegion+", else "+dashboard.DefaultRegion+"); a template always watches the stack's region")
+	fs.StringVar(&o.region, "region", "", "AWS `region` of the body (default $"+names.EnvAWSRegion+", else "+defaultRegion+"); a template always watches the stack's region")
 	fs.StringVar(&o.logGroup, "log-group", "", "log `group` of the function (default /aws/lambda/NAME; one function only)")
 	fs.Var(&o.metrics, "metric", "custom metric `NAME[:UNIT[:STAT[:DIM,...]]]`, e.g. OrdersPlaced:Count (repeat)")
 	fs.StringVar(&o.from, "from", "", "discover functions and custom metrics from captured output `FILE` (- for stdin)")
@@ -161,10 +171,10 @@ func dashboardFlags(o *dashboardOptions, out io.Writer) *flag.FlagSet {
 	fs.Var(&o.topics, "alarm-topic", "SNS `topic` the alarms notify: its ARN, or in --format cfn the logical id of a topic or parameter of the template (repeat for several, at most 5)")
 	fs.StringVar(&o.format, "format", "body", "output `format`: body (dashboard body JSON), cfn (CloudFormation template with alarms and saved queries, JSON) or cfn-yaml (the same as YAML)")
 	fs.StringVar(&o.name, "name", "", "dashboard `name` in --format cfn (default STACK-lambdaobs)")
-	fs.DurationVar(&o.period, "period", dashboard.DefaultPeriod, "`period` of the widgets and alarms")
-	fs.DurationVar(&o.durationThreshold, "p99-threshold", dashboard.DefaultDurationThreshold, "p99 `duration` above which the duration alarm fires")
-	fs.Float64Var(&o.errorRate, "error-rate", dashboard.DefaultErrorRate, "error rate in `percent` above which the error rate alarm fires")
-	fs.Float64Var(&o.memory, "memory-threshold", dashboard.DefaultMemoryUtilization, "memory utilisation in `percent` above which the memory alarm fires")
+	fs.DurationVar(&o.period, "period", defaultPeriod, "`period` of the widgets and alarms")
+	fs.DurationVar(&o.durationThreshold, "p99-threshold", defaultDurationThreshold, "p99 `duration` above which the duration alarm fires")
+	fs.Float64Var(&o.errorRate, "error-rate", defaultErrorRate, "error rate in `percent` above which the error rate alarm fires")
+	fs.Float64Var(&o.memory, "memory-threshold", defaultMemoryUtilization, "memory utilisation in `percent` above which the memory alarm fires")
 	fs.StringVar(&o.out, "o", "-", "write to `file` instead of stdout")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: lambdaobs dashboard --function F [--namespace N --service S --region R] [--format body|cfn|cfn-yaml]

@@ -60,52 +60,11 @@ func chart(lines []*line, marks []mark, period time.Duration, yLabel string, w, 
 			svg, err = "", fmt.Errorf("draw chart: %v", r)
 		}
 	}()
-	var xmin, xmax, ymin, ymax float64
-	first := true
-	for _, l := range lines {
-		for _, p := range l.points {
-			x := float64(p.t.Unix())
-			if first {
-				xmin, xmax, ymin, ymax = x, x, p.v, p.v
-				first = false
-			}
-			xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
-			ymin, ymax = math.Min(ymin, p.v), math.Max(ymax, p.v)
-		}
-	}
-	if first {
+	xmin, xmax, ymin, ymax, ok := bounds(lines, marks)
+	if !ok {
 		return "", nil
 	}
-	for _, m := range marks {
-		ymin, ymax = math.Min(ymin, m.value), math.Max(ymax, m.value)
-	}
-	p := plot.New()
-	p.BackgroundColor = color.White
-	step := period.Seconds()
-	p.X.Min, p.X.Max = xmin-step/2, xmax+step/2
-	if xmax-xmin < 4*step {
-		mid := (xmin + xmax) / 2
-		p.X.Min, p.X.Max = mid-2.5*step, mid+2.5*step
-	}
-	p.Y.Min, p.Y.Max = math.Min(0, ymin), ymax
-	if span := p.Y.Max - p.Y.Min; span > 0 && !math.IsInf(span, 0) {
-		p.Y.Max += span * 0.1
-	} else {
-		p.Y.Max = p.Y.Min + 1
-	}
-	format := "15:04:05"
-	if period >= time.Minute {
-		format = "15:04"
-	}
-	p.X.Tick.Marker = plot.TimeTicks{Format: format, Time: func(t float64) time.Time { return time.Unix(int64(t), 0).UTC() }}
-	p.X.Tick.Label.Font = tickFont
-	p.Y.Tick.Label.Font = tickFont
-	p.Y.Label.Text = yLabel
-	p.Y.Label.TextStyle.Font = tickFont
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{0xe8}
-	grid.Horizontal.Color = color.Gray{0xe8}
-	p.Add(grid)
+	p := newPlot(xmin, xmax, ymin, ymax, period, yLabel)
 	for i, l := range lines {
 		if len(l.points) == 0 {
 			continue
@@ -149,4 +108,61 @@ func chart(lines []*line, marks []mark, period time.Duration, yLabel string, w, 
 		out = out[i:]
 	}
 	return out, nil
+}
+
+// bounds returns the extent of the points of lines (times in Unix seconds)
+// and of the values of marks; ok is false when no line has a point.
+func bounds(lines []*line, marks []mark) (xmin, xmax, ymin, ymax float64, ok bool) {
+	for _, l := range lines {
+		for _, p := range l.points {
+			x := float64(p.t.Unix())
+			if !ok {
+				xmin, xmax, ymin, ymax = x, x, p.v, p.v
+				ok = true
+			}
+			xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
+			ymin, ymax = math.Min(ymin, p.v), math.Max(ymax, p.v)
+		}
+	}
+	if !ok {
+		return 0, 0, 0, 0, false
+	}
+	for _, m := range marks {
+		ymin, ymax = math.Min(ymin, m.value), math.Max(ymax, m.value)
+	}
+	return xmin, xmax, ymin, ymax, true
+}
+
+// newPlot returns an empty plot with its grid and axes: time ticks, at
+// least five periods wide, and values from zero (or below) with a tenth of
+// room above.
+func newPlot(xmin, xmax, ymin, ymax float64, period time.Duration, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.BackgroundColor = color.White
+	step := period.Seconds()
+	p.X.Min, p.X.Max = xmin-step/2, xmax+step/2
+	if xmax-xmin < 4*step {
+		mid := (xmin + xmax) / 2
+		p.X.Min, p.X.Max = mid-2.5*step, mid+2.5*step
+	}
+	p.Y.Min, p.Y.Max = math.Min(0, ymin), ymax
+	if span := p.Y.Max - p.Y.Min; span > 0 && !math.IsInf(span, 0) {
+		p.Y.Max += span * 0.1
+	} else {
+		p.Y.Max = p.Y.Min + 1
+	}
+	format := "15:04:05"
+	if period >= time.Minute {
+		format = "15:04"
+	}
+	p.X.Tick.Marker = plot.TimeTicks{Format: format, Time: func(t float64) time.Time { return time.Unix(int64(t), 0).UTC() }}
+	p.X.Tick.Label.Font = tickFont
+	p.Y.Tick.Label.Font = tickFont
+	p.Y.Label.Text = yLabel
+	p.Y.Label.TextStyle.Font = tickFont
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{0xe8}
+	grid.Horizontal.Color = color.Gray{0xe8}
+	p.Add(grid)
+	return p
 }

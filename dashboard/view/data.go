@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/dashboard/internal/board"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 // sample is one value of a metric at a time.
@@ -34,12 +35,12 @@ type point struct {
 // resolver finds the samples of a series in a capture, as CloudWatch would
 // have received them.
 type resolver struct {
-	c      *dashboard.Capture
+	c      board.Capture
 	single bool      // the dashboard draws one function
 	origin time.Time // the time given to samples whose time is unknown
 }
 
-func newResolver(c *dashboard.Capture, d *dashboard.Dashboard) *resolver {
+func newResolver(c board.Capture, d *board.Dashboard) *resolver {
 	r := &resolver{c: c, single: d != nil && len(d.Functions) == 1}
 	for _, t := range r.times() {
 		if !t.IsZero() && (r.origin.IsZero() || t.Before(r.origin)) {
@@ -74,12 +75,9 @@ func (r *resolver) at(t time.Time) time.Time {
 }
 
 // lines returns the lines of series s of widget w.
-func (r *resolver) lines(w *dashboard.Widget, s dashboard.Series) []*line {
-	stat := s.Stat
-	if stat == "" {
-		stat = w.Stat
-	}
-	if s.Namespace == dashboard.LambdaNamespace {
+func (r *resolver) lines(w *board.Widget, s board.Series) []*line {
+	stat := w.StatOf(s)
+	if s.Namespace == names.LambdaNamespace {
 		return []*line{{label: s.Label, stat: stat, samples: r.platform(s)}}
 	}
 	if !s.Search {
@@ -100,7 +98,7 @@ func (r *resolver) lines(w *dashboard.Widget, s dashboard.Series) []*line {
 	for i := range r.c.Documents {
 		d := &r.c.Documents[i]
 		for _, dir := range d.Directives {
-			if dir.Namespace != s.Namespace || !slices.ContainsFunc(dir.Metrics, func(m dashboard.MetricDefinition) bool { return m.Name == s.Metric }) {
+			if dir.Namespace != s.Namespace || !dir.Defines(s.Metric) {
 				continue
 			}
 			for _, set := range dir.Dimensions {
@@ -135,9 +133,9 @@ func (r *resolver) lines(w *dashboard.Widget, s dashboard.Series) []*line {
 
 // matchExact reports whether d holds the metric of s with exactly its
 // dimensions.
-func (r *resolver) matchExact(d *dashboard.Document, s dashboard.Series) bool {
+func (r *resolver) matchExact(d *board.Document, s board.Series) bool {
 	for _, dir := range d.Directives {
-		if dir.Namespace != s.Namespace || !slices.ContainsFunc(dir.Metrics, func(m dashboard.MetricDefinition) bool { return m.Name == s.Metric }) {
+		if dir.Namespace != s.Namespace || !dir.Defines(s.Metric) {
 			continue
 		}
 		for _, set := range dir.Dimensions {
@@ -161,7 +159,7 @@ func (r *resolver) matchExact(d *dashboard.Document, s dashboard.Series) bool {
 
 // searchKey returns the identity and label of the metric a search finds in
 // dimension set set of d, or false when it does not match s.
-func searchKey(d *dashboard.Document, set []string, s dashboard.Series) (key, label string, ok bool) {
+func searchKey(d *board.Document, set []string, s board.Series) (key, label string, ok bool) {
 	if s.Schema != nil {
 		if len(set) != len(s.Schema) {
 			return "", "", false
@@ -181,7 +179,7 @@ func searchKey(d *dashboard.Document, set []string, s dashboard.Series) (key, la
 	// order ("DynamoDB PutItem"); the key: every name and value, sorted.
 	var k, l strings.Builder
 	for _, n := range set {
-		if !slices.ContainsFunc(s.Dimensions, func(dim dashboard.Dimension) bool { return dim.Name == n }) {
+		if !slices.ContainsFunc(s.Dimensions, func(dim board.Dimension) bool { return dim.Name == n }) {
 			if l.Len() > 0 {
 				l.WriteByte(' ')
 			}
@@ -198,10 +196,10 @@ func searchKey(d *dashboard.Document, set []string, s dashboard.Series) (key, la
 
 // platform returns the samples of an AWS/Lambda metric: the invocations of
 // the series' function, as Lambda would count them.
-func (r *resolver) platform(s dashboard.Series) []sample {
+func (r *resolver) platform(s board.Series) []sample {
 	var fn string
 	for _, d := range s.Dimensions {
-		if d.Name == dashboard.LambdaFunctionName {
+		if d.Name == names.LambdaFunctionName {
 			fn = d.Value
 		}
 	}
@@ -212,17 +210,17 @@ func (r *resolver) platform(s dashboard.Series) []sample {
 		}
 		t := r.at(inv.Time)
 		switch s.Metric {
-		case dashboard.LambdaInvocations:
+		case names.LambdaInvocations:
 			out = append(out, sample{t, 1})
-		case dashboard.LambdaErrors:
+		case names.LambdaErrors:
 			v := 0.0
 			if inv.Failed {
 				v = 1
 			}
 			out = append(out, sample{t, v})
-		case dashboard.LambdaThrottles:
+		case names.LambdaThrottles:
 			out = append(out, sample{t, 0}) // an invocation that ran was not throttled
-		case dashboard.LambdaDuration:
+		case names.LambdaDuration:
 			if inv.Reported {
 				out = append(out, sample{t, inv.Duration})
 			}
@@ -250,7 +248,7 @@ func (l *line) aggregate(period time.Duration) {
 	slices.Sort(keys)
 	l.points = l.points[:0]
 	for _, k := range keys {
-		v := Statistic(l.stat, buckets[k])
+		v := statistic(l.stat, buckets[k])
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
@@ -266,10 +264,10 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Statistic computes a CloudWatch statistic (Sum, Average, Minimum,
+// statistic computes a CloudWatch statistic (Sum, Average, Minimum,
 // Maximum, SampleCount or pNN) of values; percentiles are nearest-rank. It
 // returns NaN for no values or an unknown statistic.
-func Statistic(stat string, values []float64) float64 {
+func statistic(stat string, values []float64) float64 {
 	if len(values) == 0 {
 		return math.NaN()
 	}
@@ -281,7 +279,7 @@ func Statistic(stat string, values []float64) float64 {
 		}
 		return s
 	case "Average":
-		return Statistic("Sum", values) / float64(len(values))
+		return statistic("Sum", values) / float64(len(values))
 	case "Minimum":
 		return slices.Min(values)
 	case "Maximum":

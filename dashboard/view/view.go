@@ -6,7 +6,8 @@
 // the network: no script, no stylesheet, no font.
 //
 // Every widget carries data attributes saying what it drew, for tests and
-// scripts: data-widget (dashboard.Widget.Name), data-function, data-type,
+// scripts: data-widget (what it shows: Invocations, ColdStart, …,
+// Custom:<metric> for a custom metric), data-function, data-type,
 // and for metric widgets data-stat, data-period, data-series, data-points
 // (points drawn), data-values (values aggregated) and data-annotations (the
 // values of its horizontal lines, such as an alarm's threshold), for log
@@ -31,6 +32,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/dashboard/internal/board"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
@@ -86,17 +88,23 @@ func Render(w io.Writer, d *dashboard.Dashboard, c *dashboard.Capture, opts ...O
 	if c == nil {
 		c = &dashboard.Capture{}
 	}
-	pg := page{Title: clean(cfg.title), Source: clean(cfg.source)}
-	r := newResolver(c, d)
-	pg.totals(c)
-	var sum Summary
+	records := board.CaptureOf(c)
+	var b *board.Dashboard
 	if d != nil {
-		for i := range d.Widgets {
-			wd := r.widget(d, &d.Widgets[i], cfg.period)
+		bd := board.DashboardOf(d)
+		b = &bd
+	}
+	pg := page{Title: clean(cfg.title), Source: clean(cfg.source)}
+	r := newResolver(records, b)
+	pg.totals(records, c)
+	var sum Summary
+	if b != nil {
+		for i := range b.Widgets {
+			wd := r.widget(b, &b.Widgets[i], cfg.period)
 			sum.Points += wd.Points
 			pg.Widgets = append(pg.Widgets, wd)
 		}
-		for _, f := range d.Functions {
+		for _, f := range b.Functions {
 			pg.Functions = append(pg.Functions, clean(f.Name))
 		}
 	}
@@ -123,29 +131,31 @@ type page struct {
 	Lines, Platform, Ign int
 }
 
-func (pg *page) totals(c *dashboard.Capture) {
+// totals counts what the page sums up: the records of capture c, and its
+// lines.
+func (pg *page) totals(records board.Capture, c *dashboard.Capture) {
 	var inits []float64
 	cold := 0.0
-	for i := range c.Documents {
-		d := &c.Documents[i]
+	for i := range records.Documents {
+		d := &records.Documents[i]
 		for _, v := range d.Values(names.MetricColdStart) {
 			cold += v
 		}
 		inits = append(inits, d.Values(names.MetricInitDuration)...)
 	}
 	pg.ColdStarts = int(cold)
-	pg.Invocations = len(c.Invocations)
+	pg.Invocations = len(records.Invocations)
 	pg.InitP50, pg.InitP99 = "–", "–"
 	if len(inits) > 0 {
-		pg.InitP50 = formatMS(Statistic("p50", inits))
-		pg.InitP99 = formatMS(Statistic("p99", inits))
+		pg.InitP50 = formatMS(statistic("p50", inits))
+		pg.InitP99 = formatMS(statistic("p99", inits))
 	}
-	for _, l := range c.Logs {
+	for _, l := range records.Logs {
 		if lv, _ := l.Fields[names.KeyLevel].(string); lv == "ERROR" || lv == "CRITICAL" {
 			pg.ErrorLines++
 		}
 	}
-	pg.LogLines, pg.Documents = len(c.Logs), len(c.Documents)
+	pg.LogLines, pg.Documents = len(records.Logs), len(records.Documents)
 	pg.Lines, pg.Platform, pg.Ign = c.Lines, c.Platform, c.Ignored
 }
 
@@ -203,11 +213,11 @@ const (
 	unitHeight = 36
 )
 
-func (r *resolver) widget(d *dashboard.Dashboard, w *dashboard.Widget, override time.Duration) widgetData {
+func (r *resolver) widget(d *board.Dashboard, w *board.Widget, override time.Duration) widgetData {
 	wd := widgetData{Name: clean(w.Name), Function: clean(w.Function), Type: string(w.Type), Title: clean(w.Title),
 		Style: template.CSS(fmt.Sprintf("grid-column:%d / span %d;grid-row:%d / span %d", w.X+1, max(w.Width, 1), w.Y+1, max(w.Height, 1)))}
 	switch w.Type {
-	case dashboard.MetricWidget:
+	case board.MetricWidget:
 		period := time.Duration(w.Period) * time.Second
 		if override > 0 {
 			period = override
@@ -243,14 +253,14 @@ func (r *resolver) widget(d *dashboard.Dashboard, w *dashboard.Widget, override 
 			wd.Points = 0
 		}
 		wd.SVG = template.HTML(svg)
-	case dashboard.LogWidget:
+	case board.LogWidget:
 		if w.Query == nil {
 			break
 		}
 		q := *w.Query
 		wd.Query = clean(q.WidgetString())
 		wd.Columns = q.Fields
-		var recs []dashboard.LogRecord
+		var recs []board.LogRecord
 		for _, l := range r.c.Logs {
 			if r.belongs(d, l, w.Function) && q.Filter.Match(l.Fields) {
 				recs = append(recs, l)
@@ -258,7 +268,7 @@ func (r *resolver) widget(d *dashboard.Dashboard, w *dashboard.Widget, override 
 		}
 		wd.Matched = len(recs)
 		// Latest first, as sort @timestamp desc.
-		slices.SortStableFunc(recs, func(a, b dashboard.LogRecord) int { return b.Time.Compare(a.Time) })
+		slices.SortStableFunc(recs, func(a, b board.LogRecord) int { return b.Time.Compare(a.Time) })
 		if q.Limit > 0 && len(recs) > q.Limit {
 			recs = recs[:q.Limit]
 		}
@@ -280,7 +290,7 @@ func (r *resolver) widget(d *dashboard.Dashboard, w *dashboard.Widget, override 
 // belongs reports whether log line l is one of function fn's: its
 // function_name says so, or it has none and the dashboard draws one
 // function.
-func (r *resolver) belongs(d *dashboard.Dashboard, l dashboard.LogRecord, fn string) bool {
+func (r *resolver) belongs(d *board.Dashboard, l board.LogRecord, fn string) bool {
 	name, _ := l.Fields[names.KeyFunctionName].(string)
 	if name != "" {
 		return name == fn

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/dashboard"
 	"github.com/lambdaobs/lambdaobs/dashboard/view"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/params"
@@ -121,22 +122,22 @@ func TestRenderLogsTail(t *testing.T) {
 	widgets, ids := parsePage(t, page)
 	fn := "orders-quickstart/"
 	want := map[string][3]int{ // series, points, values with the widgets' one-minute period
-		dashboard.WidgetInvocations:                {1, 2, 2},
-		dashboard.WidgetErrors:                     {2, 3, 3}, // Lambda's errors: 0 then 1; the handler's: 1
-		dashboard.WidgetThrottles:                  {1, 2, 2},
-		dashboard.WidgetDuration:                   {3, 6, 6}, // p50, p90, p99 of two REPORT lines
-		dashboard.WidgetColdStart:                  {1, 1, 1},
-		dashboard.WidgetInitDuration:               {3, 2, 2}, // the wrapper's p50 and p99; Lambda's report (not in the capture)
-		dashboard.WidgetFailures:                   {2, 0, 0}, // no timeout, no panic, no late values
-		dashboard.CustomWidgetName("OrdersPlaced"): {1, 1, 1},
-		dashboard.CustomWidgetName("OrderValue"):   {1, 1, 1},
-		dashboard.WidgetAWSLatency:                 {0, 0, 0},
-		dashboard.WidgetAWSErrors:                  {0, 0, 0},
+		names.WidgetInvocations:                   {1, 2, 2},
+		names.WidgetErrors:                        {2, 3, 3}, // Lambda's errors: 0 then 1; the handler's: 1
+		names.WidgetThrottles:                     {1, 2, 2},
+		names.WidgetDuration:                      {3, 6, 6}, // p50, p90, p99 of two REPORT lines
+		names.WidgetColdStart:                     {1, 1, 1},
+		names.WidgetInitDuration:                  {3, 2, 2}, // the wrapper's p50 and p99; Lambda's report (not in the capture)
+		names.WidgetFailures:                      {2, 0, 0}, // no timeout, no panic, no late values
+		names.WidgetCustomPrefix + "OrdersPlaced": {1, 1, 1},
+		names.WidgetCustomPrefix + "OrderValue":   {1, 1, 1},
+		names.WidgetAWSLatency:                    {0, 0, 0},
+		names.WidgetAWSErrors:                     {0, 0, 0},
 		// No invocation was sampled for usage: only Lambda's duration,
 		// from the REPORT lines.
-		dashboard.WidgetMemoryUtilization: {2, 0, 0},
-		dashboard.WidgetCPU:               {3, 2, 2},
-		dashboard.WidgetTelemetryErrors:   {1, 0, 0},
+		names.WidgetMemoryUtilization: {2, 0, 0},
+		names.WidgetCPU:               {3, 2, 2},
+		names.WidgetTelemetryErrors:   {1, 0, 0},
 	}
 	for name, w := range want {
 		el, ok := widgets[fn+name]
@@ -152,7 +153,7 @@ func TestRenderLogsTail(t *testing.T) {
 	if len(widgets) != 23 {
 		t.Errorf("%d widgets: %v", len(widgets), widgets)
 	}
-	for name, rows := range map[string]string{dashboard.WidgetErrorLog: "1", dashboard.WidgetColdStartLog: "1"} {
+	for name, rows := range map[string]string{names.WidgetErrorLog: "1", names.WidgetColdStartLog: "1"} {
 		if got := widgets[fn+name].attrs["data-rows"]; got != rows {
 			t.Errorf("%s: %s rows, want %s", name, got, rows)
 		}
@@ -161,7 +162,7 @@ func TestRenderLogsTail(t *testing.T) {
 		ids["error-count"] != "1" || ids["lines-read"] != "13" || ids["lines-ignored"] != "1" {
 		t.Errorf("totals %v", ids)
 	}
-	if got := widgets[fn+dashboard.WidgetMemoryUtilization].attrs["data-annotations"]; got != "90" {
+	if got := widgets[fn+names.WidgetMemoryUtilization].attrs["data-annotations"]; got != "90" {
 		t.Errorf("memory utilisation annotations %q, want 90", got)
 	}
 	if sum.ColdStarts != 1 || sum.Widgets != 23 || sum.Errors != 1 || sum.Points != 20 {
@@ -179,7 +180,7 @@ func TestRenderPeriod(t *testing.T) {
 	}{{time.Second, "1"}, {time.Hour, "1"}} {
 		page, _ := render(t, capture, view.WithPeriod(tt.period))
 		widgets, _ := parsePage(t, page)
-		w := widgets["test-function/"+dashboard.WidgetInvocations]
+		w := widgets["test-function/"+names.WidgetInvocations]
 		if w.attrs["data-points"] != tt.points || w.attrs["data-values"] != "3" || w.attrs["data-period"] != itoa(int(tt.period/time.Second)) {
 			t.Errorf("period %v: %v", tt.period, w.attrs)
 		}
@@ -248,8 +249,8 @@ func FuzzView(f *testing.F) {
 		}
 		checkSelfContained(t, page.Bytes())
 		widgets, _ := parsePage(t, page.Bytes())
-		if d != nil && len(widgets) != len(d.Widgets) {
-			t.Fatalf("%d widgets drawn of %d", len(widgets), len(d.Widgets))
+		if d != nil && len(widgets) != view.Widgets(d) {
+			t.Fatalf("%d widgets drawn of %d", len(widgets), view.Widgets(d))
 		}
 	})
 }
@@ -269,10 +270,10 @@ func TestRenderSearches(t *testing.T) {
 	page, _ := render(t, []byte(capture), view.WithPeriod(time.Second))
 	widgets, _ := parsePage(t, page)
 	for name, want := range map[string][3]string{ // series, points, values
-		dashboard.WidgetAWSLatency:   {"2", "2", "3"},
-		dashboard.WidgetAWSErrors:    {"4", "4", "6"}, // errors and throttled, per operation
-		dashboard.WidgetHTTPRequests: {"2", "2", "2"},
-		dashboard.WidgetHTTPLatency:  {"2", "2", "2"},
+		names.WidgetAWSLatency:   {"2", "2", "3"},
+		names.WidgetAWSErrors:    {"4", "4", "6"}, // errors and throttled, per operation
+		names.WidgetHTTPRequests: {"2", "2", "2"},
+		names.WidgetHTTPLatency:  {"2", "2", "2"},
 	} {
 		el := widgets["orders-api/"+name]
 		got := [3]string{el.attrs["data-series"], el.attrs["data-points"], el.attrs["data-values"]}
@@ -330,16 +331,16 @@ func TestRenderUsage(t *testing.T) {
 	widgets, _ := parsePage(t, page)
 	fn := "orders-api/"
 	for name, want := range map[string][2]int{ // series, values
-		dashboard.WidgetMemoryUtilization: {2, 6}, // p99 and max of three invocations
-		dashboard.WidgetMemory:            {3, 6}, // peak and at the end; Lambda's max is not in the output
-		dashboard.WidgetHeap:              {2, 6},
-		dashboard.WidgetCPU:               {3, 3}, // CPU time; no REPORT line, no report
-		dashboard.WidgetGCPause:           {2, 6},
-		dashboard.WidgetGCCycles:          {2, 6},
-		dashboard.WidgetTelemetryErrors:   {1, 2}, // each failed export, counted by the next invocation
-		dashboard.WidgetParametersCache:   {2, 3}, // one miss, then two hits
-		dashboard.WidgetLazyInit:          {1, 1}, // the first init of "db"
-		dashboard.WidgetSpansDropped:      {1, 0}, // written only after responses, in Lambda
+		names.WidgetMemoryUtilization: {2, 6}, // p99 and max of three invocations
+		names.WidgetMemory:            {3, 6}, // peak and at the end; Lambda's max is not in the output
+		names.WidgetHeap:              {2, 6},
+		names.WidgetCPU:               {3, 3}, // CPU time; no REPORT line, no report
+		names.WidgetGCPause:           {2, 6},
+		names.WidgetGCCycles:          {2, 6},
+		names.WidgetTelemetryErrors:   {1, 2}, // each failed export, counted by the next invocation
+		names.WidgetParametersCache:   {2, 3}, // one miss, then two hits
+		names.WidgetLazyInit:          {1, 1}, // the first init of "db"
+		names.WidgetSpansDropped:      {1, 0}, // written only after responses, in Lambda
 	} {
 		el, ok := widgets[fn+name]
 		if !ok {
@@ -357,7 +358,7 @@ func TestRenderUsage(t *testing.T) {
 			t.Errorf("%s: a metric of lambdaobs's drawn as a custom metric", key)
 		}
 	}
-	if got := widgets[fn+dashboard.WidgetMemoryUtilization].attrs["data-annotations"]; got != "90" {
+	if got := widgets[fn+names.WidgetMemoryUtilization].attrs["data-annotations"]; got != "90" {
 		t.Errorf("memory utilisation annotations %q, want 90", got)
 	}
 	for _, want := range []string{`data-label="hits"`, `data-label="misses"`, `data-label="db"`, `data-annotation="90"`, `stroke-dasharray`} {

@@ -19,7 +19,6 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
-	"github.com/lambdaobs/lambdaobs/params"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
 
@@ -90,14 +89,23 @@ func (m memorySecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetS
 
 // localApp is the function with in-memory Parameter Store and Secrets
 // Manager holding what the deployed function reads.
-func localApp(lookup func(string) (string, bool)) (*app, error) {
-	cfg, err := loadConfig(lookup)
+func localApp() (*app, error) {
+	// The configuration is read from the process's environment, as in
+	// Lambda: it gets the function's variables the shell did not set.
+	for _, k := range []string{"CURRENCIES_PARAMETER", "SIGNING_KEY_SECRET"} {
+		if v, ok := localEnv(k); ok {
+			if err := os.Setenv(k, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	cfg, err := loadConfig()
 	if err != nil {
 		return nil, err
 	}
 	ps := memorySSM{cfg.CurrenciesParameter: "EUR,USD,GBP"}
 	sec := memorySecrets{cfg.SigningKeySecret: `{"signing_key":"` + localSigningKey + `"}`}
-	return newApp(cfg, ps, sec, params.WithLookupEnv(lookup)), nil
+	return newApp(cfg, ps, sec), nil
 }
 
 // localCall is one sample request: an event file and what to change in it.
@@ -159,7 +167,7 @@ func (c localCall) event(n int) (events.APIGatewayV2HTTPRequest, error) {
 // each sample request: what the function emits goes to stdout, the
 // responses to stderr.
 func runLocally(stdout, stderr io.Writer) error {
-	a, err := localApp(localEnv)
+	a, err := localApp()
 	if err != nil {
 		return err
 	}

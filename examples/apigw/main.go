@@ -86,10 +86,10 @@ type Config struct {
 	PricingTimeout time.Duration `env:"PRICING_TIMEOUT" default:"800ms"`
 }
 
-// loadConfig reads Config through lookup (nil: the process's environment).
-func loadConfig(lookup func(string) (string, bool)) (Config, error) {
+// loadConfig reads Config from the environment.
+func loadConfig() (Config, error) {
 	var c Config
-	if err := params.LoadEnv(&c, params.WithLookupEnv(lookup)); err != nil {
+	if err := params.LoadEnv(&c); err != nil {
 		return Config{}, err
 	}
 	return c, nil
@@ -156,7 +156,7 @@ func newApp(cfg Config, ssmClient params.SSMClient, secretsClient params.Secrets
 		// opens its table or database connection here.
 		store: params.NewLazy("orders-store", func(context.Context) (orders.Store, error) {
 			return orders.NewMemory(cfg.Table), nil
-		}, opts...),
+		}),
 		pricing: pricing{timeout: cfg.PricingTimeout},
 	}
 }
@@ -371,7 +371,7 @@ func main() {
 		}
 		return
 	}
-	cfg, err := loadConfig(nil)
+	cfg, err := loadConfig()
 	if err != nil {
 		slog.Error("init failed", "error", err)
 		os.Exit(1)

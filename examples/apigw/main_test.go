@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -21,20 +22,21 @@ import (
 	"github.com/lambdaobs/lambdaobs/params"
 )
 
-// testEnv is the function's environment in these tests: the process's is
-// never read.
-func testEnv(extra map[string]string) func(string) (string, bool) {
+// setTestEnv sets the function's environment for the test: its
+// configuration, and nothing else the process has.
+func setTestEnv(t *testing.T, extra map[string]string) {
 	env := map[string]string{
-		"CURRENCIES_PARAMETER":              "/test/currencies",
-		"SIGNING_KEY_SECRET":                "test/signing-key",
-		names.EnvPowertoolsParametersMaxAge: "300", // the cache outlives the test, however slow the machine
-		"AWS_LAMBDA_FUNCTION_NAME":          "orders-api",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE":   "256",
+		"ORDERS_TABLE":         "",
+		"CURRENCIES_PARAMETER": "/test/currencies",
+		"SIGNING_KEY_SECRET":   "test/signing-key",
+		"PRICING_TIMEOUT":      "",
 	}
 	for k, v := range extra {
 		env[k] = v
 	}
-	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
 }
 
 const testKey = "test-signing-key-8c1e4b7a92d5f03e"
@@ -66,14 +68,14 @@ type function = lambdaobstest.Function[events.APIGatewayV2HTTPRequest, events.AP
 // Parameter Store and Secrets Manager holding the currencies and key.
 func newFunction(t *testing.T, secret string) (*function, *countedSSM, *countedSecrets) {
 	t.Helper()
-	lookup := testEnv(nil)
-	cfg, err := loadConfig(lookup)
+	setTestEnv(t, nil)
+	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := &countedSSM{memorySSM: memorySSM{cfg.CurrenciesParameter: "EUR,USD"}}
 	sec := &countedSecrets{memorySecrets: memorySecrets{cfg.SigningKeySecret: secret}}
-	a := newApp(cfg, ps, sec, params.WithLookupEnv(lookup))
+	a := newApp(cfg, ps, sec, params.WithMaxAge(5*time.Minute)) // the cache outlives the test, however slow the machine
 	return lambdaobstest.New(t, a.handler(), options()...), ps, sec
 }
 
@@ -273,16 +275,13 @@ func TestUnreadableKeyIs500(t *testing.T) {
 // TestConfig: defaults, and every missing or malformed variable named in
 // one error.
 func TestConfig(t *testing.T) {
-	c, err := loadConfig(testEnv(nil))
+	setTestEnv(t, nil)
+	c, err := loadConfig()
 	if err != nil || c.Table != "orders" || c.PricingTimeout.String() != "800ms" || c.CurrenciesParameter != "/test/currencies" {
 		t.Errorf("loadConfig = %+v, %v", c, err)
 	}
-	_, err = loadConfig(func(k string) (string, bool) {
-		if k == "PRICING_TIMEOUT" {
-			return "soon", true
-		}
-		return "", false
-	})
+	setTestEnv(t, map[string]string{"CURRENCIES_PARAMETER": "", "SIGNING_KEY_SECRET": "", "PRICING_TIMEOUT": "soon"})
+	_, err = loadConfig()
 	for _, want := range []string{"CURRENCIES_PARAMETER", "SIGNING_KEY_SECRET", "PRICING_TIMEOUT"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)

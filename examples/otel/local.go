@@ -38,7 +38,7 @@ func lookupEnv(key string) (string, bool) {
 // cold start, a warm call and a declined card, each in the trace of its
 // own X-Ray header.
 func runLocally() {
-	tracer := oteltracing.New(exporter(lookupEnv), oteltracing.WithLookupEnv(lookupEnv))
+	tracer := oteltracing.New(exporter(lookupEnv))
 	defer tracer.Shutdown(context.Background())
 	h := lambdawrap.Wrap(handle, append(options(), lambdawrap.WithTracer(tracer), lambdawrap.WithLookupEnv(lookupEnv))...)
 	events := []struct {

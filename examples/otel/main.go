@@ -119,9 +119,10 @@ func exporter(lookup func(string) (string, bool)) sdktrace.SpanExporter {
 	var err error
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "", "otlp":
-		exp, err = otlp.New(otlp.WithLookupEnv(lookup))
+		exp, err = otlp.New()
 	case "xray":
-		exp, err = xrayotlp.New(xrayotlp.WithLookupEnv(lookup))
+		region, _ := lookup("AWS_REGION")
+		exp, err = xrayotlp.New(xrayotlp.WithRegion(region))
 	case "console", "stdout":
 		exp = stdout.New()
 	case "none":

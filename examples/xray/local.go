@@ -20,12 +20,11 @@ import (
 // localEnv is the environment Lambda would give the function, under the
 // process's own (which wins, so POWERTOOLS_LOG_LEVEL=DEBUG works).
 var localEnv = map[string]string{
-	"AWS_LAMBDA_FUNCTION_NAME":           "orders-xray",
-	"AWS_LAMBDA_FUNCTION_VERSION":        "$LATEST",
-	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE":    "512",
-	"AWS_LAMBDA_INITIALIZATION_TYPE":     "on-demand",
-	"AWS_REGION":                         "eu-west-1",
-	"POWERTOOLS_TRACER_CAPTURE_RESPONSE": "true",
+	"AWS_LAMBDA_FUNCTION_NAME":        "orders-xray",
+	"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+	"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+	"AWS_REGION":                      "eu-west-1",
 }
 
 func lookupEnv(key string) (string, bool) {
@@ -47,7 +46,8 @@ func runLocally() {
 	}
 	defer daemon.Close()
 	_ = daemon.SetReadBuffer(1 << 20)
-	tracer := xraytracing.New(xraytracing.WithDaemonAddress(daemon.LocalAddr().String()), xraytracing.WithLookupEnv(lookupEnv))
+	// The response is kept as metadata, to show it in the documents printed.
+	tracer := xraytracing.New(xraytracing.WithDaemonAddress(daemon.LocalAddr().String()), xraytracing.WithCaptureResponse())
 	defer tracer.Close()
 
 	h := lambdawrap.Wrap(handle, append(options(), lambdawrap.WithTracer(tracer), lambdawrap.WithLookupEnv(lookupEnv))...)

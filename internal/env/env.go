@@ -69,7 +69,7 @@ func (l Lookup) Float(key string) (float64, bool) {
 // Service returns the service name as Powertools for AWS Lambda reads it:
 // POWERTOOLS_SERVICE_NAME, trimmed, or "" when it is unset or blank. A name
 // given in code wins over it; each caller keeps its own default for ""
-// (logger.DefaultService in log lines, no service dimension in metrics).
+// (names.DefaultService in log lines, no service dimension in metrics).
 // Every package that needs the service name from the environment reads it
 // here.
 func (l Lookup) Service() string { return l.String(names.EnvPowertoolsServiceName) }

@@ -2,7 +2,11 @@
 // without widening their public API: those packages fill these in at init.
 package hook
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
 
 // FreshProcess returns a lambdawrap.Option (as any) giving a wrapper its own
 // cold-start and init-duration state instead of the process's, so each test
@@ -16,3 +20,30 @@ var CountLateLines func(h any, late *atomic.Int64)
 // CountLateMetrics returns a metrics.Option (as any) making the recorder
 // and its clones add to late every value recorded after they were closed.
 var CountLateMetrics func(late *atomic.Int64) any
+
+// LookupEnv is how a package reads environment variables in place of
+// os.LookupEnv: lambdawrap passes its own on to the handler and the
+// recorder it makes, and tests pass an environment of their own.
+type LookupEnv = func(key string) (string, bool)
+
+// The environment lookups of the packages that read the environment, each
+// returning that package's Option (as any): a logger.Option,
+// metrics.Option, oteltracing.Option, otlp.Option and xraytracing.Option.
+var (
+	LoggerLookupEnv  func(LookupEnv) any
+	MetricsLookupEnv func(LookupEnv) any
+	OTelLookupEnv    func(LookupEnv) any
+	OTLPLookupEnv    func(LookupEnv) any
+	XRayLookupEnv    func(LookupEnv) any
+)
+
+// MetricsClock returns a metrics.Option (as any) making the recorder read
+// the time from now instead of time.Now.
+var MetricsClock func(now func() time.Time) any
+
+// RecorderFromContext returns the *metrics.Recorder ctx carries (as any),
+// or nil when it carries none: for code that runs both in invocations and
+// outside them (the AWS SDK middleware, the params cache, the event-source
+// adapters) and records only into an invocation's recorder, never into
+// the one metrics.FromContext makes, which drops values and warns.
+var RecorderFromContext func(ctx context.Context) any

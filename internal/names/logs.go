@@ -27,6 +27,10 @@ const (
 	KeyDroppedAttrs       = "dropped_attrs" // true on a line that had to leave attributes out
 )
 
+// DefaultService is the service logger writes, and oteltracing's resource
+// carries, when nothing names one (as Powertools does).
+const DefaultService = "service_undefined"
+
 // Keys of Lambda's own JSON log format (logger.Lambda), as aws-lambda-go's
 // lambdacontext.NewLogHandler writes them; level, message and timestamp
 // are the same as above.

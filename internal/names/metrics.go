@@ -1,5 +1,9 @@
 package names
 
+// DefaultNamespace is the CloudWatch namespace of the metrics lambdaobs
+// writes when neither code nor POWERTOOLS_METRICS_NAMESPACE names one.
+const DefaultNamespace = "lambdaobs"
+
 // Metrics lambdawrap writes in the lifecycle document of an invocation,
 // whose dimensions are DimService and DimFunctionName, so the dimensions a
 // handler adds to its own metrics never change them.

@@ -81,7 +81,7 @@ const (
 // (AnnotationService), or "default" when there is none.
 const (
 	MetadataResponse = "response" // the handler's response (xraytracing.WithCaptureResponse)
-	MetadataError    = "error"    // the last recorded error: {"message", "type"} (xraytracing.WithCaptureError)
+	MetadataError    = "error"    // the last recorded error: {"message", "type"} (unless xraytracing.WithoutCaptureError)
 	MetadataStatus   = "status"   // the description given with a ClientError or Error status, unless the recorded error's
 	MetadataLinks    = "links"    // the trace headers a span links to (tracing.WithLinks)
 )

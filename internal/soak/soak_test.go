@@ -20,8 +20,11 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
-	"github.com/lambdaobs/lambdaobs/logger"
 )
+
+// maxLineSize is the longest line the logger writes, under CloudWatch
+// Logs' 256 KB event limit.
+const maxLineSize = 256_000
 
 type event struct {
 	Kind    string            `json:"kind"`
@@ -190,7 +193,7 @@ func TestSoak(t *testing.T) {
 			continue
 		}
 		jsonLines++
-		if len(line) > logger.DefaultMaxLineSize {
+		if len(line) > maxLineSize {
 			tooLong++
 		}
 		if err := testenv.UniqueKeys(line); err != nil {
@@ -299,7 +302,7 @@ func TestSoak(t *testing.T) {
 	}
 	t.Logf("soak: %d invocations in %v; kinds %v", n, elapsed.Round(time.Millisecond), kinds)
 	t.Logf("soak: %d JSON lines (%d invalid), %d log lines, %d EMF documents (%d schema-invalid)", jsonLines, invalid, logLines, docs, schemaBad)
-	t.Logf("soak: %d lines over %d bytes; %d lines truncated to fit (huge_log events: %d)", tooLong, logger.DefaultMaxLineSize, truncated, kinds["huge_log"])
+	t.Logf("soak: %d lines over %d bytes; %d lines truncated to fit (huge_log events: %d)", tooLong, maxLineSize, truncated, kinds["huge_log"])
 	if tooLong > 0 || truncated != kinds["huge_log"] {
 		t.Errorf("%d lines over the CloudWatch Logs event limit; %d truncated lines for %d huge_log events", tooLong, truncated, kinds["huge_log"])
 	}

@@ -216,7 +216,7 @@ func (a *adapter[In, Out]) inner(ctx context.Context, r *Request) outcome {
 			}
 		} else {
 			if !isJSON(r.contentType) {
-				return failed(UnsupportedMediaType(), fmt.Errorf("Content-Type %q", r.contentType))
+				return failed(unsupportedMediaType(), fmt.Errorf("Content-Type %q", r.contentType))
 			}
 			if err := a.decode(data, &in); err != nil {
 				e := decodeError(err)
@@ -263,7 +263,7 @@ func (a *adapter[In, Out]) readBody(r *Request, body string, base64Encoded bool)
 	limit := a.cfg.maxBody
 	if !base64Encoded {
 		if int64(len(body)) > limit {
-			return PayloadTooLarge(limit)
+			return payloadTooLarge(limit)
 		}
 		if len(body) > 0 {
 			r.Body = []byte(body)
@@ -271,7 +271,7 @@ func (a *adapter[In, Out]) readBody(r *Request, body string, base64Encoded bool)
 		return nil
 	}
 	if int64(base64.StdEncoding.DecodedLen(len(body))) > limit+3 {
-		return PayloadTooLarge(limit)
+		return payloadTooLarge(limit)
 	}
 	b, err := base64.StdEncoding.DecodeString(body)
 	if err != nil {
@@ -281,7 +281,7 @@ func (a *adapter[In, Out]) readBody(r *Request, body string, base64Encoded bool)
 		}
 	}
 	if int64(len(b)) > limit {
-		return PayloadTooLarge(limit)
+		return payloadTooLarge(limit)
 	}
 	r.Body = b
 	return nil
@@ -344,10 +344,10 @@ func (a *adapter[In, Out]) respond(r *Request, o *outcome) response {
 			b = []byte(`{"error":"Internal server error","code":"INTERNAL_ERROR"}`)
 		}
 		body = string(b)
-		h[headerContentType] = ContentTypeJSON
+		h[headerContentType] = contentTypeJSON
 	case o.body != nil:
 		body = string(o.body)
-		h[headerContentType] = ContentTypeJSON
+		h[headerContentType] = contentTypeJSON
 	}
 	if r.CorrelationID != "" {
 		h[names.HeaderCorrelationID] = r.CorrelationID
@@ -411,7 +411,7 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l
 		// does not see this failure: count it with the wrapper's own
 		// dimensions (service, function_name).
 		var life *metrics.Recorder
-		if fn := rec.FunctionName(); fn != "" {
+		if fn := inv.Fields().FunctionName; fn != "" {
 			life = rec.With(metrics.Dimension{Name: names.DimFunctionName, Value: fn})
 		} else {
 			life = rec.With()

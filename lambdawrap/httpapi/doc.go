@@ -28,7 +28,7 @@
 //
 //  1. A CORS preflight (WithCORS) is answered 204 at once.
 //  2. The body is read: base64-decoded when the event says so (invalid → 400
-//     BAD_REQUEST), at most WithMaxBodySize bytes (DefaultMaxBodySize, 1 MiB;
+//     BAD_REQUEST), at most WithMaxBodySize bytes (1 MiB by default;
 //     more → 413 PAYLOAD_TOO_LARGE).
 //  3. The middlewares run (WithMiddleware, and WithAuth's authenticator with
 //     Bearer), the first outermost, before the body is decoded: each may

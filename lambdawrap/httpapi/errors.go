@@ -156,14 +156,16 @@ func Conflict(message string) *Error {
 	return &Error{Status: http.StatusConflict, Code: CodeConflict, Message: message}
 }
 
-// PayloadTooLarge returns a 413 PAYLOAD_TOO_LARGE error naming the limit.
-func PayloadTooLarge(limit int64) *Error {
+// payloadTooLarge returns the 413 PAYLOAD_TOO_LARGE error of a body over
+// limit.
+func payloadTooLarge(limit int64) *Error {
 	return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
 		Message: "Request body exceeds " + strconv.FormatInt(limit, 10) + " bytes"}
 }
 
-// UnsupportedMediaType returns a 415 UNSUPPORTED_MEDIA_TYPE error.
-func UnsupportedMediaType() *Error {
+// unsupportedMediaType returns the 415 UNSUPPORTED_MEDIA_TYPE error of a
+// body that is not JSON.
+func unsupportedMediaType() *Error {
 	return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
 		Message: "Content-Type must be application/json"}
 }

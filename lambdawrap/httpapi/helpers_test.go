@@ -86,7 +86,7 @@ func createOrder(ctx context.Context, in newOrder) (order, error) {
 	case "c-401":
 		return order{}, httpapi.Unauthorized().WithCause(errors.New("token expired 3 minutes ago"))
 	case "c-413":
-		return order{}, httpapi.PayloadTooLarge(10)
+		return order{}, httpapi.NewError(413, httpapi.CodePayloadTooLarge, "Request body exceeds 10 bytes")
 	case "c-422":
 		return order{}, httpapi.Validation(httpapi.FieldError{Field: "items", Message: "out of stock", Rule: "stock"})
 	case "c-500":

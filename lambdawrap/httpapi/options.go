@@ -38,7 +38,7 @@ type config struct {
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{status: http.StatusOK, maxBody: DefaultMaxBodySize, clientLevel: slog.LevelWarn,
+	c := &config{status: http.StatusOK, maxBody: defaultMaxBodySize, clientLevel: slog.LevelWarn,
 		requestLog: true, requestLevel: slog.LevelInfo, errorMetric: true}
 	for _, o := range opts {
 		if o != nil {
@@ -49,7 +49,7 @@ func newConfig(opts []Option) *config {
 		c.status = http.StatusOK
 	}
 	if c.maxBody <= 0 {
-		c.maxBody = DefaultMaxBodySize
+		c.maxBody = defaultMaxBodySize
 	}
 	c.minLevel = min(c.clientLevel, slog.LevelError)
 	if c.requestLog {
@@ -76,7 +76,7 @@ func WithStatus(code int) Option {
 }
 
 // WithMaxBodySize sets the largest request body accepted, in bytes after
-// base64 decoding (DefaultMaxBodySize, 1 MiB, when n <= 0). A larger body is
+// base64 decoding (1 MiB by default, and when n <= 0). A larger body is
 // answered 413 PAYLOAD_TOO_LARGE without being decoded.
 func WithMaxBodySize(n int64) Option {
 	return optionFunc(func(c *config) { c.maxBody = n })

@@ -216,7 +216,7 @@ func isJSON(ct string) bool {
 		ct = ct[:i]
 	}
 	ct = strings.TrimSpace(ct)
-	if strings.EqualFold(ct, ContentTypeJSON) {
+	if strings.EqualFold(ct, contentTypeJSON) {
 		return true
 	}
 	slash := strings.IndexByte(ct, '/')

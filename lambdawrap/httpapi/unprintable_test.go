@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
@@ -111,7 +112,7 @@ func TestUnprintableErrors(t *testing.T) {
 		{"oteltracing", func(t *testing.T) (lambdawrap.Option, func() []string) {
 			exp := tracetest.NewInMemoryExporter()
 			tr := oteltracing.New(exp, oteltracing.WithSampler(sdktrace.AlwaysSample()),
-				oteltracing.WithLookupEnv(func(string) (string, bool) { return "", false }))
+				hook.OTelLookupEnv(func(string) (string, bool) { return "", false }).(oteltracing.Option))
 			t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 			return lambdawrap.WithTracer(tr), func() []string {
 				var out []string

@@ -141,7 +141,7 @@ func (p *processor[R]) report(ctx context.Context, recs []R, results []result) [
 			slog.Int(names.KeyFailedRecords, len(bad)),
 			slog.Int(names.KeySkippedRecords, nSkipped))
 	}
-	if m := metrics.FromContext(ctx); m.Namespace() != "" {
+	if m, ok := metrics.Lookup(ctx); ok {
 		m.Count(names.MetricRecordsProcessed, float64(len(recs)-len(bad)))
 		m.Count(names.MetricRecordsFailed, float64(len(bad)))
 	}
@@ -153,7 +153,7 @@ func (p *processor[R]) report(ctx context.Context, recs []R, results []result) [
 func (p *processor[R]) one(ctx context.Context, r *R, dest string) (ok bool) {
 	id := p.src.id(r)
 	ctx = logger.ContextWithAttrs(ctx, slog.String(p.src.key, id))
-	span := tracing.Noop
+	span := tracing.SpanFromContext(context.Background()) // no-op unless a tracer starts one
 	if tracing.TracerFromContext(ctx) != nil {
 		opts := make([]tracing.StartOption, 0, 3)
 		opts = append(opts, tracing.WithKind(tracing.KindConsumer), tracing.WithAttributes(

@@ -19,7 +19,7 @@
 // A record fails when its handler returns an error or panics (a panic fails
 // that record only and is logged with its stack), or when it was not
 // attempted. Records of a standard queue are processed concurrently, at most
-// WithConcurrency at once (DefaultConcurrency), and each failed one is
+// WithConcurrency at once (10 by default), and each failed one is
 // reported. Records of a FIFO queue (event source ARN ending in ".fifo", or
 // WithOrdered) and of streams are processed strictly in order; the first
 // failure stops the batch and that record and every later one are reported,

@@ -101,7 +101,7 @@ func FuzzSQSBatch(f *testing.F) {
 			}, opts...)
 		}
 		tr := lambdaobstest.NewTracer()
-		ctx := tracing.NewContext(context.Background(), tr)
+		ctx := tracing.ContextWithTracer(context.Background(), tr)
 		resp, err := h(ctx, e)
 		if err != nil {
 			t.Fatal(err)

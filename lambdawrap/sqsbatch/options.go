@@ -2,10 +2,10 @@ package sqsbatch
 
 import "log/slog"
 
-// DefaultConcurrency is how many records of a standard queue's batch are
+// defaultConcurrency is how many records of a standard queue's batch are
 // processed at once unless WithConcurrency says otherwise: 10, the default
 // batch size of an SQS event source mapping.
-const DefaultConcurrency = 10
+const defaultConcurrency = 10
 
 // Option configures a batch handler.
 type Option interface{ apply(*config) }
@@ -21,7 +21,7 @@ type config struct {
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{concurrency: DefaultConcurrency}
+	c := &config{concurrency: defaultConcurrency}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)
@@ -41,8 +41,9 @@ func (c *config) logger() *slog.Logger {
 }
 
 // WithConcurrency sets how many records of a standard queue's batch are
-// processed at once (DefaultConcurrency; 1 processes them one after the
-// other, still reporting each failure). Ordered batches ignore it.
+// processed at once (10 by default, the default batch size of an SQS event
+// source mapping; 1 processes them one after the other, still reporting
+// each failure). Ordered batches ignore it.
 func WithConcurrency(n int) Option {
 	return optionFunc(func(c *config) { c.concurrency = n })
 }

@@ -18,7 +18,7 @@ import (
 func TestSpanAllocs(t *testing.T) {
 	tr := oteltracing.New(&countingExporter{}, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"))
 	shutdown(t, tr)
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "f", TraceHeader: testHeader})
 	defer inv.End()
 	n := testing.AllocsPerRun(1000, func() {
@@ -28,8 +28,8 @@ func TestSpanAllocs(t *testing.T) {
 	if n > 5 {
 		t.Errorf("tracing.Start + End: %v allocations, want <= 5", n)
 	}
-	disabled := oteltracing.New(nil, oteltracing.WithDisabled(true))
-	dctx := tracing.NewContext(context.Background(), disabled)
+	disabled := oteltracing.New(nil, oteltracing.WithDisabled())
+	dctx := tracing.ContextWithTracer(context.Background(), disabled)
 	if n := testing.AllocsPerRun(1000, func() {
 		_, s := tracing.Start(dctx, "work")
 		s.End()
@@ -46,7 +46,7 @@ func TestSpanAllocs(t *testing.T) {
 func TestSpanAttributesAllocs(t *testing.T) {
 	tr := oteltracing.New(&countingExporter{}, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"))
 	shutdown(t, tr)
-	ctx := iredact.NewContext(tracing.NewContext(context.Background(), tr), iredact.NewScope(nil))
+	ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), iredact.NewScope(nil))
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "f", TraceHeader: testHeader})
 	defer inv.End()
 	n := testing.AllocsPerRun(1000, func() {

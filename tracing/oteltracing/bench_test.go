@@ -15,7 +15,7 @@ import (
 func BenchmarkSpanAttributes(b *testing.B) {
 	tr := oteltracing.New(&countingExporter{}, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"))
 	b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "f", TraceHeader: testHeader})
 	defer inv.End()
 	b.ReportAllocs()
@@ -31,7 +31,7 @@ func BenchmarkSpanAttributes(b *testing.B) {
 func BenchmarkSpanError(b *testing.B) {
 	tr := oteltracing.New(&countingExporter{}, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"))
 	b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "f", TraceHeader: testHeader})
 	defer inv.End()
 	declined := errors.New("charge: card declined by the issuing bank")

@@ -24,7 +24,7 @@ type order struct{ ID string }
 // user span as a child of the invocation span.
 func TestCollector(t *testing.T) {
 	col := testenv.StartCollector(t)
-	exp, err := otlp.New(otlp.WithLookupEnv(lookup(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.Endpoint})))
+	exp, err := otlp.New(otlpEnv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.Endpoint}))
 	if err != nil {
 		t.Fatal(err)
 	}

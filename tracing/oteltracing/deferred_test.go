@@ -23,7 +23,7 @@ func TestDeferredExportWaitsForFlushAndCountsWhatItDrops(t *testing.T) {
 	tr := oteltracing.New(exp, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"), oteltracing.WithMaxExportBatchSize(3))
 	shutdown(t, tr)
 	tr.DeferExport(5)
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	for range 7 {
 		_, s := tracing.Start(ctx, "x")
 		s.End()
@@ -51,7 +51,7 @@ func TestDeferredExportWaitsForFlushAndCountsWhatItDrops(t *testing.T) {
 		oteltracing.WithErrorHandler(func(error) {}))
 	shutdown(t, bad)
 	bad.DeferExport(100)
-	ctx = tracing.NewContext(context.Background(), bad)
+	ctx = tracing.ContextWithTracer(context.Background(), bad)
 	for range 4 {
 		_, s := tracing.Start(ctx, "x")
 		s.End()

@@ -42,6 +42,10 @@
 // context; tracing.WithRemoteParent makes one a child of a span in another
 // trace (the producer of a message) and tracing.WithLinks links it to
 // others. Span.Header gives the X-Ray header of a span, to propagate it.
+// The context tracing.Start returns also carries the OpenTelemetry span,
+// for what the facade does not offer (events, say):
+// trace.SpanFromContext(ctx). What is set on it directly is redacted by
+// the exporters of this module only, by the process's rules.
 // OpenTelemetry instrumentation given TracerProvider joins the same trace,
 // and Propagator carries it to the services it calls in X-Ray's header.
 // Trace ids are X-Ray's (epoch seconds first), made by the tracer's own
@@ -82,6 +86,7 @@
 // as the exporter (what `exp, _ := otlp.New()` holds when New failed)
 // exports nothing, and New says so in one WARN line.
 //
-// POWERTOOLS_TRACE_DISABLED=true (or OTEL_SDK_DISABLED=true) turns the
-// tracer into a no-op: every span is tracing.Noop and nothing is exported.
+// POWERTOOLS_TRACE_DISABLED=true (or OTEL_SDK_DISABLED=true, or
+// WithDisabled) turns the tracer into a no-op: every span records nothing
+// and nothing is exported.
 package oteltracing

@@ -92,7 +92,7 @@ func ExampleNew_xray() {
 func ExampleTracer_Start_propagate() {
 	tracer := oteltracing.New(nil, oteltracing.WithService("orders"))
 	// lambdawrap does this for each invocation.
-	ctx := tracing.NewContext(context.Background(), tracer)
+	ctx := tracing.ContextWithTracer(context.Background(), tracer)
 	ctx, inv := tracer.StartInvocation(ctx, tracing.Invocation{FunctionName: "orders-fn",
 		TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"})
 	defer inv.End()

@@ -121,7 +121,7 @@ func FuzzSpanRedaction(f *testing.F) {
 		mem.Reset()
 		scope := iredact.NewScope(nil)
 		scope.Values.Add(secret)
-		ctx := iredact.NewContext(tracing.NewContext(context.Background(), tr), scope)
+		ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), scope)
 
 		_, s := tracing.Start(ctx, "fuzz")
 		s.SetAttributes(slog.String("password", password), slog.String(key, value))

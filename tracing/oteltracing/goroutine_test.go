@@ -29,7 +29,7 @@ func TestNothingRunsAfterFlush(t *testing.T) {
 	defer srv.Close()
 	before := goleak.IgnoreCurrent()
 
-	exp, err := otlp.New(otlp.WithLookupEnv(lookup(nil)), otlp.WithEndpointURL(srv.URL+"/v1/traces"))
+	exp, err := otlp.New(otlpEnv(nil), otlp.WithEndpointURL(srv.URL+"/v1/traces"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -36,8 +37,8 @@ func TestTraceIDParse(t *testing.T) {
 		}
 	}
 	sc, tid, ok := spanContext(tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad8", Sampled: tracing.SampledYes})
-	if !ok || XRayTraceID(tid) != "1-5759e988-bd862e3fe1be46a994272793" || sc.SpanID().String() != "53995c3f42cd8ad8" || !sc.IsSampled() || !sc.IsRemote() {
-		t.Errorf("round trip: %v %s %v", ok, XRayTraceID(tid), sc)
+	if !ok || xrayTraceID(tid) != "1-5759e988-bd862e3fe1be46a994272793" || sc.SpanID().String() != "53995c3f42cd8ad8" || !sc.IsSampled() || !sc.IsRemote() {
+		t.Errorf("round trip: %v %s %v", ok, xrayTraceID(tid), sc)
 	}
 	if _, tid, ok := spanContext(tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "0000000000000000"}); ok || !tid.IsValid() {
 		t.Errorf("a zero parent: ok %v, trace id %v", ok, tid)
@@ -148,5 +149,15 @@ func TestEnvSampler(t *testing.T) {
 		if (tt.arg == "bad" || tt.name == "jaeger_remote") != (len(reported) == 1) {
 			t.Errorf("%s(%s): reported %v", tt.name, tt.arg, reported)
 		}
+	}
+}
+
+func TestXRayTraceID(t *testing.T) {
+	tid, _ := trace.TraceIDFromHex("5759e988bd862e3fe1be46a994272793")
+	if got := xrayTraceID(tid); got != "1-5759e988-bd862e3fe1be46a994272793" {
+		t.Errorf("xrayTraceID = %q", got)
+	}
+	if got := xrayTraceID(trace.TraceID{}); got != "" {
+		t.Errorf("zero id: %q", got)
 	}
 }

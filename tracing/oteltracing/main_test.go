@@ -13,6 +13,7 @@ import (
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/otlp"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind: the
@@ -36,6 +37,11 @@ var lambdaEnv = map[string]string{
 	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
 	"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/orders-fn",
 	"AWS_LAMBDA_LOG_STREAM_NAME":      "2026/11/26/[$LATEST]0123456789abcdef",
+}
+
+// otlpEnv makes an otlp exporter read lookup(extra) as its environment.
+func otlpEnv(extra map[string]string) otlp.Option {
+	return hook.OTLPLookupEnv(lookup(extra)).(otlp.Option)
 }
 
 func lookup(extra map[string]string) func(string) (string, bool) {

@@ -44,7 +44,7 @@ func warnLines(buf *bytes.Buffer) []string {
 // invocations run, flush and return their result.
 func TestNilExporterIsRejectedAtNew(t *testing.T) {
 	logs := captureWarnings(t)
-	exp, err := otlp.New(otlp.WithLookupEnv(lookup(map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})))
+	exp, err := otlp.New(otlpEnv(map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}))
 	if err == nil || exp != nil {
 		t.Fatalf("otlp.New with grpc = %v, %v; want an error", exp, err)
 	}
@@ -81,7 +81,7 @@ func TestNilPointersAreRejectedWhereGiven(t *testing.T) {
 	var sampler *ratioSampler
 	var opt oteltracing.Option
 	tr, exp := newTracer(t, nil, oteltracing.WithSampler(sampler), opt, oteltracing.WithService("s"))
-	_, s := tracing.Start(tracing.NewContext(context.Background(), tr), "sampled by the default")
+	_, s := tracing.Start(tracing.ContextWithTracer(context.Background(), tr), "sampled by the default")
 	s.End()
 	_ = tr.Flush(context.Background())
 	if len(exp.GetSpans()) != 1 {
@@ -152,7 +152,7 @@ func TestExporterPanicBecomesFlushError(t *testing.T) {
 			var reported []error
 			tr := oteltracing.New(tt.exp, oteltracing.WithLookupEnv(lookup(nil)),
 				oteltracing.WithErrorHandler(func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() }))
-			ctx := tracing.NewContext(context.Background(), tr)
+			ctx := tracing.ContextWithTracer(context.Background(), tr)
 			_, s := tracing.Start(ctx, "work")
 			s.End()
 			err := tr.Flush(context.Background())

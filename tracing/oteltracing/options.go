@@ -15,14 +15,14 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
-// DefaultAttributeValueLengthLimit is how long a string attribute value may
+// defaultAttributeValueLengthLimit is how long a string attribute value may
 // be before it is cut, unless WithAttributeValueLengthLimit or
 // OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT say otherwise.
-const DefaultAttributeValueLengthLimit = 4096
+const defaultAttributeValueLengthLimit = 4096
 
-// DefaultMaxExportBatchSize is how many ended spans wait for the flush
+// defaultMaxExportBatchSize is how many ended spans wait for the flush
 // before they are exported at once, by the goroutine ending the last one.
-const DefaultMaxExportBatchSize = 512
+const defaultMaxExportBatchSize = 512
 
 // Option configures a Tracer.
 type Option interface{ apply(*config) }
@@ -42,7 +42,6 @@ type config struct {
 	resAttrs      []attribute.KeyValue
 	onError       func(error)
 	disabled      bool
-	disabledSet   bool
 }
 
 // WithService sets service.name. It wins over OTEL_SERVICE_NAME,
@@ -65,14 +64,14 @@ func WithSampler(s sdktrace.Sampler) Option {
 
 // WithAttributeValueLengthLimit cuts string attribute values (and each
 // string of a slice) to n bytes; n < 0 means no limit. The default is
-// DefaultAttributeValueLengthLimit. It wins over
+// 4096. It wins over
 // OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.
 func WithAttributeValueLengthLimit(n int) Option {
 	return optionFunc(func(c *config) { c.valueLimit = n; c.valueLimitSet = true })
 }
 
 // WithMaxExportBatchSize sets how many ended spans may wait for the flush
-// (default DefaultMaxExportBatchSize). When that many are waiting, the
+// (default 512). When that many are waiting, the
 // goroutine that ends the next one exports them all before End returns.
 func WithMaxExportBatchSize(n int) Option {
 	return optionFunc(func(c *config) { c.batch = n })
@@ -99,14 +98,15 @@ func WithErrorHandler(h func(error)) Option {
 	return optionFunc(func(c *config) { c.onError = h })
 }
 
-// WithDisabled turns tracing off (true) or on (false), whatever
-// POWERTOOLS_TRACE_DISABLED and OTEL_SDK_DISABLED say.
-func WithDisabled(disabled bool) Option {
-	return optionFunc(func(c *config) { c.disabled = disabled; c.disabledSet = true })
+// WithDisabled turns tracing off, as POWERTOOLS_TRACE_DISABLED=true or
+// OTEL_SDK_DISABLED=true do: every span is a no-op and nothing is exported.
+func WithDisabled() Option {
+	return optionFunc(func(c *config) { c.disabled = true })
 }
 
-// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
-func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+// withLookupEnv replaces the environment lookup (os.LookupEnv), for tests
+// (through hook.OTelLookupEnv for those of other packages).
+func withLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
@@ -125,19 +125,19 @@ func newConfig(opts []Option) *config {
 		warn("oteltracing: the sampler is a nil "+errinfo.Type(c.sampler)+": using the default", slog.String("sampler", errinfo.Type(c.sampler)))
 		c.sampler = nil
 	}
-	if !c.disabledSet {
+	if !c.disabled {
 		off, _ := c.lookup.Bool(names.EnvPowertoolsTraceDisabled)
 		sdkOff, _ := c.lookup.Bool(names.EnvOTelSDKDisabled)
 		c.disabled = off || sdkOff
 	}
 	if c.batch <= 0 {
-		c.batch = DefaultMaxExportBatchSize
+		c.batch = defaultMaxExportBatchSize
 	}
 	if c.trigger == "" {
 		c.trigger = "other"
 	}
 	if !c.valueLimitSet {
-		c.valueLimit = DefaultAttributeValueLengthLimit
+		c.valueLimit = defaultAttributeValueLengthLimit
 		for _, k := range []string{names.EnvOTelSpanAttributeValueLengthLimit, names.EnvOTelAttributeValueLengthLimit} {
 			if n, ok := c.int(k); ok {
 				c.valueLimit = n

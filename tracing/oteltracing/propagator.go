@@ -28,7 +28,7 @@ func (Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier
 	if !sc.IsValid() {
 		return
 	}
-	h := tracing.Header{Root: XRayTraceID(sc.TraceID()), Parent: sc.SpanID().String(), Sampled: tracing.SampledNo}
+	h := tracing.Header{Root: xrayTraceID(sc.TraceID()), Parent: sc.SpanID().String(), Sampled: tracing.SampledNo}
 	if sc.IsSampled() {
 		h.Sampled = tracing.SampledYes
 	}

@@ -54,13 +54,9 @@ func TestPropagator(t *testing.T) {
 func TestPropagatorInjectsTheSpan(t *testing.T) {
 	tr, _ := newTracer(t, nil)
 	h := wrap(tr, func(ctx context.Context, _ order) (string, error) {
-		_, s := tracing.Start(ctx, "call", tracing.WithKind(tracing.KindClient))
+		octx, s := tracing.Start(ctx, "call", tracing.WithKind(tracing.KindClient))
 		defer s.End()
 		out := propagation.MapCarrier{}
-		octx := ctx
-		if os, ok := oteltracing.OTelSpan(s); ok {
-			octx = trace.ContextWithSpan(ctx, os)
-		}
 		oteltracing.Propagator{}.Inject(octx, out)
 		return out.Get(tracing.HeaderName), nil
 	})

@@ -97,7 +97,7 @@ func TestSpanRecordsAreRedacted(t *testing.T) {
 	registerSecrets()
 	tr, exp := newTracer(t, nil)
 	scope := iredact.NewScope(nil)
-	ctx := iredact.NewContext(tracing.NewContext(context.Background(), tr), scope)
+	ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), scope)
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "orders-fn", TraceHeader: testHeader})
 	_, s := tracing.Start(ctx, "charge", tracing.WithAttributes(slog.String("api_key", "start-key-3141"), slog.String("order.id", "o-1")))
 	recordSecrets(s)
@@ -170,7 +170,7 @@ func TestSpanRecordsAreRedacted(t *testing.T) {
 func TestSpanOutsideInvocationIsRedacted(t *testing.T) {
 	registerSecrets()
 	tr, exp := newTracer(t, nil)
-	_, s := tracing.Start(tracing.NewContext(context.Background(), tr), "init")
+	_, s := tracing.Start(tracing.ContextWithTracer(context.Background(), tr), "init")
 	recordSecrets(s)
 	s.End()
 	_ = tr.Flush(context.Background())
@@ -193,7 +193,7 @@ func (e panicError) Error() string { return *e.msg }
 // value whose MarshalJSON panics are described, not raised.
 func TestSpanNeverPanics(t *testing.T) {
 	tr, exp := newTracer(t, nil)
-	_, s := tracing.Start(tracing.NewContext(context.Background(), tr), "bad values")
+	_, s := tracing.Start(tracing.ContextWithTracer(context.Background(), tr), "bad values")
 	var nilErr *errorT
 	s.RecordError(nilErr)
 	s.RecordError(panicError{})
@@ -231,7 +231,7 @@ func (badStringer) String() string { panic("no string") }
 func TestCollectorRedactsSpans(t *testing.T) {
 	registerSecrets()
 	col := testenv.StartCollector(t)
-	exp, err := otlp.New(otlp.WithLookupEnv(lookup(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.Endpoint})))
+	exp, err := otlp.New(otlpEnv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.Endpoint}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func (e *describedErr) ErrorType() string { return e.typ }
 
 func TestRecordErrorNamesTheDescribedType(t *testing.T) {
 	tr, exp := newTracer(t, nil)
-	_, s := tracing.Start(tracing.NewContext(context.Background(), tr), "work")
+	_, s := tracing.Start(tracing.ContextWithTracer(context.Background(), tr), "work")
 	s.RecordError(&describedErr{text: "charge: card declined", typ: "*fmt.wrapError"})
 	s.End()
 	_ = tr.Flush(context.Background())

@@ -18,10 +18,6 @@ func errorf(format string, args ...any) error {
 	return fmt.Errorf("oteltracing: "+format, args...)
 }
 
-// undefinedService is the service the logger and lambdawrap report when
-// none is configured (Powertools' default); it does not name a service.
-const undefinedService = "service_undefined"
-
 // resourceInfo is what the resource is made of, gathered at New. The
 // service is settled then, or by the first invocation.
 type resourceInfo struct {
@@ -79,7 +75,7 @@ func (ri resourceInfo) build(service, region, fnName, fnVer string) *resource.Re
 	if ri.service != "" {
 		service = ri.service
 	}
-	if service == "" || service == undefinedService {
+	if service == "" || service == names.DefaultService {
 		service = ri.fnName
 	}
 	if service == "" {

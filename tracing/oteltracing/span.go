@@ -37,16 +37,6 @@ type span struct {
 
 var _ tracing.Span = (*span)(nil)
 
-// OTelSpan returns the OpenTelemetry span behind s, when s was started by
-// a Tracer of this package. Attributes set on it directly are redacted by
-// the exporters of this module only by the process's rules.
-func OTelSpan(s tracing.Span) (trace.Span, bool) {
-	if sp, ok := s.(*span); ok {
-		return sp.s, true
-	}
-	return nil, false
-}
-
 func (s *span) End() { s.s.End() }
 
 func (s *span) SetAttributes(attrs ...slog.Attr) {
@@ -147,7 +137,7 @@ func (s *span) SetStatus(code tracing.Code, description string) {
 
 func (s *span) IsRecording() bool { return s.s.IsRecording() }
 
-func (s *span) TraceID() string { return XRayTraceID(s.s.SpanContext().TraceID()) }
+func (s *span) TraceID() string { return xrayTraceID(s.s.SpanContext().TraceID()) }
 
 // Header returns the span as an X-Ray trace header: Root = its trace,
 // Parent = it, Sampled = its sampling decision.

@@ -85,10 +85,13 @@ func New(exporter sdktrace.SpanExporter, opts ...Option) *Tracer {
 	return t
 }
 
-// Enabled reports whether the tracer records spans (it is not disabled by
+// enabled reports whether the tracer records spans (it is not disabled by
 // an option or POWERTOOLS_TRACE_DISABLED / OTEL_SDK_DISABLED). A nil
 // *Tracer is a disabled one.
-func (t *Tracer) Enabled() bool { return t != nil && !t.cfg.disabled }
+func (t *Tracer) enabled() bool { return t != nil && !t.cfg.disabled }
+
+// noopSpan is the span a disabled tracer returns.
+var noopSpan = tracing.SpanFromContext(context.Background())
 
 // sdk returns the SDK's provider and tracer, making them if needed with
 // what the first invocation says.
@@ -128,7 +131,7 @@ func (t *Tracer) build(service, region, fnName, fnVer string) *sdkState {
 // its first use, so that the first invocation can still name the service.
 // A disabled tracer returns a no-op provider.
 func (t *Tracer) TracerProvider() trace.TracerProvider {
-	if !t.Enabled() {
+	if !t.enabled() {
 		return noop.NewTracerProvider()
 	}
 	if st := t.state.Load(); st != nil {
@@ -142,8 +145,8 @@ func (t *Tracer) TracerProvider() trace.TracerProvider {
 // the FaaS attributes. What the span records is redacted by the scope in
 // ctx (see internal/redact), which the spans started under it inherit.
 func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
-	if !t.Enabled() {
-		return ctx, tracing.Noop
+	if !t.enabled() {
+		return ctx, noopSpan
 	}
 	arn := parseARN(inv.FunctionARN)
 	st := t.sdk(inv.Service, arn.region, inv.FunctionName, inv.Version)
@@ -200,8 +203,8 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 // instrumentation), or of cfg.RemoteParent, or a root span. What the span
 // records is redacted by the scope in ctx: the invocation's.
 func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
-	if !t.Enabled() {
-		return ctx, tracing.Noop
+	if !t.enabled() {
+		return ctx, noopSpan
 	}
 	scope := redact.FromContext(ctx)
 	st := t.state.Load()
@@ -248,7 +251,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 // left running when it returns. An export that failed or panicked is
 // returned as an error, after it was given to the error handler.
 func (t *Tracer) Flush(ctx context.Context) error {
-	if !t.Enabled() || t.proc == nil {
+	if !t.enabled() || t.proc == nil {
 		return nil
 	}
 	return t.proc.ForceFlush(ctx)
@@ -259,7 +262,7 @@ func (t *Tracer) Flush(ctx context.Context) error {
 // afterwards are dropped. Lambda rarely gives a process the chance to call
 // it; tests and local runs do.
 func (t *Tracer) Shutdown(ctx context.Context) error {
-	if !t.Enabled() || t.proc == nil {
+	if !t.enabled() || t.proc == nil {
 		return nil
 	}
 	if st := t.state.Load(); st != nil {
@@ -314,9 +317,9 @@ func spanContext(h tracing.Header) (trace.SpanContext, trace.TraceID, bool) {
 	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID(sid), TraceFlags: flags, Remote: true}), tid, true
 }
 
-// XRayTraceID formats an OTel trace id in X-Ray form
+// xrayTraceID formats an OTel trace id in X-Ray form
 // ("1-5759e988-bd862e3fe1be46a994272793"), or returns "" for the zero id.
-func XRayTraceID(tid trace.TraceID) string {
+func xrayTraceID(tid trace.TraceID) string {
 	if !tid.IsValid() {
 		return ""
 	}

@@ -107,7 +107,7 @@ func TestOutcomes(t *testing.T) {
 
 func TestClientErrorOnClientSpan(t *testing.T) {
 	tr, exp := newTracer(t, nil)
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	_, s := tracing.Start(ctx, "call", tracing.WithKind(tracing.KindClient))
 	s.SetStatus(tracing.ClientError, "404")
 	s.End()
@@ -260,7 +260,7 @@ func TestUserSpans(t *testing.T) {
 
 func TestStartOutsideInvocation(t *testing.T) {
 	tr, exp := newTracer(t, nil)
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	_, s := tracing.Start(ctx, "init work")
 	if !s.IsRecording() {
 		t.Fatal("root span not recording")
@@ -385,11 +385,11 @@ func TestDisabled(t *testing.T) {
 			t.Errorf("%v: enabled", env)
 		}
 		h := wrap(tr, func(ctx context.Context, _ order) (string, error) {
-			if s := tracing.SpanFromContext(ctx); s != tracing.Noop {
-				t.Errorf("invocation span %T, want tracing.Noop", s)
+			if s := tracing.SpanFromContext(ctx); s != tracing.SpanFromContext(context.Background()) {
+				t.Errorf("invocation span %T, want tracing.SpanFromContext(context.Background())", s)
 			}
-			if _, s := tracing.Start(ctx, "x"); s != tracing.Noop {
-				t.Errorf("user span %T, want tracing.Noop", s)
+			if _, s := tracing.Start(ctx, "x"); s != tracing.SpanFromContext(context.Background()) {
+				t.Errorf("user span %T, want tracing.SpanFromContext(context.Background())", s)
 			}
 			return "", nil
 		})
@@ -403,9 +403,9 @@ func TestDisabled(t *testing.T) {
 			t.Error("disabled provider records")
 		}
 	}
-	tr, _ := newTracer(t, map[string]string{"POWERTOOLS_TRACE_DISABLED": "true"}, oteltracing.WithDisabled(false))
-	if !tr.Enabled() {
-		t.Error("WithDisabled(false) does not win over the environment")
+	tr, _ := newTracer(t, nil, oteltracing.WithDisabled())
+	if tr.Enabled() {
+		t.Error("WithDisabled() does not disable")
 	}
 }
 
@@ -445,7 +445,7 @@ func TestResourceAttributes(t *testing.T) {
 		"OTEL_RESOURCE_ATTRIBUTES": "deployment.environment.name=prod,team=a%20b,cloud.region=override,novalue",
 	}, oteltracing.WithService("s"), oteltracing.WithResourceAttributes(attribute.String("team", "c")),
 		oteltracing.WithErrorHandler(func(error) {}))
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	_, s := tracing.Start(ctx, "x")
 	s.End()
 	_ = tr.Flush(context.Background())
@@ -468,14 +468,14 @@ func TestAttributeValueLengthLimit(t *testing.T) {
 		opts []oteltracing.Option
 		want int
 	}{
-		{name: "default", want: oteltracing.DefaultAttributeValueLengthLimit},
+		{name: "default", want: 4096},
 		{name: "env", env: map[string]string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "100"}, want: 100},
 		{name: "option", env: map[string]string{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "100"}, opts: []oteltracing.Option{oteltracing.WithAttributeValueLengthLimit(10)}, want: 10},
 		{name: "unlimited", opts: []oteltracing.Option{oteltracing.WithAttributeValueLengthLimit(-1)}, want: 5000},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tr, exp := newTracer(t, tt.env, append(tt.opts, oteltracing.WithService("s"))...)
-			ctx := tracing.NewContext(context.Background(), tr)
+			ctx := tracing.ContextWithTracer(context.Background(), tr)
 			_, s := tracing.Start(ctx, "x", tracing.WithAttributes(slog.String("long", long)))
 			s.SetMetadata("meta", long)
 			s.End()
@@ -515,7 +515,7 @@ func TestBatching(t *testing.T) {
 	exp := &countingExporter{}
 	tr := oteltracing.New(exp, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"), oteltracing.WithMaxExportBatchSize(3))
 	shutdown(t, tr)
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	for range 4 {
 		_, s := tracing.Start(ctx, "x")
 		s.End()
@@ -555,7 +555,7 @@ func TestFlushBoundedByContext(t *testing.T) {
 	var mu sync.Mutex
 	tr := oteltracing.New(exp, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithService("s"),
 		oteltracing.WithErrorHandler(func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() }))
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	_, s := tracing.Start(ctx, "x")
 	s.End()
 	fctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -674,24 +674,14 @@ func TestTracerProvider(t *testing.T) {
 	}
 }
 
-func TestXRayTraceID(t *testing.T) {
-	tid, _ := trace.TraceIDFromHex(testTrace)
-	if got := oteltracing.XRayTraceID(tid); got != "1-5759e988-bd862e3fe1be46a994272793" {
-		t.Errorf("XRayTraceID = %q", got)
-	}
-	if got := oteltracing.XRayTraceID(trace.TraceID{}); got != "" {
-		t.Errorf("zero id: %q", got)
-	}
-}
-
-func TestOTelSpan(t *testing.T) {
+// TestOTelSpanInTheContext: the context a span is started in carries the
+// OpenTelemetry span too, for what the facade does not offer.
+func TestOTelSpanInTheContext(t *testing.T) {
 	tr, _ := newTracer(t, nil, oteltracing.WithService("s"))
-	_, s := tr.Start(context.Background(), "x", tracing.StartConfig{})
+	ctx, s := tr.Start(context.Background(), "x", tracing.StartConfig{})
 	defer s.End()
-	if os, ok := oteltracing.OTelSpan(s); !ok || !os.IsRecording() {
-		t.Error("OTelSpan of a tracer span")
-	}
-	if _, ok := oteltracing.OTelSpan(tracing.Noop); ok {
-		t.Error("OTelSpan of the no-op span")
+	os := trace.SpanFromContext(ctx)
+	if !os.IsRecording() || os.SpanContext().SpanID().String() != s.Header().Parent {
+		t.Errorf("OpenTelemetry span in the context: %v, want the span %s", os.SpanContext(), s.Header().Parent)
 	}
 }

@@ -19,7 +19,7 @@ import (
 func TestSetAttributesAllocs(t *testing.T) {
 	d := startDaemon(t)
 	tr := newTracer(t, d, nil)
-	ctx := iredact.NewContext(tracing.NewContext(context.Background(), tr), iredact.NewScope(nil))
+	ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), iredact.NewScope(nil))
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: header1, Service: "orders"})
 	defer inv.End()
 	_, s := tracing.Start(ctx, "charge-card")

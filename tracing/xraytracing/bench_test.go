@@ -22,7 +22,7 @@ func benchSpans(b *testing.B, span func(ctx context.Context)) {
 	b.Cleanup(func() { conn.Close() })
 	tr := xraytracing.New(xraytracing.WithDaemonAddress(conn.LocalAddr().String()), xraytracing.WithLookupEnv(noEnv))
 	b.Cleanup(func() { _ = tr.Close() })
-	base := tracing.NewContext(context.Background(), tr)
+	base := tracing.ContextWithTracer(context.Background(), tr)
 	inv := tracing.Invocation{Service: "bench", TraceHeader: header1}
 	ctx, handler := tr.StartInvocation(base, inv)
 	n := 0

@@ -21,9 +21,9 @@
 // AWS_LAMBDA_MAX_CONCURRENCY > 1 it is not set, and invocations running at
 // once must not share a trace. The subsegment is annotated with ColdStart,
 // Service and, on the first invocation of a process, InitDurationMs; the
-// response (WithCaptureResponse, off by default) and errors
-// (WithCaptureError, on by default) are kept as metadata in the service's
-// namespace, as Powertools does. tracing.ClientError sets the "error" flag
+// response (with WithCaptureResponse) and errors (unless
+// WithoutCaptureError) are kept as metadata in the service's namespace, as
+// Powertools does. tracing.ClientError sets the "error" flag
 // and tracing.Error the "fault" flag.
 //
 // Spans started with tracing.Start are subsegments of the span in their
@@ -47,7 +47,7 @@
 // Only a trace header with Sampled=1 is recorded, as the X-Ray SDKs do:
 // Sampled=0, Sampled=?, or no header at all (Lambda without active
 // tracing) make spans that record nothing but still carry the trace id for
-// propagation. POWERTOOLS_TRACE_DISABLED=true (or WithDisabled(true)) makes
+// propagation. POWERTOOLS_TRACE_DISABLED=true (or WithDisabled) makes
 // every span a no-op.
 //
 // # Redaction
@@ -81,8 +81,8 @@
 //
 // # Size
 //
-// A datagram carries at most 64 000 bytes (MaxDatagramSize); larger ones
-// fail with "message too long" and are lost. Documents are fitted instead,
+// A datagram carries at most 64 000 bytes; larger ones fail with "message
+// too long" and are lost. Documents are fitted instead,
 // never dropped: subsegments that do not fit their parent's document are sent
 // as independent subsegments, and a span too large on its own has its
 // largest metadata values replaced, one at a time, by

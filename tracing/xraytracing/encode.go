@@ -297,58 +297,10 @@ func scrubMap(sc *redact.Scrubber, m map[string]any) (map[string]any, bool) {
 // The segment itself is not changed.
 func fitSeg(seg *segment, budget int) []byte {
 	cp := copySeg(seg)
-	type entry struct {
-		ns, key string
-		v       *metaValue
-		enc     int // encoded length
-		final   bool
-	}
-	var entries []entry
-	for ns, m := range seg.Metadata {
-		cm := make(map[string]any, len(m))
-		for k, v := range m {
-			mv, ok := v.(*metaValue)
-			if !ok {
-				// Not encoded when it was set: redacted now, as scrubSeg
-				// skips metaValues.
-				sc := scrub.Process()
-				mv = newMetaValue(v, budget, &sc)
-			}
-			cm[k] = mv
-			entries = append(entries, entry{ns: ns, key: k, v: mv, enc: mv.encodedLen()})
-		}
-		cp.Metadata[ns] = cm
-	}
+	entries := metaEntries(seg, cp, budget)
 	// 1. Shrink the largest metadata value until the document fits.
-	for {
-		b, err := marshalSeg(cp)
-		if err != nil {
-			break
-		}
-		if len(b) <= budget {
-			return b
-		}
-		over := len(b) - budget
-		i := -1
-		for j := range entries {
-			if !entries[j].final && (i < 0 || entries[j].enc > entries[i].enc) {
-				i = j
-			}
-		}
-		if i < 0 {
-			break
-		}
-		en := &entries[i]
-		target := en.enc - over
-		nv := en.v.shrink(target)
-		n := nv.encodedLen()
-		if n >= en.enc {
-			en.final = true
-			continue
-		}
-		cp.Metadata[en.ns][en.key] = nv
-		en.final = n > target // it could not make room enough: as small as it gets
-		en.v, en.enc = nv, n
+	if b, ok := shrinkMetadata(cp, entries, budget); ok {
+		return b
 	}
 	// 2. Exceptions without their stacks.
 	if cp.Cause != nil && len(cp.Cause.Exceptions) > 0 {
@@ -372,6 +324,80 @@ func fitSeg(seg *segment, budget int) []byte {
 		}
 	}
 	// 4. The bare segment.
+	return fitBare(seg, budget)
+}
+
+// metaEntry is one metadata value of the copy fitSeg cuts down.
+type metaEntry struct {
+	ns, key string
+	v       *metaValue
+	enc     int  // encoded length
+	final   bool // as small as it gets
+}
+
+// metaEntries fills cp's metadata with seg's, each value encoded, and lists
+// them.
+func metaEntries(seg, cp *segment, budget int) []metaEntry {
+	var entries []metaEntry
+	for ns, m := range seg.Metadata {
+		cm := make(map[string]any, len(m))
+		for k, v := range m {
+			mv, ok := v.(*metaValue)
+			if !ok {
+				// Not encoded when it was set: redacted now, as scrubSeg
+				// skips metaValues.
+				sc := scrub.Process()
+				mv = newMetaValue(v, budget, &sc)
+			}
+			cm[k] = mv
+			entries = append(entries, metaEntry{ns: ns, key: k, v: mv, enc: mv.encodedLen()})
+		}
+		cp.Metadata[ns] = cm
+	}
+	return entries
+}
+
+// shrinkMetadata shrinks the largest metadata value of cp, one at a time,
+// until cp encodes to at most budget bytes, and returns the encoding; false
+// when no value can shrink further.
+func shrinkMetadata(cp *segment, entries []metaEntry, budget int) ([]byte, bool) {
+	for {
+		b, err := marshalSeg(cp)
+		if err != nil {
+			return nil, false
+		}
+		if len(b) <= budget {
+			return b, true
+		}
+		over := len(b) - budget
+		i := -1
+		for j := range entries {
+			if !entries[j].final && (i < 0 || entries[j].enc > entries[i].enc) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, false
+		}
+		en := &entries[i]
+		target := en.enc - over
+		nv := en.v.shrink(target)
+		n := nv.encodedLen()
+		if n >= en.enc {
+			en.final = true
+			continue
+		}
+		cp.Metadata[en.ns][en.key] = nv
+		en.final = n > target // it could not make room enough: as small as it gets
+		en.v, en.enc = nv, n
+	}
+}
+
+// fitBare encodes seg's ids, name, times, flags, annotations, AWS and HTTP
+// data and its first exception's type and message (cut to 1 KiB), dropping
+// the annotations and the AWS data, then the exception, when that is still
+// more than budget bytes.
+func fitBare(seg *segment, budget int) []byte {
 	bare := &segment{
 		TraceID: seg.TraceID, ID: seg.ID, Name: seg.Name, StartTime: seg.StartTime, EndTime: seg.EndTime,
 		InProgress: seg.InProgress, ParentID: seg.ParentID, Fault: seg.Fault, Error: seg.Error,

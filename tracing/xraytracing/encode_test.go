@@ -84,7 +84,7 @@ func TestFitSegNeverExceedsBudget(t *testing.T) {
 }
 
 func TestEncodeTreeSplitsBySize(t *testing.T) {
-	tr := New(WithDisabled(true))
+	tr := New(WithDisabled())
 	root := tr.newRoot("root", "1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", true, "ns", tr.cfg.now())
 	for i := range 50 {
 		c := tr.newChild(root, fmt.Sprintf("c%d", i), 0)

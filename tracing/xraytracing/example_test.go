@@ -51,7 +51,7 @@ func ExampleNew() {
 	}
 
 	// What the daemon received: one datagram, a header line and the document.
-	buf := make([]byte, xraytracing.MaxDatagramSize)
+	buf := make([]byte, 64<<10) // a datagram carries at most 64 000 bytes
 	_ = daemon.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, _, err := daemon.ReadFrom(buf)
 	if err != nil {

@@ -2,6 +2,18 @@ package xraytracing
 
 import "time"
 
+// What the tests reach that users do not: an environment and a clock of
+// their own, the limits and the default name.
+var (
+	WithLookupEnv = withLookupEnv
+	WithClock     = withClock
+)
+
+const (
+	MaxDatagramSize    = maxDatagramSize
+	DefaultHandlerName = defaultHandlerName
+)
+
 // WithMaxDatagram lowers the datagram limit, so tests can fill documents
 // with little data.
 func WithMaxDatagram(n int) Option {

@@ -79,7 +79,7 @@ func FuzzSpanRedaction(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key, value, meta, errText, secret, password string) {
 		scope := redact.NewScope(nil)
 		scope.Values.Add(secret)
-		ctx := redact.NewContext(tracing.NewContext(context.Background(), tr), scope)
+		ctx := redact.NewContext(tracing.ContextWithTracer(context.Background(), tr), scope)
 		ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{Service: "orders",
 			TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"})
 		_, s := tracing.Start(ctx, "fuzz")

@@ -9,12 +9,12 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
-// DefaultDaemonAddress is the X-Ray daemon's address when nothing else says.
-const DefaultDaemonAddress = "127.0.0.1:2000"
+// defaultDaemonAddress is the X-Ray daemon's address when nothing else says.
+const defaultDaemonAddress = "127.0.0.1:2000"
 
-// DefaultHandlerName is the name of the subsegment of each invocation, as
+// defaultHandlerName is the name of the subsegment of each invocation, as
 // Powertools names it.
-const DefaultHandlerName = "## handler"
+const defaultHandlerName = "## handler"
 
 // Option configures a Tracer made by New.
 type Option interface{ apply(*config) }
@@ -30,25 +30,26 @@ type config struct {
 	daemonAddr  string
 	service     string
 
-	disabled, disabledSet               bool
-	captureResponse, captureResponseSet bool
-	captureError, captureErrorSet       bool
+	disabled, captureResponse    bool
+	captureError, noCaptureError bool
 
 	// maxDatagram is the largest datagram sent, header included; tests
 	// lower it.
 	maxDatagram int
 }
 
-// WithLookupEnv sets how New reads environment variables; tests pass a map
-// lookup. The default, and nil, is os.LookupEnv.
-func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+// withLookupEnv sets how New reads environment variables (os.LookupEnv,
+// also for nil): tests pass an environment of their own (through
+// hook.XRayLookupEnv from other packages).
+func withLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
-// WithClock replaces time.Now for the start and end times of spans. The
-// invocation span starts at tracing.Invocation.Start when it is set. nil
-// keeps time.Now.
-func WithClock(now func() time.Time) Option {
+// withClock makes the tracer read the time from now instead of time.Now:
+// the start and end times of spans (the invocation span starts at
+// tracing.Invocation.Start when it is set). nil keeps time.Now. Tests use
+// it for fixed documents.
+func withClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) {
 		if now != nil {
 			c.now = now
@@ -56,8 +57,8 @@ func WithClock(now func() time.Time) Option {
 	})
 }
 
-// WithHandlerName renames the subsegment of each invocation
-// (DefaultHandlerName, "## handler"). An empty name keeps the default.
+// WithHandlerName renames the subsegment of each invocation ("## handler",
+// as Powertools names it). An empty name keeps the default.
 func WithHandlerName(name string) Option {
 	return optionFunc(func(c *config) {
 		if name != "" {
@@ -72,46 +73,47 @@ func WithDaemonAddress(addr string) Option {
 	return optionFunc(func(c *config) { c.daemonAddr = addr })
 }
 
-// WithDisabled turns the tracer off (true) or on (false) regardless of
-// POWERTOOLS_TRACE_DISABLED and AWS_XRAY_SDK_DISABLED. A disabled tracer
-// returns no-op spans, sends nothing and costs nothing per invocation.
-func WithDisabled(disabled bool) Option {
-	return optionFunc(func(c *config) { c.disabled, c.disabledSet = disabled, true })
+// WithDisabled turns the tracer off, as POWERTOOLS_TRACE_DISABLED=true and
+// AWS_XRAY_SDK_DISABLED=true do. A disabled tracer returns no-op spans,
+// sends nothing and costs nothing per invocation.
+func WithDisabled() Option {
+	return optionFunc(func(c *config) { c.disabled = true })
 }
 
-// WithCaptureResponse records (true) or not (false) the handler's response
-// as metadata of the invocation subsegment, regardless of
-// POWERTOOLS_TRACER_CAPTURE_RESPONSE. The wrapper hands the response to the
-// invocation's span through its SetResponse(any) method. Large responses are
-// truncated so the document still fits one datagram.
-func WithCaptureResponse(capture bool) Option {
-	return optionFunc(func(c *config) { c.captureResponse, c.captureResponseSet = capture, true })
+// WithCaptureResponse records the handler's response as metadata of the
+// invocation subsegment, as POWERTOOLS_TRACER_CAPTURE_RESPONSE=true does.
+// The wrapper hands the response to the invocation's span through its
+// SetResponse(any) method. Large responses are truncated so the document
+// still fits one datagram.
+func WithCaptureResponse() Option {
+	return optionFunc(func(c *config) { c.captureResponse = true })
 }
 
-// WithCaptureError records (true) or not (false) the message, type and stack
-// of recorded errors, regardless of POWERTOOLS_TRACER_CAPTURE_ERROR. Without
-// it a failed span still carries its fault or error flag.
-func WithCaptureError(capture bool) Option {
-	return optionFunc(func(c *config) { c.captureError, c.captureErrorSet = capture, true })
+// WithoutCaptureError stops recording the message, type and stack of
+// recorded errors, as POWERTOOLS_TRACER_CAPTURE_ERROR=false does (they are
+// recorded by default). A failed span still carries its fault or error
+// flag.
+func WithoutCaptureError() Option {
+	return optionFunc(func(c *config) { c.noCaptureError = true })
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{now: time.Now, handlerName: DefaultHandlerName, maxDatagram: MaxDatagramSize}
+	c := &config{now: time.Now, handlerName: defaultHandlerName, maxDatagram: maxDatagramSize}
 	for _, o := range opts {
 		if o != nil && !errinfo.IsNilPointer(o) {
 			o.apply(c)
 		}
 	}
 	c.lookup = env.Or(c.lookup)
-	if !c.disabledSet {
+	if !c.disabled {
 		off, _ := c.lookup.Bool(names.EnvPowertoolsTraceDisabled)
 		sdkOff, _ := c.lookup.Bool(names.EnvAWSXRaySDKDisabled)
 		c.disabled = off || sdkOff
 	}
-	if !c.captureResponseSet {
+	if !c.captureResponse {
 		c.captureResponse, _ = c.lookup.Bool(names.EnvPowertoolsTracerCaptureResponse)
 	}
-	if !c.captureErrorSet {
+	if !c.noCaptureError {
 		on, ok := c.lookup.Bool(names.EnvPowertoolsTracerCaptureError)
 		c.captureError = on || !ok
 	}

@@ -131,7 +131,7 @@ func TestRedactedValuesAreRemembered(t *testing.T) {
 	d := startDaemon(t)
 	tr := newTracer(t, d, nil)
 	scope := iredact.NewScope(nil)
-	ctx := iredact.NewContext(tracing.NewContext(context.Background(), tr), scope)
+	ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), scope)
 	ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: header1, Service: "orders"})
 	_, s := tracing.Start(ctx, "child")
 	recordSecrets(s)

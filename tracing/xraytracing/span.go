@@ -383,7 +383,7 @@ func (s *span) SetResponse(v any) {
 // caller's; remote when err is an AWS service's error, with a request id)
 // and the "error" metadata, its message redacted. An Error method that
 // panics (a nil pointer in err, say) is described instead. It sets no
-// flag; SetStatus does. With WithCaptureError(false) it records nothing.
+// flag; SetStatus does. With WithoutCaptureError it records nothing.
 func (s *span) RecordError(err error) {
 	if err == nil || !s.t.cfg.captureError || s.ended.Load() {
 		return
@@ -419,7 +419,7 @@ type errorMeta struct {
 // SetStatus implements tracing.Span: ClientError sets the segment's "error"
 // flag, Error its "fault" flag, OK clears both. A description is kept as the
 // "status" metadata, and as the cause when no error was recorded (unless
-// WithCaptureError(false)); it is redacted.
+// WithoutCaptureError); it is redacted.
 func (s *span) SetStatus(code tracing.Code, description string) {
 	if s.ended.Load() {
 		return

@@ -14,11 +14,11 @@ import (
 	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
-// MaxDatagramSize is the largest datagram the tracer sends, the daemon's
+// maxDatagramSize is the largest datagram the tracer sends, the daemon's
 // header line included. UDP carries at most 65 507 bytes over IPv4; a
 // larger document fails with "message too long" and is lost, so documents
 // are fitted under this size instead (see the package documentation).
-const MaxDatagramSize = 64000
+const maxDatagramSize = 64000
 
 // daemonHeader starts every datagram: the X-Ray daemon drops those without
 // it.
@@ -40,6 +40,9 @@ type Tracer struct {
 
 var _ tracing.Tracer = (*Tracer)(nil)
 
+// noopSpan is the span a disabled tracer returns.
+var noopSpan = tracing.SpanFromContext(context.Background())
+
 // New returns a Tracer sending to the X-Ray daemon over UDP. It reads its
 // configuration once, when called: call it in main.
 //
@@ -54,11 +57,11 @@ func New(opts ...Option) *Tracer {
 	}
 	addr := udpAddress(c.daemonAddr)
 	if addr == "" {
-		addr = DefaultDaemonAddress
+		addr = defaultDaemonAddress
 	}
 	raddr, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
-		raddr, err = net.ResolveUDPAddr("udp", DefaultDaemonAddress)
+		raddr, err = net.ResolveUDPAddr("udp", defaultDaemonAddress)
 	}
 	if err == nil {
 		t.conn, _ = net.DialUDP("udp", nil, raddr)
@@ -99,7 +102,7 @@ func (t *Tracer) Close() error {
 // started under the invocation's inherits.
 func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (context.Context, tracing.Span) {
 	if t == nil || t.cfg.disabled {
-		return ctx, tracing.Noop
+		return ctx, noopSpan
 	}
 	h, err := tracing.ParseHeader(inv.TraceHeader)
 	if err != nil || h.Parent == "" || h.Sampled != tracing.SampledYes {
@@ -145,7 +148,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 // topic_arn, state_machine_arn, and http.response.status.
 func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig) (context.Context, tracing.Span) {
 	if t == nil || t.cfg.disabled {
-		return ctx, tracing.Noop
+		return ctx, noopSpan
 	}
 	cur := tracing.SpanFromContext(ctx)
 	if rp := cfg.RemoteParent; rp != nil && rp.Valid() {

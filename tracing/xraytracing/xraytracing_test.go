@@ -199,13 +199,24 @@ func TestClientErrorIsAnError(t *testing.T) {
 }
 
 func TestCaptureErrorOff(t *testing.T) {
-	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTracerCaptureError: "false"})
-	h := wrap(tr, func(ctx context.Context, _ string) (string, error) { return "", errors.New("secret detail") })
-	_, _ = h(invocation(t, header1, "r-1"), "")
-	hn := handlerNode(t, d.wait(t, "handler", func(n map[string]node) bool { return len(n) > 0 }), root1)
-	if hn.Doc["fault"] != true || hn.Doc["cause"] != nil || hn.Doc["metadata"] != nil {
-		t.Errorf("handler = %v, want the fault flag alone", hn.Doc)
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		opts []xraytracing.Option
+	}{
+		{name: "environment", env: map[string]string{names.EnvPowertoolsTracerCaptureError: "false"}},
+		{name: "option", opts: []xraytracing.Option{xraytracing.WithoutCaptureError()}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := startDaemon(t)
+			tr := newTracer(t, d, tt.env, tt.opts...)
+			h := wrap(tr, func(ctx context.Context, _ string) (string, error) { return "", errors.New("secret detail") })
+			_, _ = h(invocation(t, header1, "r-1"), "")
+			hn := handlerNode(t, d.wait(t, "handler", func(n map[string]node) bool { return len(n) > 0 }), root1)
+			if hn.Doc["fault"] != true || hn.Doc["cause"] != nil || hn.Doc["metadata"] != nil {
+				t.Errorf("handler = %v, want the fault flag alone", hn.Doc)
+			}
+		})
 	}
 }
 
@@ -383,7 +394,7 @@ func TestTraceHeaderComesFromTheContext(t *testing.T) {
 	_, _ = h(invocation(t, header1, "r-1"), "")
 	// A handler not wrapped by lambdawrap: tracing.Start with the tracer in
 	// the context continues the trace Lambda put there.
-	ctx := tracing.NewContext(invocation(t, header2, "r-2"), tr)
+	ctx := tracing.ContextWithTracer(invocation(t, header2, "r-2"), tr)
 	_, s := tracing.Start(ctx, "plain")
 	if s.TraceID() != root2 {
 		t.Errorf("plain span trace id %s, want %s", s.TraceID(), root2)
@@ -443,7 +454,7 @@ func TestDisabled(t *testing.T) {
 			tr := newTracer(t, d, env)
 			h := wrap(tr, func(ctx context.Context, _ string) (string, error) {
 				_, s := tracing.Start(ctx, "work")
-				if s != tracing.Noop || tracing.SpanFromContext(ctx) != tracing.Noop {
+				if s.IsRecording() || tracing.SpanFromContext(ctx).IsRecording() {
 					t.Error("disabled tracer made a span")
 				}
 				s.End()
@@ -457,10 +468,10 @@ func TestDisabled(t *testing.T) {
 		})
 	}
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTraceDisabled: "true"}, xraytracing.WithDisabled(false))
+	tr := newTracer(t, d, nil, xraytracing.WithDisabled())
 	_, s := tr.StartInvocation(context.Background(), tracing.Invocation{TraceHeader: header1})
-	if !s.IsRecording() {
-		t.Error("WithDisabled(false) did not win over the environment")
+	if s.IsRecording() {
+		t.Error("WithDisabled() recorded")
 	}
 	s.End()
 }
@@ -593,7 +604,7 @@ func (badError) Error() string { panic("no message") }
 
 func TestNeverPanicsNeverFails(t *testing.T) {
 	d := startDaemon(t)
-	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsTracerCaptureResponse: "true"})
+	tr := newTracer(t, d, nil, xraytracing.WithCaptureResponse())
 	h := wrap(tr, func(ctx context.Context, _ string) (any, error) {
 		s := tracing.SpanFromContext(ctx)
 		s.SetMetadata("chan", make(chan int))
@@ -656,7 +667,7 @@ func TestSpanAfterEnd(t *testing.T) {
 	d := startDaemon(t)
 	tr := newTracer(t, d, nil)
 	ctx, inv := tr.StartInvocation(context.Background(), tracing.Invocation{TraceHeader: header1, Service: "orders"})
-	_, s := tracing.Start(tracing.NewContext(ctx, tr), "child")
+	_, s := tracing.Start(tracing.ContextWithTracer(ctx, tr), "child")
 	s.End()
 	s.SetAttributes(slog.String("late", "x"))
 	s.SetMetadata("late", 1)
@@ -684,7 +695,7 @@ func TestSpanAfterEnd(t *testing.T) {
 func TestRootSpanOutsideAnInvocation(t *testing.T) {
 	d := startDaemon(t)
 	tr := newTracer(t, d, map[string]string{names.EnvPowertoolsServiceName: "batch"})
-	ctx := tracing.NewContext(context.Background(), tr)
+	ctx := tracing.ContextWithTracer(context.Background(), tr)
 	ctx, s := tracing.Start(ctx, "nightly job", tracing.WithKind(tracing.KindServer))
 	_, c := tracing.Start(ctx, "step", tracing.WithKind(tracing.KindProducer))
 	c.SetMetadata("k", "v")

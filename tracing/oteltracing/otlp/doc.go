@@ -24,7 +24,7 @@
 //   - timeout of one export: WithTimeout; OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
 //     OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds); default 10 s. The tracer's
 //     flush is further bounded by the invocation's deadline.
-//   - compression: WithCompression; OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+//   - compression: WithGzip; OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
 //     OTEL_EXPORTER_OTLP_COMPRESSION (gzip or none); default none.
 //   - OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL: only
 //     http/protobuf is supported; another value is an error.

@@ -15,7 +15,7 @@ func ExampleNew() {
 	exp, err := otlp.New(
 		otlp.WithEndpointURL("https://collector.example.com:4318/v1/traces"),
 		otlp.WithHeaders(map[string]string{"x-api-key": "secret"}),
-		otlp.WithCompression(otlp.GzipCompression),
+		otlp.WithGzip(),
 		otlp.WithTimeout(2*time.Second),
 	)
 	if err != nil {

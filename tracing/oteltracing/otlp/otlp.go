@@ -15,18 +15,9 @@ import (
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing/internal/otlphttp"
 )
 
-// DefaultEndpointURL is where the OpenTelemetry and ADOT Lambda layers'
+// defaultEndpointURL is where the OpenTelemetry and ADOT Lambda layers'
 // collectors receive OTLP/HTTP.
-const DefaultEndpointURL = "http://127.0.0.1:4318/v1/traces"
-
-// Compression is the encoding of request bodies.
-type Compression int
-
-// Compressions.
-const (
-	NoCompression Compression = iota + 1
-	GzipCompression
-)
+const defaultEndpointURL = "http://127.0.0.1:4318/v1/traces"
 
 // Option configures an Exporter.
 type Option interface{ apply(*config) }
@@ -36,16 +27,17 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	url         string
-	headers     map[string]string
-	timeout     time.Duration
-	compression Compression
-	client      *http.Client
-	lookup      env.Lookup
+	url     string
+	headers map[string]string
+	timeout time.Duration
+	gzip    bool
+	client  *http.Client
+	lookup  env.Lookup
 }
 
-// WithEndpointURL sets the full URL spans are POSTed to
-// ("http://127.0.0.1:4318/v1/traces"). It wins over the environment.
+// WithEndpointURL sets the full URL spans are POSTed to (by default
+// "http://127.0.0.1:4318/v1/traces", where the OpenTelemetry and ADOT
+// Lambda layers' collectors listen). It wins over the environment.
 func WithEndpointURL(u string) Option {
 	return optionFunc(func(c *config) { c.url = u })
 }
@@ -68,10 +60,11 @@ func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeout = d })
 }
 
-// WithCompression sets the compression of request bodies (default none:
-// the collector is on the same machine).
-func WithCompression(comp Compression) Option {
-	return optionFunc(func(c *config) { c.compression = comp })
+// WithGzip compresses request bodies with gzip, as
+// OTEL_EXPORTER_OTLP_COMPRESSION=gzip does. They are not compressed by
+// default: the collector layer is on the same machine.
+func WithGzip() Option {
+	return optionFunc(func(c *config) { c.gzip = true })
 }
 
 // WithHTTPClient sends requests with client (for TLS settings or a proxy).
@@ -81,8 +74,9 @@ func WithHTTPClient(client *http.Client) Option {
 	return optionFunc(func(c *config) { c.client = client })
 }
 
-// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
-func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+// withLookupEnv replaces the environment lookup (os.LookupEnv), for tests
+// (through hook.OTLPLookupEnv for those of other packages).
+func withLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
@@ -113,7 +107,7 @@ func New(opts ...Option) (*Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otlp: %w", err)
 	}
-	oc := otlphttp.Config{Name: "otlp", URL: DefaultEndpointURL, Timeout: 10 * time.Second, Client: c.client}
+	oc := otlphttp.Config{Name: "otlp", URL: defaultEndpointURL, Timeout: 10 * time.Second, Client: c.client}
 	if ev.URL != "" {
 		oc.URL = ev.URL
 	}
@@ -139,10 +133,7 @@ func New(opts ...Option) (*Exporter, error) {
 	if c.timeout > 0 {
 		oc.Timeout = c.timeout
 	}
-	oc.Gzip = ev.Compression == "gzip"
-	if c.compression != 0 {
-		oc.Gzip = c.compression == GzipCompression
-	}
+	oc.Gzip = c.gzip || ev.Compression == "gzip"
 	return &Exporter{e: otlphttp.New(oc)}, nil
 }
 

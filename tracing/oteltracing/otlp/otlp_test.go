@@ -127,6 +127,31 @@ func TestExport(t *testing.T) {
 	}
 }
 
+func TestCompression(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []otlp.Option
+		want string
+	}{
+		{name: "default", want: ""},
+		{name: "WithGzip", opts: []otlp.Option{otlp.WithGzip()}, want: "gzip"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t)
+			e, err := otlp.New(append([]otlp.Option{env(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := export(t, e, "a"); err != nil {
+				t.Fatal(err)
+			}
+			if got := srv.headers[0].Get("Content-Encoding"); got != tt.want || strings.Join(srv.names(), ",") != "a" {
+				t.Errorf("Content-Encoding %q, want %q; received %v", got, tt.want, srv.names())
+			}
+		})
+	}
+}
+
 func TestConfig(t *testing.T) {
 	tests := []struct {
 		name    string

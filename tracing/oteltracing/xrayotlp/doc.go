@@ -24,7 +24,7 @@
 //     which Lambda sets from the execution role.
 //   - endpoint: WithEndpointURL (tests, VPC endpoints); default
 //     https://xray.REGION.amazonaws.com/v1/traces (.amazonaws.com.cn in China).
-//   - compression: WithCompression; default gzip.
+//   - compression: gzip, unless WithoutGzip.
 //   - timeout of one export: WithTimeout; default 10 s. The tracer's flush
 //     is further bounded by the invocation's deadline.
 package xrayotlp

@@ -25,15 +25,6 @@ import (
 // signingName is the service name requests are signed for.
 const signingName = "xray"
 
-// Compression is the encoding of request bodies.
-type Compression int
-
-// Compressions.
-const (
-	NoCompression Compression = iota + 1
-	GzipCompression
-)
-
 // Option configures an Exporter.
 type Option interface{ apply(*config) }
 
@@ -42,14 +33,14 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	region      string
-	url         string
-	creds       aws.CredentialsProvider
-	timeout     time.Duration
-	compression Compression
-	client      *http.Client
-	lookup      env.Lookup
-	now         func() time.Time
+	region  string
+	url     string
+	creds   aws.CredentialsProvider
+	timeout time.Duration
+	noGzip  bool
+	client  *http.Client
+	lookup  env.Lookup
+	now     func() time.Time
 }
 
 // WithRegion sets the region of the X-Ray endpoint and of the signature. It
@@ -78,9 +69,10 @@ func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeout = d })
 }
 
-// WithCompression sets the compression of request bodies (default gzip).
-func WithCompression(comp Compression) Option {
-	return optionFunc(func(c *config) { c.compression = comp })
+// WithoutGzip sends request bodies uncompressed; they are compressed with
+// gzip by default.
+func WithoutGzip() Option {
+	return optionFunc(func(c *config) { c.noGzip = true })
 }
 
 // WithHTTPClient sends requests with client. Its idle connections are then
@@ -90,8 +82,8 @@ func WithHTTPClient(client *http.Client) Option {
 	return optionFunc(func(c *config) { c.client = client })
 }
 
-// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
-func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+// withLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+func withLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
 }
 
@@ -113,7 +105,7 @@ var _ sdktrace.SpanExporter = (*Exporter)(nil)
 // the endpoint is not an http(s) URL; it does not connect. Nil options are
 // ignored.
 func New(opts ...Option) (*Exporter, error) {
-	c := config{compression: GzipCompression, timeout: 10 * time.Second, now: time.Now}
+	c := config{timeout: 10 * time.Second, now: time.Now}
 	for _, o := range opts {
 		if o != nil && !errinfo.IsNilPointer(o) {
 			o.apply(&c)
@@ -156,7 +148,7 @@ func New(opts ...Option) (*Exporter, error) {
 	x.e = otlphttp.New(otlphttp.Config{
 		Name:    "xrayotlp",
 		URL:     c.url,
-		Gzip:    c.compression != NoCompression,
+		Gzip:    !c.noGzip,
 		Timeout: c.timeout,
 		Client:  c.client,
 		Sign:    x.sign,
@@ -181,14 +173,6 @@ func (x *Exporter) EndpointURL() string {
 		return ""
 	}
 	return x.e.URL()
-}
-
-// Region returns the region requests are signed for.
-func (x *Exporter) Region() string {
-	if x == nil {
-		return ""
-	}
-	return x.region
 }
 
 // ExportSpans sends spans in one signed request, and returns when X-Ray has

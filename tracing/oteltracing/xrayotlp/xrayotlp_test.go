@@ -182,7 +182,7 @@ func TestSigned(t *testing.T) {
 		{name: "env credentials, gzip", opts: []xrayotlp.Option{env(lambdaEnv)}},
 		{name: "provider, no compression", opts: []xrayotlp.Option{env(map[string]string{"AWS_REGION": region}),
 			xrayotlp.WithCredentials(credentials.NewStaticCredentialsProvider(key, secret, token)),
-			xrayotlp.WithCompression(xrayotlp.NoCompression)}},
+			xrayotlp.WithoutGzip()}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newXRay(t)
@@ -262,8 +262,8 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.EndpointURL() != "https://xray.eu-west-1.amazonaws.com/v1/traces" || e.Region() != region {
-		t.Errorf("endpoint %q region %q", e.EndpointURL(), e.Region())
+	if e.EndpointURL() != "https://xray.eu-west-1.amazonaws.com/v1/traces" || xrayotlp.Region(e) != region {
+		t.Errorf("endpoint %q region %q", e.EndpointURL(), xrayotlp.Region(e))
 	}
 	e, _ = xrayotlp.New(env(lambdaEnv), xrayotlp.WithRegion("ap-south-2"))
 	if e.EndpointURL() != "https://xray.ap-south-2.amazonaws.com/v1/traces" {
@@ -274,7 +274,7 @@ func TestConfig(t *testing.T) {
 		t.Errorf("endpoint %q", e.EndpointURL())
 	}
 	e, _ = xrayotlp.New(env(map[string]string{"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}))
-	if e == nil || e.Region() != "us-west-2" {
+	if e == nil || xrayotlp.Region(e) != "us-west-2" {
 		t.Error("AWS_DEFAULT_REGION not used")
 	}
 	for _, tt := range []struct {
@@ -313,7 +313,7 @@ func TestNilAndPanickingCredentials(t *testing.T) {
 		t.Errorf("ExportSpans = %v", err)
 	}
 	var nilExp *xrayotlp.Exporter
-	if nilExp.ExportSpans(context.Background(), nil) == nil || nilExp.Region() != "" {
+	if nilExp.ExportSpans(context.Background(), nil) == nil || xrayotlp.Region(nilExp) != "" {
 		t.Error("nil exporter")
 	}
 }

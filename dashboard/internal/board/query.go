@@ -1,4 +1,4 @@
-package dashboard
+package board
 
 import (
 	"strconv"
@@ -9,8 +9,8 @@ import (
 // query of a log widget, and a saved query (AWS::Logs::QueryDefinition).
 // Its parts are kept apart so the local view can run it on captured lines.
 type Query struct {
-	// Name is the query's name: its short name (QueryErrors, …) in a log
-	// widget, lambdaobs/<function>/<short name> in Dashboard.Queries.
+	// Name is the query's name: its short name ("errors", …) in a log
+	// widget, lambdaobs/<function>/<short name> as a saved query.
 	Name      string
 	Title     string   // the log widget's title
 	LogGroups []string // the log groups queried

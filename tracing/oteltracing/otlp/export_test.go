@@ -1,0 +1,5 @@
+package otlp
+
+// WithLookupEnv is withLookupEnv, for the tests: an environment of their
+// own.
+var WithLookupEnv = withLookupEnv
