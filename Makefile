@@ -13,6 +13,12 @@ ROOT := $(CURDIR)
 TOOLS := $(ROOT)/.tools
 GOBIN := $(TOOLS)/bin
 export PATH := $(GOBIN):$(PATH)
+# The repository's Go modules: the library (with the dashboard generator),
+# the local view, the CLI, the examples and the benchmarks beside the peers;
+# tools/ pins the tools. Each is built and tested under its own go.mod, as
+# its users build it: go.work (for go run from the root) is not used here.
+MODULES := . dashboard/view cmd examples bench
+export GOWORK := off
 FUZZTIME ?= 10s
 BENCHCOUNT ?= 6
 
@@ -45,15 +51,13 @@ services:
 check:
 	@out=$$(find . -name '*.go' -not -path './.tools/*' -not -path '*/node_modules/*' | xargs gofmt -l); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	go vet ./...
-	cd bench && go vet ./...
-	staticcheck ./...
-	cd bench && staticcheck ./...
+	@for m in $(MODULES) tools; do echo "== $$m: go mod tidy -diff"; (cd $$m && go mod tidy -diff) || exit 1; done
+	@for m in $(MODULES); do echo "== $$m: go vet, staticcheck"; (cd $$m && go vet ./... && staticcheck ./...) || exit 1; done
 
 # Unit and integration tests. LAMBDAOBS_INTEGRATION=1 turns a missing
 # component into a failure instead of a skip.
 unit:
-	LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_TOOLS=$(TOOLS) go test -race -count=1 ./...
+	@for m in $(filter-out bench,$(MODULES)); do echo "== $$m: go test -race"; (cd $$m && LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_TOOLS=$(TOOLS) go test -race -count=1 ./...) || exit 1; done
 	# Allocation counts are pinned without the race detector.
 	go test -count=1 -run 'Allocs' ./...
 	cd bench && LAMBDAOBS_INTEGRATION=1 LAMBDAOBS_TOOLS=$(TOOLS) go test -count=1 ./...

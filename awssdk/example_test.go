@@ -2,9 +2,8 @@ package awssdk_test
 
 import (
 	"context"
-	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
@@ -17,11 +16,8 @@ import (
 // trace header, and is measured and logged.
 func ExampleInstrument() {
 	tracer := xraytracing.New() // or oteltracing.New(exp): nothing else changes
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		slog.Error("AWS config", "error", err)
-		return
-	}
+	// In a function's main: cfg, err := config.LoadDefaultConfig(ctx)
+	cfg := aws.Config{Region: "eu-west-1"}
 	awssdk.Instrument(&cfg, awssdk.WithTracer(tracer)) // WithTracer: calls made during init are traced too
 	db := dynamodb.NewFromConfig(cfg)
 

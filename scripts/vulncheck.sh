@@ -17,6 +17,7 @@ if [ ! -f "$db/index/db.json" ] && [ ! -f "$db/index/db.json.gz" ]; then
 	mv "$db.tmp" "$db"
 fi
 cd "$root"
-# The library: what users link. Tests, examples, the CLI and bench are not.
-pkgs=$(go list ./... | grep -v -e /examples/ -e /internal/testenv -e /internal/soak -e /cmd/)
+# The library's module: what users link. Its test helpers are not; the
+# examples, the CLI, the view and bench are modules of their own.
+pkgs=$(GOWORK=off go list ./... | grep -v -e /internal/testenv -e /internal/soak -e /internal/examplestest)
 "$TOOLS/bin/govulncheck" -db "file://$db" -format json $pkgs | (cd tools && go run ./vulnfilter)

@@ -10,6 +10,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -175,26 +176,48 @@ func WaitTCP(t testing.TB, p *Process, addr string, timeout time.Duration) {
 
 var buildMu sync.Mutex
 
-// BuildBootstrap builds the main package pkg (an import path or a directory
-// relative to the repository root) as a Lambda bootstrap for this machine,
-// with the lambda.norpc tag, and returns its path.
+// BuildBootstrap builds the main package pkg (a directory relative to the
+// repository root, such as "./examples/quickstart") as a Lambda bootstrap for
+// this machine, with the lambda.norpc tag, and returns its path. The package
+// is built in the Go module that holds it, under that module's own go.mod,
+// as its users build it.
 func BuildBootstrap(t testing.TB, pkg string, extraArgs ...string) string {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	dir := t.TempDir()
-	out := filepath.Join(dir, "bootstrap")
+	modDir, rel, err := moduleOf(filepath.Join(RepoRoot(), pkg))
+	if err != nil {
+		t.Fatalf("build %s: %v", pkg, err)
+	}
+	out := filepath.Join(t.TempDir(), "bootstrap")
 	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", out}, extraArgs...)
-	args = append(args, pkg)
+	args = append(args, rel)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = RepoRoot()
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Dir = modDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out
+}
+
+// moduleOf returns the directory of the Go module holding dir and dir's
+// path relative to it, in the "./x/y" form go build takes.
+func moduleOf(dir string) (modDir, rel string, err error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			r, err := filepath.Rel(d, dir)
+			if err != nil {
+				return "", "", err
+			}
+			return d, "./" + filepath.ToSlash(r), nil
+		}
+		if filepath.Dir(d) == d {
+			return "", "", fmt.Errorf("no go.mod above %s", dir)
+		}
+	}
 }
 
 // Addr formats 127.0.0.1:port.

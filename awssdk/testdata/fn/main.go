@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
@@ -101,11 +101,12 @@ func busyRetryer() aws.Retryer {
 }
 
 func main() {
-	ctx := context.Background()
-	instrumented, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		slog.Error("load the AWS config", "error", err)
-		os.Exit(1)
+	// The emulator's environment holds the credentials and the region, as
+	// Lambda's does; the endpoint is set per call.
+	instrumented := aws.Config{
+		Region: os.Getenv("AWS_REGION"),
+		Credentials: credentials.NewStaticCredentialsProvider(
+			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")),
 	}
 	plain := instrumented.Copy()
 	opts := []lambdawrap.Option{lambdawrap.WithService("pair")}
