@@ -68,7 +68,7 @@ func TestCallAllocs(t *testing.T) {
 	invocation := func(tr tracing.Tracer) context.Context {
 		rec := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("orders"))
 		t.Cleanup(func() { _ = rec.Close() })
-		ctx := tracing.ContextWithHeader(metrics.NewContext(context.Background(), rec), header)
+		ctx := tracing.ContextWithHeader(metrics.ContextWithRecorder(context.Background(), rec), header)
 		if tr == nil {
 			return ctx
 		}

@@ -16,6 +16,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -187,7 +188,7 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 		c.finish(status, requestID, err)
 	}
 
-	if rec, ok := metrics.Lookup(ctx); ok && o.c.metrics {
+	if rec, _ := hook.Recorder(ctx).(*metrics.Recorder); rec != nil && o.c.metrics {
 		dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: service}, {Name: names.DimAWSOperation, Value: op}}
 		m := rec.With(dims[:]...)
 		m.Add(names.MetricAWSCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)

@@ -92,7 +92,7 @@ func TestDynamoDBWithXRay(t *testing.T) {
 		}
 		return "ok", nil
 	}
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}}, lambdawrap.WithTracer(tr))
+	f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(map[string]string{"POWERTOOLS_LOG_LEVEL": "DEBUG"}), lambdawrap.WithTracer(tr))
 	r := f.Invoke("o-1", lambdaobstest.Request{TraceHeader: header, RequestID: "ddb-1"})
 	if r.Err != nil {
 		t.Fatal(r.Err)

@@ -76,7 +76,7 @@ func (c *handCache) Get(ctx context.Context, name string) (string, error) {
 
 func BenchmarkParamsCachedRead(b *testing.B) {
 	rec := metrics.New(io.Discard, metrics.WithNamespace("Bench"), hook.MetricsLookupEnv(noEnv).(metrics.Option))
-	inv := metrics.NewContext(context.Background(), rec)
+	inv := metrics.ContextWithRecorder(context.Background(), rec)
 	bg := context.Background()
 	ps := params.NewSSM(benchSSM{}, params.WithMaxAge(time.Hour))
 	sec := params.NewSecrets(benchSecrets{}, params.WithMaxAge(time.Hour))

@@ -159,7 +159,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		rows = append(rows, row{"otel_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			rec := template.Clone()
 			// As lambdawrap does: the recorder and the tracer in the context.
-			ctx := tracing.ContextWithTracer(metrics.NewContext(context.Background(), rec), tr)
+			ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
 			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
 			return ctx, func() { span.End(); _ = rec.Close(); _ = tr.Flush(context.Background()) }
 		}})
@@ -174,7 +174,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		rows = append(rows, row{"xray_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			n++
 			rec := template.Clone()
-			ctx := tracing.ContextWithTracer(metrics.NewContext(context.Background(), rec), tr)
+			ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
 			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: fmt.Sprintf("Root=1-6745a0b1-3c9d2e8f1a4b5c6d%08x;Parent=53995c3f42cd8ad8;Sampled=1", n)})
 			return ctx, func() { span.End(); _ = rec.Close() }
 		}})

@@ -25,6 +25,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
 	"github.com/lambdaobs/lambdaobs/dashboard"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/testenv"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
@@ -146,10 +147,9 @@ func run(t *testing.T, fn, ns, service string, record func(m *metrics.Recorder))
 		}
 		return "ok", nil
 	}
-	f = lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{
-		InitDuration: 30 * time.Millisecond,
-		Env:          map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"},
-	}, lambdawrap.WithService(service), lambdawrap.WithNamespace(ns),
+	f = lambdaobstest.New(t, h, hook.FreshProcess(int64(30*time.Millisecond)).(lambdawrap.Option),
+		lambdaobstest.WithEnv(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}),
+		lambdawrap.WithService(service), lambdawrap.WithNamespace(ns),
 		lambdawrap.WithUsageMetrics(1), lambdawrap.WithTracer(flushFails{lambdaobstest.NewTracer()}))
 	trace := lambdaobstest.Request{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"}
 	for _, mode := range []string{"ok", "error", "panic", "timeout", "late", "after-late"} {
@@ -232,7 +232,7 @@ func runUnderLambda(t *testing.T, bootstrap, fn, ns, service string) (logs, docs
 // runHTTP invokes a handler behind the HTTP API adapter.
 func runHTTP(t *testing.T, fn, ns, service string) (logs, docs []map[string]any) {
 	h := httpapi.HTTP(func(ctx context.Context, in struct{ ID string }) (struct{ ID string }, error) { return in, nil })
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn}},
+	f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": fn}),
 		lambdawrap.WithService(service), lambdawrap.WithNamespace(ns))
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "POST /orders", RawPath: "/orders", Body: `{"ID":"o-1"}`,
 		Headers: map[string]string{"content-type": "application/json"}}

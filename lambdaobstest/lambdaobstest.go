@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -56,13 +57,6 @@ type Result[Out any] struct {
 	Raw     string           // everything written
 }
 
-// Options of New that are not lambdawrap options.
-type Options struct {
-	Env          map[string]string // the function's environment
-	InitDuration time.Duration     // the init duration the first invocation reports (0: none)
-	InitType     string            // AWS_LAMBDA_INITIALIZATION_TYPE
-}
-
 // Function is a wrapped handler with its own process state: its first
 // invocation is a cold start.
 type Function[In, Out any] struct {
@@ -77,25 +71,23 @@ type Function[In, Out any] struct {
 }
 
 // New wraps h for tests with opts, writing to an in-memory buffer and
-// tracing with a recording Tracer (a WithTracer in opts wins).
+// tracing with a recording Tracer (a lambdawrap.WithTracer in opts wins).
+// The function gets a Lambda environment of its own, never the process's:
+// AWS_LAMBDA_FUNCTION_NAME test-function, AWS_LAMBDA_FUNCTION_VERSION
+// $LATEST, AWS_LAMBDA_FUNCTION_MEMORY_SIZE 128 and AWS_REGION us-east-1,
+// to which WithEnv adds (a lambdawrap.WithLookupEnv in opts replaces it
+// all). Its first invocation is a cold start that reports no init
+// duration.
 func New[In, Out any](t testing.TB, h func(context.Context, In) (Out, error), opts ...lambdawrap.Option) *Function[In, Out] {
-	return NewWithOptions(t, h, Options{}, opts...)
-}
-
-// NewWithOptions is New with an environment, init duration and init type.
-func NewWithOptions[In, Out any](t testing.TB, h func(context.Context, In) (Out, error), o Options, opts ...lambdawrap.Option) *Function[In, Out] {
 	t.Helper()
-	env := map[string]string{
-		names.EnvAWSLambdaFunctionName:       "test-function",
-		names.EnvAWSLambdaFunctionVersion:    "$LATEST",
-		names.EnvAWSLambdaFunctionMemorySize: "128",
-		names.EnvAWSRegion:                   "us-east-1",
-	}
-	for k, v := range o.Env {
-		env[k] = v
-	}
-	if o.InitType != "" {
-		env[names.EnvAWSLambdaInitializationType] = o.InitType
+	env := defaultEnv()
+	rest := make([]lambdawrap.Option, 0, len(opts))
+	for _, o := range opts {
+		if e, ok := o.(envOption); ok {
+			maps.Copy(env, e.env)
+		} else {
+			rest = append(rest, o)
+		}
 	}
 	f := &Function[In, Out]{t: t, h: h, out: &buffer{}, tracer: NewTracer(), name: env[names.EnvAWSLambdaFunctionName]}
 	// The wrapper makes its handler slog's default and the log package's
@@ -108,12 +100,45 @@ func NewWithOptions[In, Out any](t testing.TB, h func(context.Context, In) (Out,
 	})
 	all := []lambdawrap.Option{
 		lambdawrap.WithWriter(f.out),
-		lambdawrap.WithLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
+		lambdawrap.WithLookupEnv(mapLookup(env)),
 		lambdawrap.WithTracer(f.tracer),
-		hook.FreshProcess(int64(o.InitDuration)).(lambdawrap.Option),
+		hook.FreshProcess(0).(lambdawrap.Option),
 	}
-	f.wrapped = lambdawrap.Wrap(h, append(all, opts...)...)
+	f.wrapped = lambdawrap.Wrap(h, append(all, rest...)...)
 	return f
+}
+
+// WithEnv adds env to the environment New gives the function, over its
+// defaults: POWERTOOLS_LOG_LEVEL, AWS_LAMBDA_INITIALIZATION_TYPE, a
+// function name of your own. Several add up, the last winning. It is meant
+// for New; given to lambdawrap.Wrap, it is a lambdawrap.WithLookupEnv of
+// New's defaults and env.
+func WithEnv(env map[string]string) lambdawrap.Option {
+	all := defaultEnv()
+	maps.Copy(all, env)
+	return envOption{Option: lambdawrap.WithLookupEnv(mapLookup(all)), env: env}
+}
+
+// envOption is what WithEnv returns: New finds it among the options and
+// merges env into the environment it gives the function.
+type envOption struct {
+	lambdawrap.Option
+	env map[string]string
+}
+
+// defaultEnv returns the environment a Function starts from.
+func defaultEnv() map[string]string {
+	return map[string]string{
+		names.EnvAWSLambdaFunctionName:       "test-function",
+		names.EnvAWSLambdaFunctionVersion:    "$LATEST",
+		names.EnvAWSLambdaFunctionMemorySize: "128",
+		names.EnvAWSRegion:                   "us-east-1",
+	}
+}
+
+// mapLookup returns env as an environment lookup.
+func mapLookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 }
 
 // Tracer returns the recording tracer the function uses.

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -149,16 +151,55 @@ func TestNilTracerAndWriterAreRefused(t *testing.T) {
 	}
 
 	var w *strings.Builder
-	var buf strings.Builder
-	h := lambdawrap.Wrap(func(ctx context.Context, s string) (string, error) { return s, nil },
-		lambdawrap.WithWriter(w), lambdawrap.WithLogHandler(logger.NewHandler(&buf)),
-		lambdawrap.WithLookupEnv(func(k string) (string, bool) { return "true", k == "POWERTOOLS_METRICS_DISABLED" }))
-	if out, err := h(context.Background(), "y"); out != "y" || err != nil {
-		t.Fatalf("%v %v", out, err)
+	stdout := captureStdout(t, func() {
+		h := lambdawrap.Wrap(func(ctx context.Context, s string) (string, error) { return s, nil },
+			lambdawrap.WithWriter(w), lambdawrap.WithoutDefaultLogger(),
+			lambdawrap.WithLookupEnv(func(k string) (string, bool) { return "true", k == "POWERTOOLS_METRICS_DISABLED" }))
+		if out, err := h(context.Background(), "y"); out != "y" || err != nil {
+			t.Fatalf("%v %v", out, err)
+		}
+	})
+	if !strings.Contains(stdout, "WithWriter was given a nil *strings.Builder") {
+		t.Errorf("no warning on stdout: %s", stdout)
 	}
-	if !strings.Contains(buf.String(), "WithWriter was given a nil *strings.Builder") {
-		t.Errorf("no warning: %s", buf.String())
+}
+
+// TestNilOptionIsIgnored: a nil Option (an option variable never set)
+// changes nothing, as nil options do in the adapters.
+func TestNilOptionIsIgnored(t *testing.T) {
+	var unset lambdawrap.Option
+	f := lambdaobstest.New(t, func(ctx context.Context, s string) (string, error) { return s, nil },
+		unset, lambdawrap.WithService("orders"))
+	r := f.Invoke("x", lambdaobstest.Request{})
+	if r.Panic != nil || r.Err != nil || r.Output != "x" {
+		t.Fatalf("%v %v %v", r.Output, r.Err, r.Panic)
 	}
+}
+
+// captureStdout returns what f wrote to os.Stdout.
+func captureStdout(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		read <- b
+	}()
+	func() {
+		prev := os.Stdout
+		os.Stdout = w
+		defer func() {
+			os.Stdout = prev
+			_ = w.Close()
+		}()
+		f()
+	}()
+	b := <-read
+	_ = r.Close()
+	return string(b)
 }
 
 // failingTracer is a backend whose Flush fails, then panics.

@@ -31,7 +31,6 @@ type config struct {
 	functionName  string
 	tracer        tracing.Tracer
 	out           io.Writer
-	logHandler    *logger.Handler
 	setDefault    bool
 	logOpts       []logger.Option
 	metricOpts    []metrics.Option
@@ -83,28 +82,28 @@ func WithWriter(w io.Writer) Option {
 	return optionFunc(func(c *config) { c.out = w })
 }
 
-// WithLogHandler uses h for the wrapper's own lines and for the invocation
-// fields, and leaves slog's default logger alone. Without it the wrapper
-// makes a logger.Handler on its writer and installs it as slog's default,
-// so slog.InfoContext(ctx, …) in the handler carries the invocation fields.
-func WithLogHandler(h *logger.Handler) Option {
-	return optionFunc(func(c *config) { c.logHandler = h })
-}
-
-// WithoutDefaultLogger keeps the wrapper from installing its handler as
-// slog's default logger.
+// WithoutDefaultLogger keeps the wrapper from installing its log handler
+// as slog's default logger and as the log package's output, which it does
+// so that slog.InfoContext(ctx, …) and log.Printf in the handler carry the
+// invocation's fields. Code that logs through a logger of its own then
+// gets those fields from the handler's context with a logger.Handler.
 func WithoutDefaultLogger() Option {
 	return optionFunc(func(c *config) { c.setDefault = false })
 }
 
-// WithLoggerOptions passes options to the logger.Handler the wrapper makes.
-// The service is the wrapper's (WithService or POWERTOOLS_SERVICE_NAME),
-// for its log lines and its metrics alike.
+// WithLoggerOptions passes options to the logger.Handler the wrapper makes,
+// which writes to WithWriter's writer: the level, the scheme, debug
+// sampling and buffering, more secret keys. The service is the wrapper's
+// (WithService or POWERTOOLS_SERVICE_NAME), for its log lines and its
+// metrics alike.
 func WithLoggerOptions(opts ...logger.Option) Option {
 	return optionFunc(func(c *config) { c.logOpts = append(c.logOpts, opts...) })
 }
 
-// WithMetricsOptions passes options to the metrics recorders the wrapper makes.
+// WithMetricsOptions passes options to the metrics recorders the wrapper
+// makes, which write to WithWriter's writer: dimensions every metric
+// carries, say. The service and the namespace are the wrapper's
+// (WithService, WithNamespace).
 func WithMetricsOptions(opts ...metrics.Option) Option {
 	return optionFunc(func(c *config) { c.metricOpts = append(c.metricOpts, opts...) })
 }
@@ -137,14 +136,12 @@ func WithInitType(t string) Option {
 	return optionFunc(func(c *config) { c.initType = t })
 }
 
-// WithLookupEnv replaces the environment lookup (os.LookupEnv), for tests.
+// WithLookupEnv replaces the environment lookup (os.LookupEnv) of the
+// wrapper and of the logger and metrics recorders it makes: a local run
+// gives the function the environment Lambda would (see
+// examples/quickstart), a test one of its own.
 func WithLookupEnv(lookup func(key string) (string, bool)) Option {
 	return optionFunc(func(c *config) { c.lookup = lookup })
-}
-
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
 }
 
 func newConfig(opts []Option) *config {
@@ -159,7 +156,9 @@ func newConfig(opts []Option) *config {
 		postResponse:  true,
 	}
 	for _, o := range opts {
-		o.apply(c)
+		if o != nil {
+			o.apply(c)
+		}
 	}
 	c.lookup = env.Or(c.lookup)
 	// A nil pointer in an interface (`exp, _ := otlp.New()` failed) would
@@ -174,16 +173,9 @@ func newConfig(opts []Option) *config {
 		}
 		c.out = os.Stdout
 	}
-	if c.logHandler != nil {
-		c.setDefault = false
-	}
-	// The service is named once, here: by WithService, by the log handler
-	// the user gave, or by the environment, as Powertools reads it.
-	switch {
-	case c.service != "":
-	case c.logHandler != nil:
-		c.service = c.logHandler.Service()
-	default:
+	// The service is named once, here: by WithService, or by the
+	// environment, as Powertools reads it.
+	if c.service == "" {
 		if c.service = c.lookup.Service(); c.service == "" {
 			c.service = names.DefaultService
 		}

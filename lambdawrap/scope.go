@@ -55,13 +55,10 @@ type wrapper struct {
 func newWrapper(opts []Option) *wrapper {
 	c := newConfig(opts)
 	w := &wrapper{cfg: c}
-	w.log = c.logHandler
-	if w.log == nil {
-		w.log = logger.NewHandler(c.out, c.loggerOptions()...)
-		if c.setDefault {
-			slog.SetDefault(slog.New(w.log))
-			w.bridge = installLogBridge(w)
-		}
+	w.log = logger.NewHandler(c.out, c.loggerOptions()...)
+	if c.setDefault {
+		slog.SetDefault(slog.New(w.log))
+		w.bridge = installLogBridge(w)
 	}
 	hook.CountLateLines(w.log, &w.late)
 	w.self = slog.New(w.log)
@@ -215,7 +212,7 @@ func (s *scope) beginMetrics(ctx context.Context) context.Context {
 		}
 		life.SetProperty(names.PropInitType, initType)
 	}
-	return metrics.NewContext(ctx, s.rec)
+	return metrics.ContextWithRecorder(ctx, s.rec)
 }
 
 // track adds s to the invocations running; when another runs beside it,

@@ -57,7 +57,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		slog.InfoContext(ctx, "signing with "+secretAWSKey+" and "+secretSession)
 		return events.APIGatewayProxyResponse{StatusCode: 401}, fmt.Errorf("login of %s with password %q and token %s failed", body.User, body.Password, secretBearer)
 	}
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv("true")})
+	f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(secretEnv("true")))
 	r := f.Invoke(secretEvent(), lambdaobstest.Request{})
 	if r.Err == nil {
 		t.Fatal("the handler's error was lost")
@@ -80,7 +80,7 @@ func TestEventNotLoggedByDefault(t *testing.T) {
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
 	for _, v := range []string{"", "false"} {
-		f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv(v)})
+		f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(secretEnv(v)))
 		r := f.Invoke(secretEvent(), lambdaobstest.Request{})
 		if logWith(r.Logs, names.MsgEvent) != nil || strings.Contains(r.Raw, "/login") {
 			t.Errorf("POWERTOOLS_LOGGER_LOG_EVENT=%q logged the event:\n%s", v, r.Raw)
@@ -94,7 +94,7 @@ func TestWithLogEventLogsTheEventRedacted(t *testing.T) {
 	h := func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv("")}, lambdawrap.WithLogEvent())
+	f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(secretEnv("")), lambdawrap.WithLogEvent())
 	r := f.Invoke(secretEvent(), lambdaobstest.Request{})
 	if logWith(r.Logs, names.MsgEvent) == nil || !strings.Contains(r.Raw, "/login") {
 		t.Fatalf("WithLogEvent did not log the event:\n%s", r.Raw)
@@ -118,7 +118,7 @@ func TestSecretsNeverLoggedThroughHTTPAPI(t *testing.T) {
 		slog.InfoContext(ctx, "login attempt", "authorization", req.Header("Authorization"), "note", "cookie was "+req.Header("Cookie"))
 		return struct{}{}, fmt.Errorf("backend refused %s/%s with %s and key %s", in.User, in.Password, req.Header("Authorization"), secretAWSKey)
 	})
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: secretEnv("true")})
+	f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(secretEnv("true")))
 	r := f.Invoke(secretEvent(), lambdaobstest.Request{})
 	if r.Output.StatusCode != 500 || strings.Contains(r.Output.Body, "backend refused") {
 		t.Fatalf("response %d %s", r.Output.StatusCode, r.Output.Body)

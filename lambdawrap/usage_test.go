@@ -10,8 +10,8 @@ import (
 )
 
 func TestUsageMetricsSampleInvocations(t *testing.T) {
-	f := lambdaobstest.NewWithOptions(t, func(ctx context.Context, s string) (string, error) { return s, nil },
-		lambdaobstest.Options{Env: map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}}, lambdawrap.WithUsageMetrics(2))
+	f := lambdaobstest.New(t, func(ctx context.Context, s string) (string, error) { return s, nil },
+		lambdaobstest.WithEnv(map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}), lambdawrap.WithUsageMetrics(2))
 	var sampled []int
 	for i := range 5 {
 		r := f.Invoke("x", lambdaobstest.Request{})

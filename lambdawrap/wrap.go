@@ -76,7 +76,10 @@ func WithoutPostResponseExport() Option {
 	return optionFunc(func(c *config) { c.postResponse = false })
 }
 
-// WithLambdaOptions passes options to lambda.StartWithOptions (Start only).
+// WithLambdaOptions passes aws-lambda-go's own options to
+// lambda.StartWithOptions (Start only): how events are decoded
+// (lambda.WithUseNumber, lambda.WithDisallowUnknownFields), how results are
+// encoded, the base context. Start asks for SIGTERM itself.
 func WithLambdaOptions(opts ...lambda.Option) Option {
 	return optionFunc(func(c *config) { c.lambdaOpts = append(c.lambdaOpts, opts...) })
 }

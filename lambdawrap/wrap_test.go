@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"go.uber.org/goleak"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
@@ -72,7 +73,7 @@ func sum(vs []float64) float64 {
 }
 
 func TestColdStartAndInitDuration(t *testing.T) {
-	f := lambdaobstest.NewWithOptions(t, handle, lambdaobstest.Options{InitDuration: 12 * time.Millisecond},
+	f := lambdaobstest.New(t, handle, hook.FreshProcess(int64(12*time.Millisecond)).(lambdawrap.Option),
 		lambdawrap.WithService("orders"), lambdawrap.WithNamespace("Shop"))
 
 	r1 := f.Invoke(order{ID: "o-1", Total: 10}, lambdaobstest.Request{RequestID: "first"})
@@ -126,7 +127,8 @@ func TestColdStartAndInitDuration(t *testing.T) {
 func TestInitTypesThatAreNotCold(t *testing.T) {
 	for _, it := range []string{"provisioned-concurrency", "snap-start", "lambda-managed-instances"} {
 		t.Run(it, func(t *testing.T) {
-			f := lambdaobstest.NewWithOptions(t, handle, lambdaobstest.Options{InitType: it, InitDuration: 5 * time.Millisecond})
+			f := lambdaobstest.New(t, handle, lambdaobstest.WithEnv(map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": it}),
+				hook.FreshProcess(int64(5*time.Millisecond)).(lambdawrap.Option))
 			r := f.Invoke(order{ID: "o"}, lambdaobstest.Request{})
 			if l := logWith(r.Logs, "order received"); l["cold_start"] != false {
 				t.Errorf("cold_start = %v", l["cold_start"])

@@ -30,7 +30,7 @@
 //	...
 //	rec := tmpl.Clone()
 //	rec.SetTimestamp(start)
-//	ctx = metrics.NewContext(ctx, rec)
+//	ctx = metrics.ContextWithRecorder(ctx, rec)
 //	... handler ...
 //	err := rec.Close()
 //

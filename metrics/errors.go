@@ -14,8 +14,8 @@ var ErrNoMetrics = errors.New("metrics: flush with no metrics recorded")
 // ErrNoRecorder is reported, once per recorder, when a value is recorded on the
 // recorder FromContext returns for a context that carries none. Such values are
 // dropped: wrap the handler (package lambdawrap does it) or attach a recorder
-// with NewContext.
-var ErrNoRecorder = errors.New("metrics: no Recorder in the context; values are dropped (attach one with metrics.NewContext)")
+// with ContextWithRecorder.
+var ErrNoRecorder = errors.New("metrics: no Recorder in the context; values are dropped (attach one with metrics.ContextWithRecorder)")
 
 // Kind names what a Rejection is about.
 type Kind string

@@ -37,7 +37,7 @@ func ExampleFromContext() {
 	// closed before the handler returns.
 	rec := tmpl.Clone()
 	rec.SetTimestamp(start)
-	ctx := metrics.NewContext(context.Background(), rec)
+	ctx := metrics.ContextWithRecorder(context.Background(), rec)
 
 	handle := func(ctx context.Context) {
 		metrics.FromContext(ctx).Add("PayloadSize", 2048, metrics.Bytes)

@@ -58,7 +58,7 @@ type Recorder struct {
 	children []*child // recorders made by With, flushed with r
 
 	// scope is the redaction scope of the invocation the recorder is for
-	// (taken from the context NewContext is given), or nil: the process's.
+	// (taken from the context ContextWithRecorder is given), or nil: the process's.
 	scope  atomic.Pointer[redact.Scope]
 	parent *Recorder // the recorder whose With made r
 }

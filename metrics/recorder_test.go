@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/env"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
@@ -84,7 +85,7 @@ func TestRecorderConcurrentSafe(t *testing.T) {
 
 func TestFromContext(t *testing.T) {
 	r, w, _ := newTest(t)
-	ctx := NewContext(context.Background(), r)
+	ctx := ContextWithRecorder(context.Background(), r)
 	if FromContext(ctx) != r {
 		t.Fatal("FromContext did not return the attached recorder")
 	}
@@ -95,13 +96,25 @@ func TestFromContext(t *testing.T) {
 	}
 }
 
+func TestHookRecorder(t *testing.T) {
+	r, _, _ := newTest(t)
+	if got, _ := hook.Recorder(ContextWithRecorder(context.Background(), r)).(*Recorder); got != r {
+		t.Errorf("hook.Recorder = %v, want the attached recorder", got)
+	}
+	for _, ctx := range []context.Context{context.Background(), nil, ContextWithRecorder(context.Background(), nil)} {
+		if got, _ := hook.Recorder(ctx).(*Recorder); got != nil {
+			t.Errorf("hook.Recorder(%v) = %v, want no recorder", ctx, got)
+		}
+	}
+}
+
 func TestFromContextWithoutRecorder(t *testing.T) {
 	var logs bytes.Buffer
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(old)
 
-	for _, ctx := range []context.Context{context.Background(), nil, NewContext(context.Background(), nil)} {
+	for _, ctx := range []context.Context{context.Background(), nil, ContextWithRecorder(context.Background(), nil)} {
 		logs.Reset()
 		r := FromContext(ctx)
 		if r == nil {

@@ -23,7 +23,7 @@ func TestDocumentsAreRedacted(t *testing.T) {
 	sc.Values.Add("learnt-in-the-logs-1") // redacted earlier in the invocation's log lines
 	r, w, _ := newTest(t, WithNamespace("Shop"), WithService("orders"))
 	r = r.Clone()
-	NewContext(ctx, r)
+	ContextWithRecorder(ctx, r)
 	r.SetProperty("password", "prop-secret-2")
 	r.SetProperty("order", map[string]any{"id": "o-1", "token": "nested-secret-3", "note": "learnt-in-the-logs-1"})
 	r.SetProperty("key", awsKey)
@@ -77,7 +77,7 @@ func FuzzRedaction(f *testing.F) {
 		sc.Values.Add(secret)
 		r, w, _ := newTest(t, WithNamespace("Fuzz"))
 		r = r.Clone()
-		NewContext(ctx, r)
+		ContextWithRecorder(ctx, r)
 		r.SetProperty(key, value+secret)
 		r.SetProperty("password", value)
 		r.SetProperty("nested", map[string]string{key: secret, "k": value + " " + secret})

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
@@ -301,7 +302,7 @@ func count(ctx context.Context, name string, n int) {
 	if n == 0 {
 		return
 	}
-	if r, ok := metrics.Lookup(ctx); ok {
+	if r, _ := hook.Recorder(ctx).(*metrics.Recorder); r != nil {
 		r.Count(name, float64(n))
 	}
 }

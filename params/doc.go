@@ -43,10 +43,9 @@
 // bench/ measures it).
 //
 // Each read counts ParametersCacheHits or ParametersCacheMisses on the
-// invocation's recorder (metrics.Lookup; nothing is recorded outside an
-// invocation). The fetches are SDK calls: with awssdk.Instrument they are
-// traced, measured and logged like any other call, and the package adds no
-// span of its own.
+// invocation's recorder (nothing is recorded outside an invocation). The
+// fetches are SDK calls: with awssdk.Instrument they are traced, measured
+// and logged like any other call, and the package adds no span of its own.
 //
 // A missing parameter or secret is an error that names it and matches
 // ErrNotFound (errors.Is); it also wraps the SDK's error.

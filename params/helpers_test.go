@@ -146,7 +146,7 @@ type recorded struct {
 func newRecorded() *recorded {
 	buf := &bytes.Buffer{}
 	rec := metrics.New(buf, metrics.WithNamespace("Test"), hook.MetricsLookupEnv(noEnv).(metrics.Option))
-	return &recorded{ctx: metrics.NewContext(context.Background(), rec), rec: rec, buf: buf}
+	return &recorded{ctx: metrics.ContextWithRecorder(context.Background(), rec), rec: rec, buf: buf}
 }
 
 // values flushes the recorder and returns every value of the named metric

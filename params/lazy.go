@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
@@ -158,7 +159,7 @@ func (l *Lazy[T]) run(ctx context.Context, a *lazyAttempt) (v T, err error) {
 	l.finish(a, &v)
 	d := l.now().Sub(start)
 	slog.InfoContext(ctx, names.MsgLazyInit, names.KeyLazy, l.name, names.KeyDurationMS, float64(d.Microseconds())/1e3)
-	if r, ok := metrics.Lookup(ctx); ok {
+	if r, _ := hook.Recorder(ctx).(*metrics.Recorder); r != nil {
 		r.With(metrics.Dimension{Name: names.DimLazy, Value: l.name}).Duration(names.MetricLazyInitDuration, d)
 	}
 	return v, nil

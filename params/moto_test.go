@@ -60,7 +60,7 @@ func TestMoto(t *testing.T) {
 		clk := newClock()
 		c := &countingSSM{c: m.SSM}
 		ps := params.NewSSM(c, params.WithLookupEnv(noEnv), params.WithClock(clk.Now))
-		get := func(want string, opts ...params.GetOption) {
+		get := func(want string, opts ...params.Option) {
 			t.Helper()
 			if v, err := ps.Get(ctx, "/expiry/v", opts...); err != nil || v != want {
 				t.Fatalf("Get = %q, %v; want %q", v, err, want)
@@ -147,6 +147,15 @@ func TestMoto(t *testing.T) {
 		}
 		if n := c.calls(); n != 2 {
 			t.Errorf("%d SDK calls, want 2", n)
+		}
+
+		// Given to the provider, it is every read's.
+		always := params.NewSSM(c, params.WithLookupEnv(noEnv), params.WithClock(newClock().Now), params.WithForceFetch())
+		for _, want := range []string{"newer", "newest"} {
+			m.putParameter(t, "/force/v", want, ssmtypes.ParameterTypeString)
+			if v := mustGet(t, always, "/force/v"); v != want {
+				t.Fatalf("read of a provider with WithForceFetch got %q, want %q", v, want)
+			}
 		}
 	})
 
@@ -273,16 +282,16 @@ func TestMoto(t *testing.T) {
 		for _, tc := range []struct {
 			name string
 			path string
-			opts []params.GetOption
+			opts []params.Option
 			want map[string]string
 		}{
-			{"recursive by default", "/app/prod", []params.GetOption{params.WithDecryption()},
+			{"recursive by default", "/app/prod", []params.Option{params.WithDecryption()},
 				map[string]string{"table": "orders", "queue": "jobs", "db/host": "db.internal", "db/password": "by-path-s3cret"}},
-			{"trailing slash", "/app/prod/", []params.GetOption{params.WithDecryption()},
+			{"trailing slash", "/app/prod/", []params.Option{params.WithDecryption()},
 				map[string]string{"table": "orders", "queue": "jobs", "db/host": "db.internal", "db/password": "by-path-s3cret"}},
-			{"not recursive", "/app/prod", []params.GetOption{params.WithoutRecursion()},
+			{"not recursive", "/app/prod", []params.Option{params.WithoutRecursion()},
 				map[string]string{"table": "orders", "queue": "jobs"}},
-			{"sub-path", "/app/prod/db", []params.GetOption{params.WithDecryption()},
+			{"sub-path", "/app/prod/db", []params.Option{params.WithDecryption()},
 				map[string]string{"host": "db.internal", "password": "by-path-s3cret"}},
 			{"empty", "/app/nothing", nil, map[string]string{}},
 		} {
@@ -295,6 +304,10 @@ func TestMoto(t *testing.T) {
 					t.Errorf("got %v, want %v", got, tc.want)
 				}
 			})
+		}
+		flat := params.NewSSM(c, params.WithLookupEnv(noEnv), params.WithClock(newClock().Now), params.WithoutRecursion())
+		if got, err := flat.GetByPath(ctx, "/app/prod"); err != nil || !equalMaps(got, map[string]string{"table": "orders", "queue": "jobs"}) {
+			t.Errorf("provider with WithoutRecursion: %v, %v", got, err)
 		}
 		before := c.path.Load()
 		got, _ := ps.GetByPath(ctx, "/app/prod", params.WithoutRecursion())

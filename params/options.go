@@ -15,27 +15,19 @@ import (
 // Powertools.
 const defaultMaxAge = 5 * time.Second
 
-// Option configures a provider (NewSSM, NewSecrets): WithMaxAge,
-// WithDecryption and WithoutDecryption. Each may also be given to one read,
-// where it wins over the provider's setting: every Option is a GetOption.
+// Option configures a provider (NewSSM, NewSecrets), where it sets the
+// default of every read, or one read (Get, GetMultiple, GetByPath,
+// GetBinary, GetJSON), where it wins over the provider's setting.
 type Option interface {
-	GetOption
 	apply(*config)
-}
-
-// GetOption configures one read (Get, GetMultiple, GetByPath, GetBinary,
-// GetJSON). It wins over the provider's options. WithForceFetch and
-// WithoutRecursion concern one read only: a provider does not take them.
-type GetOption interface {
 	// applyGet takes and returns the read's settings by value, so a read
 	// with options allocates nothing for them.
 	applyGet(getConfig) getConfig
 }
 
 type config struct {
-	maxAge     time.Duration
+	read       getConfig // the defaults of every read
 	maxAgeSet  bool
-	decrypt    bool
 	decryptSet bool
 	now        func() time.Time
 	clockSet   bool
@@ -57,14 +49,17 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config)                { f(c) }
 func (f optionFunc) applyGet(g getConfig) getConfig { return g }
 
-type getOptionFunc func(getConfig) getConfig
+// readOption is an Option that sets a read's settings, or the provider's
+// defaults of them.
+type readOption func(getConfig) getConfig
 
-func (f getOptionFunc) applyGet(g getConfig) getConfig { return f(g) }
+func (f readOption) apply(c *config)                { c.read = f(c.read) }
+func (f readOption) applyGet(g getConfig) getConfig { return f(g) }
 
 // newConfig applies opts, then reads the environment for what they left
 // unset.
 func newConfig(opts []Option) config {
-	var c config
+	c := config{read: getConfig{recursive: true}}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -75,14 +70,14 @@ func newConfig(opts []Option) config {
 	}
 	c.lookup = env.Or(c.lookup)
 	if !c.maxAgeSet {
-		c.maxAge = defaultMaxAge
+		c.read.maxAge = defaultMaxAge
 		if v := c.lookup.String(names.EnvPowertoolsParametersMaxAge); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 || n > int64(1<<63-1)/int64(time.Second) {
 				slog.Warn("params: "+names.EnvPowertoolsParametersMaxAge+" is not a whole number of seconds: using the default",
 					"value", v, "default_seconds", int(defaultMaxAge/time.Second))
 			} else {
-				c.maxAge = time.Duration(n) * time.Second
+				c.read.maxAge = time.Duration(n) * time.Second
 			}
 		}
 	}
@@ -92,7 +87,7 @@ func newConfig(opts []Option) config {
 			if err != nil {
 				slog.Warn("params: "+names.EnvPowertoolsParametersSSMDecrypt+" is not true or false: decryption stays off", "value", v)
 			}
-			c.decrypt = b
+			c.read.decrypt = b
 		}
 	}
 	return c
@@ -100,11 +95,11 @@ func newConfig(opts []Option) config {
 
 // defaults returns the read settings the provider's configuration gives.
 func (c config) defaults() getConfig {
-	return getConfig{maxAge: c.maxAge, decrypt: c.decrypt, recursive: true}
+	return c.read
 }
 
 // applyGetOptions returns def with opts applied.
-func applyGetOptions(def getConfig, opts []GetOption) getConfig {
+func applyGetOptions(def getConfig, opts []Option) getConfig {
 	for _, o := range opts {
 		if o != nil {
 			def = o.applyGet(def)
@@ -115,7 +110,7 @@ func applyGetOptions(def getConfig, opts []GetOption) getConfig {
 
 type maxAgeOption time.Duration
 
-func (o maxAgeOption) apply(c *config) { c.maxAge, c.maxAgeSet = max(time.Duration(o), 0), true }
+func (o maxAgeOption) apply(c *config) { c.read.maxAge, c.maxAgeSet = max(time.Duration(o), 0), true }
 func (o maxAgeOption) applyGet(g getConfig) getConfig {
 	g.maxAge = max(time.Duration(o), 0)
 	return g
@@ -136,7 +131,7 @@ func WithMaxAge(d time.Duration) Option {
 
 type decryptOption bool
 
-func (o decryptOption) apply(c *config) { c.decrypt, c.decryptSet = bool(o), true }
+func (o decryptOption) apply(c *config) { c.read.decrypt, c.decryptSet = bool(o), true }
 func (o decryptOption) applyGet(g getConfig) getConfig {
 	g.decrypt = bool(o)
 	return g
@@ -156,12 +151,12 @@ func WithDecryption() Option { return decryptOption(true) }
 // WithDecryption.
 func WithoutDecryption() Option { return decryptOption(false) }
 
-// WithForceFetch makes one read fetch the value even when the cache holds
-// one young enough (Powertools' force_fetch), and cache what it got. A
-// fetch of the same value already running when the read starts is shared
-// rather than repeated.
-func WithForceFetch() GetOption {
-	return getOptionFunc(func(g getConfig) getConfig {
+// WithForceFetch makes a read fetch the value even when the cache holds one
+// young enough (Powertools' force_fetch), and cache what it got: one read,
+// or, given to a provider, every read. A fetch of the same value already
+// running when the read starts is shared rather than repeated.
+func WithForceFetch() Option {
+	return readOption(func(g getConfig) getConfig {
 		g.force = true
 		return g
 	})
@@ -169,9 +164,9 @@ func WithForceFetch() GetOption {
 
 // WithoutRecursion makes SSM.GetByPath return only the parameters directly
 // under the path, not those of its sub-paths (which it returns by default,
-// as Powertools does).
-func WithoutRecursion() GetOption {
-	return getOptionFunc(func(g getConfig) getConfig {
+// as Powertools does): one read's, or, given to NewSSM, every read's.
+func WithoutRecursion() Option {
+	return readOption(func(g getConfig) getConfig {
 		g.recursive = false
 		return g
 	})

@@ -43,8 +43,10 @@ type secretValue struct {
 
 // NewSecrets returns a Secrets reading through client, usually
 // secretsmanager.NewFromConfig(cfg) with cfg instrumented by
-// awssdk.Instrument. It reads WithMaxAge, and POWERTOOLS_PARAMETERS_MAX_AGE
-// when WithMaxAge is not given. A nil client makes every read fail.
+// awssdk.Instrument. Its options set the defaults of every read (WithMaxAge,
+// WithForceFetch; the others concern SSM only), and
+// POWERTOOLS_PARAMETERS_MAX_AGE the max age when WithMaxAge is not given.
+// A nil client makes every read fail.
 func NewSecrets(client SecretsClient, opts ...Option) *Secrets {
 	c := newConfig(opts)
 	s := &Secrets{client: client, def: c.defaults()}
@@ -55,7 +57,7 @@ func NewSecrets(client SecretsClient, opts ...Option) *Secrets {
 // Get returns the string value of the secret name (a name or an ARN; the
 // version labelled AWSCURRENT). A secret holding binary data is an error:
 // read it with GetBinary. A missing secret is an error matching ErrNotFound.
-func (s *Secrets) Get(ctx context.Context, name string, opts ...GetOption) (string, error) {
+func (s *Secrets) Get(ctx context.Context, name string, opts ...Option) (string, error) {
 	v, err := s.get(ctx, name, opts)
 	if err != nil {
 		return "", err
@@ -69,7 +71,7 @@ func (s *Secrets) Get(ctx context.Context, name string, opts ...GetOption) (stri
 // GetBinary returns the binary value of the secret name, as a copy the
 // caller may change. A secret holding a string is an error: read it with
 // Get or GetJSON.
-func (s *Secrets) GetBinary(ctx context.Context, name string, opts ...GetOption) ([]byte, error) {
+func (s *Secrets) GetBinary(ctx context.Context, name string, opts ...Option) ([]byte, error) {
 	v, err := s.get(ctx, name, opts)
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func (s *Secrets) GetBinary(ctx context.Context, name string, opts ...GetOption)
 // (the key/value form the console stores), into v as json.Unmarshal does.
 // Every string in the document was registered as a secret when it was
 // fetched.
-func (s *Secrets) GetJSON(ctx context.Context, name string, v any, opts ...GetOption) error {
+func (s *Secrets) GetJSON(ctx context.Context, name string, v any, opts ...Option) error {
 	str, err := s.Get(ctx, name, opts...)
 	if err != nil {
 		return err
@@ -95,7 +97,7 @@ func (s *Secrets) GetJSON(ctx context.Context, name string, v any, opts ...GetOp
 	return nil
 }
 
-func (s *Secrets) get(ctx context.Context, name string, opts []GetOption) (*secretValue, error) {
+func (s *Secrets) get(ctx context.Context, name string, opts []Option) (*secretValue, error) {
 	g := s.def
 	if len(opts) > 0 {
 		g = applyGetOptions(g, opts)

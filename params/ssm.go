@@ -38,11 +38,11 @@ type SSM struct {
 }
 
 // NewSSM returns an SSM reading through client, usually
-// ssm.NewFromConfig(cfg) with cfg instrumented by awssdk.Instrument. It
-// reads WithMaxAge, WithDecryption and WithoutDecryption, and the
-// environment variables POWERTOOLS_PARAMETERS_MAX_AGE and
-// POWERTOOLS_PARAMETERS_SSM_DECRYPT for what they leave unset. A nil client
-// makes every read fail.
+// ssm.NewFromConfig(cfg) with cfg instrumented by awssdk.Instrument. Its
+// options set the defaults of every read, and the environment variables
+// POWERTOOLS_PARAMETERS_MAX_AGE and POWERTOOLS_PARAMETERS_SSM_DECRYPT what
+// WithMaxAge, WithDecryption and WithoutDecryption leave unset. A nil
+// client makes every read fail.
 func NewSSM(client SSMClient, opts ...Option) *SSM {
 	c := newConfig(opts)
 	s := &SSM{client: client, def: c.defaults()}
@@ -54,7 +54,7 @@ func NewSSM(client SSMClient, opts ...Option) *SSM {
 // with a :version or :label selector). A SecureString is decrypted when
 // WithDecryption is in force, and its value is then registered as a
 // secret. A missing parameter is an error matching ErrNotFound.
-func (s *SSM) Get(ctx context.Context, name string, opts ...GetOption) (string, error) {
+func (s *SSM) Get(ctx context.Context, name string, opts ...Option) (string, error) {
 	g := s.def
 	if len(opts) > 0 {
 		g = applyGetOptions(g, opts)
@@ -71,7 +71,7 @@ func (s *SSM) Get(ctx context.Context, name string, opts ...GetOption) (string, 
 // (GetParameters, ten names a call). When some are missing the error
 // matches ErrNotFound and names them all; the map then holds the values that
 // were read.
-func (s *SSM) GetMultiple(ctx context.Context, names []string, opts ...GetOption) (map[string]string, error) {
+func (s *SSM) GetMultiple(ctx context.Context, names []string, opts ...Option) (map[string]string, error) {
 	g := applyGetOptions(s.def, opts)
 	names = slices.Compact(slices.Sorted(slices.Values(names)))
 	keys := make([]key, len(names))
@@ -104,7 +104,7 @@ func (s *SSM) GetMultiple(ctx context.Context, names []string, opts ...GetOption
 // directly under it. A path with no parameter gives an empty map, not an
 // error. The whole set is cached under the path; the map returned is the
 // caller's own.
-func (s *SSM) GetByPath(ctx context.Context, path string, opts ...GetOption) (map[string]string, error) {
+func (s *SSM) GetByPath(ctx context.Context, path string, opts ...Option) (map[string]string, error) {
 	g := applyGetOptions(s.def, opts)
 	v, err := s.cache.get(ctx, key{name: path, kind: kindPath, decrypt: g.decrypt, recursive: g.recursive}, g)
 	if err != nil {

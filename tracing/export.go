@@ -19,12 +19,9 @@ type Deferred interface {
 
 // Dropped counts spans a backend dropped for one reason.
 type Dropped struct {
-	Reason string // DropBufferFull, DropExportFailed
+	// Reason says why, in a few words, as the wrapper logs it: "buffer
+	// full" when more spans waited than DeferExport allows, "export failed"
+	// when the exporter failed or stalled (the spans are not tried again).
+	Reason string
 	Spans  int
 }
-
-// Reasons for dropping spans.
-const (
-	DropBufferFull   = "buffer full"   // more spans waited than DeferExport allows
-	DropExportFailed = "export failed" // the exporter failed or stalled: the spans are not tried again
-)

@@ -318,8 +318,8 @@ func TestRenderUsage(t *testing.T) {
 		}
 		return n, nil
 	}
-	f := lambdaobstest.NewWithOptions(t, h, lambdaobstest.Options{Env: map[string]string{
-		"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}},
+	f := lambdaobstest.New(t, h, lambdaobstest.WithEnv(map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME": "orders-api", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}),
 		lambdawrap.WithService("orders-api"), lambdawrap.WithNamespace("Shop"),
 		lambdawrap.WithUsageMetrics(1), lambdawrap.WithTracer(flushFails{lambdaobstest.NewTracer()}))
 	for i := range 3 {

@@ -13,8 +13,8 @@
 //   - the request pipeline of httpapi, in order: error handling (domain
 //     errors mapped to statuses by WithErrorMapper, anything else a 500
 //     that says nothing internal), one log line per request with its
-//     status and duration (built in), authentication (WithAuth with
-//     Bearer: a caller without a valid token gets 401 before the body is
+//     status and duration (built in), authentication (the Bearer
+//     middleware: a caller without a valid token gets 401 before the body is
 //     even decoded), validation (struct tags, then a Validate method;
 //     400 with the fields at fault);
 //   - errors: the domain package orders returns its own (ErrNotFound →
@@ -192,7 +192,7 @@ func (a *app) handler() func(context.Context, events.APIGatewayV2HTTPRequest) (e
 func (a *app) httpOptions() []httpapi.Option {
 	return []httpapi.Option{
 		httpapi.WithErrorMapper(domainErrors),
-		httpapi.WithAuth(httpapi.Bearer(a.verifyToken)),
+		httpapi.WithMiddleware(httpapi.Bearer(a.verifyToken)),
 		httpapi.WithMaxBodySize(64 << 10),
 		httpapi.WithCORS(httpapi.CORS{AllowOrigins: []string{"https://shop.example.com"}}),
 	}
@@ -210,11 +210,6 @@ func domainErrors(err error) *httpapi.Error {
 	return nil
 }
 
-// internal answers err with a 500 that says nothing of it; err is logged.
-func internal(err error) *httpapi.Error {
-	return httpapi.NewError(http.StatusInternalServerError, httpapi.CodeInternal, httpapi.InternalMessage).WithCause(err)
-}
-
 // signingKey is the JSON of the token signing key's secret.
 type signingKey struct {
 	Key string `json:"signing_key"`
@@ -226,10 +221,10 @@ type signingKey struct {
 func (a *app) verifyToken(ctx context.Context, token string) (Principal, error) {
 	var key signingKey
 	if err := a.secrets.GetJSON(ctx, a.cfg.SigningKeySecret, &key); err != nil {
-		return Principal{}, internal(logger.Stack(fmt.Errorf("read the token signing key: %w", err)))
+		return Principal{}, httpapi.Internal(logger.Stack(fmt.Errorf("read the token signing key: %w", err)))
 	}
 	if key.Key == "" {
-		return Principal{}, internal(logger.Stack(fmt.Errorf("secret %s has no signing_key", a.cfg.SigningKeySecret)))
+		return Principal{}, httpapi.Internal(logger.Stack(fmt.Errorf("secret %s has no signing_key", a.cfg.SigningKeySecret)))
 	}
 	return parseToken([]byte(key.Key), token)
 }

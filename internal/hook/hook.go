@@ -41,9 +41,20 @@ var (
 // the time from now instead of time.Now.
 var MetricsClock func(now func() time.Time) any
 
-// RecorderFromContext returns the *metrics.Recorder ctx carries (as any),
-// or nil when it carries none: for code that runs both in invocations and
-// outside them (the AWS SDK middleware, the params cache, the event-source
-// adapters) and records only into an invocation's recorder, never into
-// the one metrics.FromContext makes, which drops values and warns.
-var RecorderFromContext func(ctx context.Context) any
+// RecorderKey is the context key metrics.ContextWithRecorder stores the
+// *metrics.Recorder under.
+type RecorderKey struct{}
+
+// Recorder returns what ctx carries under RecorderKey (a *metrics.Recorder
+// as any, possibly a nil one), or nil: for code that runs both in
+// invocations and outside them (the AWS SDK middleware, the params cache,
+// the event-source adapters) and records only into an invocation's
+// recorder, never into the one metrics.FromContext makes, which drops
+// values and warns. Callers check the *metrics.Recorder they assert is not
+// nil.
+func Recorder(ctx context.Context) any {
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Value(RecorderKey{})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -33,10 +34,10 @@ type adapter[In, Out any] struct {
 	validate  *validator.Validate // nil: no struct-tag validation
 	noBody    bool                // In has size zero: the body is never read
 	inPointer bool                // In is a pointer type
-	validator bool                // In or *In implements Validator
+	validator bool                // In or *In implements selfValidator
 }
 
-var validatorType = reflect.TypeFor[Validator]()
+var validatorType = reflect.TypeFor[selfValidator]()
 
 func newAdapter[In, Out any](h func(context.Context, In) (Out, error), opts []Option) *adapter[In, Out] {
 	c := newConfig(opts)
@@ -133,7 +134,7 @@ func (a *adapter[In, Out]) serve(ctx context.Context, q *requestCtx, body string
 func (a *adapter[In, Out]) run(ctx context.Context, r *Request, body string, base64Encoded bool) (o outcome) {
 	defer func() {
 		if p := recover(); p != nil {
-			o = outcome{status: http.StatusInternalServerError, fail: internal(nil), panic: &panicInfo{value: p, stack: debug.Stack()}}
+			o = outcome{status: http.StatusInternalServerError, fail: Internal(nil), panic: &panicInfo{value: p, stack: debug.Stack()}}
 		}
 	}()
 	return a.exec(ctx, r, body, base64Encoded)
@@ -158,12 +159,12 @@ func (a *adapter[In, Out]) failure(err error) outcome {
 // is a 500, never shown to a mapper.
 func (a *adapter[In, Out]) classify(err error) *Error {
 	if errinfo.IsNilPointer(err) {
-		return internal(err)
+		return Internal(err)
 	}
 	var e *Error
 	if errors.As(err, &e) {
 		if e == nil {
-			return internal(err) // a nil *Error, wrapped
+			return Internal(err) // a nil *Error, wrapped
 		}
 		return checked(e, err)
 	}
@@ -175,13 +176,13 @@ func (a *adapter[In, Out]) classify(err error) *Error {
 			return checked(e, err)
 		}
 	}
-	return internal(err)
+	return Internal(err)
 }
 
-var bodyRequired = &Error{Status: http.StatusBadRequest, Code: CodeBodyRequired, Message: "Request body is required"}
+var bodyRequired = &Error{Status: http.StatusBadRequest, Code: codeBodyRequired, Message: "Request body is required"}
 
-// exec is the pipeline: preflight, body, then the middlewares (WithAuth's
-// among them) around inner.
+// exec is the pipeline: preflight, body, then the middlewares around
+// inner.
 func (a *adapter[In, Out]) exec(ctx context.Context, r *Request, body string, base64Encoded bool) outcome {
 	c := a.cfg
 	if c.cors != nil && r.preflight {
@@ -195,7 +196,7 @@ func (a *adapter[In, Out]) exec(ctx context.Context, r *Request, body string, ba
 	}
 	_ = a.chain(ctx, r) // what it returns is in r.out
 	if r.out.status == 0 {
-		return failed(internal(errNoResponse), errNoResponse)
+		return failed(Internal(errNoResponse), errNoResponse)
 	}
 	return *r.out
 }
@@ -243,7 +244,7 @@ func (a *adapter[In, Out]) inner(ctx context.Context, r *Request) outcome {
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return failed(internal(err), fmt.Errorf("httpapi: encode response: %w", err))
+		return failed(Internal(err), fmt.Errorf("httpapi: encode response: %w", err))
 	}
 	return outcome{status: status, body: b}
 }
@@ -320,11 +321,11 @@ func (a *adapter[In, Out]) check(in *In) *Error {
 			if e := tagErrors(err); e != nil {
 				return e // the details say all the validator said
 			}
-			return internal(fmt.Errorf("httpapi: validate: %w", err))
+			return Internal(fmt.Errorf("httpapi: validate: %w", err))
 		}
 	}
 	if a.validator {
-		if v, ok := target.(Validator); ok {
+		if v, ok := target.(selfValidator); ok {
 			if err := v.Validate(); err != nil {
 				return validateErrors(err)
 			}
@@ -391,8 +392,8 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l
 	if inv == nil {
 		return // not in an invocation lambdawrap observes: nothing to record into
 	}
-	rec, ok := metrics.Lookup(ctx)
-	if !ok {
+	rec, _ := hook.Recorder(ctx).(*metrics.Recorder)
+	if rec == nil {
 		return
 	}
 	// Documents of their own per route, method and status class, written

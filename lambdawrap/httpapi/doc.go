@@ -30,8 +30,8 @@
 //  2. The body is read: base64-decoded when the event says so (invalid → 400
 //     BAD_REQUEST), at most WithMaxBodySize bytes (1 MiB by default;
 //     more → 413 PAYLOAD_TOO_LARGE).
-//  3. The middlewares run (WithMiddleware, and WithAuth's authenticator with
-//     Bearer), the first outermost, before the body is decoded: each may
+//  3. The middlewares run (WithMiddleware; Bearer authenticates), the first
+//     outermost, before the body is decoded: each may
 //     answer with an error (Unauthorized() → 401 UNAUTHORIZED, with no reason
 //     given to the client) or call the rest of the pipeline, and sees its
 //     outcome.
@@ -43,8 +43,11 @@
 //     BODY_REQUIRED, unless WithOptionalBody) and the zero In otherwise. An In
 //     of size zero (struct{}) never reads the body.
 //  5. In is validated: its validate struct tags (go-playground/validator, one
-//     shared instance; skipped when In has none), then its Validate method if
-//     it has one (Validator). Failures → 400 VALIDATION_FAILED with details.
+//     shared instance; skipped when In has none), then its Validate() error
+//     method if In or *In has one. Failures → 400 VALIDATION_FAILED with
+//     details. What Validate returns is sent to the client, so write it for
+//     them: FieldError values (joined with errors.Join for several) name the
+//     fields, and an *Error chooses another status.
 //  6. The handler runs. An *Error it returns (or wraps) is answered with its
 //     status, code and message; another error with what the first error
 //     mapper that knows it returns (WithErrorMapper); any other error, a
@@ -68,9 +71,9 @@
 // Gateway answers 502, and the event is not yet decoded; keep it for what
 // concerns the invocation, not the request.
 //
-// An ErrorMapper keeps HTTP out of domain packages: they return their own
-// errors (ErrOrderNotFound), and main maps them to *Error values with
-// errors.Is and errors.As.
+// An error mapper (WithErrorMapper) keeps HTTP out of domain packages: they
+// return their own errors (ErrOrderNotFound), and main maps them to *Error
+// values with errors.Is and errors.As.
 //
 // # What is recorded
 //

@@ -9,25 +9,25 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 )
 
-// Stable error codes of the responses' "code" member. Clients may switch on
-// them; they never change meaning.
+// The codes of the errors the adapter answers with itself, and of the
+// constructors' errors (see Error).
 const (
-	CodeBadRequest           = "BAD_REQUEST"            // 400: the request is unusable (say, invalid base64)
-	CodeInvalidJSON          = "INVALID_JSON"           // 400: the body is not JSON
-	CodeBodyRequired         = "BODY_REQUIRED"          // 400: POST, PUT or PATCH without a body
-	CodeValidation           = "VALIDATION_FAILED"      // 400: the body is JSON but not a valid In; see "details"
-	CodeUnauthorized         = "UNAUTHORIZED"           // 401
-	CodeForbidden            = "FORBIDDEN"              // 403
-	CodeNotFound             = "NOT_FOUND"              // 404
-	CodeConflict             = "CONFLICT"               // 409
-	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"      // 413
-	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" // 415: a body that is not application/json
-	CodeInternal             = "INTERNAL_ERROR"         // 500: anything else; nothing more is said
+	codeBadRequest           = "BAD_REQUEST"
+	codeInvalidJSON          = "INVALID_JSON"
+	codeBodyRequired         = "BODY_REQUIRED"
+	codeValidation           = "VALIDATION_FAILED"
+	codeUnauthorized         = "UNAUTHORIZED"
+	codeForbidden            = "FORBIDDEN"
+	codeNotFound             = "NOT_FOUND"
+	codeConflict             = "CONFLICT"
+	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	codeInternal             = "INTERNAL_ERROR"
 )
 
-// InternalMessage is the only message a client sees for an error that is
+// internalMessage is the only message a client sees for an error that is
 // not an *Error, and for a panic.
-const InternalMessage = "Internal server error"
+const internalMessage = "Internal server error"
 
 // Error is an error with an HTTP meaning: a status, a stable code and a
 // message meant for the client. A handler returns one (or an error wrapping
@@ -37,18 +37,24 @@ const InternalMessage = "Internal server error"
 //
 // The cause, if any, is logged and recorded on the span, never sent.
 // Every other error a handler returns is answered 500 INTERNAL_ERROR with
-// InternalMessage.
+// the message "Internal server error".
+//
+// The codes are stable: clients may switch on them, and they never change
+// meaning. The adapter and this package's constructors use BAD_REQUEST,
+// INVALID_JSON (the body is not JSON), BODY_REQUIRED (POST, PUT or PATCH
+// without a body), VALIDATION_FAILED (the body is JSON but not a valid In;
+// see "details"), UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT,
+// PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE (a body that is not JSON) and
+// INTERNAL_ERROR (anything else; nothing more is said). An Error of your
+// own, with a status and a code of your own, is a composite literal:
+//
+//	&httpapi.Error{Status: http.StatusServiceUnavailable, Code: "MAINTENANCE", Message: "Back in five minutes"}
 type Error struct {
 	Status  int          // HTTP status, 400 to 599
-	Code    string       // stable, machine-readable: CodeNotFound, or your own
+	Code    string       // stable, machine-readable: "NOT_FOUND", or your own
 	Message string       // for the client; http.StatusText(Status) when empty
 	Details []FieldError // for validation failures, sent as "details"
 	Cause   error        // for the logs and the span only
-}
-
-// NewError returns an error answered with status, code and message.
-func NewError(status int, code, message string) *Error {
-	return &Error{Status: status, Code: code, Message: message}
 }
 
 // Error describes e for the logs: status, code, message and cause.
@@ -126,53 +132,58 @@ func (f FieldError) Error() string {
 
 // Validation returns a 400 VALIDATION_FAILED error listing what is wrong.
 func Validation(details ...FieldError) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Message: "Request validation failed", Details: details}
+	return &Error{Status: http.StatusBadRequest, Code: codeValidation, Message: "Request validation failed", Details: details}
 }
 
 // BadRequest returns a 400 BAD_REQUEST error with message.
 func BadRequest(message string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: message}
+	return &Error{Status: http.StatusBadRequest, Code: codeBadRequest, Message: message}
 }
 
 // Unauthorized returns a 401 UNAUTHORIZED error. Its message is always
 // "Unauthorized": the client is not told why (missing token, expired, bad
 // signature); attach the reason with WithCause for the logs.
 func Unauthorized() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
+	return &Error{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Unauthorized"}
 }
 
 // Forbidden returns a 403 FORBIDDEN error; an empty message is "Forbidden".
 func Forbidden(message string) *Error {
-	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: message}
+	return &Error{Status: http.StatusForbidden, Code: codeForbidden, Message: message}
 }
 
 // NotFound returns a 404 NOT_FOUND error; an empty message is "Not Found".
 func NotFound(message string) *Error {
-	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: message}
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: message}
 }
 
 // Conflict returns a 409 CONFLICT error; an empty message is "Conflict".
 func Conflict(message string) *Error {
-	return &Error{Status: http.StatusConflict, Code: CodeConflict, Message: message}
+	return &Error{Status: http.StatusConflict, Code: codeConflict, Message: message}
 }
 
 // payloadTooLarge returns the 413 PAYLOAD_TOO_LARGE error of a body over
 // limit.
 func payloadTooLarge(limit int64) *Error {
-	return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
+	return &Error{Status: http.StatusRequestEntityTooLarge, Code: codePayloadTooLarge,
 		Message: "Request body exceeds " + strconv.FormatInt(limit, 10) + " bytes"}
 }
 
 // unsupportedMediaType returns the 415 UNSUPPORTED_MEDIA_TYPE error of a
 // body that is not JSON.
 func unsupportedMediaType() *Error {
-	return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
+	return &Error{Status: http.StatusUnsupportedMediaType, Code: codeUnsupportedMediaType,
 		Message: "Content-Type must be application/json"}
 }
 
-// internal is the 500 every other error and every panic becomes.
-func internal(cause error) *Error {
-	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: InternalMessage, Cause: cause}
+// Internal returns the 500 INTERNAL_ERROR answer to cause, which is logged
+// and never sent: the client sees only "Internal server error". Every error
+// no *Error or error mapper answers becomes one; return it yourself where a
+// failure of your own would otherwise be taken for the client's, as from a
+// Bearer verify function that could not read its signing key (any other
+// error it returns is answered 401).
+func Internal(cause error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: codeInternal, Message: internalMessage, Cause: cause}
 }
 
 // checked returns e, the answer to err, when it can be sent: an *Error with
@@ -182,7 +193,7 @@ func checked(e *Error, err error) *Error {
 	if e.Status >= 400 && e.Status <= 599 && e.Code != "" {
 		return e
 	}
-	return internal(err)
+	return Internal(err)
 }
 
 // errorBody is the JSON of an error response.

@@ -129,7 +129,7 @@ func ExampleBearer() {
 		p, _ := httpapi.PrincipalFromContext[Principal](ctx)
 		return "hello " + p.User, nil
 	}
-	h := httpapi.HTTP(whoami, httpapi.WithAuth(httpapi.Bearer(verify)),
+	h := httpapi.HTTP(whoami, httpapi.WithMiddleware(httpapi.Bearer(verify)),
 		httpapi.WithLogger(slog.New(slog.DiscardHandler)))
 	for _, auth := range []string{"Bearer tok-alice", "Bearer tok-eve", ""} {
 		resp, _ := h(context.Background(), exampleEvent("GET", "GET /whoami", "", auth))

@@ -74,7 +74,7 @@ func verifyToken(_ context.Context, token string) (string, error) {
 }
 
 func TestBearerAuth(t *testing.T) {
-	opts := []httpapi.Option{httpapi.WithAuth(httpapi.Bearer(verifyToken))}
+	opts := []httpapi.Option{httpapi.WithMiddleware(httpapi.Bearer(verifyToken))}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
 			for _, tc := range []struct {
@@ -215,12 +215,12 @@ func TestBodyRules(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"unknown field", `{"customer":"c-1","items":[{"sku":"A","qty":1}],"coupon":"X"}`, 400, httpapi.CodeValidation},
+		{"unknown field", `{"customer":"c-1","items":[{"sku":"A","qty":1}],"coupon":"X"}`, 400, codeValidation},
 		{"valid", validBody, 200, ""},
-		{"truncated", `{"customer":"c-1"`, 400, httpapi.CodeInvalidJSON},
-		{"trailing", validBody + `]`, 400, httpapi.CodeInvalidJSON},
-		{"two values", validBody + validBody, 400, httpapi.CodeInvalidJSON},
-		{"wrong type", `{"customer":7}`, 400, httpapi.CodeValidation},
+		{"truncated", `{"customer":"c-1"`, 400, codeInvalidJSON},
+		{"trailing", validBody + `]`, 400, codeInvalidJSON},
+		{"two values", validBody + validBody, 400, codeInvalidJSON},
+		{"wrong type", `{"customer":7}`, 400, codeValidation},
 	} {
 		t.Run("strict/"+tc.name, func(t *testing.T) {
 			g := k.invoke(t, req{body: str(tc.body)}, []httpapi.Option{httpapi.WithDisallowUnknownFields()})

@@ -15,7 +15,6 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
-	"github.com/lambdaobs/lambdaobs/logger"
 )
 
 // fuzzOptions exercise every stage: CORS, auth, a size limit, an error
@@ -25,11 +24,14 @@ func fuzzOptions() []httpapi.Option {
 		httpapi.WithStatus(201),
 		httpapi.WithMaxBodySize(4 << 10),
 		httpapi.WithCORS(httpapi.CORS{AllowOrigins: []string{"https://shop.example.com"}}),
-		httpapi.WithAuth(func(ctx context.Context, r *httpapi.Request) (context.Context, error) {
-			if a := r.Header("Authorization"); a != "" {
-				return httpapi.Bearer(verifyToken)(ctx, r)
+		httpapi.WithMiddleware(func(next httpapi.RequestHandler) httpapi.RequestHandler {
+			bearer := httpapi.Bearer(verifyToken)(next)
+			return func(ctx context.Context, r *httpapi.Request) error {
+				if r.Header("Authorization") != "" {
+					return bearer(ctx, r)
+				}
+				return next(ctx, r) // anonymous callers allowed, so the body is reached
 			}
-			return ctx, nil // anonymous callers allowed, so the body is reached
 		}),
 		httpapi.WithErrorMapper(mapDomain),
 		httpapi.WithLogger(slog.New(slog.DiscardHandler)),
@@ -39,7 +41,7 @@ func fuzzOptions() []httpapi.Option {
 // wrapDiscard observes h with lambdawrap writing nowhere, so metrics and
 // logs are recorded on every input.
 func wrapDiscard[In, Out any](h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
-	return lambdawrap.Wrap(h, lambdawrap.WithWriter(io.Discard), lambdawrap.WithLogHandler(logger.NewHandler(io.Discard)),
+	return lambdawrap.Wrap(h, lambdawrap.WithWriter(io.Discard), lambdawrap.WithoutDefaultLogger(),
 		lambdawrap.WithNamespace("Fuzz"), lambdawrap.WithService("fuzz"))
 }
 

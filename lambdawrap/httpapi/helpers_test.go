@@ -18,6 +18,22 @@ import (
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 )
 
+// The codes of the responses, as clients see them: the tests pin the
+// values, which never change.
+const (
+	codeInvalidJSON          = "INVALID_JSON"
+	codeBodyRequired         = "BODY_REQUIRED"
+	codeValidation           = "VALIDATION_FAILED"
+	codeUnauthorized         = "UNAUTHORIZED"
+	codeForbidden            = "FORBIDDEN"
+	codeNotFound             = "NOT_FOUND"
+	codeConflict             = "CONFLICT"
+	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	codeInternal             = "INTERNAL_ERROR"
+	internalMessage          = "Internal server error"
+)
+
 // The API the tests serve: create an order.
 
 type item struct {
@@ -86,7 +102,7 @@ func createOrder(ctx context.Context, in newOrder) (order, error) {
 	case "c-401":
 		return order{}, httpapi.Unauthorized().WithCause(errors.New("token expired 3 minutes ago"))
 	case "c-413":
-		return order{}, httpapi.NewError(413, httpapi.CodePayloadTooLarge, "Request body exceeds 10 bytes")
+		return order{}, &httpapi.Error{Status: 413, Code: codePayloadTooLarge, Message: "Request body exceeds 10 bytes"}
 	case "c-422":
 		return order{}, httpapi.Validation(httpapi.FieldError{Field: "items", Message: "out of stock", Rule: "stock"})
 	case "c-500":
@@ -99,7 +115,7 @@ func createOrder(ctx context.Context, in newOrder) (order, error) {
 	case "c-bad-error":
 		return order{}, panickyError{}
 	case "c-503":
-		return order{}, httpapi.NewError(503, "MAINTENANCE", "Back in five minutes")
+		return order{}, &httpapi.Error{Status: 503, Code: "MAINTENANCE", Message: "Back in five minutes"}
 	case "c-panic":
 		var m map[string]int
 		if len(in.Items) > 0 {

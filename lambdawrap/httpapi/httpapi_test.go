@@ -49,67 +49,67 @@ var cases = []struct {
 	{"set status", req{body: bodyFor("c-200")}, []httpapi.Option{httpapi.WithStatus(201)}, want{status: 200}},
 
 	{"tag validation", req{body: str(`{"customer":"","items":[{"sku":"A-1","qty":0},{"sku":"","qty":1}]}`)}, nil,
-		want{status: 400, code: httpapi.CodeValidation, details: []string{"customer", "items[0].qty", "items[1].sku"}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeValidation, details: []string{"customer", "items[0].qty", "items[1].sku"}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"validate method", req{body: bodyFor("blocked")}, nil,
-		want{status: 400, code: httpapi.CodeValidation, details: []string{"customer"}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeValidation, details: []string{"customer"}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"wrong member type", req{body: str(`{"customer":"c-1","items":[{"sku":"A-1","qty":"two"}]}`)}, nil,
-		want{status: 400, code: httpapi.CodeValidation, details: []string{wrongTypeField}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeValidation, details: []string{wrongTypeField}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"not an object", req{body: str(`[1,2,3]`)}, nil,
-		want{status: 400, code: httpapi.CodeValidation, details: []string{""}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeValidation, details: []string{""}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"malformed json", req{body: str(`{"customer": "c-1", "items": [`)}, nil,
-		want{status: 400, code: httpapi.CodeInvalidJSON, logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "unexpected end of JSON input", span: tracing.ClientError}},
+		want{status: 400, code: codeInvalidJSON, logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "unexpected end of JSON input", span: tracing.ClientError}},
 	{"trailing data", req{body: str(validBody + ` {}`)}, nil,
-		want{status: 400, code: httpapi.CodeInvalidJSON, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeInvalidJSON, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"wrong content type", req{headers: map[string]string{"Content-Type": "text/plain"}}, nil,
-		want{status: 415, code: httpapi.CodeUnsupportedMediaType, logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "text/plain", span: tracing.ClientError}},
+		want{status: 415, code: codeUnsupportedMediaType, logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "text/plain", span: tracing.ClientError}},
 	{"no content type", req{headers: map[string]string{"Content-Type": ""}}, nil,
-		want{status: 415, code: httpapi.CodeUnsupportedMediaType, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 415, code: codeUnsupportedMediaType, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"empty body", req{body: str("")}, nil,
-		want{status: 400, code: httpapi.CodeBodyRequired, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeBodyRequired, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"null body", req{body: str(" null ")}, nil,
-		want{status: 400, code: httpapi.CodeBodyRequired, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeBodyRequired, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"oversize body", req{}, []httpapi.Option{httpapi.WithMaxBodySize(64)},
-		want{status: 413, code: httpapi.CodePayloadTooLarge, message: "Request body exceeds 64 bytes", logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 413, code: codePayloadTooLarge, message: "Request body exceeds 64 bytes", logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"oversize base64 body", req{body: str(validBody), b64: true}, []httpapi.Option{httpapi.WithMaxBodySize(64)},
-		want{status: 413, code: httpapi.CodePayloadTooLarge, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 413, code: codePayloadTooLarge, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 
 	{"unauthorized", req{body: bodyFor("c-401")}, nil,
-		want{status: 401, code: httpapi.CodeUnauthorized, message: "Unauthorized", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "token expired", span: tracing.ClientError}},
+		want{status: 401, code: codeUnauthorized, message: "Unauthorized", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "token expired", span: tracing.ClientError}},
 	{"forbidden", req{body: bodyFor("c-403")}, nil,
-		want{status: 403, code: httpapi.CodeForbidden, message: "customer may not order", logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 403, code: codeForbidden, message: "customer may not order", logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"not found, wrapped", req{body: bodyFor("c-404")}, nil,
-		want{status: 404, code: httpapi.CodeNotFound, message: "customer not found", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "load customer", span: tracing.ClientError}},
+		want{status: 404, code: codeNotFound, message: "customer not found", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "load customer", span: tracing.ClientError}},
 	{"conflict", req{body: bodyFor("c-409")}, nil,
-		want{status: 409, code: httpapi.CodeConflict, message: "order already exists", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "duplicate key", span: tracing.ClientError}},
+		want{status: 409, code: codeConflict, message: "order already exists", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "duplicate key", span: tracing.ClientError}},
 	{"payload too large from the handler", req{body: bodyFor("c-413")}, nil,
-		want{status: 413, code: httpapi.CodePayloadTooLarge, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 413, code: codePayloadTooLarge, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"validation from the handler", req{body: bodyFor("c-422")}, nil,
-		want{status: 400, code: httpapi.CodeValidation, details: []string{"items"}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
+		want{status: 400, code: codeValidation, details: []string{"items"}, logMsg: names.MsgRequestRejected, logLevel: "WARN", span: tracing.ClientError}},
 	{"client errors at INFO", req{body: bodyFor("c-404")}, []httpapi.Option{httpapi.WithClientErrorLevel(slog.LevelInfo)},
-		want{status: 404, code: httpapi.CodeNotFound, logMsg: names.MsgRequestRejected, logLevel: "INFO", span: tracing.ClientError}},
+		want{status: 404, code: codeNotFound, logMsg: names.MsgRequestRejected, logLevel: "INFO", span: tracing.ClientError}},
 
 	{"internal error", req{body: bodyFor("c-500")}, nil,
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: secret, span: tracing.Error, errors: 1}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: secret, span: tracing.Error, errors: 1}},
 	{"chosen 5xx", req{body: bodyFor("c-503")}, nil,
 		want{status: 503, code: "MAINTENANCE", message: "Back in five minutes", logMsg: names.MsgRequestFailed, logLevel: "ERROR", span: tracing.Error, errors: 1}},
 	{"panic", req{body: bodyFor("c-panic")}, nil,
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestPanicked, logLevel: "ERROR", span: tracing.Error, errors: 1, panics: 1}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestPanicked, logLevel: "ERROR", span: tracing.Error, errors: 1, panics: 1}},
 	{"internal error without Errors metric", req{body: bodyFor("c-500")}, []httpapi.Option{httpapi.WithoutErrorMetric()},
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", span: tracing.Error}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", span: tracing.Error}},
 
 	// Domain errors, answered through an error mapper.
 	{"domain error through the mapper", req{body: bodyFor("c-domain")}, []httpapi.Option{httpapi.WithErrorMapper(mapDomain)},
-		want{status: 404, code: httpapi.CodeNotFound, message: "order not found", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "load order: order not found in table orders-prod", span: tracing.ClientError}},
+		want{status: 404, code: codeNotFound, message: "order not found", logMsg: names.MsgRequestRejected, logLevel: "WARN", logError: "load order: order not found in table orders-prod", span: tracing.ClientError}},
 	{"domain error no mapper knows", req{body: bodyFor("c-domain")}, []httpapi.Option{httpapi.WithErrorMapper(func(error) *httpapi.Error { return nil })},
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "load order", span: tracing.Error, errors: 1}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "load order", span: tracing.Error, errors: 1}},
 	{"domain error without a mapper", req{body: bodyFor("c-domain")}, nil,
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "load order", span: tracing.Error, errors: 1}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "load order", span: tracing.Error, errors: 1}},
 
 	// Errors that cannot print themselves: answered 500, never a panic.
 	{"typed nil error", req{body: bodyFor("c-typed-nil")}, []httpapi.Option{httpapi.WithErrorMapper(mapDomain)},
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "typed nil error: a nil *httpapi_test.derefError", span: tracing.Error, errors: 1}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "typed nil error: a nil *httpapi_test.derefError", span: tracing.Error, errors: 1}},
 	{"Error method panics", req{body: bodyFor("c-bad-error")}, nil,
-		want{status: 500, code: httpapi.CodeInternal, message: httpapi.InternalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "httpapi_test.panickyError: Error method panicked", span: tracing.Error, errors: 1}},
+		want{status: 500, code: codeInternal, message: internalMessage, logMsg: names.MsgRequestFailed, logLevel: "ERROR", logError: "httpapi_test.panickyError: Error method panicked", span: tracing.Error, errors: 1}},
 }
 
 // leaks are strings that would betray the implementation to a client.
@@ -268,7 +268,7 @@ func checkErrorBody(t *testing.T, raw string, body map[string]any, w want) {
 			t.Errorf("unexpected member %q in %s", key, raw)
 		}
 	}
-	if w.status >= 500 && w.code == httpapi.CodeInternal && raw != `{"error":"Internal server error","code":"INTERNAL_ERROR"}` {
+	if w.status >= 500 && w.code == codeInternal && raw != `{"error":"Internal server error","code":"INTERNAL_ERROR"}` {
 		t.Errorf("internal error body %s", raw)
 	}
 	for _, leak := range leaks {

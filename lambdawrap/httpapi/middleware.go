@@ -55,29 +55,6 @@ type RequestHandler func(ctx context.Context, r *Request) error
 // decoded yet.
 type Middleware func(next RequestHandler) RequestHandler
 
-// ErrorMapper answers errors the adapter does not know (WithErrorMapper):
-// given an error a handler or a middleware returned that is not an *Error
-// and does not wrap one, it returns the *Error to answer with, or nil when
-// the error is not one of its own. It lets domain packages return their own
-// errors, unaware of HTTP, and main decide their status:
-//
-//	httpapi.WithErrorMapper(func(err error) *httpapi.Error {
-//		switch {
-//		case errors.Is(err, orders.ErrNotFound):
-//			return httpapi.NotFound("order not found")
-//		case errors.Is(err, orders.ErrAlreadyPaid):
-//			return httpapi.Conflict("order already paid")
-//		}
-//		return nil
-//	})
-//
-// The *Error it returns may be shared between calls: the adapter never
-// changes it, and answers with a copy whose Cause is err when it has none.
-// A 4xx is a client error (logged at WARN, span status ClientError), a 5xx
-// a server error, as an *Error returned by the handler is. An *Error with a
-// status outside 400..599 or without a code is answered 500.
-type ErrorMapper func(err error) *Error
-
 // errNoResponse is the cause of the 500 answered when the middlewares
 // returned nil and the handler never answered.
 var errNoResponse = errors.New("httpapi: a middleware returned nil without a response: it did not call next, or passed next another *Request")

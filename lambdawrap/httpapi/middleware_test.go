@@ -101,9 +101,9 @@ func TestMiddlewareAnswersBeforeValidation(t *testing.T) {
 
 type pathKey struct{}
 
-// TestMiddlewareOrder: the first middleware is outermost, WithAuth takes its
-// place among them, each hands the next its context, and each sees the
-// status after next returned.
+// TestMiddlewareOrder: the first middleware is outermost, those of a later
+// WithMiddleware come after those of earlier ones, each hands the next its
+// context, and each sees the status after next returned.
 func TestMiddlewareOrder(t *testing.T) {
 	var seen []string
 	mw := func(name string) httpapi.Middleware {
@@ -117,16 +117,18 @@ func TestMiddlewareOrder(t *testing.T) {
 			}
 		}
 	}
-	auth := func(ctx context.Context, r *httpapi.Request) (context.Context, error) {
-		seen = append(seen, "auth")
-		return ctx, nil
+	auth := func(next httpapi.RequestHandler) httpapi.RequestHandler {
+		return func(ctx context.Context, r *httpapi.Request) error {
+			seen = append(seen, "auth")
+			return next(ctx, r)
+		}
 	}
 	handler := func(ctx context.Context, in newOrder) (string, error) {
 		seen = append(seen, "handler")
 		p, _ := ctx.Value(pathKey{}).(string)
 		return p, nil
 	}
-	h := httpapi.HTTP(handler, httpapi.WithMiddleware(mw("a"), nil, mw("b")), httpapi.WithAuth(auth),
+	h := httpapi.HTTP(handler, httpapi.WithMiddleware(mw("a"), nil, mw("b")), httpapi.WithMiddleware(auth),
 		httpapi.WithMiddleware(mw("c")), httpapi.WithStatus(201), httpapi.WithLogger(slog.New(slog.DiscardHandler)))
 	resp, err := h(context.Background(), load[events.APIGatewayV2HTTPRequest](t, "http-create-order.json"))
 	if err != nil || resp.StatusCode != 201 || resp.Body != `"/a/b/c"` {
@@ -158,12 +160,12 @@ func TestMiddlewareSeesOutcome(t *testing.T) {
 	}{
 		{"success", "c-42", nil, false, 201, false, ""},
 		{"set status", "c-200", nil, false, 200, false, ""},
-		{"handler's *Error", "c-403", nil, false, 403, false, httpapi.CodeForbidden},
-		{"validation", "", nil, false, 400, false, httpapi.CodeValidation},
+		{"handler's *Error", "c-403", nil, false, 403, false, codeForbidden},
+		{"validation", "", nil, false, 400, false, codeValidation},
 		{"mapped domain error", "c-domain", nil, true, 404, true, ""},
 		{"unmapped domain error", "c-domain", nil, false, 500, true, ""},
 		{"typed nil", "c-typed-nil", nil, true, 500, false, ""},
-		{"inner middleware's *Error", "c-42", shortCircuit(httpapi.Unauthorized()), false, 401, false, httpapi.CodeUnauthorized},
+		{"inner middleware's *Error", "c-42", shortCircuit(httpapi.Unauthorized()), false, 401, false, codeUnauthorized},
 		{"inner middleware's domain error, mapped", "c-42", shortCircuit(errOrderNotFound), true, 404, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,37 +225,38 @@ func TestMiddlewareMisuse(t *testing.T) {
 				return err
 			}
 			return httpapi.Conflict("changed its mind")
-		})}, 409, httpapi.CodeConflict, names.MsgRequestRejected, "changed its mind"},
+		})}, 409, codeConflict, names.MsgRequestRejected, "changed its mind"},
 		{"failure swallowed", "c-404", []httpapi.Option{mw(func(ctx context.Context, r *httpapi.Request, next httpapi.RequestHandler) error {
 			_ = next(ctx, r)
 			return nil
-		})}, 404, httpapi.CodeNotFound, names.MsgRequestRejected, "customer not found"},
+		})}, 404, codeNotFound, names.MsgRequestRejected, "customer not found"},
 		{"nil without next", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			return nil
-		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "did not call next"},
+		})}, 500, codeInternal, names.MsgRequestFailed, "did not call next"},
 		{"another request", "c-42", []httpapi.Option{mw(func(ctx context.Context, r *httpapi.Request, next httpapi.RequestHandler) error {
 			return next(ctx, &httpapi.Request{Method: r.Method, Body: r.Body})
-		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "another *Request"},
+		})}, 500, codeInternal, names.MsgRequestFailed, "another *Request"},
 		{"plain error", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			return errors.New(secret)
-		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, secret},
+		})}, 500, codeInternal, names.MsgRequestFailed, secret},
 		{"domain error through the mapper", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			return fmt.Errorf("find order: %w", errOrderNotFound)
-		}), httpapi.WithErrorMapper(mapDomain)}, 404, httpapi.CodeNotFound, names.MsgRequestRejected, "find order"},
+		}), httpapi.WithErrorMapper(mapDomain)}, 404, codeNotFound, names.MsgRequestRejected, "find order"},
 		{"typed nil", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			var e *derefError
 			return e
-		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "typed nil error"},
-		{"typed nil from an Authenticator", "c-42", []httpapi.Option{httpapi.WithAuth(func(ctx context.Context, _ *httpapi.Request) (context.Context, error) {
+		})}, 500, codeInternal, names.MsgRequestFailed, "typed nil error"},
+		{"typed nil from Bearer's verify", "c-42", []httpapi.Option{httpapi.WithMiddleware(httpapi.Bearer(func(context.Context, string) (string, error) {
 			var e *derefError
-			return ctx, e
-		})}, 500, httpapi.CodeInternal, names.MsgRequestFailed, "typed nil error"},
+			return "", e
+		}))}, 500, codeInternal, names.MsgRequestFailed, "typed nil error"},
 		{"panic", "c-42", []httpapi.Option{mw(func(context.Context, *httpapi.Request, httpapi.RequestHandler) error {
 			panic(secret)
-		})}, 500, httpapi.CodeInternal, names.MsgRequestPanicked, ""},
+		})}, 500, codeInternal, names.MsgRequestPanicked, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := kinds[0].invoke(t, req{body: bodyFor(tc.customer)}, tc.opts)
+			// Every request carries a token, for Bearer's verify to get it.
+			g := kinds[0].invoke(t, req{body: bodyFor(tc.customer), headers: map[string]string{"Authorization": "Bearer tok-misuse"}}, tc.opts)
 			if g.res.Err != nil || g.res.Panic != nil {
 				t.Fatalf("error %v, panic %v", g.res.Err, g.res.Panic)
 			}
@@ -334,7 +337,7 @@ func TestErrorMapper(t *testing.T) {
 func TestErrorMapperServerError(t *testing.T) {
 	unavailable := httpapi.WithErrorMapper(func(err error) *httpapi.Error {
 		if errors.Is(err, errOrderNotFound) {
-			return httpapi.NewError(503, "ORDERS_UNAVAILABLE", "Orders are unavailable")
+			return &httpapi.Error{Status: 503, Code: "ORDERS_UNAVAILABLE", Message: "Orders are unavailable"}
 		}
 		return nil
 	})

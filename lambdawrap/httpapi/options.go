@@ -22,8 +22,8 @@ type config struct {
 	status       int
 	maxBody      int64
 	cors         *corsConfig
-	middlewares  []Middleware // WithMiddleware and WithAuth, in the order given
-	mappers      []ErrorMapper
+	middlewares  []Middleware // WithMiddleware, in the order given
+	mappers      []func(error) *Error
 	validate     *validator.Validate
 	validateSet  bool
 	strict       bool
@@ -82,27 +82,11 @@ func WithMaxBodySize(n int64) Option {
 	return optionFunc(func(c *config) { c.maxBody = n })
 }
 
-// WithAuth runs the authenticator a on every request, after the body is
-// read (so a signature over it can be checked) and before it is decoded:
-// the context a returns is the handler's; an error it returns is answered instead of
-// calling the handler (an *Error as it is, any other error as 401
-// UNAUTHORIZED). See Bearer.
-//
-// It is a middleware (WithMiddleware) and takes its place among them in the
-// order the options are given; each WithAuth adds one. A nil a adds none.
-func WithAuth(a Authenticator) Option {
-	return optionFunc(func(c *config) {
-		if a != nil {
-			c.middlewares = append(c.middlewares, a.middleware)
-		}
-	})
-}
-
 // WithMiddleware runs mws around the rest of every request's pipeline, the
 // first outermost (WithMiddleware(a, b) runs a, then b, then decoding,
 // validation and the handler), after the middlewares of earlier
-// WithMiddleware and WithAuth options. See Middleware. Nil ones are
-// skipped.
+// WithMiddleware options. See Middleware, and Bearer for authentication.
+// Nil ones are skipped.
 func WithMiddleware(mws ...Middleware) Option {
 	return optionFunc(func(c *config) {
 		for _, m := range mws {
@@ -113,11 +97,33 @@ func WithMiddleware(mws ...Middleware) Option {
 	})
 }
 
-// WithErrorMapper adds m to the error mappers: an error that neither is nor
-// wraps an *Error is given to each in the order they were added, and the first
-// *Error one returns is the answer. An error no mapper knows is answered 500
-// INTERNAL_ERROR with InternalMessage. See ErrorMapper. A nil m is ignored.
-func WithErrorMapper(m ErrorMapper) Option {
+// WithErrorMapper adds m to the error mappers, which answer the errors the
+// adapter does not know: an error a handler or a middleware returned that
+// neither is nor wraps an *Error is given to each mapper in the order they
+// were added, and the first *Error one returns is the answer; a mapper
+// returns nil for an error that is not one of its own. An error no mapper
+// knows is answered 500 INTERNAL_ERROR, with nothing internal said. A nil m
+// is ignored.
+//
+// Mappers keep HTTP out of domain packages: they return their own errors,
+// unaware of HTTP, and main decides their status:
+//
+//	httpapi.WithErrorMapper(func(err error) *httpapi.Error {
+//		switch {
+//		case errors.Is(err, orders.ErrNotFound):
+//			return httpapi.NotFound("order not found")
+//		case errors.Is(err, orders.ErrAlreadyPaid):
+//			return httpapi.Conflict("order already paid")
+//		}
+//		return nil
+//	})
+//
+// The *Error a mapper returns may be shared between calls: the adapter
+// never changes it, and answers with a copy whose Cause is err when it has
+// none. A 4xx is a client error (logged at WARN, span status ClientError),
+// a 5xx a server error, as an *Error returned by the handler is. An *Error
+// with a status outside 400..599 or without a code is answered 500.
+func WithErrorMapper(m func(err error) *Error) Option {
 	return optionFunc(func(c *config) {
 		if m != nil {
 			c.mappers = append(c.mappers, m)

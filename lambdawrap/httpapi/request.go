@@ -10,7 +10,7 @@ import (
 
 // Request is what the adapter knows of the HTTP request behind an event,
 // the same for the three event sources. The handler reaches it with
-// RequestFromContext; an Authenticator receives it. Its maps are the
+// RequestFromContext; a Middleware receives it. Its maps are the
 // event's own: read them, do not change them.
 //
 // The event itself is not kept (copying it would cost every request an

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/lambdaobstest"
+	"github.com/lambdaobs/lambdaobs/lambdawrap"
 	"github.com/lambdaobs/lambdaobs/lambdawrap/httpapi"
 )
 
@@ -90,7 +91,7 @@ func TestRequestLogOptions(t *testing.T) {
 			if tc.env == nil {
 				g = k.invoke(t, req{body: bodyFor(tc.customer)}, tc.opts)
 			} else {
-				f := lambdaobstest.NewWithOptions(t, httpapi.HTTP(createOrder, tc.opts...), lambdaobstest.Options{Env: tc.env}, wrapOpts...)
+				f := lambdaobstest.New(t, httpapi.HTTP(createOrder, tc.opts...), append([]lambdawrap.Option{lambdaobstest.WithEnv(tc.env)}, wrapOpts...)...)
 				e := load[events.APIGatewayV2HTTPRequest](t, "http-create-order.json")
 				e.Body = *bodyFor(tc.customer)
 				g.res.Logs = f.Invoke(e, lambdaobstest.Request{}).Logs

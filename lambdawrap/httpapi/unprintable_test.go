@@ -71,14 +71,16 @@ func TestUnprintableErrors(t *testing.T) {
 		return "", fmt.Errorf("lookup: %w", e)
 	}
 	panicky := func(context.Context, struct{}) (string, error) { return "", panickyError{} }
-	bearer := httpapi.WithAuth(httpapi.Bearer(func(context.Context, string) (string, error) {
+	bearer := httpapi.WithMiddleware(httpapi.Bearer(func(context.Context, string) (string, error) {
 		var e *derefError
 		return "", e
 	}))
 	ok := func(context.Context, struct{}) (string, error) { return "ok", nil }
-	auth := httpapi.WithAuth(func(ctx context.Context, _ *httpapi.Request) (context.Context, error) {
-		var e *derefError
-		return ctx, e
+	typedNilMiddleware := httpapi.WithMiddleware(func(next httpapi.RequestHandler) httpapi.RequestHandler {
+		return func(context.Context, *httpapi.Request) error {
+			var e *derefError
+			return e
+		}
 	})
 	middleware := httpapi.WithMiddleware(func(next httpapi.RequestHandler) httpapi.RequestHandler {
 		return func(context.Context, *httpapi.Request) error { return panickyError{} }
@@ -95,7 +97,7 @@ func TestUnprintableErrors(t *testing.T) {
 		{"handler wraps a typed nil", httpapi.HTTP(wrappedTypedNil), "lookup: <nil>", "*fmt.wrapError"},
 		{"handler wraps a nil *Error", httpapi.HTTP(wrappedNilError, httpapi.WithErrorMapper(mapDomain)), "lookup: <nil *httpapi.Error>", "*fmt.wrapError"},
 		{"handler Error panics", httpapi.HTTP(panicky), "httpapi_test.panickyError: Error method panicked: Error of " + secret, "httpapi_test.panickyError"},
-		{"Authenticator typed nil", httpapi.HTTP(ok, auth), "typed nil error", "*httpapi_test.derefError"},
+		{"middleware typed nil", httpapi.HTTP(ok, typedNilMiddleware), "typed nil error", "*httpapi_test.derefError"},
 		{"Bearer's verify typed nil", httpapi.HTTP(ok, bearer), "typed nil error", "*httpapi_test.derefError"},
 		{"middleware Error panics", httpapi.HTTP(ok, middleware), "Error method panicked", "httpapi_test.panickyError"},
 		{"Validate typed nil", httpapi.HTTP(func(context.Context, validatesToTypedNil) (string, error) { return "", nil }), "typed nil error", "*httpapi.Error"},

@@ -34,12 +34,9 @@ func jsonName(f reflect.StructField) string {
 	return name
 }
 
-// Validator is what In implements to check itself after decoding (and after
-// its struct tags passed). An error it returns is answered 400
-// VALIDATION_FAILED: its message is sent to the client, so write it for
-// them. Return FieldError values (joined with errors.Join for several) to
-// name the fields; return an *Error to choose another status.
-type Validator interface {
+// selfValidator is what an In implements to check itself after decoding
+// (see the package documentation).
+type selfValidator interface {
 	Validate() error
 }
 
@@ -186,7 +183,7 @@ func sizeMessage(k reflect.Kind, rel, n string) string {
 // the method's: 500.
 func validateErrors(err error) *Error {
 	if _, _, ok := describe(err); !ok {
-		return internal(unprintable(err))
+		return Internal(unprintable(err))
 	}
 	var e *Error
 	if errors.As(err, &e) && e != nil {
@@ -222,7 +219,7 @@ func validateErrors(err error) *Error {
 	}
 	collect(err)
 	if bad != nil {
-		return internal(bad)
+		return Internal(bad)
 	}
 	return Validation(details...).WithCause(err)
 }
@@ -234,7 +231,7 @@ func decodeError(err error) *Error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return (&Error{Status: 400, Code: CodeInvalidJSON,
+		return (&Error{Status: 400, Code: codeInvalidJSON,
 			Message: fmt.Sprintf("Request body is not valid JSON (syntax error at byte %d)", syn.Offset)}).WithCause(err)
 	case errors.As(err, &typ):
 		want := jsonKind(typ.Type)
@@ -247,14 +244,14 @@ func decodeError(err error) *Error {
 	if !ok {
 		// An UnmarshalJSON method of In's returned a typed nil, or an
 		// error that cannot say what it is: a bug of In's, not the client's.
-		return internal(unprintable(err))
+		return Internal(unprintable(err))
 	}
 	if name, found := strings.CutPrefix(msg, "json: unknown field "); found {
 		return Validation(FieldError{Field: strings.Trim(name, `"`), Message: "is not allowed", Rule: "unknown"}).WithCause(err)
 	}
 	// An UnmarshalJSON or UnmarshalText method of In's failed: its message
 	// may say anything, so the client hears only that the body is invalid.
-	return (&Error{Status: 400, Code: CodeInvalidJSON, Message: "Request body could not be decoded"}).WithCause(err)
+	return (&Error{Status: 400, Code: codeInvalidJSON, Message: "Request body could not be decoded"}).WithCause(err)
 }
 
 // typePath writes an UnmarshalTypeError's field path the way validation

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/logger"
 	"github.com/lambdaobs/lambdaobs/metrics"
@@ -141,7 +142,7 @@ func (p *processor[R]) report(ctx context.Context, recs []R, results []result) [
 			slog.Int(names.KeyFailedRecords, len(bad)),
 			slog.Int(names.KeySkippedRecords, nSkipped))
 	}
-	if m, ok := metrics.Lookup(ctx); ok {
+	if m, _ := hook.Recorder(ctx).(*metrics.Recorder); m != nil {
 		m.Count(names.MetricRecordsProcessed, float64(len(recs)-len(bad)))
 		m.Count(names.MetricRecordsFailed, float64(len(bad)))
 	}

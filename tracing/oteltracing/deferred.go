@@ -10,6 +10,12 @@ import (
 
 var _ tracing.Deferred = (*Tracer)(nil)
 
+// Reasons for dropping spans (tracing.Dropped.Reason).
+const (
+	dropBufferFull   = "buffer full"   // more spans waited than DeferExport allows
+	dropExportFailed = "export failed" // the exporter failed or stalled: the spans are not tried again
+)
+
 // DeferExport implements tracing.Deferred: from now on spans are exported
 // only by Flush, and at most maxSpans wait for it.
 func (t *Tracer) DeferExport(maxSpans int) {
@@ -38,10 +44,10 @@ func (t *Tracer) TakeDropped() []tracing.Dropped {
 	}
 	var out []tracing.Dropped
 	if n := t.proc.droppedFull.Swap(0); n > 0 {
-		out = append(out, tracing.Dropped{Reason: tracing.DropBufferFull, Spans: int(n)})
+		out = append(out, tracing.Dropped{Reason: dropBufferFull, Spans: int(n)})
 	}
 	if n := t.proc.droppedFailed.Swap(0); n > 0 {
-		out = append(out, tracing.Dropped{Reason: tracing.DropExportFailed, Spans: int(n)})
+		out = append(out, tracing.Dropped{Reason: dropExportFailed, Spans: int(n)})
 	}
 	return out
 }

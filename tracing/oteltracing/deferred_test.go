@@ -34,7 +34,7 @@ func TestDeferredExportWaitsForFlushAndCountsWhatItDrops(t *testing.T) {
 	if spans, bytes := tr.Pending(); spans != 5 || bytes <= 0 {
 		t.Errorf("Pending = %d spans, %d bytes", spans, bytes)
 	}
-	if d := tr.TakeDropped(); len(d) != 1 || d[0].Reason != tracing.DropBufferFull || d[0].Spans != 2 {
+	if d := tr.TakeDropped(); len(d) != 1 || d[0].Reason != oteltracing.DropBufferFull || d[0].Spans != 2 {
 		t.Errorf("dropped %v", d)
 	}
 	if err := tr.Flush(context.Background()); err != nil {
@@ -59,7 +59,7 @@ func TestDeferredExportWaitsForFlushAndCountsWhatItDrops(t *testing.T) {
 	if err := bad.Flush(context.Background()); err == nil {
 		t.Error("a failed export is not Flush's error")
 	}
-	if d := bad.TakeDropped(); len(d) != 1 || d[0].Reason != tracing.DropExportFailed || d[0].Spans != 4 {
+	if d := bad.TakeDropped(); len(d) != 1 || d[0].Reason != oteltracing.DropExportFailed || d[0].Spans != 4 {
 		t.Errorf("dropped %v", d)
 	}
 	if spans, _ := bad.Pending(); spans != 0 {
