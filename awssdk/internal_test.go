@@ -1,6 +1,7 @@
 package awssdk
 
 import (
+	"context"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,5 +65,24 @@ func TestSetTracerProvider(t *testing.T) {
 	}
 	if o.TracerProvider.Tracer("x") != p {
 		t.Error("the provider is not its own tracer")
+	}
+}
+
+// panicContext fails a test that reads it: a step's span must be told from
+// its name alone.
+type panicContext struct{ context.Context }
+
+func (panicContext) Value(any) any { panic("the context was read") }
+
+func TestStepSpansReadNoContext(t *testing.T) {
+	p := &provider{c: &config{}}
+	for _, name := range []string{"ResolveEndpoint", "Attempt", "SignRequest", "DoHTTPRequest", "RetryLoop"} {
+		if _, s := p.StartSpan(panicContext{context.Background()}, name); s != (nopSpan{}) {
+			t.Errorf("%s: %T, want nopSpan", name, s)
+		}
+	}
+	// An operation's span reads the context for the tracer: none here.
+	if _, s := p.StartSpan(context.Background(), "DynamoDB.GetItem"); s != (nopSpan{}) {
+		t.Errorf("DynamoDB.GetItem without a tracer: %T, want nopSpan", s)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,16 @@ func (p *provider) Tracer(string, ...smithytracing.TracerOption) smithytracing.T
 // operation (the SDK's operation span) becomes the call; the spans the SDK
 // starts under it record nothing. Without a tracer nothing is recorded and
 // nothing allocated.
+//
+// The SDK names an operation's span Service.Operation and the spans of its
+// steps with one word (ResolveEndpoint, Attempt, SignRequest, …): a step is
+// told from its name, without a walk up a context that the SDK's
+// middlewares have made deep; a span named like an operation inside one
+// (which the SDK does not start) is told from the context.
 func (p *provider) StartSpan(ctx context.Context, name string, _ ...smithytracing.SpanOption) (context.Context, smithytracing.Span) {
+	if strings.IndexByte(name, '.') < 0 {
+		return ctx, nopSpan{}
+	}
 	if _, inside := ctx.Value(callKey{}).(*call); inside {
 		return ctx, nopSpan{}
 	}
