@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -98,25 +99,28 @@ func runCalls(b *testing.B, db *dynamodb.Client, invocation func() (context.Cont
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
-func BenchmarkSDKCall(b *testing.B) {
+// sdkRow is one way of calling DynamoDB: a client, and what one invocation
+// around its calls begins and ends.
+type sdkRow struct {
+	name       string
+	db         *dynamodb.Client
+	invocation func() (context.Context, func())
+}
+
+// sdkRows builds every row's client, tracer and recorder before the first
+// row runs; they live until the last, so the live heap, and with it how
+// often the collector runs, is the same for every row, whatever its place.
+func sdkRows(b *testing.B) []sdkRow {
 	// As in Lambda's on-demand mode, where every SDK call, bare ones too,
 	// carries X-Amzn-Trace-Id (the SDK copies _X_AMZN_TRACE_ID, which Lambda
 	// sets for each invocation): the header's cost in the SDK is not
 	// lambdaobs', which sets it from the invocation's context instead.
 	b.Setenv("AWS_LAMBDA_FUNCTION_NAME", "bench")
 	b.Setenv("_X_AMZN_TRACE_ID", "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1")
-	// Every row's client, tracer and recorder is built before the first row
-	// runs and lives until the last: the live heap, and with it how often
-	// the collector runs, is the same for every row, whatever its place.
 	url := ddbServer(b)
-	type row struct {
-		name       string
-		db         *dynamodb.Client
-		invocation func() (context.Context, func())
-	}
-	var rows []row
+	var rows []sdkRow
 	plain := func() (context.Context, func()) { return context.Background(), func() {} }
-	rows = append(rows, row{"bare", ddbClient(sdkConfig(), url), plain})
+	rows = append(rows, sdkRow{"bare", ddbClient(sdkConfig(), url), plain})
 	{
 		cfg := sdkConfig()
 		awsv2.AWSV2Instrumentor(&cfg.APIOptions)
@@ -126,7 +130,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows = append(rows, row{"xray_awsv2", ddbClient(cfg, url), func() (context.Context, func()) {
+		rows = append(rows, sdkRow{"xray_awsv2", ddbClient(cfg, url), func() (context.Context, func()) {
 			ctx, err := xray.ContextWithConfig(context.Background(), xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
 			if err != nil {
 				panic(err)
@@ -145,7 +149,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 		cfg := sdkConfig()
 		otelaws.AppendMiddlewares(&cfg.APIOptions, otelaws.WithTracerProvider(tr.TracerProvider()), otelaws.WithTextMapPropagator(xraypropagator.Propagator{}))
-		rows = append(rows, row{"otel_otelaws", ddbClient(cfg, url), func() (context.Context, func()) {
+		rows = append(rows, sdkRow{"otel_otelaws", ddbClient(cfg, url), func() (context.Context, func()) {
 			ctx, span := tr.StartInvocation(context.Background(), tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
 			return ctx, func() { span.End(); _ = tr.Flush(context.Background()) }
 		}})
@@ -156,7 +160,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		cfg := sdkConfig()
 		awssdk.Instrument(&cfg)
 		template := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
-		rows = append(rows, row{"otel_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
+		rows = append(rows, sdkRow{"otel_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			rec := template.Clone()
 			// As lambdawrap does: the recorder and the tracer in the context.
 			ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
@@ -171,7 +175,7 @@ func BenchmarkSDKCall(b *testing.B) {
 		b.Cleanup(func() { _ = tr.Close() })
 		template := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
 		n := 0
-		rows = append(rows, row{"xray_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
+		rows = append(rows, sdkRow{"xray_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			n++
 			rec := template.Clone()
 			ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
@@ -179,7 +183,48 @@ func BenchmarkSDKCall(b *testing.B) {
 			return ctx, func() { span.End(); _ = rec.Close() }
 		}})
 	}
-	for _, r := range rows {
+	return rows
+}
+
+func BenchmarkSDKCall(b *testing.B) {
+	for _, r := range sdkRows(b) {
 		b.Run(r.name, func(b *testing.B) { runCalls(b, r.db, r.invocation) })
+	}
+}
+
+// BenchmarkSDKCallInterleaved runs one invocation of every row in turn per
+// iteration, so a slow spell of the shared machine weighs on all rows
+// alike instead of on whichever ran during it. It reports each row's wall
+// time per call and, per backend, lambdaobs's overhead over the bare
+// client divided by its peer's (otelaws on OpenTelemetry, the X-Ray SDK's
+// AWSV2Instrumentor on X-Ray): below 1, lambdaobs costs a call less.
+func BenchmarkSDKCallInterleaved(b *testing.B) {
+	rows := sdkRows(b)
+	spent := make([]time.Duration, len(rows))
+	runtime.GC()
+	for b.Loop() {
+		for i, r := range rows {
+			t0 := time.Now()
+			ctx, end := r.invocation()
+			for range callsPerInvocation {
+				if _, err := r.db.GetItem(ctx, getItem); err != nil {
+					b.Fatal(err)
+				}
+			}
+			end()
+			spent[i] += time.Since(t0)
+		}
+	}
+	calls := float64(b.N * callsPerInvocation)
+	perCall := map[string]float64{}
+	for i, r := range rows {
+		perCall[r.name] = float64(spent[i]) / calls
+		b.ReportMetric(perCall[r.name], r.name+"-ns/call")
+	}
+	bare := perCall["bare"]
+	for _, backend := range [][3]string{{"otel", "otel_lambdaobs", "otel_otelaws"}, {"xray", "xray_lambdaobs", "xray_awsv2"}} {
+		if peer := perCall[backend[2]] - bare; peer > 0 {
+			b.ReportMetric((perCall[backend[1]]-bare)/peer, backend[0]+"-overhead-ratio")
+		}
 	}
 }
