@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -238,23 +239,9 @@ func errorCode(err error) string {
 	}
 	var respErr *awshttp.ResponseError
 	if errors.As(err, &respErr) {
-		return "HTTP" + itoa(respErr.HTTPStatusCode())
+		return "HTTP" + strconv.Itoa(respErr.HTTPStatusCode())
 	}
 	return reflect.TypeOf(err).String()
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 // traceHeader sets the X-Amzn-Trace-Id header of each request to the trace
