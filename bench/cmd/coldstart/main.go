@@ -2,7 +2,8 @@
 // bootstrap (-trimpath -ldflags='-s -w' -tags lambda.norpc) and measures its
 // size and the time from process start to the end of its init: each binary
 // exits right after init when BENCH_EXIT_AFTER_INIT=1, and is timed from
-// exec to exit over many runs. It writes the results as JSON.
+// exec to exit over many runs, the variants taking turns. It writes the
+// results as JSON.
 package main
 
 import (
@@ -35,7 +36,12 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(dir)
-	var results []Result
+	type variant struct {
+		name, bin string
+		bytes     int64
+		times     []float64
+	}
+	vs := make([]*variant, 0, len(variants))
 	for _, v := range variants {
 		bin := filepath.Join(dir, v)
 		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "lambda.norpc", "-o", bin, "./coldstart/"+v)
@@ -47,21 +53,30 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		times := make([]float64, 0, *runs)
-		for i := 0; i < *runs+3; i++ {
-			cmd := exec.Command(bin)
+		vs = append(vs, &variant{name: v, bin: bin, bytes: st.Size(), times: make([]float64, 0, *runs)})
+	}
+	// The variants take turns, run by run, so a slow spell of the shared
+	// machine weighs on all of them alike; the first three turns warm the
+	// page cache and are not counted.
+	for i := 0; i < *runs+3; i++ {
+		for _, v := range vs {
+			cmd := exec.Command(v.bin)
 			cmd.Env = []string{"BENCH_EXIT_AFTER_INIT=1", "AWS_REGION=us-east-1", "AWS_LAMBDA_FUNCTION_NAME=bench"}
 			start := time.Now()
 			if err := cmd.Run(); err != nil {
-				fail(fmt.Errorf("run %s: %v", v, err))
+				fail(fmt.Errorf("run %s: %v", v.name, err))
 			}
-			if i >= 3 { // the first runs warm the page cache
-				times = append(times, float64(time.Since(start).Microseconds())/1e3)
+			if i >= 3 {
+				v.times = append(v.times, float64(time.Since(start).Microseconds())/1e3)
 			}
 		}
-		sort.Float64s(times)
-		results = append(results, Result{Name: v, Bytes: st.Size(), MedianMS: times[len(times)/2], P90MS: times[len(times)*9/10], Runs: len(times)})
-		fmt.Fprintf(os.Stderr, "coldstart %-12s %6.2f MB  median %.2f ms\n", v, float64(st.Size())/1e6, times[len(times)/2])
+	}
+	var results []Result
+	for _, v := range vs {
+		sort.Float64s(v.times)
+		med := v.times[len(v.times)/2]
+		results = append(results, Result{Name: v.name, Bytes: v.bytes, MedianMS: med, P90MS: v.times[len(v.times)*9/10], Runs: len(v.times)})
+		fmt.Fprintf(os.Stderr, "coldstart %-12s %6.2f MB  median %.2f ms\n", v.name, float64(v.bytes)/1e6, med)
 	}
 	w := os.Stdout
 	if *out != "" {

@@ -215,7 +215,7 @@ func main() {
 		}
 	}
 	if len(cs) > 0 {
-		w("## Cold start\n\nBootstrap binaries built with `-trimpath -ldflags='-s -w' -tags lambda.norpc`; process start to the end of init (each exits right after init), median of %d runs timed from exec to exit.\n\n", cs[0].Runs)
+		w("## Cold start\n\nBootstrap binaries built with `-trimpath -ldflags='-s -w' -tags lambda.norpc`; process start to the end of init (each exits right after init), median of %d runs timed from exec to exit, the binaries taking turns.\n\n", cs[0].Runs)
 		w("| binary | size MB | vs bare MB | init median ms | p90 ms | vs bare ms |\n|---|--:|--:|--:|--:|--:|\n")
 		var bare coldstart
 		for _, c := range cs {
