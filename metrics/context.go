@@ -17,7 +17,11 @@ type ctxKey = hook.RecorderKey
 // attaches the invocation's recorder this way; tests can too. When ctx
 // carries an invocation's redaction scope (lambdawrap's,
 // logger.Handler.Begin's), r's documents redact with it: a value redacted
-// in the invocation's log lines is redacted in its EMF documents too.
+// in the invocation's log lines is redacted in its EMF documents too. A
+// recorder belongs to one invocation: the first scope it is attached with
+// stays its scope, and later contexts with other scopes do not change it
+// (make one recorder per invocation with Clone). A recorder made by With
+// and attached without a scope redacts with its parent's.
 func ContextWithRecorder(ctx context.Context, r *Recorder) context.Context {
 	if ctx == nil {
 		ctx = context.Background()

@@ -90,10 +90,7 @@ func (st *state) encodeMetrics(c *config, sc *redact.Scrubber, ms int64, out []b
 // properties named like either (each would make a key twice), and returns
 // how many metrics have values to write.
 func (st *state) dropCollisions(c *config) (active int) {
-	dims := c.dims
-	if st.dimsChanged {
-		dims = st.dims
-	}
+	dims := st.docDims(c)
 	for i := range st.metrics {
 		m := &st.metrics[i]
 		m.off = 0
@@ -107,11 +104,10 @@ func (st *state) dropCollisions(c *config) (active int) {
 	for i := range st.props {
 		p := &st.props[i]
 		p.skip = false
-		switch {
-		case dimNamed(dims, p.key):
+		if dimNamed(dims, p.key) {
 			p.skip = true
 			st.reject(KindProperty, p.key, reasonPropDim, 1)
-		case st.lookup(p.key) >= 0 && st.metrics[st.lookup(p.key)].off == 0:
+		} else if j := st.lookup(p.key); j >= 0 && st.metrics[j].off == 0 {
 			p.skip = true
 			st.reject(KindProperty, p.key, reasonPropMetric, 1)
 		}

@@ -48,6 +48,33 @@ type RejectedError struct {
 	Omitted int
 }
 
+// merge adds the items of o to e, counting an item e names already, and
+// returns the result; either may be nil.
+func (e *RejectedError) merge(o *RejectedError) *RejectedError {
+	if e == nil {
+		return o
+	}
+	if o == nil {
+		return e
+	}
+next:
+	for _, it := range o.Items {
+		for i := range e.Items {
+			if x := &e.Items[i]; x.Kind == it.Kind && x.Name == it.Name && x.Reason == it.Reason {
+				x.Count += it.Count
+				continue next
+			}
+		}
+		if len(e.Items) == maxRejections {
+			e.Omitted += it.Count
+			continue
+		}
+		e.Items = append(e.Items, it)
+	}
+	e.Omitted += o.Omitted
+	return e
+}
+
 // Error lists the rejected items, at most 20 of them, with long names
 // shortened.
 func (e *RejectedError) Error() string {

@@ -11,7 +11,8 @@ import (
 )
 
 // FuzzRecorder records random names, values, units, dimensions and
-// properties, and checks that every document is one line of schema-valid EMF
+// properties, on a recorder and on one made by With on one made by With,
+// and checks that every document is one line of schema-valid EMF
 // within CloudWatch's limits (checkDoc, via the docWriter), that no value is
 // invented or written twice, that a value is missing only when the error
 // handler names its metric, and that obviously valid metrics are complete.
@@ -25,6 +26,7 @@ func FuzzRecorder(f *testing.F) {
 	f.Add("", "\x00", math.Copysign(0, -1), 0.0, "None", "d", strings.Repeat("v", 1025), "Orders0", "shadow", uint16(0), uint8(0), true)
 	f.Add(strings.Repeat("L", 1024), strings.Repeat("n", 1000), 123.456, 7.0, "Percent", strings.Repeat("k", 250), "v", "p", strings.Repeat("p", 3000), uint16(399), uint8(120), false)
 	f.Add("a\xffb", "tab\tname", 1.0, 1.0, "Count/Second", "d\x7f", "v", "k\xff", "v\xff", uint16(10), uint8(10), true)
+	f.Add("", "0", 0.0, 94.0, "0", "0", "0", "0", "0", uint16(0), uint8(19), true)
 	f.Fuzz(func(t *testing.T, name1, name2 string, v1, v2 float64, unit, dimName, dimValue, propKey, propValue string, n uint16, k uint8, high bool) {
 		r, w, s := newTest(t, WithNamespace("Fuzz"), WithService("svc"))
 		want := map[string][]float64{}
@@ -48,6 +50,15 @@ func FuzzRecorder(f *testing.F) {
 			record(name2+strconv.Itoa(i), v2, Count, res)
 		}
 		r.AddDimensionSet(Dimension{dimName, dimValue}, Dimension{"fixed", "x"})
+		// A recorder made by With on one made by With: written with r's flush.
+		g := r.With(Dimension{dimName, dimValue}).With(Dimension{"via", "with"})
+		for i := range int(k % 8) {
+			v := v2 - float64(i)
+			addWithResolution(g, name1, v, Unit(unit), resStandard)
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				want[name1] = append(want[name1], v)
+			}
+		}
 		r.Single(name2, v1, Unit(unit), Dimension{dimName, dimValue})
 		if !math.IsNaN(v1) && !math.IsInf(v1, 0) {
 			want[name2] = append(want[name2], v1)
@@ -95,7 +106,7 @@ func FuzzRecorder(f *testing.F) {
 			if len(gotVals) < len(wantVals) && !named(name) && !omitted {
 				t.Errorf("metric %q: %d of %d values dropped without a report (%v)", name, len(wantVals)-len(gotVals), len(wantVals), rs)
 			}
-			if plainName.MatchString(name) && name != dimName && name != "fixed" && name != "svc" && name != "service" &&
+			if plainName.MatchString(name) && name != dimName && name != "fixed" && name != "via" && name != "svc" && name != "service" &&
 				Unit(unit).Valid() && (name != name2 || dimOK) && len(gotVals) != len(wantVals) {
 				t.Errorf("valid metric %q: %d of %d values written; reported %v", name, len(gotVals), len(wantVals), rs)
 			}

@@ -98,9 +98,11 @@ func withClock(now func() time.Time) Option {
 // It is called at most once per Flush, after the recorder's locks are released,
 // with one error: a *RejectedError naming every dropped item, ErrNoMetrics
 // (WithWarnOnEmpty), or both joined. It is also called once by New when options
-// or environment had to be corrected, and once per recorder for ErrNoRecorder.
-// Write errors are not reported here; Flush returns them. Clones share the
-// handler, so it may be called from several goroutines at once.
+// or environment had to be corrected. Write errors are not reported here;
+// Flush returns them. Clones share the handler, so it may be called from
+// several goroutines at once. ErrNoRecorder never reaches it: it comes from
+// the recorder FromContext makes, which has no configuration and reports
+// through slog.Default().
 //
 // The default handler logs the error at level WARN through slog.Default()
 // (stderr unless the program installed another default logger). nil keeps the
@@ -114,9 +116,10 @@ func WithErrorHandler(h func(error)) Option {
 }
 
 // WithWarnOnEmpty makes Flush and Close report ErrNoMetrics through the error
-// handler when the recorder has written no document since New or Clone, like
-// Powertools' raise_on_empty_metrics. A Close after a Flush that wrote
-// something (the wrapper's timeout flush, say) does not report.
+// handler when neither the recorder nor the recorders made by With on it
+// have written a document since New or Clone, like Powertools'
+// raise_on_empty_metrics. A Close after a Flush that wrote something (the
+// wrapper's timeout flush, say) does not report.
 func WithWarnOnEmpty() Option {
 	return optionFunc(func(c *config) { c.warnOnEmpty = true })
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/bufpool"
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
@@ -55,15 +55,22 @@ type Recorder struct {
 	late   atomic.Int64
 	warned atomic.Bool
 
-	children []*child // recorders made by With, flushed with r
+	// children are the recorders made by With on r or on its children (r
+	// is the root: its parent is nil), flushed with r. closing is set when
+	// Close has taken them: With makes sealed recorders from then on.
+	children []*child
+	closing  bool
 
 	// scope is the redaction scope of the invocation the recorder is for
-	// (taken from the context ContextWithRecorder is given), or nil: the process's.
+	// (taken from the first context ContextWithRecorder is given with one),
+	// or nil: the parent's, or the process's.
 	scope  atomic.Pointer[redact.Scope]
-	parent *Recorder // the recorder whose With made r
+	parent *Recorder   // the recorder whose With made r
+	dims   []Dimension // the dimensions r was made for: its parent's and With's
 }
 
-// child is a recorder made by With and the dimensions it was made for.
+// child is a recorder made by With and the key of the dimensions it was
+// made for.
 type child struct {
 	key string
 	r   *Recorder
@@ -96,65 +103,141 @@ func (r *Recorder) Clone() *Recorder {
 	return &Recorder{cfg: r.cfg}
 }
 
-// With returns the recorder for metrics that carry dims besides r's default
-// dimensions: its documents are written, as documents of their own, when r
-// is flushed or closed. Calls with the same dimensions return the same
-// recorder, so per-call metrics of, say, one AWS operation share one
-// document per flush. With on a recorder that drops everything returns one
-// that drops everything.
+// With returns the recorder for metrics that carry dims besides r's
+// dimensions: the default ones and, for a recorder made by With, the ones it
+// was made for (a name given again takes the new value). Its documents are
+// written, as documents of their own, when the recorder New or Clone made is
+// flushed or closed, and carry the properties of every recorder above it
+// that it does not set itself. Calls that come to the same dimensions
+// return the same recorder (r.With(a).With(b) is r.With(a, b)), so
+// per-call metrics of, say, one AWS operation share one document per
+// flush; finding that recorder allocates nothing. With on a recorder that
+// drops everything returns one that drops everything; after Close it
+// returns a closed recorder.
 func (r *Recorder) With(dims ...Dimension) *Recorder {
 	if r == nil || r.cfg == nil {
 		return r
 	}
-	key := dimsKey(dims)
-	r.mu.Lock()
-	for _, c := range r.children {
-		if c.key == key {
-			r.mu.Unlock()
-			return c.r
+	root := r
+	for root.parent != nil {
+		root = root.parent
+	}
+	var dimArr [8]Dimension
+	var keyArr [256]byte
+	merged := mergeDims(dimArr[:0], r.dims, dims)
+	key := appendDimsKey(keyArr[:0], merged)
+	root.mu.Lock()
+	if c := root.child(key); c != nil {
+		root.mu.Unlock()
+		return c
+	}
+	if root.sealed || root.closing {
+		c := &Recorder{cfg: r.cfg, sealed: true, parent: r}
+		root.children = append(root.children, &child{key: string(key), r: c})
+		root.mu.Unlock()
+		return c
+	}
+	root.mu.Unlock()
+
+	// A new recorder: made with its dimensions before anyone can reach it.
+	c := &Recorder{cfg: r.cfg, parent: r, dims: append([]Dimension(nil), merged...)}
+	if !c.cfg.disabled && len(merged) > 0 {
+		c.st = statePool.Get().(*state)
+		for _, d := range merged {
+			c.st.addDimension(c.cfg, d.Name, d.Value)
 		}
 	}
-	c := &Recorder{cfg: r.cfg, sealed: r.sealed, ts: r.ts, parent: r}
-	r.children = append(r.children, &child{key: key, r: c})
-	r.mu.Unlock()
-	for _, d := range dims {
-		c.AddDimension(d.Name, d.Value)
+	root.mu.Lock()
+	defer root.mu.Unlock()
+	if other := root.child(key); other != nil { // made meanwhile
+		c.release()
+		return other
 	}
+	if root.sealed || root.closing {
+		c.release()
+		c.sealed = true
+	}
+	c.ts = root.ts
+	root.children = append(root.children, &child{key: string(key), r: c})
 	return c
 }
 
-// inherit gives r the properties of its parent that it does not set itself,
-// so its documents carry the invocation's request and trace ids.
-func (r *Recorder) inherit(props []prop, buf []byte) {
-	if len(props) == 0 {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	st := r.st
-	if st == nil || len(st.metrics) == 0 {
-		return
-	}
-	for _, p := range props {
-		if !p.skip && !st.hasProp(p.key) {
-			st.setPropRaw(p.key, buf[p.start:p.end])
+// child returns the recorder r's With made for key, or nil. r.mu is held.
+func (r *Recorder) child(key []byte) *Recorder {
+	for _, c := range r.children {
+		if c.key == string(key) {
+			return c.r
 		}
+	}
+	return nil
+}
+
+// release returns the state of r, which no one else has reached, to the pool.
+func (r *Recorder) release() {
+	if r.st != nil {
+		r.st.reset()
+		putState(r.st)
+		r.st = nil
 	}
 }
 
-func dimsKey(dims []Dimension) string {
-	n := 0
-	for _, d := range dims {
-		n += len(d.Name) + len(d.Value) + 2
+// mergeDims appends to dst the dimensions of a and then b, each name once,
+// where it first appears, with the value it last has: what AddDimension
+// makes of them one by one.
+func mergeDims(dst, a, b []Dimension) []Dimension {
+	at := func(i int) Dimension {
+		if i < len(a) {
+			return a[i]
+		}
+		return b[i-len(a)]
 	}
-	b := make([]byte, 0, n)
-	for _, d := range dims {
-		b = append(b, d.Name...)
-		b = append(b, 0)
-		b = append(b, d.Value...)
-		b = append(b, 0)
+	n := len(a) + len(b)
+next:
+	for i := range n {
+		d := at(i)
+		for j := range i {
+			if at(j).Name == d.Name {
+				continue next
+			}
+		}
+		for j := i + 1; j < n; j++ {
+			if e := at(j); e.Name == d.Name {
+				d.Value = e.Value
+			}
+		}
+		dst = append(dst, d)
 	}
-	return string(b)
+	return dst
+}
+
+// inherit gives r the properties of the recorders above it that it does
+// not set itself (the nearest one's first), so its documents carry the
+// invocation's request and trace ids. It locks each parent before r.
+func (r *Recorder) inherit() {
+	for p := r.parent; p != nil; p = p.parent {
+		p.mu.Lock()
+		r.mu.Lock()
+		if st, from := r.st, p.st; st != nil && from != nil && len(st.metrics) > 0 {
+			for _, pr := range from.props {
+				if !st.hasProp(pr.key) {
+					st.setPropRaw(pr.key, from.propBuf[pr.start:pr.end])
+				}
+			}
+		}
+		r.mu.Unlock()
+		p.mu.Unlock()
+	}
+}
+
+// appendDimsKey appends to dst the key that tells dimensions apart.
+func appendDimsKey(dst []byte, dims []Dimension) []byte {
+	for _, d := range dims {
+		dst = append(dst, d.Name...)
+		dst = append(dst, 0)
+		dst = append(dst, d.Value...)
+		dst = append(dst, 0)
+	}
+	return dst
 }
 
 // begin locks r and returns its state, or returns nil, with r unlocked, when
@@ -247,8 +330,9 @@ func (r *Recorder) Duration(name string, d time.Duration) {
 // Insights, not a metric. Setting a key again replaces its value.
 //
 // Strings, booleans, integers and floats are encoded directly; nil is null;
-// an error becomes its Error() text; other values go through encoding/json.
-// A value encoding/json cannot encode (a failing or panicking MarshalJSON)
+// an error without a MarshalJSON method becomes its Error() text; other
+// values go through encoding/json. A value encoding/json cannot encode (a
+// failing or panicking MarshalJSON), or an error whose Error method panics,
 // becomes a string starting "!ERROR:" or "!PANIC:". NaN and infinite floats
 // are dropped and reported. A key equal to a dimension or metric name is
 // dropped and reported at Flush.
@@ -270,21 +354,30 @@ func (r *Recorder) SetProperty(key string, value any) {
 }
 
 // marshalProperty encodes v with encoding/json, turning every failure into a
-// marked string.
+// marked string. Errors are read with errinfo, guarded like every error text.
 func marshalProperty(v any) (b []byte) {
 	defer func() {
 		if p := recover(); p != nil {
-			b = jsonenc.AppendString(nil, fmt.Sprintf("!PANIC: %v", p))
+			b = jsonenc.AppendString(nil, "!PANIC: "+errinfo.Sprint(p))
 		}
 	}()
 	if _, ok := v.(json.Marshaler); !ok {
 		if err, ok := v.(error); ok {
-			return jsonenc.AppendString(nil, err.Error())
+			msg, ok := errinfo.Text(err)
+			if !ok {
+				msg = "!PANIC: " + msg
+			}
+			return jsonenc.AppendString(nil, msg)
 		}
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
-		return jsonenc.AppendString(nil, "!ERROR: "+err.Error())
+		msg, ok := errinfo.Text(err)
+		mark := "!ERROR: "
+		if !ok {
+			mark = "!PANIC: "
+		}
+		return jsonenc.AppendString(nil, mark+msg)
 	}
 	return data
 }
@@ -326,13 +419,14 @@ func (r *Recorder) Single(name string, value float64, unit Unit, dims ...Dimensi
 	}
 }
 
-// Flush writes what was recorded, as documents of r and then of the
-// recorders made by With, and clears the values it wrote (metrics, Single
-// metrics, the timestamp). Properties and added dimensions stay: they
-// describe the unit of work, and values recorded after a Flush (a timeout
-// flush, then the handler's last metrics) are written with them again. It
-// writes nothing when no value was recorded, so a second Flush writes
-// nothing. Every document is one Write call.
+// Flush writes what was recorded, as documents of r and then, when New or
+// Clone made r, of the recorders made by With on it or on them, and clears
+// the values it wrote (metrics, Single metrics, the timestamp). Properties
+// and added dimensions stay: they describe the unit of work, and values
+// recorded after a Flush (a timeout flush, then the handler's last metrics)
+// are written with them again. It writes nothing when no value was
+// recorded, so a second Flush writes nothing. Every document is one Write
+// call.
 //
 // Flush returns only write errors (after trying every document). What had to
 // be dropped goes to the error handler, once, after the locks are released.
@@ -362,53 +456,65 @@ func (r *Recorder) handle(report, err error) error {
 
 func (r *Recorder) flush(seal bool) (dropped, err error) {
 	if r == nil || r.cfg == nil {
-		return r.flushOwn(seal)
+		return nil, nil
 	}
-	// The children carry the parent's properties: take them before the
-	// parent's own flush (Close clears them).
+	if r.parent != nil { // a recorder made by With, flushed on its own
+		r.inherit()
+		rej, empty, err := r.flushOwn(seal)
+		return report(rej, empty), err
+	}
 	r.mu.Lock()
-	children := r.children
-	var props []prop
-	var propBuf []byte
-	if st := r.st; st != nil && len(children) > 0 {
-		props, propBuf = append(props, st.props...), append(propBuf, st.propBuf...)
+	if seal && !r.sealed {
+		r.closing = true // With made after this is sealed, never left unflushed
 	}
+	children := r.children
 	r.mu.Unlock()
-	dropped, err = r.flushOwn(seal)
+	// The children carry the properties of the recorders above them: give
+	// them before any is flushed (Close clears them).
 	for _, c := range children {
-		c.r.inherit(props, propBuf)
-		d, e := c.r.flushOwn(seal)
-		if d != nil {
-			dropped = errors.Join(dropped, d)
-		}
+		c.r.inherit()
+	}
+	rej, empty, err := r.flushOwn(seal)
+	for _, c := range children {
+		crej, cempty, e := c.r.flushOwn(seal)
+		rej, empty = rej.merge(crej), empty && cempty
 		if e != nil && err == nil {
 			err = e
 		}
 	}
-	return dropped, err
+	return report(rej, empty), err
 }
 
-func (r *Recorder) flushOwn(seal bool) (dropped, err error) {
-	if r == nil || r.cfg == nil {
-		return nil, nil
+// report returns the error for the handler, or nil: rej, and ErrNoMetrics
+// when empty.
+func report(rej *RejectedError, empty bool) error {
+	switch {
+	case empty && rej != nil:
+		return joinedError{ErrNoMetrics, rej}
+	case empty:
+		return ErrNoMetrics
+	case rej != nil:
+		return rej
 	}
+	return nil
+}
+
+// flushOwn writes r's documents, and returns what was dropped and whether
+// r, created WithWarnOnEmpty, has written nothing yet.
+func (r *Recorder) flushOwn(seal bool) (rej *RejectedError, empty bool, err error) {
 	c := r.cfg
 	r.mu.Lock()
-	if r.sealed {
+	if r.sealed || c.disabled {
+		r.sealed = r.sealed || seal
 		r.mu.Unlock()
-		return nil, nil
+		return nil, false, nil
 	}
 	r.sealed = seal
 	st := r.st
-	if c.disabled {
-		r.mu.Unlock()
-		return nil, nil
-	}
 	var (
 		buf    *[]byte
 		endArr [4]int
 		ends   = endArr[:0]
-		report error
 	)
 	if st != nil {
 		ts := r.ts
@@ -418,20 +524,17 @@ func (r *Recorder) flushOwn(seal bool) (dropped, err error) {
 		buf = bufpool.Get()
 		sc := r.scrubber()
 		*buf, ends = st.encode(c, &sc, ts.UnixMilli(), *buf, ends)
-		r.wrote = r.wrote || len(ends) > 0
-		report = st.report(c.warnOnEmpty && !r.wrote)
+		rej = st.rejected()
 		if seal {
 			st.reset()
+			r.st = nil
+			putState(st)
 		} else {
 			st.resetValues()
 		}
-		if seal {
-			r.st = nil
-			putState(st)
-		}
-	} else if c.warnOnEmpty && !r.wrote {
-		report = ErrNoMetrics
 	}
+	r.wrote = r.wrote || len(ends) > 0
+	empty = c.warnOnEmpty && !r.wrote
 	r.ts = time.Time{}
 	r.mu.Unlock()
 
@@ -441,7 +544,7 @@ func (r *Recorder) flushOwn(seal bool) (dropped, err error) {
 	if buf != nil {
 		bufpool.Put(buf)
 	}
-	return report, err
+	return rej, empty, err
 }
 
 // scrubber returns the redaction of r's documents: its invocation's scope,

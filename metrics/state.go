@@ -78,10 +78,6 @@ func putState(st *state) {
 	statePool.Put(st)
 }
 
-// reset empties st, keeping its capacity and dropping references to the
-// caller's strings, except metric names: a slot remembers its last name so
-// that recording the same metrics again, invocation after invocation, skips
-// validating the names.
 // resetValues clears what a Flush wrote (metrics, Single metrics) and keeps
 // what describes the unit of work (properties, added dimensions), so that
 // values recorded after a Flush are written with them again.
@@ -122,6 +118,10 @@ func (st *state) setPropRaw(key string, raw []byte) {
 	st.props = append(st.props, prop{key: key, start: start, end: len(st.propBuf)})
 }
 
+// reset empties st, keeping its capacity and dropping references to the
+// caller's strings, except metric names: a slot remembers its last name so
+// that recording the same metrics again, invocation after invocation, skips
+// validating the names.
 func (st *state) reset() {
 	st.resetValues()
 	if st.dimsChanged {
@@ -153,19 +153,12 @@ func (st *state) reject(kind Kind, name, reason string, n int) {
 	st.rejects = append(st.rejects, Rejection{Kind: kind, Name: name, Reason: reason, Count: n})
 }
 
-// report returns the error for the handler, or nil.
-func (st *state) report(empty bool) error {
-	var rej error
-	if len(st.rejects) > 0 {
-		rej = &RejectedError{Items: append([]Rejection(nil), st.rejects...), Omitted: st.omitted}
+// rejected returns what was dropped since the last flush, or nil.
+func (st *state) rejected() *RejectedError {
+	if len(st.rejects) == 0 {
+		return nil
 	}
-	switch {
-	case empty && rej != nil:
-		return joinedError{ErrNoMetrics, rej}
-	case empty:
-		return ErrNoMetrics
-	}
-	return rej
+	return &RejectedError{Items: append([]Rejection(nil), st.rejects...), Omitted: st.omitted}
 }
 
 // joinedError is ErrNoMetrics with a *RejectedError, on one line.
@@ -355,11 +348,17 @@ func (st *state) ensureDims(c *config) {
 	}
 }
 
-func (st *state) dimIndex(c *config, name string) int {
-	dims := c.dims
+// docDims returns the document's dimensions: st.dims once changed, the
+// default set before.
+func (st *state) docDims(c *config) []dim {
 	if st.dimsChanged {
-		dims = st.dims
+		return st.dims
 	}
+	return c.dims
+}
+
+func (st *state) dimIndex(c *config, name string) int {
+	dims := st.docDims(c)
 	for i := range dims {
 		if dims[i].name == name {
 			return i
@@ -481,10 +480,7 @@ func (st *state) addDimensionSet(c *config, dims []Dimension) {
 
 // dimValue returns the value of the document's dimension j.
 func (st *state) dimValue(c *config, j int) string {
-	if st.dimsChanged {
-		return st.dims[j].value
-	}
-	return c.dims[j].value
+	return st.docDims(c)[j].value
 }
 
 // sameSet reports whether a and b hold the same indices, in any order.

@@ -80,9 +80,6 @@ func checkMetricName(name string) (reason string, plain bool) {
 	return "", plain
 }
 
-// checkDimensionName returns why name cannot be a dimension name, or "".
-// CloudWatch takes 1 to 250 printable ASCII characters, not all spaces, not
-// starting with a colon.
 // checkDimension returns why CloudWatch would reject the dimension
 // name=value, or "".
 func checkDimension(name, value string) string {
@@ -92,6 +89,9 @@ func checkDimension(name, value string) string {
 	return checkDimensionValue(value)
 }
 
+// checkDimensionName returns why name cannot be a dimension name, or "".
+// CloudWatch takes 1 to 250 printable ASCII characters, not all spaces, not
+// starting with a colon.
 func checkDimensionName(name string) string {
 	switch {
 	case name == "":
