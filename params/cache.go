@@ -302,7 +302,14 @@ func count(ctx context.Context, name string, n int) {
 	if n == 0 {
 		return
 	}
-	if r, _ := hook.Recorder(ctx).(*metrics.Recorder); r != nil {
+	if r := recorder(ctx); r != nil {
 		r.Count(name, float64(n))
 	}
+}
+
+// recorder returns the recorder of the invocation ctx belongs to, or nil
+// outside an invocation.
+func recorder(ctx context.Context) *metrics.Recorder {
+	r, _ := hook.Recorder(ctx).(*metrics.Recorder)
+	return r
 }

@@ -37,10 +37,13 @@
 // fans out, reads of the same value that find it missing or stale share one
 // fetch: one SDK call, the others waiting for it. A read whose context ends
 // while it waits returns the context's error. Failed fetches are not cached.
-// A read served from the cache takes no lock and allocates nothing (per-read
-// options included, when their arguments are constants); its cost is
-// mostly one reading of the monotonic clock (BenchmarkParamsCachedRead in
-// bench/ measures it).
+// A Get (SSM.Get, Secrets.Get) served from the cache takes no lock and
+// allocates nothing (per-read options included, when their arguments are
+// constants); its cost is mostly one reading of the monotonic clock
+// (BenchmarkParamsCachedRead in bench/ measures it). The other reads
+// allocate what they return even when the cache serves them: GetMultiple
+// (which also takes the cache's lock) its map, GetByPath a copy of the
+// cached map, GetBinary a copy of the bytes, GetJSON what decoding makes.
 //
 // Each read counts ParametersCacheHits or ParametersCacheMisses on the
 // invocation's recorder (nothing is recorded outside an invocation). The

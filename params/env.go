@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/internal/env"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 )
 
@@ -44,33 +43,24 @@ func LoadEnv(dst any) error { return loadEnv(dst, nil) }
 
 // loadEnv is LoadEnv reading the environment through opts' lookup.
 func loadEnv(dst any, opts []Option) error {
-	c := newEnvConfig(opts)
+	c := newBaseConfig(opts)
 	v := reflect.ValueOf(dst)
 	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("params: LoadEnv needs a non-nil pointer to a struct, got %T", dst)
 	}
 	var e EnvError
 	var secrets []string
-	if err := loadStruct(c, v.Elem(), &e, &secrets); err != nil {
+	err := loadStruct(c, v.Elem(), &e, &secrets)
+	// The fields loaded before a field LoadEnv cannot read keep their
+	// values: their secrets are registered all the same.
+	redact.AddSecrets(secrets...)
+	if err != nil {
 		return err
 	}
-	redact.AddSecrets(secrets...)
 	if len(e.Missing) > 0 || len(e.Invalid) > 0 {
 		return &e
 	}
 	return nil
-}
-
-// newEnvConfig applies opts; unlike newConfig it reads no variable.
-func newEnvConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			o.apply(&c)
-		}
-	}
-	c.lookup = env.Or(c.lookup)
-	return c
 }
 
 // EnvError reports the environment variables LoadEnv could not use: all of

@@ -180,3 +180,38 @@ func merge(a, b map[string]string) map[string]string {
 	}
 	return out
 }
+
+// TestLoadEnvRegistersSecretsItSetBeforeAnError: a field LoadEnv cannot
+// read stops it, but the secret fields it set before stay set and are
+// registered as secrets.
+func TestLoadEnvRegistersSecretsItSetBeforeAnError(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		secret string
+		dst    any // a struct whose first field is the secret, with a field LoadEnv cannot read after it
+	}{
+		{"unsupported type after", "env-secret-before-bad-type-1", &struct {
+			Key string            `env:"KEY,secret"`
+			M   map[string]string `env:"M"`
+		}{}},
+		{"unknown option in a nested struct", "env-secret-before-bad-tag-2", &struct {
+			Key   string `env:"KEY,secret"`
+			Inner struct {
+				A string `env:"A,requird"`
+			}
+		}{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := params.LoadEnvWith(tc.dst, params.WithLookupEnv(mapEnv(map[string]string{"KEY": tc.secret, "A": "x"})))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := reflect.ValueOf(tc.dst).Elem().Field(0).String(); got != tc.secret {
+				t.Fatalf("the secret field holds %q", got)
+			}
+			if !params.IsProcessSecret(tc.secret) {
+				t.Errorf("%q is set in the struct but not registered as a secret (error: %v)", tc.secret, err)
+			}
+		})
+	}
+}

@@ -3,6 +3,9 @@ package params_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -220,5 +223,88 @@ func TestGetMultipleSharesFetchesUnderWayConcurrentSafe(t *testing.T) {
 	}
 	if n := f.calls.Load(); n != 2 {
 		t.Errorf("%d calls, want 2: /a once, /b once", n)
+	}
+}
+
+// fakeARNPrefix is the ARN of a parameter without its name, in
+// versionedSSM.
+const fakeARNPrefix = "arn:aws:ssm:us-east-1:123456789012:parameter"
+
+// versionedSSM serves GetParameter and GetParameters from the versions of
+// each parameter (versions[name][0] is version 1), answering as Parameter
+// Store does: a name, or an ARN, with an optional :version selector; each
+// parameter returned carries its plain Name and ARN, and the Selector asked
+// for.
+type versionedSSM struct {
+	params.SSMClient // GetParametersByPath is not served
+	versions         map[string][]string
+}
+
+func (f *versionedSSM) GetParameter(ctx context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	out, _ := f.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{aws.ToString(in.Name)}})
+	if len(out.Parameters) == 0 {
+		return nil, &types.ParameterNotFound{Message: aws.String("Parameter " + aws.ToString(in.Name) + " not found.")}
+	}
+	return &ssm.GetParameterOutput{Parameter: &out.Parameters[0]}, nil
+}
+
+func (f *versionedSSM) GetParameters(_ context.Context, in *ssm.GetParametersInput, _ ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+	out := &ssm.GetParametersOutput{}
+	for _, asked := range in.Names {
+		name := strings.TrimPrefix(asked, fakeARNPrefix)
+		name, version, hasSelector := strings.Cut(name, ":")
+		vs := f.versions[name]
+		n := len(vs)
+		if hasSelector {
+			var err error
+			if n, err = strconv.Atoi(version); err != nil || n < 1 || n > len(vs) {
+				n = 0
+			}
+		}
+		if n == 0 {
+			out.InvalidParameters = append(out.InvalidParameters, asked)
+			continue
+		}
+		p := types.Parameter{
+			Name: aws.String(name), ARN: aws.String(fakeARNPrefix + name),
+			Value: aws.String(vs[n-1]), Version: int64(n), Type: types.ParameterTypeString,
+		}
+		if hasSelector {
+			p.Selector = aws.String(":" + version)
+		}
+		out.Parameters = append(out.Parameters, p)
+	}
+	return out, nil
+}
+
+// TestGetMultipleKeepsSelectorsApart: a name, the same name with a
+// version selector, and the ARN with one, read together, each get their
+// own version, and the plain name caches the latest one.
+func TestGetMultipleKeepsSelectorsApart(t *testing.T) {
+	arn := fakeARNPrefix + "/a"
+	for _, tc := range []struct {
+		name  string
+		names []string
+		want  map[string]string
+	}{
+		{"name and name:version", []string{"/a", "/a:1"}, map[string]string{"/a": "v2", "/a:1": "v1"}},
+		{"name:version and name", []string{"/a:1", "/a"}, map[string]string{"/a": "v2", "/a:1": "v1"}},
+		{"ARN:version", []string{arn + ":1", "/b"}, map[string]string{arn + ":1": "v1", "/b": "b1"}},
+		{"ARN and ARN:version", []string{arn, arn + ":1"}, map[string]string{arn: "v2", arn + ":1": "v1"}},
+		{"every form", []string{"/a", "/a:2", "/a:1", arn, arn + ":1"}, map[string]string{"/a": "v2", "/a:2": "v2", "/a:1": "v1", arn: "v2", arn + ":1": "v1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &versionedSSM{versions: map[string][]string{"/a": {"v1", "v2"}, "/b": {"b1"}}}
+			ps := params.NewSSM(f, params.WithLookupEnv(noEnv), params.WithMaxAge(time.Hour))
+			got, err := ps.GetMultiple(context.Background(), tc.names)
+			if err != nil || !maps.Equal(got, tc.want) {
+				t.Errorf("GetMultiple(%q) = %v, %v; want %v", tc.names, got, err, tc.want)
+			}
+			// What was cached under each name is what it asked for.
+			again, err := ps.GetMultiple(context.Background(), slices.Collect(maps.Keys(tc.want)))
+			if err != nil || !maps.Equal(again, tc.want) {
+				t.Errorf("read again from the cache: %v, %v; want %v", again, err, tc.want)
+			}
+		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 )
@@ -65,14 +64,17 @@ type lazyFrame struct {
 type lazyKey struct{}
 
 // NewLazy returns a Lazy whose value init makes. name identifies it in the
-// log line and metric of its first init, and in its errors.
+// log line and metric of its first init, and in its errors. It reads no
+// environment variable and logs nothing, so it may run at package init.
 func NewLazy[T any](name string, init func(ctx context.Context) (T, error)) *Lazy[T] {
 	return newLazy(name, init, nil)
 }
 
-// newLazy is NewLazy with opts' clock.
+// newLazy is NewLazy with opts' clock. It reads no environment variable:
+// a Lazy uses neither the max age nor the decryption setting, and is often
+// made at package init.
 func newLazy[T any](name string, init func(ctx context.Context) (T, error), opts []Option) *Lazy[T] {
-	c := newConfig(opts)
+	c := newBaseConfig(opts)
 	return &Lazy[T]{name: name, init: init, now: c.now}
 }
 
@@ -159,7 +161,7 @@ func (l *Lazy[T]) run(ctx context.Context, a *lazyAttempt) (v T, err error) {
 	l.finish(a, &v)
 	d := l.now().Sub(start)
 	slog.InfoContext(ctx, names.MsgLazyInit, names.KeyLazy, l.name, names.KeyDurationMS, float64(d.Microseconds())/1e3)
-	if r, _ := hook.Recorder(ctx).(*metrics.Recorder); r != nil {
+	if r := recorder(ctx); r != nil {
 		r.With(metrics.Dimension{Name: names.DimLazy, Value: l.name}).Duration(names.MetricLazyInitDuration, d)
 	}
 	return v, nil

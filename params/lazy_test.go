@@ -268,3 +268,30 @@ func TestLazyOutsideAnInvocation(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 }
+
+// TestLazyReadsNoEnvironment: a Lazy uses no Parameters setting, so making
+// one (at package init, usually) reads no environment variable and, with
+// bad values in them, warns about nothing.
+func TestLazyReadsNoEnvironment(t *testing.T) {
+	init := func(context.Context) (int, error) { return 1, nil }
+	t.Run("lookups", func(t *testing.T) {
+		var read []string
+		params.NewLazyWith("db", init, params.WithLookupEnv(func(k string) (string, bool) {
+			read = append(read, k)
+			return "", false
+		}))
+		if len(read) != 0 {
+			t.Errorf("read %v", read)
+		}
+	})
+	t.Run("bad values", func(t *testing.T) {
+		t.Setenv(names.EnvPowertoolsParametersMaxAge, "1m")
+		t.Setenv(names.EnvPowertoolsParametersSSMDecrypt, "maybe")
+		var logged bytes.Buffer
+		quietLog(t, &logged)
+		params.NewLazy("db", init)
+		if logged.Len() != 0 {
+			t.Errorf("NewLazy logged %s", logged.String())
+		}
+	})
+}

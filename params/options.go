@@ -56,9 +56,9 @@ type readOption func(getConfig) getConfig
 func (f readOption) apply(c *config)                { c.read = f(c.read) }
 func (f readOption) applyGet(g getConfig) getConfig { return f(g) }
 
-// newConfig applies opts, then reads the environment for what they left
-// unset.
-func newConfig(opts []Option) config {
+// newBaseConfig applies opts and fills in the clock and the environment
+// lookup they left unset. It reads no environment variable.
+func newBaseConfig(opts []Option) config {
 	c := config{read: getConfig{recursive: true}}
 	for _, o := range opts {
 		if o != nil {
@@ -69,6 +69,13 @@ func newConfig(opts []Option) config {
 		c.now = time.Now
 	}
 	c.lookup = env.Or(c.lookup)
+	return c
+}
+
+// newConfig applies opts, then reads the environment for what they left
+// unset.
+func newConfig(opts []Option) config {
+	c := newBaseConfig(opts)
 	if !c.maxAgeSet {
 		c.read.maxAge = defaultMaxAge
 		if v := c.lookup.String(names.EnvPowertoolsParametersMaxAge); v != "" {

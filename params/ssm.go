@@ -166,13 +166,17 @@ func (s *SSM) fetchBatch(ctx context.Context, keys []key, vals []any, errs []err
 		}
 		return
 	}
+	// Each parameter answers the name asked for, which is its Name or ARN
+	// followed by its Selector (":3", ":prod"), if any: "/a" and "/a:3"
+	// asked together come back with the same Name.
 	got := make(map[string]string, len(out.Parameters)*2)
 	for i := range out.Parameters {
 		p := &out.Parameters[i]
 		v := parameterValue(p, keys[0].decrypt)
-		for _, n := range []string{aws.ToString(p.Name), aws.ToString(p.Name) + aws.ToString(p.Selector), aws.ToString(p.ARN)} {
+		sel := aws.ToString(p.Selector)
+		for _, n := range [2]string{aws.ToString(p.Name), aws.ToString(p.ARN)} {
 			if n != "" {
-				got[n] = v
+				got[n+sel] = v
 			}
 		}
 	}
