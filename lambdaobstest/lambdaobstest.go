@@ -268,7 +268,15 @@ func MetricValues(docs []map[string]any, name string) []float64 {
 	return out
 }
 
+// isMetric reports whether a directive of doc defines the named metric.
 func isMetric(doc map[string]any, name string) bool {
+	return directive(doc, name) != nil
+}
+
+// directive returns the metric directive (an item of
+// _aws.CloudWatchMetrics) of doc that defines the named metric, or nil.
+// Parts of doc that are not of the shape EMF gives them are passed over.
+func directive(doc map[string]any, name string) map[string]any {
 	aws, _ := doc["_aws"].(map[string]any)
 	dirs, _ := aws["CloudWatchMetrics"].([]any)
 	for _, d := range dirs {
@@ -276,36 +284,46 @@ func isMetric(doc map[string]any, name string) bool {
 		ms, _ := dm["Metrics"].([]any)
 		for _, m := range ms {
 			if mm, _ := m.(map[string]any); mm["Name"] == name {
-				return true
+				return dm
 			}
-		}
-	}
-	return false
-}
-
-// Dimensions returns the dimension sets of the directive that defines the
-// named metric in doc.
-func Dimensions(doc map[string]any, name string) [][]string {
-	aws, _ := doc["_aws"].(map[string]any)
-	dirs, _ := aws["CloudWatchMetrics"].([]any)
-	for _, d := range dirs {
-		dm, _ := d.(map[string]any)
-		ms, _ := dm["Metrics"].([]any)
-		for _, m := range ms {
-			if mm, _ := m.(map[string]any); mm["Name"] != name {
-				continue
-			}
-			var sets [][]string
-			ds, _ := dm["Dimensions"].([]any)
-			for _, set := range ds {
-				var keys []string
-				for _, k := range set.([]any) {
-					keys = append(keys, k.(string))
-				}
-				sets = append(sets, keys)
-			}
-			return sets
 		}
 	}
 	return nil
+}
+
+// Dimensions returns the dimension sets of the directive that defines the
+// named metric in doc, nil when none does or it has no dimensions. In a
+// malformed directive (Dimensions not an array of arrays of strings) the
+// set it cannot read is replaced by a one-key set "malformed EMF: …" that
+// says what is wrong, so that a comparison with the expected sets fails
+// and shows why.
+func Dimensions(doc map[string]any, name string) [][]string {
+	dm := directive(doc, name)
+	raw, present := dm["Dimensions"]
+	if !present {
+		return nil
+	}
+	ds, ok := raw.([]any)
+	if !ok {
+		return [][]string{{fmt.Sprintf("malformed EMF: Dimensions of %s is %T, not an array", name, raw)}}
+	}
+	var sets [][]string
+	for i, set := range ds {
+		items, ok := set.([]any)
+		if !ok {
+			sets = append(sets, []string{fmt.Sprintf("malformed EMF: dimension set %d of %s is %T, not an array", i, name, set)})
+			continue
+		}
+		keys := make([]string, 0, len(items))
+		for j, k := range items {
+			s, ok := k.(string)
+			if !ok {
+				keys = []string{fmt.Sprintf("malformed EMF: key %d of dimension set %d of %s is %T, not a string", j, i, name, k)}
+				break
+			}
+			keys = append(keys, s)
+		}
+		sets = append(sets, keys)
+	}
+	return sets
 }

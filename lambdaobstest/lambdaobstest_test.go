@@ -2,7 +2,10 @@ package lambdaobstest_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -61,5 +64,54 @@ func TestWithEnv(t *testing.T) {
 				t.Errorf("debug line written: %v, want %v:\n%s", debug, tc.debug, r.Raw)
 			}
 		})
+	}
+}
+
+// TestDimensions reads the dimension sets of well-formed EMF documents, and
+// never panics on malformed ones: a set it cannot read is replaced by one
+// naming the problem, which no expected value matches.
+func TestDimensions(t *testing.T) {
+	doc := func(dims any) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(`{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"n","Metrics":[{"Name":"Other"}]},{"Namespace":"n","Metrics":[{"Name":"Hits"}]}]},"Hits":2}`), &m); err != nil {
+			t.Fatal(err)
+		}
+		if dims != nil {
+			m["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[1].(map[string]any)["Dimensions"] = dims
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		doc  map[string]any
+		want string // fmt.Sprint of the sets; "malformed" when a set names a problem
+	}{
+		{"two sets", doc([]any{[]any{"service"}, []any{"service", "route"}}), "[[service] [service route]]"},
+		{"no dimensions", doc(nil), "[]"},
+		{"metric not defined", map[string]any{"_aws": map[string]any{}}, "[]"},
+		{"not EMF", map[string]any{"msg": "x"}, "[]"},
+		{"a set that is a string", doc([]any{"service"}), "malformed"},
+		{"a key that is a number", doc([]any{[]any{"service", 3.0}}), "malformed"},
+		{"dimensions that are an object", doc(map[string]any{"service": "x"}), "malformed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lambdaobstest.Dimensions(tc.doc, "Hits")
+			s := fmt.Sprint(got)
+			if got == nil {
+				s = "[]"
+			}
+			if tc.want == "malformed" {
+				if !strings.Contains(s, "malformed EMF") {
+					t.Errorf("Dimensions = %q, want a set naming the problem", got)
+				}
+				return
+			}
+			if s != tc.want {
+				t.Errorf("Dimensions = %s, want %s", s, tc.want)
+			}
+		})
+	}
+	if v := lambdaobstest.MetricValues([]map[string]any{doc(nil)}, "Hits"); len(v) != 1 || v[0] != 2 {
+		t.Errorf("MetricValues = %v", v)
 	}
 }
