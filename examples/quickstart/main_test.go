@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +71,42 @@ func TestUnderEmulator(t *testing.T) {
 
 func regexpFor(id string) *regexp.Regexp {
 	return regexp.MustCompile(`END RequestId: ` + regexp.QuoteMeta(id))
+}
+
+// TestCardNumberIsNeverLogged: with DEBUG on, the charge details show the
+// last four digits of the card at most, never the number.
+func TestCardNumberIsNeverLogged(t *testing.T) {
+	for _, tc := range []struct {
+		name, card, last4 string
+	}{
+		{"full number", "4242-4242-4242-1234", "1234"},
+		{"short", "123", ""},
+		{"empty", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := lambdaobstest.New(t, handle, append(options(), lambdaobstest.WithEnv(map[string]string{names.EnvPowertoolsLogLevel: "DEBUG"}))...)
+			r := f.Invoke(Order{ID: "ord-1", Customer: "c-1", Items: 1, Total: 1, Card: tc.card}, lambdaobstest.Request{})
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			var details map[string]any
+			for _, l := range r.Logs {
+				if l["message"] == "charge details" {
+					details = l
+				}
+			}
+			if details == nil {
+				t.Fatalf("no charge details line in %v", r.Logs)
+			}
+			if _, ok := details["card"]; ok {
+				t.Errorf("the card number was logged: %v", details)
+			}
+			if got, _ := details["card_last4"].(string); got != tc.last4 {
+				t.Errorf("card_last4 = %q, want %q", got, tc.last4)
+			}
+			if tc.card != "" && strings.Contains(f.Output(), tc.card) && len(tc.card) > 4 {
+				t.Errorf("the output holds the card number:\n%s", f.Output())
+			}
+		})
+	}
 }
