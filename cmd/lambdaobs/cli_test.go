@@ -297,6 +297,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"dashboard", "--from", "/nonexistent/capture.txt"}, exitError, "no such file"},
 		{[]string{"view", "a", "b"}, exitUsage, "one input file"},
 		{[]string{"view", "/nonexistent/capture.txt"}, exitError, "no such file"},
+		// The view draws no query: it has no region to show.
+		{[]string{"view", "--region", "eu-west-1"}, exitUsage, "not defined"},
 		{[]string{"dashboard", "-h"}, exitOK, "Usage: lambdaobs dashboard"},
 		// A template watches the stack's region only.
 		{[]string{"dashboard", "--ref", "F", "--format", "cfn", "--region", "eu-west-1"}, exitUsage, "stack's region"},

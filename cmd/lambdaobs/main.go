@@ -410,8 +410,8 @@ func parseMetric(spec string) (dashboard.Metric, error) {
 }
 
 type viewOptions struct {
-	out, title, region string
-	period             time.Duration
+	out, title string
+	period     time.Duration
 }
 
 func viewFlags(o *viewOptions, out io.Writer) *flag.FlagSet {
@@ -420,7 +420,6 @@ func viewFlags(o *viewOptions, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.out, "o", "lambdaobs-view.html", "write the page to `file` (- for stdout)")
 	fs.DurationVar(&o.period, "period", 0, "draw every metric widget with this `period` (default: each widget's own, a minute)")
 	fs.StringVar(&o.title, "title", "", "page `title`")
-	fs.StringVar(&o.region, "region", "", "AWS `region` shown in the widgets' queries")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: lambdaobs view [FILE|-] [-o out.html]
 
@@ -455,11 +454,7 @@ func runView(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	var d *dashboard.Dashboard
 	if fns := c.Functions(); len(fns) > 0 {
-		var opts []dashboard.Option
-		if o.region != "" {
-			opts = append(opts, dashboard.WithRegion(o.region))
-		}
-		if d, err = dashboard.New(fns, opts...); err != nil {
+		if d, err = dashboard.New(fns); err != nil {
 			return err
 		}
 	}
