@@ -65,7 +65,6 @@ func ReadCapture(r io.Reader) (*Capture, error) {
 
 type parser struct {
 	c     *Capture
-	n     int            // line number
 	last  time.Time      // the latest time a line told
 	byID  map[string]int // request id → index in c.records.Invocations
 	ranks []int          // how good the time of each invocation is
@@ -80,7 +79,6 @@ var (
 )
 
 func (p *parser) line(raw string) {
-	p.n++
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return
@@ -187,13 +185,10 @@ func (inv invocation) at(t time.Time, rank int) {
 	}
 }
 
-// about sets the invocation's function and service, unless known.
-func (inv invocation) about(function, service string) {
+// about sets the invocation's function, unless known.
+func (inv invocation) about(function string) {
 	if inv.Function == "" {
 		inv.Function = function
-	}
-	if inv.Service == "" {
-		inv.Service = service
 	}
 }
 
@@ -259,7 +254,7 @@ func (p *parser) json(s string, at time.Time) bool {
 	if !hasMsg && !hasLevel {
 		return false
 	}
-	rec := board.LogRecord{Line: p.n, Fields: m}
+	rec := board.LogRecord{Fields: m}
 	if ts, ok := m[names.KeyTimestamp].(string); ok {
 		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 			rec.Time = t
@@ -282,8 +277,7 @@ func (p *parser) json(s string, at time.Time) bool {
 		inv := p.invocation(id)
 		inv.at(rec.Time, rankLogLine)
 		fn, _ := m[names.KeyFunctionName].(string)
-		svc, _ := m[names.KeyService].(string)
-		inv.about(fn, svc)
+		inv.about(fn)
 	}
 	return true
 }
@@ -294,7 +288,7 @@ func (p *parser) emf(m map[string]any) bool {
 	if !ok {
 		return false
 	}
-	doc := board.Document{Line: p.n, Fields: m}
+	doc := board.Document{Fields: m}
 	if ms, ok := meta["Timestamp"].(float64); ok && ms >= 0 && ms < 253402300800000 { // before year 10000
 		doc.Time = time.UnixMilli(int64(ms)).UTC()
 		p.last = doc.Time
@@ -337,7 +331,7 @@ func (p *parser) emf(m map[string]any) bool {
 	if id := doc.String(names.PropRequestID); id != "" {
 		inv := p.invocation(id)
 		inv.at(doc.Time, rankDocument)
-		inv.about(doc.String(names.DimFunctionName), doc.String(names.DimService))
+		inv.about(doc.String(names.DimFunctionName))
 		for _, name := range []string{names.MetricErrors, names.MetricPanics, names.MetricTimeouts} {
 			for _, v := range doc.Values(name) {
 				if v > 0 {

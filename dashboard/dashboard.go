@@ -126,8 +126,6 @@ func checkTopic(s string) error {
 type Dashboard struct {
 	functions   []Function     // with their defaults filled in
 	widgets     []board.Widget // the widgets of the body, in order
-	alarms      []alarm        // the alarms Template writes
-	queries     []board.Query  // the saved queries Template writes
 	period      time.Duration
 	start       string
 	name        string   // the name in Template's output; empty for the default
@@ -176,10 +174,7 @@ func New(fns []Function, opts ...Option) (*Dashboard, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dashboard: %w", err)
 		}
-		key := nf.Name
-		if key == "" {
-			key = nf.Ref
-		}
+		key := nf.label()
 		if names[key] {
 			return nil, fmt.Errorf("dashboard: function %q is listed twice", key)
 		}
@@ -201,8 +196,6 @@ func New(fns []Function, opts ...Option) (*Dashboard, error) {
 			}
 		}
 	}
-	d.alarms = d.alarmsOf(plainNames)
-	d.queries = d.queriesOf(plainNames)
 	return d, nil
 }
 
@@ -263,12 +256,7 @@ type naming struct {
 }
 
 var plainNames = naming{
-	name: func(_ int, f Function) string {
-		if f.Name == "" {
-			return f.Ref
-		}
-		return f.Name
-	},
+	name:     func(_ int, f Function) string { return f.label() },
 	region:   func(f Function) string { return f.Region },
 	logGroup: func(_ int, f Function) string { return f.logGroup() },
 	queue: func(_ int, f Function) string {

@@ -39,11 +39,11 @@ func FunctionsOf(d *Dashboard) []Function { return d.functions }
 // WidgetsOf returns the widgets of d's body.
 func WidgetsOf(d *Dashboard) []board.Widget { return d.widgets }
 
-// AlarmsOf returns the alarms of d.
-func AlarmsOf(d *Dashboard) []Alarm { return d.alarms }
+// AlarmsOf returns the alarms of d, named as in its body.
+func AlarmsOf(d *Dashboard) []Alarm { return d.alarmsOf(plainNames) }
 
-// QueriesOf returns the saved queries of d.
-func QueriesOf(d *Dashboard) []board.Query { return d.queries }
+// QueriesOf returns the saved queries of d, named as in its body.
+func QueriesOf(d *Dashboard) []board.Query { return d.queriesOf(plainNames) }
 
 // PeriodOf returns the period of d's widgets and alarms.
 func PeriodOf(d *Dashboard) time.Duration { return d.period }

@@ -214,17 +214,21 @@ func validStat(s string) bool {
 	return percentileRE().MatchString(s)
 }
 
+// label returns what names f: its Name, else its Ref.
+func (f Function) label() string {
+	if f.Name == "" {
+		return f.Ref
+	}
+	return f.Name
+}
+
 // normalize fills the defaults of f and checks it; region is the
 // dashboard's region.
 func (f Function) normalize(region string, regionSet bool) (Function, error) {
 	if f.Name == "" && f.Ref == "" {
 		return f, errors.New("function: a name or a CloudFormation reference is required")
 	}
-	label := f.Name
-	if label == "" {
-		label = f.Ref
-	}
-	wrap := func(err error) error { return fmt.Errorf("function %q: %w", shorten(label), err) }
+	wrap := func(err error) error { return fmt.Errorf("function %q: %w", shorten(f.label()), err) }
 	if f.Name != "" && !validFunctionName(f.Name) {
 		return f, fmt.Errorf("function name %q: 1 to 64 characters of letters, digits, '-' and '_'", shorten(f.Name))
 	}

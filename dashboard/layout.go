@@ -90,9 +90,9 @@ func (s *section) service() []board.Dimension {
 }
 
 // metric adds a metric widget of the row at s.y.
-func (s *section) metric(name string, x, width int, title, stat string, unit metrics.Unit, yLabel string, series ...board.Series) {
+func (s *section) metric(name string, x, width int, title, stat, yLabel string, series ...board.Series) {
 	s.add(board.Widget{Name: name, Type: board.MetricWidget, X: x, Y: s.y, Width: width, Height: rowHeight,
-		Title: title, Stat: stat, Unit: unit, YLabel: yLabel, Series: series})
+		Title: title, Stat: stat, YLabel: yLabel, Series: series})
 }
 
 func (s *section) header() {
@@ -103,14 +103,14 @@ func (s *section) header() {
 
 // lambdaRow draws Lambda's own metrics.
 func (s *section) lambdaRow() {
-	s.metric(names.WidgetInvocations, 0, 6, "Invocations", "Sum", metrics.Count, "",
+	s.metric(names.WidgetInvocations, 0, 6, "Invocations", "Sum", "",
 		s.lambda(names.LambdaInvocations, "", "Invocations"))
-	s.metric(names.WidgetErrors, 6, 6, "Errors", "Sum", metrics.Count, "",
+	s.metric(names.WidgetErrors, 6, 6, "Errors", "Sum", "",
 		s.lambda(names.LambdaErrors, "", "Errors (Lambda)"),
 		s.life(names.MetricErrors, "", "Handler errors"))
-	s.metric(names.WidgetThrottles, 12, 6, "Throttles", "Sum", metrics.Count, "",
+	s.metric(names.WidgetThrottles, 12, 6, "Throttles", "Sum", "",
 		s.lambda(names.LambdaThrottles, "", "Throttles"))
-	s.metric(names.WidgetDuration, 18, 6, "Duration", "p50", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetDuration, 18, 6, "Duration", "p50", "ms",
 		s.lambda(names.LambdaDuration, "p50", "p50"),
 		s.lambda(names.LambdaDuration, "p90", "p90"),
 		s.lambda(names.LambdaDuration, "p99", "p99"))
@@ -119,15 +119,15 @@ func (s *section) lambdaRow() {
 
 // lifecycleRow draws the wrapper's lifecycle document.
 func (s *section) lifecycleRow() {
-	s.metric(names.WidgetColdStart, 0, 8, "Cold starts", "Sum", metrics.Count, "",
+	s.metric(names.WidgetColdStart, 0, 8, "Cold starts", "Sum", "",
 		s.life(names.MetricColdStart, "", "Cold starts"))
-	s.metric(names.WidgetInitDuration, 8, 8, "Init duration", "p50", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetInitDuration, 8, 8, "Init duration", "p50", "ms",
 		s.life(names.MetricInitDuration, "p50", "p50"),
 		s.life(names.MetricInitDuration, "p99", "p99"),
 		// Lambda's own figure, from its reports of the sampled
 		// invocations (lambdawrap.WithUsageMetrics).
 		s.life(names.MetricReportInitDuration, "p99", "p99 (Lambda's report)"))
-	s.metric(names.WidgetFailures, 16, 8, "Timeouts and panics", "Sum", metrics.Count, "",
+	s.metric(names.WidgetFailures, 16, 8, "Timeouts and panics", "Sum", "",
 		s.life(names.MetricTimeouts, "", "Timeouts"),
 		s.life(names.MetricPanics, "", "Panics"),
 		// Late values are counted on the invocation's own document, with
@@ -142,26 +142,26 @@ func (s *section) lifecycleRow() {
 // invocation in N is measured, so the widgets draw percentiles, averages
 // and maxima, never sums.
 func (s *section) usageRow() {
-	s.metric(names.WidgetMemoryUtilization, 0, 4, "Memory utilisation", "p99", metrics.Percent, unitLabel(metrics.Percent),
+	s.metric(names.WidgetMemoryUtilization, 0, 4, "Memory utilisation", "p99", unitLabel(metrics.Percent),
 		s.life(names.MetricMemoryUtilization, "", "p99"),
 		s.life(names.MetricMemoryUtilization, "Maximum", "max"))
 	mu := &s.widgets[len(s.widgets)-1]
 	mu.Annotations = []board.Annotation{{Value: s.memory, Label: "alarm", Color: alarmColor}}
-	s.metric(names.WidgetMemory, 4, 4, "Memory used", "Maximum", metrics.Megabytes, unitLabel(metrics.Megabytes),
+	s.metric(names.WidgetMemory, 4, 4, "Memory used", "Maximum", unitLabel(metrics.Megabytes),
 		s.life(names.MetricMemoryPeak, "", "peak"),
 		s.life(names.MetricMemoryUsed, "", "at the end"),
 		s.life(names.MetricMaxMemoryUsed, "", "Lambda's max"))
-	s.metric(names.WidgetHeap, 8, 4, "Go heap in use", "Maximum", metrics.Megabytes, unitLabel(metrics.Megabytes),
+	s.metric(names.WidgetHeap, 8, 4, "Go heap in use", "Maximum", unitLabel(metrics.Megabytes),
 		s.life(names.MetricHeapInUse, "p50", "p50"),
 		s.life(names.MetricHeapInUse, "", "max"))
-	s.metric(names.WidgetCPU, 12, 4, "CPU time vs duration", "Average", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetCPU, 12, 4, "CPU time vs duration", "Average", "ms",
 		s.life(names.MetricCPUTime, "", "CPU time"),
 		s.lambda(names.LambdaDuration, "", "duration"),
 		s.life(names.MetricBilledDuration, "", "billed"))
-	s.metric(names.WidgetGCPause, 16, 4, "GC pause", "p99", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetGCPause, 16, 4, "GC pause", "p99", "ms",
 		s.life(names.MetricGCPause, "", "p99"),
 		s.life(names.MetricGCPause, "Maximum", "max"))
-	s.metric(names.WidgetGCCycles, 20, 4, "GC cycles", "Average", metrics.Count, "",
+	s.metric(names.WidgetGCCycles, 20, 4, "GC cycles", "Average", "",
 		s.life(names.MetricGCCycles, "", "average"),
 		s.life(names.MetricGCCycles, "Maximum", "max"))
 	s.y += rowHeight
@@ -178,13 +178,13 @@ func (s *section) customRows() {
 			sr.Schema = append([]string{names.DimService}, m.Dimensions...)
 		}
 		flow = append(flow, board.Widget{Name: names.WidgetCustomPrefix + m.Name, Title: fmt.Sprintf("%s (%s)", m.Name, m.Stat),
-			Stat: m.Stat, Unit: m.Unit, YLabel: unitLabel(m.Unit), Series: []board.Series{sr}})
+			Stat: m.Stat, YLabel: unitLabel(m.Unit), Series: []board.Series{sr}})
 	}
 	if s.f.Parameters {
 		flow = append(flow,
-			board.Widget{Name: names.WidgetParametersCache, Title: "Parameters cache hits and misses", Stat: "Sum", Unit: metrics.Count,
+			board.Widget{Name: names.WidgetParametersCache, Title: "Parameters cache hits and misses", Stat: "Sum",
 				Series: []board.Series{s.search(names.MetricParametersCacheHits, "", "hits"), s.search(names.MetricParametersCacheMisses, "", "misses")}},
-			board.Widget{Name: names.WidgetLazyInit, Title: "Lazy init duration by lazy", Stat: "Maximum", Unit: metrics.Milliseconds, YLabel: "ms",
+			board.Widget{Name: names.WidgetLazyInit, Title: "Lazy init duration by lazy", Stat: "Maximum", YLabel: "ms",
 				Series: []board.Series{s.search(names.MetricLazyInitDuration, "", "")}})
 	}
 	for j, w := range flow {
@@ -200,9 +200,9 @@ func (s *section) customRows() {
 // the call metrics carry Service and Operation beside the invocation's
 // dimensions.
 func (s *section) sdkRow() {
-	s.metric(names.WidgetAWSLatency, 0, 12, "AWS SDK call latency p99 by service and operation", "p99", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetAWSLatency, 0, 12, "AWS SDK call latency p99 by service and operation", "p99", "ms",
 		s.search(names.MetricAWSCallLatency, "", ""))
-	s.metric(names.WidgetAWSErrors, 12, 12, "AWS SDK call errors and throttles by service and operation", "Sum", metrics.Count, "",
+	s.metric(names.WidgetAWSErrors, 12, 12, "AWS SDK call errors and throttles by service and operation", "Sum", "",
 		s.search(names.MetricAWSCallErrors, "", "errors"),
 		s.search(names.MetricAWSThrottles, "", "throttled"))
 	s.y += rowHeight
@@ -212,9 +212,9 @@ func (s *section) sdkRow() {
 // method and status class.
 func (s *section) httpRow() {
 	schema := []string{names.DimService, names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass}
-	s.metric(names.WidgetHTTPRequests, 0, 12, "HTTP requests by route, method and status class", "Sum", metrics.Count, "",
+	s.metric(names.WidgetHTTPRequests, 0, 12, "HTTP requests by route, method and status class", "Sum", "",
 		board.Series{Namespace: s.f.Namespace, Metric: names.MetricHTTPRequests, Dimensions: s.service(), Search: true, Schema: schema})
-	s.metric(names.WidgetHTTPLatency, 12, 12, "HTTP latency p99 by route, method and status class", "p99", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetHTTPLatency, 12, 12, "HTTP latency p99 by route, method and status class", "p99", "ms",
 		board.Series{Namespace: s.f.Namespace, Metric: names.MetricHTTPLatency, Dimensions: s.service(), Search: true, Schema: schema})
 	s.y += rowHeight
 }
@@ -223,11 +223,11 @@ func (s *section) httpRow() {
 // spans it dropped, and the time spent exporting spans after responses
 // (billed, never waited for by a caller).
 func (s *section) telemetryRow() {
-	s.metric(names.WidgetTelemetryErrors, 0, 8, "Telemetry errors", "Sum", metrics.Count, "",
+	s.metric(names.WidgetTelemetryErrors, 0, 8, "Telemetry errors", "Sum", "",
 		s.life(names.MetricTelemetryErrors, "", "Telemetry errors"))
-	s.metric(names.WidgetSpansDropped, 8, 8, "Spans dropped", "Sum", metrics.Count, "",
+	s.metric(names.WidgetSpansDropped, 8, 8, "Spans dropped", "Sum", "",
 		s.life(names.MetricSpansDropped, "", "Spans dropped"))
-	s.metric(names.WidgetTraceExport, 16, 8, "Span export after responses", "Sum", metrics.Milliseconds, "ms",
+	s.metric(names.WidgetTraceExport, 16, 8, "Span export after responses", "Sum", "ms",
 		s.life(names.MetricTraceExportDuration, "", "total"),
 		s.life(names.MetricTraceExportDuration, "Maximum", "longest"))
 	s.y += rowHeight

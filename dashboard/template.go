@@ -149,12 +149,8 @@ const ID = "LambdaobsDashboard"
 func (d *Dashboard) Template() ([]byte, error) {
 	for _, f := range d.functions {
 		if f.explicitRegion {
-			label := f.Name
-			if label == "" {
-				label = f.Ref
-			}
 			return nil, fmt.Errorf("dashboard: function %s: region %s: CloudFormation creates the alarms and saved queries in the stack's region, where they would watch nothing of a function in another; give no region for a template and deploy the stack in %s",
-				label, f.Region, f.Region)
+				f.label(), f.Region, f.Region)
 		}
 	}
 	sub := templateNames()

@@ -85,7 +85,7 @@ type widgetJSON struct {
 type metricProps struct {
 	Metrics [][]any `json:"metrics"`
 	View    string  `json:"view"`
-	Stacked bool    `json:"stacked"`
+	Stacked bool    `json:"stacked"` // false: areas are never stacked
 	Region  string  `json:"region"`
 	Stat    string  `json:"stat"`
 	Period  int     `json:"period"`
@@ -140,7 +140,7 @@ func encodeWidget(w *board.Widget) widgetJSON {
 	out := widgetJSON{Type: w.Type, X: w.X, Y: w.Y, Width: w.Width, Height: w.Height}
 	switch w.Type {
 	case board.MetricWidget:
-		p := metricProps{Metrics: [][]any{}, View: w.View, Stacked: w.Stacked, Region: w.Region,
+		p := metricProps{Metrics: [][]any{}, View: w.View, Region: w.Region,
 			Stat: w.Stat, Period: w.Period, Title: w.Title}
 		if p.View == "" {
 			p.View = "timeSeries"

@@ -9,14 +9,12 @@ import (
 // LogRecord is a JSON log line.
 type LogRecord struct {
 	Time   time.Time      // the line's timestamp; zero when the capture does not tell
-	Line   int            // 1-based line number
 	Fields map[string]any // the line, decoded
 }
 
 // Document is an EMF document.
 type Document struct {
 	Time       time.Time   // _aws.Timestamp
-	Line       int         // 1-based line number
 	Directives []Directive // _aws.CloudWatchMetrics
 	// Fields is the document's root: dimension values, metric values and
 	// properties.
@@ -40,7 +38,6 @@ type MetricDefinition struct {
 type Invocation struct {
 	RequestID string    // the Lambda request id
 	Function  string    // the function_name of its lines, if any
-	Service   string    // the service of its lines, if any
 	Time      time.Time // when it started; zero when the capture does not tell
 	// Duration is the duration in milliseconds from the platform's REPORT
 	// line; Reported says whether there was one.

@@ -1,7 +1,5 @@
 package board
 
-import "github.com/lambdaobs/lambdaobs/metrics"
-
 // WidgetType is the type of a dashboard widget, as the dashboard body names
 // it.
 type WidgetType string
@@ -28,13 +26,11 @@ type Widget struct {
 	Region              string // the region of the widget's metrics or log group
 
 	// Metric widgets.
-	Series  []Series
-	Stat    string       // default statistic of the series
-	Period  int          // seconds
-	View    string       // "timeSeries"
-	Stacked bool         // stacked areas
-	YLabel  string       // label of the left axis
-	Unit    metrics.Unit // unit of the values drawn
+	Series []Series
+	Stat   string // default statistic of the series
+	Period int    // seconds
+	View   string // "timeSeries"
+	YLabel string // label of the left axis
 
 	// Annotations are the horizontal lines drawn across a metric widget,
 	// on its left axis: a threshold, such as the one of an alarm.
