@@ -63,3 +63,18 @@ func TestBeginAllocs(t *testing.T) {
 		t.Errorf("Begin allocs = %v, want ≤ 2", n)
 	}
 }
+
+func TestBoundSecretLineZeroAllocs(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("allocation counts are pinned without -race (make test runs them so)")
+	}
+	h := NewHandler(io.Discard, withLookupEnv(noEnv), WithService("orders"))
+	ctx, _ := h.Begin(context.Background(), invocationFields())
+	l := slog.New(h).With("api_token", "bound-secret-1", "user", "ann")
+	n := testing.AllocsPerRun(200, func() {
+		l.InfoContext(ctx, "order processed", "order_id", "o-123", "items", 3)
+	})
+	if n != 0 {
+		t.Errorf("log line of a logger with a bound secret allocs = %v, want 0", n)
+	}
+}

@@ -52,12 +52,15 @@ import (
 //     "[REDACTED]", at any depth, also inside maps, structs, JSON, forms,
 //     query strings and base64 bodies held in strings; secret values (the
 //     function's credentials, values registered with redact.AddSecrets,
-//     values redacted by key earlier in the invocation) are replaced
-//     wherever they appear, while the line is encoded;
+//     values redacted by key in the invocation, before or in the same line)
+//     are replaced wherever they appear, while the line is encoded: a line
+//     that learns a secret value by key after it wrote it (in its message, in
+//     an attribute before) is encoded again;
 //   - a value that cannot be encoded (a failing MarshalJSON or Error method,
 //     NaN or ±Inf, a LogValuer that panics or loops) is written as a string
-//     that begins with "!BADVALUE" and says what went wrong: the line is
-//     always valid JSON.
+//     that begins with "!BADVALUE" and says what went wrong, redacted as any
+//     string is (under a secret key, the value is written as "[REDACTED]"):
+//     the line is always valid JSON.
 //
 // Handlers made by WithAttrs and WithGroup share one writer, and one mutex
 // around it unless the writer serialises writes itself (an *os.File).
@@ -95,6 +98,8 @@ type core struct {
 	clock    atomic.Pointer[secondCache]
 	function atomic.Pointer[functionCache]
 	reserved *reservedKeys                // the top-level keys the handler writes itself
+	memo     keyMemo                      // the facts of the keys written
+	lines    sync.Pool                    // of *lineState
 	late     atomic.Pointer[atomic.Int64] // also counts late lines, when set (hook.CountLateLines)
 }
 
@@ -276,36 +281,43 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 	}
 	if inv != nil && inv.closed.Load() {
-		inv.late.Add(1)
-		if n := c.late.Load(); n != nil {
-			n.Add(1)
-		}
+		c.countLate(inv)
 		return nil
 	}
-	if inv != nil && h.secrets != nil {
+	if inv != nil && h.secrets != nil && inv.merged.Load() != h.secrets {
 		// Values redacted in attributes bound with With are the
-		// invocation's secrets from now on, in every output.
+		// invocation's secrets from now on, in every output. A handler's
+		// set never changes once made: merging it once is enough.
 		inv.scope.Values.Merge(h.secrets)
+		inv.merged.Store(h.secrets)
 	}
-	bp := bufpool.Get()
-	defer bufpool.Put(bp)
+	ln := c.getLine()
+	defer c.putLine(ln)
+	e := &ln.e
 	if c.cfg.fixedClock {
 		r.Time = c.cfg.now()
 	}
-	b := h.appendRecord((*bp)[:0], ctx, inv, r, 0, buffered)
+	o := lineOptions{buffered: buffered}
+	// The first line the invocation writes carries its init duration, in
+	// every encoding of it below.
+	o.initDuration = !buffered && inv != nil && inv.fields.InitDuration > 0 && c.cfg.scheme.InitDuration != "" &&
+		inv.initPending.CompareAndSwap(true, false)
+	b := h.encode(ln.b[:0], e, ctx, inv, r, &o)
 	if max := c.cfg.maxLine; len(b) > max {
 		// Too long for one CloudWatch Logs event: encode again with every
 		// string value cut, smaller until the line fits.
-		for limit := max / 8; len(b) > max && limit >= 64; limit /= 2 {
-			b = h.appendRecord(b[:0], ctx, inv, r, limit, buffered)
+		for o.limit = max / 8; len(b) > max && o.limit >= 64; o.limit /= 2 {
+			b, _ = h.appendRecord(b[:0], e, ctx, inv, r, o)
 		}
 		if len(b) > max {
-			b = h.appendMinimal(b[:0], ctx, inv, r, buffered)
+			b = h.appendMinimal(b[:0], e, ctx, inv, r, o)
 		}
 	}
-	*bp = b
+	ln.b = b
 	if buffered {
-		inv.hold(b)
+		if !inv.hold(b) {
+			c.countLate(inv)
+		}
 		return nil
 	}
 	if inv != nil && r.Level >= slog.LevelError {
@@ -346,13 +358,60 @@ func writesAtomically(w io.Writer) bool {
 	return ok
 }
 
-// appendRecord encodes r. A limit > 0 cuts every string value longer than
-// limit bytes (marking it) and marks the line as truncated. A buffered line
-// does not carry the init duration: it may never be written.
-func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r slog.Record, limit int, buffered bool) []byte {
+// countLate counts a line logged with the context of an invocation that
+// has ended.
+func (c *core) countLate(inv *Invocation) {
+	inv.late.Add(1)
+	if n := c.late.Load(); n != nil {
+		n.Add(1)
+	}
+}
+
+// lineOptions are how one record is encoded.
+type lineOptions struct {
+	// limit > 0 cuts every string value longer than limit bytes (marking
+	// it) and marks the line as truncated.
+	limit int
+	// buffered: the line goes to the debug buffer.
+	buffered bool
+	// initDuration: the line carries the invocation's init duration.
+	initDuration bool
+	// own holds the values the line redacted by key when no invocation
+	// does, so that they are redacted wherever else they appear in it.
+	own *redact.Set
+}
+
+// encode encodes r. When the encoding learnt a secret value (a value
+// redacted by key) it may have written the value before (in the message,
+// an attribute before the one redacted): r is encoded again, with the
+// value known from the start. A line without an invocation learns into a
+// set of its own, made only when the line redacts by key.
+func (h *Handler) encode(b []byte, e *encoder, ctx context.Context, inv *Invocation, r slog.Record, o *lineOptions) []byte {
+	for range 3 {
+		var learnt bool
+		b, learnt = h.appendRecord(b[:0], e, ctx, inv, r, *o)
+		if !learnt {
+			break
+		}
+		if inv == nil && o.own == nil {
+			o.own = redact.NewSet(redact.Process())
+		}
+	}
+	return b
+}
+
+// appendRecord encodes r with e, and reports whether it learnt a secret
+// value: a value redacted by key that the invocation (or o.own) did not
+// hold, or, when neither can hold one, whether it redacted anything.
+func (h *Handler) appendRecord(b []byte, e *encoder, ctx context.Context, inv *Invocation, r slog.Record, o lineOptions) ([]byte, bool) {
 	c := h.c
 	s := &c.cfg.scheme
-	e := encoder{c: c, inv: inv, limit: limit, sc: h.scrubber(inv)}
+	limit := o.limit
+	e.begin(h, inv, limit)
+	if o.own != nil {
+		e.sc.Sets[0], e.sc.Into = o.own, o.own
+	}
+	known := e.sc.Into.Len()
 	b = append(b, '{')
 	timeFirst := s.TimeFirst && c.keyTime != nil && !r.Time.IsZero()
 	if timeFirst {
@@ -380,7 +439,7 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 		} else {
 			b = inv.fields.appendTo(b, s)
 		}
-		if !buffered && inv.fields.InitDuration > 0 && s.InitDuration != "" && inv.initPending.CompareAndSwap(true, false) {
+		if o.initDuration && s.InitDuration != "" {
 			b = appendKey(b, s.InitDuration)
 			b, _ = jsonenc.AppendFloat(b, durationMS(inv.fields.InitDuration))
 		}
@@ -392,12 +451,12 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 	}
 	e.keys[0].seed(h.topKeys)
 	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
-		b = ca.appendTo(b, &e)
+		b = ca.appendTo(b, e)
 	}
 	if limit > 0 && len(h.pre) > 8*limit {
 		// Attributes bound with With do not fit either: leave them out.
 		b = append(b, `,"`+names.KeyDroppedAttrs+`":true`...)
-		return append(b, '}', '\n')
+		return append(b, '}', '\n'), e.learnt(known)
 	}
 	b = append(b, h.preFor(&e.sc)...)
 	open := h.opened
@@ -426,7 +485,17 @@ func (h *Handler) appendRecord(b []byte, ctx context.Context, inv *Invocation, r
 	for range open {
 		b = append(b, '}')
 	}
-	return append(b, '}', '\n')
+	return append(b, '}', '\n'), e.learnt(known)
+}
+
+// learnt reports whether the line learnt a secret value: its set holds
+// more than the known values it started with, or, without a set, a value
+// was redacted.
+func (e *encoder) learnt(known int) bool {
+	if e.sc.Into == nil {
+		return e.redacted
+	}
+	return e.sc.Into.Len() != known
 }
 
 func durationMS(d time.Duration) float64 {
@@ -435,22 +504,7 @@ func durationMS(d time.Duration) float64 {
 
 func appendLevel(b []byte, l slog.Level) []byte {
 	b = append(b, '"')
-	switch l {
-	case slog.LevelDebug:
-		b = append(b, "DEBUG"...)
-	case slog.LevelInfo:
-		b = append(b, "INFO"...)
-	case slog.LevelWarn:
-		b = append(b, "WARN"...)
-	case slog.LevelError:
-		b = append(b, "ERROR"...)
-	case LevelTrace:
-		b = append(b, "TRACE"...)
-	case LevelCritical:
-		b = append(b, "CRITICAL"...)
-	default:
-		b = append(b, l.String()...)
-	}
+	b = append(b, levelName(l)...)
 	return append(b, '"')
 }
 
@@ -492,13 +546,48 @@ func appendAmbient(b []byte, ctx context.Context, s *fieldKeys) []byte {
 
 // encoder appends attributes by the handler's rules.
 type encoder struct {
-	c     *core
-	inv   *Invocation
-	limit int             // cut string values longer than this (0: never)
-	sc    redact.Scrubber // what may not be written, and where redacted values are remembered
-	depth int             // the object being written: 0 is the line itself
-	keys  [4]keySet       // the keys written in the objects open at each depth
-	deep  []keySet        // deeper than keys holds
+	c        *core
+	limit    int             // cut string values longer than this (0: never)
+	sc       redact.Scrubber // what may not be written, and where redacted values are remembered
+	redacted bool            // a value was redacted (read only when Into is nil)
+	depth    int             // the object being written: 0 is the line itself
+	keys     [4]keySet       // the keys written in the objects open at each depth
+	deep     []keySet        // deeper than keys holds
+}
+
+// begin readies e to encode a line of h: its keys forgotten, its
+// scrubber the line's. The sets of deeper levels are reset as their
+// objects are opened.
+func (e *encoder) begin(h *Handler, inv *Invocation, limit int) {
+	e.c, e.limit, e.redacted, e.depth = h.c, limit, false, 0
+	e.sc = redact.Scrubber{}
+	h.setScrubber(&e.sc, inv)
+	e.keys[0].reset()
+}
+
+// lineState is what encoding one line needs, kept in the core's pool: a
+// buffer and an encoder, whose key sets are large to zero on every line.
+type lineState struct {
+	b []byte
+	e encoder
+}
+
+func (c *core) getLine() *lineState {
+	if ln, ok := c.lines.Get().(*lineState); ok {
+		return ln
+	}
+	return &lineState{b: make([]byte, 0, 1024)}
+}
+
+// putLine returns ln to the pool unless its buffer grew past
+// bufpool.MaxPooled; what it refers to of the line is dropped.
+func (c *core) putLine(ln *lineState) {
+	if cap(ln.b) > bufpool.MaxPooled {
+		return
+	}
+	ln.b = ln.b[:0]
+	ln.e.sc = redact.Scrubber{}
+	c.lines.Put(ln)
 }
 
 // level returns the keys of the object being written.
@@ -516,33 +605,39 @@ func (e *encoder) level() *keySet {
 // renamed "<key>_2", "_3", … when the object already has it or, at the top
 // level, when the handler writes it itself.
 func (e *encoder) key(b []byte, k string) []byte {
-	b = sep(b)
-	b = e.keyName(b, k)
-	return append(b, ':')
+	return e.keyOf(b, k, e.c.keyFacts(k))
 }
 
-func (e *encoder) keyName(b []byte, k string) []byte {
-	if t, ok := e.sc.Values(k); ok {
-		k = t
+// keyOf is key for a key whose facts are known.
+func (e *encoder) keyOf(b []byte, k string, f keyFacts) []byte {
+	b = sep(b)
+	if len(k) >= redact.MinSecretLen { // no secret value is shorter
+		if t, ok := e.sc.Values(k); ok {
+			k, f = t, e.c.factsOf(t)
+		}
 	}
-	if !utf8.ValidString(k) {
-		k = strings.ToValidUTF8(k, "\ufffd") // as it is written, so two that read the same are told apart
+	if !f.plain && !utf8.ValidString(k) {
+		// As it is written, so that two keys that read the same are told apart.
+		k = strings.ToValidUTF8(k, "\ufffd")
+		f = e.c.factsOf(k)
 	}
 	l := e.level()
-	if e.taken(l, k) {
+	if l.has(k) || e.depth == 0 && f.reserved {
 		for n := 2; ; n++ {
-			if alt := k + "_" + strconv.Itoa(n); !e.taken(l, alt) {
+			if alt := k + "_" + strconv.Itoa(n); !l.has(alt) && !(e.depth == 0 && e.c.reserved.has(alt)) {
 				k = alt
 				break
 			}
 		}
 	}
 	l.add(k)
-	return jsonenc.AppendString(b, k)
-}
-
-func (e *encoder) taken(l *keySet, k string) bool {
-	return l.has(k) || e.depth == 0 && e.c.reserved.has(k)
+	if f.plain { // k_2 is plain as well
+		b = append(b, '"')
+		b = append(b, k...)
+		return append(b, '"', ':')
+	}
+	b = jsonenc.AppendString(b, k)
+	return append(b, ':')
 }
 
 // openGroup opens an object for a group's attributes.
@@ -556,7 +651,7 @@ func (e *encoder) openGroup(b []byte, name string) []byte {
 // str appends s as a JSON string, redacted, cut by the encoder's limit.
 func (e *encoder) str(b []byte, s string) []byte {
 	if t, ok := e.sc.Text(s); ok {
-		s = t
+		s, e.redacted = t, true
 	}
 	return e.cut(b, s)
 }
@@ -627,11 +722,12 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	switch k := v.Kind(); k {
 	case slog.KindString, slog.KindInt64, slog.KindFloat64, slog.KindBool:
 		// The common kinds, without the checks below that cannot apply.
-		if e.sc.Key(a.Key) {
+		f := e.c.keyFacts(a.Key)
+		if f.secret {
 			e.remember(v)
 			return e.appendRedacted(b, a.Key)
 		}
-		b = e.key(b, a.Key)
+		b = e.keyOf(b, a.Key, f)
 		switch k {
 		case slog.KindString:
 			return e.str(b, v.String())
@@ -646,8 +742,11 @@ func (e *encoder) appendAttr(b []byte, a slog.Attr) []byte {
 	if v.Kind() == slog.KindLogValuer {
 		var bad string
 		if v, bad = resolve(v); bad != "" {
+			if e.sc.Key(a.Key) {
+				return e.appendRedacted(b, a.Key)
+			}
 			b = e.key(b, a.Key)
-			return appendBad(b, bad)
+			return e.bad(b, bad)
 		}
 	}
 	if a.Key == "" && v.Kind() != slog.KindGroup {
@@ -710,7 +809,9 @@ func (e *encoder) appendGroup(b []byte, key string, attrs []slog.Attr) []byte {
 	}
 	e.depth--
 	if len(b) == before {
-		l.truncate(n, more) // the group's key was not written
+		// The group's key was not written. The set is looked up again:
+		// opening the group may have moved the deeper levels' sets.
+		e.level().truncate(n, more)
 		return b[:mark]
 	}
 	return append(b, '}')
@@ -735,8 +836,11 @@ func appendFloatValue(b []byte, f float64) []byte {
 	}
 }
 
-func appendBad(b []byte, msg string) []byte {
-	return jsonenc.AppendString(b, "!BADVALUE "+msg)
+// bad appends the string that stands for a value that cannot be encoded:
+// "!BADVALUE " and what went wrong, redacted (the text of a panic or of an
+// error is the user's, and may quote a secret).
+func (e *encoder) bad(b []byte, msg string) []byte {
+	return e.str(b, "!BADVALUE "+msg)
 }
 
 func (e *encoder) appendAny(b []byte, key string, x any) []byte {
@@ -747,22 +851,23 @@ func (e *encoder) appendAny(b []byte, key string, x any) []byte {
 		if msg, ok := errinfo.Text(x); ok {
 			b = e.str(b, msg)
 		} else {
-			b = appendBad(b, msg)
+			b = e.bad(b, msg)
 		}
 		b = e.key(b, key+"_type")
 		b = jsonenc.AppendString(b, errinfo.Type(x))
 		return e.appendErrorDetail(b, key, x)
 	case []byte:
 		return e.str(b, string(x))
-	case float32:
-		return e.number(appendFloatValue(b, float64(x)), len(b))
 	}
 	out, err := safeMarshal(x)
 	if err != nil {
-		return appendBad(b, err.Error())
+		return e.bad(b, err.Error())
 	}
 	mark := len(b)
 	b = e.sc.AppendJSON(b, out)
+	if e.sc.Into == nil && !bytes.Equal(b[mark:], out) {
+		e.redacted = true
+	}
 	if e.limit > 0 && len(b)-mark > e.limit {
 		// Too big to keep as JSON: its text, cut.
 		s := string(b[mark:])
@@ -797,9 +902,6 @@ func (e *encoder) appendErrorDetail(b []byte, key string, err error) []byte {
 	return b
 }
 
-// errText returns the text of err, guarded.
-func errText(err error) string { return errinfo.Message(err) }
-
 func safeMarshal(x any) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -821,16 +923,18 @@ func bytesString(b []byte) string {
 // appendMinimal is the last resort for a record that does not fit even with
 // every value cut: its level, message (cut) and time with the invocation's
 // fields, or without them when even those do not fit.
-func (h *Handler) appendMinimal(b []byte, ctx context.Context, inv *Invocation, r slog.Record, buffered bool) []byte {
+func (h *Handler) appendMinimal(b []byte, e *encoder, ctx context.Context, inv *Invocation, r slog.Record, o lineOptions) []byte {
 	r2 := slog.NewRecord(r.Time, r.Level, r.Message, 0)
-	h2 := &Handler{c: h.c}
+	h2 := &Handler{c: h.c, secrets: h.secrets}
 	limit := h.c.cfg.maxLine
+	o.limit = max(16, min(1024, limit/8))
 	for _, in := range []*Invocation{inv, nil} {
 		c := ctx
 		if in == nil {
 			c = context.Background()
+			o.initDuration = false
 		}
-		b = h2.appendRecord(b[:0], c, in, r2, max(16, min(1024, limit/8)), buffered)
+		b, _ = h2.appendRecord(b[:0], e, c, in, r2, o)
 		b = b[:len(b)-2] // the closing brace and newline
 		b = append(b, `,"`+names.KeyDroppedAttrs+`":true}`+"\n"...)
 		if len(b) <= limit {

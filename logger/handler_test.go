@@ -521,3 +521,56 @@ func TestRedactKeysOption(t *testing.T) {
 		t.Errorf("WithRedactKeys(pin): %v", m)
 	}
 }
+
+func TestFloat32(t *testing.T) {
+	// slog turns a float32 attribute into a float64 (slog.AnyValue): the
+	// handler writes what slog's JSON handler writes. Inside a value
+	// encoded as JSON a float32 keeps its own digits.
+	var buf, want bytes.Buffer
+	slog.New(NewHandler(&buf, withLookupEnv(noEnv))).Info("m", "f", float32(0.1), "m", map[string]float32{"x": 0.1})
+	slog.New(slog.NewJSONHandler(&want, nil)).Info("m", "f", float32(0.1))
+	f := regexp.MustCompile(`"f":[^,}]*`)
+	if got, want := f.FindString(buf.String()), f.FindString(want.String()); got != want {
+		t.Errorf("top level: %s, slog's JSON handler: %s", got, want)
+	}
+	if !strings.Contains(buf.String(), `"m":{"x":0.1}`) {
+		t.Errorf("in a map: %s", buf.String())
+	}
+}
+
+func TestLinesHeldAfterEndAreCountedAsLate(t *testing.T) {
+	t.Run("hold after End", func(t *testing.T) {
+		h := NewHandler(io.Discard, withLookupEnv(noEnv), WithDebugBuffer(0))
+		_, inv := h.Begin(context.Background(), invocationFields())
+		_ = inv.End(true)
+		if inv.hold([]byte("{}\n")) {
+			t.Error("a line was held after End")
+		}
+		if len(inv.held) != 0 {
+			t.Errorf("held after End: %q", inv.held)
+		}
+	})
+	t.Run("concurrent with End", func(t *testing.T) {
+		for range 50 {
+			var buf syncBuffer
+			h := NewHandler(&buf, withLookupEnv(noEnv), WithDebugBuffer(1<<20))
+			ctx, inv := h.Begin(context.Background(), invocationFields())
+			l := slog.New(h)
+			const n = 20
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					l.DebugContext(ctx, "held")
+				}()
+			}
+			_ = inv.End(true)
+			wg.Wait()
+			written := strings.Count(buf.String(), "\n")
+			if got := written + int(inv.late.Load()); got != n {
+				t.Fatalf("%d lines written + %d late, want %d", written, inv.late.Load(), n)
+			}
+		}
+	})
+}

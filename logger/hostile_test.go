@@ -210,3 +210,43 @@ func TestEventContentThatIsNotJSONIsRedacted(t *testing.T) {
 		t.Errorf("base64 body: %q %v", dec, err)
 	}
 }
+
+func TestInitDurationSurvivesTruncation(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewHandler(&buf, withLookupEnv(noEnv), WithMaxLineSize(2000))
+	f := invocationFields()
+	f.InitDuration = 12 * time.Millisecond
+	ctx, inv := h.Begin(context.Background(), f)
+	l := slog.New(h)
+	l.InfoContext(ctx, "too long", "blob", strings.Repeat("x", 5000))
+	l.InfoContext(ctx, "second")
+	_ = inv.End(false)
+	ls := lines(t, buf.String())
+	if len(ls) != 2 || ls[0][names.KeyTruncated] != true || ls[0][names.KeyInitDurationMS] != float64(12) {
+		t.Errorf("the first line, truncated, must carry %s: %v", names.KeyInitDurationMS, ls)
+	}
+	if _, ok := ls[1][names.KeyInitDurationMS]; ok {
+		t.Errorf("only the first line carries %s: %v", names.KeyInitDurationMS, ls[1])
+	}
+}
+
+func TestEmptyDeepGroupsFreeTheirKeys(t *testing.T) {
+	tests := []struct {
+		name  string
+		depth int
+	}{{"shallow", 1}, {"at the inline depth", 3}, {"past the inline depth", 4}, {"deeper", 7}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			inner := []slog.Attr{slog.Group("e", slog.Attr{}), slog.Int("e", 1)}
+			for i := range tt.depth {
+				inner = []slog.Attr{{Key: fmt.Sprintf("g%d", i), Value: slog.GroupValue(inner...)}}
+			}
+			slog.New(NewHandler(&buf, withLookupEnv(noEnv))).LogAttrs(context.Background(), slog.LevelInfo, "m", inner...)
+			uniqueKeys(t, bytes.TrimSpace(buf.Bytes()))
+			if !strings.Contains(buf.String(), `{"e":1}`) {
+				t.Errorf("the empty group's key is still taken: %s", buf.String())
+			}
+		})
+	}
+}

@@ -41,12 +41,17 @@ func appendStringField(b []byte, key, v string) []byte {
 }
 
 func (f *Fields) appendTo(b []byte, s *fieldKeys) []byte {
-	if s.ColdStart != "" {
-		b = appendKey(b, s.ColdStart)
-		b = strconv.AppendBool(b, f.ColdStart)
-	}
+	b = f.appendColdStart(b, s)
 	b = f.appendFunction(b, s)
 	return f.appendRequest(b, s)
+}
+
+func (f *Fields) appendColdStart(b []byte, s *fieldKeys) []byte {
+	if s.ColdStart == "" {
+		return b
+	}
+	b = appendKey(b, s.ColdStart)
+	return strconv.AppendBool(b, f.ColdStart)
 }
 
 // appendFunction writes the fields that describe the function, the same for
@@ -82,10 +87,7 @@ type functionCache struct {
 // fields encoded for the invocation before when they are the same.
 func (c *core) appendFields(b []byte, f *Fields) []byte {
 	s := &c.cfg.scheme
-	if s.ColdStart != "" {
-		b = appendKey(b, s.ColdStart)
-		b = strconv.AppendBool(b, f.ColdStart)
-	}
+	b = f.appendColdStart(b, s)
 	fc := c.function.Load()
 	if fc == nil || fc.name != f.FunctionName || fc.version != f.FunctionVersion || fc.arn != f.FunctionARN || fc.memory != f.FunctionMemorySize {
 		fc = &functionCache{name: f.FunctionName, version: f.FunctionVersion, arn: f.FunctionARN, memory: f.FunctionMemorySize}
@@ -109,6 +111,7 @@ type Invocation struct {
 	errored     atomic.Bool
 	closed      atomic.Bool
 	late        atomic.Int64
+	merged      atomic.Pointer[redact.Set] // the bound secrets (Handler.secrets) merged into set last
 
 	mu      sync.Mutex
 	held    []byte // buffered lines, each ending in '\n'
@@ -184,11 +187,13 @@ func (inv *Invocation) Fields() Fields { return inv.fields }
 // logged with its context afterwards are dropped and counted.
 // End returns the writer's error, if any.
 func (inv *Invocation) End(failed bool) error {
+	// Closed first: a line that passed the check in Handle before this and
+	// reaches hold after it is counted as late, never held and lost.
+	inv.closed.Store(true)
 	var err error
 	if failed || inv.errored.Load() {
 		err = inv.release()
 	}
-	inv.closed.Store(true)
 	inv.mu.Lock()
 	inv.held, inv.dropped = nil, 0
 	inv.mu.Unlock()
@@ -212,13 +217,18 @@ func (inv *Invocation) AddSecrets(values ...string) {
 }
 
 // hold buffers one encoded line, dropping the oldest lines past the bound.
-func (inv *Invocation) hold(line []byte) {
+// It reports false, holding nothing, once the invocation is closed: the
+// line is late.
+func (inv *Invocation) hold(line []byte) bool {
 	limit := inv.owner.cfg.bufferSize
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	if inv.closed.Load() {
+		return false
+	}
 	if len(line) > limit {
 		inv.dropped++
-		return
+		return true
 	}
 	if inv.held == nil {
 		inv.held = make([]byte, 0, min(limit, 4<<10))
@@ -229,6 +239,7 @@ func (inv *Invocation) hold(line []byte) {
 		inv.dropped++
 	}
 	inv.held = append(inv.held, line...)
+	return true
 }
 
 // indexNewline returns the end of the first line of b (each held line ends
@@ -253,7 +264,8 @@ func (inv *Invocation) release() error {
 		r := slog.NewRecord(c.cfg.now(), slog.LevelWarn, "debug log buffer was full: oldest lines dropped", 0)
 		r.AddAttrs(slog.Int(names.KeyDroppedLines, dropped))
 		h := &Handler{c: c}
-		b := h.appendRecord(nil, context.Background(), inv, r, 0, false)
+		var e encoder
+		b, _ := h.appendRecord(nil, &e, context.Background(), inv, r, lineOptions{})
 		first = c.write(b)
 	}
 	for len(held) > 0 {

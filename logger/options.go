@@ -246,8 +246,18 @@ func parseLevel(s string) (slog.Level, bool) {
 	return 0, false
 }
 
+// levelName returns the name a line gives l: slog's for its levels,
+// TRACE and CRITICAL for the two this package adds.
 func levelName(l slog.Level) string {
 	switch l {
+	case slog.LevelDebug:
+		return "DEBUG"
+	case slog.LevelInfo:
+		return "INFO"
+	case slog.LevelWarn:
+		return "WARN"
+	case slog.LevelError:
+		return "ERROR"
 	case LevelTrace:
 		return "TRACE"
 	case LevelCritical:

@@ -3,7 +3,10 @@ package logger
 import (
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync/atomic"
 
+	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
@@ -15,8 +18,15 @@ import (
 // lookup named) and of the attributes bound with With; values redacted by
 // key remembered into the invocation's scope.
 func (h *Handler) scrubber(inv *Invocation) redact.Scrubber {
+	var sc redact.Scrubber
+	h.setScrubber(&sc, inv)
+	return sc
+}
+
+// setScrubber sets *sc, a zero Scrubber, as scrubber returns it.
+func (h *Handler) setScrubber(sc *redact.Scrubber, inv *Invocation) {
 	c := h.c
-	sc := redact.Scrubber{Keys: c.cfg.keys}
+	sc.Keys = c.cfg.keys
 	if inv != nil {
 		sc.Sets[0], sc.Into = inv.scope.Values, inv.scope.Values
 	} else {
@@ -24,12 +34,12 @@ func (h *Handler) scrubber(inv *Invocation) redact.Scrubber {
 	}
 	sc.Sets[1] = c.cfg.secrets
 	sc.Sets[2] = h.secrets
-	return sc
 }
 
 // remember keeps the value of an attribute redacted by key, so that it is
 // replaced wherever else it appears (an error message quoting it).
 func (e *encoder) remember(v slog.Value) {
+	e.redacted = true
 	if e.sc.Into == nil {
 		return
 	}
@@ -57,7 +67,7 @@ func (e *encoder) remember(v slog.Value) {
 		case []byte:
 			e.sc.Remember(string(x))
 		case error:
-			e.sc.Remember(errText(x))
+			e.sc.Remember(errinfo.Message(x))
 		default:
 			if out, err := safeMarshal(x); err == nil {
 				e.sc.RememberJSON(out)
@@ -68,9 +78,11 @@ func (e *encoder) remember(v slog.Value) {
 
 // keySet is the keys written into one JSON object of a line, so that no key
 // is written twice. Past indexFrom keys it keeps a map, so a record with
-// thousands of attributes is not quadratic.
+// thousands of attributes is not quadratic. A mask of the keys' hashes
+// answers most lookups of a key not in the set without comparing strings.
 type keySet struct {
 	n      int
+	mask   uint64 // bit keyHash(k) set for every key k in the set
 	inline [8]string
 	more   []string
 	index  map[string]struct{}
@@ -78,7 +90,18 @@ type keySet struct {
 
 const indexFrom = 32
 
+// keyHash spreads keys over the 64 bits of keySet.mask.
+func keyHash(key string) uint64 {
+	if key == "" {
+		return 1
+	}
+	return 1 << ((uint(len(key)) + 3*uint(key[0]) + 5*uint(key[len(key)-1])) & 63)
+}
+
 func (k *keySet) has(key string) bool {
+	if k.mask&keyHash(key) == 0 {
+		return false
+	}
 	if k.index != nil {
 		_, ok := k.index[key]
 		return ok
@@ -97,6 +120,7 @@ func (k *keySet) has(key string) bool {
 }
 
 func (k *keySet) add(key string) {
+	k.mask |= keyHash(key)
 	if k.n < len(k.inline) {
 		k.inline[k.n] = key
 	} else {
@@ -122,7 +146,7 @@ func (k *keySet) list() []string {
 }
 
 func (k *keySet) reset() {
-	k.n = 0
+	k.n, k.mask = 0, 0
 	k.more = k.more[:0]
 	k.index = nil
 }
@@ -135,6 +159,13 @@ func (k *keySet) truncate(n, more int) {
 		}
 	}
 	k.n, k.more = n, k.more[:more]
+	k.mask = 0
+	for _, key := range k.inline[:min(n, len(k.inline))] {
+		k.mask |= keyHash(key)
+	}
+	for _, key := range k.more {
+		k.mask |= keyHash(key)
+	}
 }
 
 func (k *keySet) seed(keys []string) {
@@ -145,7 +176,12 @@ func (k *keySet) seed(keys []string) {
 
 // reservedKeys are the top-level keys a handler writes itself, by length,
 // so that an attribute of the same name is renamed instead of written twice.
-type reservedKeys [24][]string
+type reservedKeys struct {
+	byLen [24][]string
+	// lens has bit n set for the first byte of a reserved key of length n:
+	// most keys are told apart from every reserved key by one test.
+	lens [256]uint32
+}
 
 func newReserved(s *fieldKeys) *reservedKeys {
 	var r reservedKeys
@@ -153,21 +189,68 @@ func newReserved(s *fieldKeys) *reservedKeys {
 		s.ColdStart, s.FunctionName, s.FunctionMemorySize, s.FunctionARN, s.RequestID,
 		s.FunctionVersion, s.TraceID, s.TenantID, s.InitDuration,
 		names.KeyTruncated, names.KeyDroppedAttrs} {
-		if k != "" && len(k) < len(r) {
-			r[len(k)] = append(r[len(k)], k)
+		if k != "" && len(k) < len(r.byLen) {
+			r.byLen[len(k)] = append(r.byLen[len(k)], k)
+			r.lens[k[0]] |= 1 << len(k)
 		}
 	}
 	return &r
 }
 
 func (r *reservedKeys) has(key string) bool {
-	if len(key) >= len(r) {
+	if len(key) >= len(r.byLen) || len(key) == 0 || r.lens[key[0]]&(1<<len(key)) == 0 {
 		return false
 	}
-	for _, k := range r[len(key)] {
+	for _, k := range r.byLen[len(key)] {
 		if k == key {
 			return true
 		}
 	}
 	return false
+}
+
+// keyFacts is what the text of a key alone decides: whether its value is
+// redacted (the handler's secret keys match it), whether the handler
+// writes a top-level field of that name, whether it is written as it is
+// (jsonenc.Plain).
+type keyFacts struct {
+	secret, reserved, plain bool
+}
+
+// factsOf works out the facts of k.
+func (c *core) factsOf(k string) keyFacts {
+	return keyFacts{secret: c.cfg.keys.Match(k), reserved: c.reserved.has(k), plain: jsonenc.Plain(k)}
+}
+
+// keyMemo remembers the facts of the keys a handler writes, by their
+// text: most lines repeat the same few keys. A slot once filled is never
+// replaced, so the memo allocates at most once per slot in the life of the
+// handler, and a key that finds its slot taken by another is worked out
+// each time.
+type keyMemo struct {
+	slots [128]atomic.Pointer[memoKey]
+}
+
+type memoKey struct {
+	key   string
+	facts keyFacts
+}
+
+// maxMemoKey is the longest key the memo keeps.
+const maxMemoKey = 64
+
+// keyFacts returns the facts of k, from the memo when it has them.
+func (c *core) keyFacts(k string) keyFacts {
+	if len(k) == 0 || len(k) > maxMemoKey {
+		return c.factsOf(k)
+	}
+	slot := &c.memo.slots[(uint(len(k))*31+uint(k[0])*7+uint(k[len(k)/2])*3+uint(k[len(k)-1]))%uint(len(c.memo.slots))]
+	if m := slot.Load(); m != nil && m.key == k {
+		return m.facts
+	}
+	f := c.factsOf(k)
+	if slot.Load() == nil {
+		slot.CompareAndSwap(nil, &memoKey{key: strings.Clone(k), facts: f})
+	}
+	return f
 }

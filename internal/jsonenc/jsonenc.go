@@ -35,9 +35,7 @@ func AppendStringContents(dst []byte, s string) []byte {
 	i := 0
 	// Eight bytes at a time while none needs escaping.
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if hasUnsafe(x) {
+		if hasUnsafe(word(s, i)) {
 			break
 		}
 	}
@@ -48,6 +46,30 @@ func AppendStringContents(dst []byte, s string) []byte {
 		return append(dst, s...)
 	}
 	return appendEscaped(dst, s, i)
+}
+
+// Plain reports whether s is written as it is inside a JSON string: ASCII
+// without control characters, quotes or backslashes. A plain string is
+// valid UTF-8, and AppendString only quotes it.
+func Plain(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if hasUnsafe(word(s, i)) {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if !safe[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// word returns the eight bytes of s at i as one little-endian word.
+func word(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 const (
@@ -113,12 +135,6 @@ func appendEscaped(dst []byte, s string, i int) []byte {
 	return append(dst, s[start:]...)
 }
 
-// AppendBytesString appends b as a quoted JSON string, escaped as AppendString does.
-func AppendBytesString(dst, b []byte) []byte {
-	// The conversion does not allocate: the compiler passes the bytes through.
-	return AppendString(dst, string(b))
-}
-
 // AppendFloat appends f as encoding/json formats a float64. It reports false
 // and appends nothing when f is NaN or infinite, which JSON cannot represent.
 func AppendFloat(dst []byte, f float64) ([]byte, bool) {
@@ -134,20 +150,7 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 	if out, ok := appendShortDecimal(dst, f, abs); ok {
 		return out, true
 	}
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// Clean up e-09 to e-9, as encoding/json does.
-		n := len(dst)
-		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst, true
+	return appendGeneral(dst, f, abs != 0 && (abs < 1e-6 || abs >= 1e21), 64), true
 }
 
 // AppendFloat32 appends f as encoding/json formats a float32, reporting
@@ -157,19 +160,24 @@ func AppendFloat32(dst []byte, f float32) ([]byte, bool) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return dst, false
 	}
-	format := byte('f')
-	if abs := float32(math.Abs(v)); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
+	abs := float32(math.Abs(v))
+	return appendGeneral(dst, v, abs != 0 && (abs < 1e-6 || abs >= 1e21), 32), true
+}
+
+// appendGeneral appends f with the shortest digits that read back as a
+// float of bits bits, in exponent form when exp is set, the exponent
+// written as encoding/json does (e-7, not e-07).
+func appendGeneral(dst []byte, f float64, exp bool, bits int) []byte {
+	if !exp {
+		return strconv.AppendFloat(dst, f, 'f', -1, bits)
 	}
-	dst = strconv.AppendFloat(dst, v, format, -1, 32)
-	if format == 'e' {
-		n := len(dst)
-		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
+	dst = strconv.AppendFloat(dst, f, 'e', -1, bits)
+	n := len(dst)
+	if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+		dst[n-2] = dst[n-1]
+		dst = dst[:n-1]
 	}
-	return dst, true
+	return dst
 }
 
 var pow10 = [...]float64{1, 10, 100, 1000, 10000}

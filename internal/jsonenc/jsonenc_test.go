@@ -2,9 +2,11 @@ package jsonenc
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
@@ -103,4 +105,48 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("AppendString(%q) reads back as %q, encoding/json as %q", s, got, want)
 		}
 	})
+}
+
+func TestPlain(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"", true}, {"order_id", true}, {"a key with spaces and ~!@#$%^&*()", true}, {"exactly8", true}, {"sixteen bytes ok", true},
+		{`quote"`, false}, {`back\slash`, false}, {"tab\there", false}, {"long enough but \x7f del", true},
+		{"é", false}, {"bad\xff", false}, {"0123456789abcdef\n", false}, {"\u2028", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.s, func(t *testing.T) {
+			if got := Plain(tt.s); got != tt.want {
+				t.Errorf("Plain(%q) = %v, want %v", tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzPlain(f *testing.F) {
+	for _, s := range []string{"order_id", "q\"", "é", "\x00", "12345678\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if Plain(s) && string(AppendString(nil, s)) != `"`+s+`"` {
+			t.Fatalf("Plain(%q), but AppendString writes %s", s, AppendString(nil, s))
+		}
+		if Plain(s) && !utf8.ValidString(s) {
+			t.Fatalf("Plain(%q) for invalid UTF-8", s)
+		}
+	})
+}
+
+func TestAppendFloat32(t *testing.T) {
+	for _, f := range []float32{0, 0.1, -1.5, 1e-7, 3.4e38, 16777216, 1e21, math.SmallestNonzeroFloat32} {
+		t.Run(fmt.Sprint(f), func(t *testing.T) {
+			got, ok := AppendFloat32(nil, f)
+			want, _ := json.Marshal(f)
+			if !ok || string(got) != string(want) {
+				t.Errorf("AppendFloat32(%v) = %s, %v; want %s", f, got, ok, want)
+			}
+		})
+	}
 }
