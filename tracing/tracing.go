@@ -125,8 +125,20 @@ func WithKind(k Kind) StartOption {
 }
 
 // WithAttributes sets attributes at the start of the span.
-func WithAttributes(attrs ...slog.Attr) StartOption {
-	return startOptionFunc(func(c StartConfig) StartConfig { c.Attributes = append(c.Attributes, attrs...); return c })
+func WithAttributes(attrs ...slog.Attr) StartOption { return attrsOption(attrs) }
+
+// attrsOption is WithAttributes's option. The first one gives its slice to
+// the configuration as it is (capped, so a later one's append copies it):
+// a span started with attributes allocates only the option.
+type attrsOption []slog.Attr
+
+func (o attrsOption) apply(c StartConfig) StartConfig {
+	if len(c.Attributes) == 0 {
+		c.Attributes = o[:len(o):len(o)]
+	} else {
+		c.Attributes = append(c.Attributes, o...)
+	}
+	return c
 }
 
 // WithRemoteParent makes the span a child of the remote span h, in h's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"testing"
 )
 
@@ -220,5 +221,47 @@ func TestContextWithTracerNilTracer(t *testing.T) {
 	Start(ContextWithTracer(context.Background(), real), "work")
 	if real.spans != 1 {
 		t.Errorf("a real tracer was not used")
+	}
+}
+
+// configTracer keeps the configuration of the last span started.
+type configTracer struct {
+	nilTracer
+	cfg StartConfig
+}
+
+func (t *configTracer) Start(ctx context.Context, _ string, cfg StartConfig) (context.Context, Span) {
+	t.cfg = cfg
+	return ctx, noop
+}
+
+// Attributes given in several options are all kept, in order, and the
+// caller's slices are never written to.
+func TestWithAttributesKeepsTheCallersSlices(t *testing.T) {
+	backing := []slog.Attr{slog.Int("a", 1), slog.Int("b", 2), slog.Int("untouched", 3)}
+	tests := []struct {
+		name string
+		opts []StartOption
+		want []string
+	}{
+		{name: "one", opts: []StartOption{WithAttributes(backing[:2]...)}, want: []string{"a", "b"}},
+		{name: "two", opts: []StartOption{WithAttributes(backing[:2]...), WithAttributes(slog.Int("c", 4))}, want: []string{"a", "b", "c"}},
+		{name: "empty first", opts: []StartOption{WithAttributes(), WithAttributes(backing[:1]...)}, want: []string{"a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &configTracer{}
+			Start(ContextWithTracer(context.Background(), tr), "work", tt.opts...)
+			var got []string
+			for _, a := range tr.cfg.Attributes {
+				got = append(got, a.Key)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("attributes %v, want %v", got, tt.want)
+			}
+			if backing[2].Key != "untouched" {
+				t.Errorf("the caller's slice was written to: %v", backing)
+			}
+		})
 	}
 }

@@ -73,11 +73,15 @@
 //
 // # Export
 //
-// Ended spans wait in memory; lambdawrap flushes the tracer before the
-// handler returns (bounded by the invocation's deadline, and on timeout
-// and SIGTERM), and the flush exports them in one request, in the
-// flushing goroutine. The tracer starts no goroutine of its own, so
-// nothing is left running when Lambda freezes the process. String
+// Ended spans wait in memory until lambdawrap flushes the tracer: before
+// the handler's result is returned, or, when lambdawrap exports after the
+// response (the Tracer implements tracing.Deferred), after it; and on
+// timeout and SIGTERM. The flush exports them in batches of
+// WithMaxExportBatchSize spans, in the flushing goroutine; unless export is
+// deferred, the End that brings the spans waiting to that size exports
+// them too. A flush that runs out of time leaves the spans it has not
+// handed to the exporter for the next one. The tracer starts no goroutine
+// of its own, so nothing is left running when Lambda freezes the process. String
 // attribute values are cut to 4096 bytes (WithAttributeValueLengthLimit).
 //
 // An exporter that fails or panics never fails the invocation: the error

@@ -3,6 +3,7 @@ package oteltracing_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -83,6 +84,8 @@ func anyStrings(v *commonpb.AnyValue) []string {
 	switch x := v.GetValue().(type) {
 	case *commonpb.AnyValue_StringValue:
 		return userStrings(x.StringValue)
+	case *commonpb.AnyValue_BytesValue:
+		return userStrings(string(x.BytesValue))
 	case *commonpb.AnyValue_ArrayValue:
 		var out []string
 		for _, e := range x.ArrayValue.Values {
@@ -126,12 +129,18 @@ func FuzzSpanRedaction(f *testing.F) {
 		_, s := tracing.Start(ctx, "fuzz")
 		s.SetAttributes(slog.String("password", password), slog.String(key, value))
 		s.SetAttributes(slog.String("note", value+" "+secret+" "+procSecret+" "+password))
+		// Attribute values given as such: bytes, slices and maps.
+		s.SetAttributes(slog.Any("bytes.note", attribute.ByteSliceValue([]byte(value+secret+procSecret))), slog.Any("av", attribute.SliceValue(
+			attribute.StringValue(value+secret),
+			attribute.MapValue(attribute.String("password", password), attribute.String(key, procSecret+value)),
+		)))
 		s.SetMetadata("meta", map[string]any{"m": meta, "v": value + secret, key: []string{meta, procSecret}})
 		s.RecordError(errors.New(errText + " " + secret + " " + password))
 		s.SetStatus(tracing.Error, errText+" "+value+" "+procSecret)
 		s.End()
 		_, raw := tr.TracerProvider().Tracer("instrumentation").Start(ctx, "raw", trace.WithAttributes(
-			attribute.String("aws.session_token", value), attribute.String("db.statement", meta+procSecret), attribute.String(key, procSecret+value)))
+			attribute.String("aws.session_token", value), attribute.String("db.statement", meta+procSecret), attribute.String(key, procSecret+value),
+			attribute.ByteSlice("bytes.raw", []byte(meta+procSecret))))
 		raw.RecordError(errors.New(errText + procSecret))
 		raw.SetStatus(codes.Error, procSecret+errText)
 		raw.End()
@@ -221,6 +230,14 @@ func FuzzSpanRedaction(f *testing.F) {
 			for k, v := range line.Attributes {
 				strs = append(strs, k)
 				strs = append(strs, jsonStrings(v)...)
+				if b64, ok := v.(string); ok && strings.HasPrefix(k, "bytes.") {
+					// Bytes are written as base64, as encoding/json writes them.
+					b, err := base64.StdEncoding.DecodeString(b64)
+					if err != nil {
+						t.Fatalf("stdout %s: %s = %q is not base64", line.Span, k, b64)
+					}
+					strs = append(strs, userStrings(string(b))...)
+				}
 			}
 			for _, e := range line.Events {
 				for k, v := range e.Attributes {

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 func TestARN(t *testing.T) {
@@ -37,8 +38,8 @@ func TestTraceIDParse(t *testing.T) {
 		}
 	}
 	sc, tid, ok := spanContext(tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad8", Sampled: tracing.SampledYes})
-	if !ok || xrayTraceID(tid) != "1-5759e988-bd862e3fe1be46a994272793" || sc.SpanID().String() != "53995c3f42cd8ad8" || !sc.IsSampled() || !sc.IsRemote() {
-		t.Errorf("round trip: %v %s %v", ok, xrayTraceID(tid), sc)
+	if !ok || xrayid.FormatTraceID(tid) != "1-5759e988-bd862e3fe1be46a994272793" || sc.SpanID().String() != "53995c3f42cd8ad8" || !sc.IsSampled() || !sc.IsRemote() {
+		t.Errorf("round trip: %v %s %v", ok, xrayid.FormatTraceID(tid), sc)
 	}
 	if _, tid, ok := spanContext(tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "0000000000000000"}); ok || !tid.IsValid() {
 		t.Errorf("a zero parent: ok %v, trace id %v", ok, tid)
@@ -154,10 +155,10 @@ func TestEnvSampler(t *testing.T) {
 
 func TestXRayTraceID(t *testing.T) {
 	tid, _ := trace.TraceIDFromHex("5759e988bd862e3fe1be46a994272793")
-	if got := xrayTraceID(tid); got != "1-5759e988-bd862e3fe1be46a994272793" {
-		t.Errorf("xrayTraceID = %q", got)
+	if got := xrayid.FormatTraceID(tid); got != "1-5759e988-bd862e3fe1be46a994272793" {
+		t.Errorf("FormatTraceID = %q", got)
 	}
-	if got := xrayTraceID(trace.TraceID{}); got != "" {
+	if got := xrayid.FormatTraceID(trace.TraceID{}); got != "" {
 		t.Errorf("zero id: %q", got)
 	}
 }

@@ -57,7 +57,9 @@ func WithService(name string) Option {
 // the sampler OTEL_TRACES_SAMPLER names. When the function's active tracing
 // is off Lambda's header says Sampled=0 and nothing is recorded: use
 // WithSampler(sdktrace.AlwaysSample()) (or OTEL_TRACES_SAMPLER=always_on) to
-// record every invocation anyway.
+// record every invocation anyway. The attributes a sampler is given are the
+// span's only while ShouldSample runs: a sampler that keeps them must copy
+// them, as the SDK's own do not need to.
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c *config) { c.sampler = s })
 }
@@ -71,8 +73,9 @@ func WithAttributeValueLengthLimit(n int) Option {
 }
 
 // WithMaxExportBatchSize sets how many ended spans may wait for the flush
-// (default 512). When that many are waiting, the
-// goroutine that ends the next one exports them all before End returns.
+// (default 512), and how many one export sends. The End that brings the
+// spans waiting to that many exports them before it returns, unless export
+// is deferred (tracing.Deferred), when only Flush exports.
 func WithMaxExportBatchSize(n int) Option {
 	return optionFunc(func(c *config) { c.batch = n })
 }

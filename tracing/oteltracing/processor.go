@@ -72,8 +72,8 @@ func (p *processor) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // ForceFlush exports every span ended so far and returns when they are
-// sent, or when ctx ends (the spans not yet handed to the exporter then wait
-// for the next flush).
+// sent, or when ctx ends: the spans not yet handed to the exporter then wait
+// for the next flush, and ForceFlush returns ctx's error.
 func (p *processor) ForceFlush(ctx context.Context) error {
 	if p.exp == nil || p.down.Load() {
 		return nil
@@ -94,6 +94,16 @@ func (p *processor) flush(ctx context.Context) error {
 	p.mu.Unlock()
 	var first error
 	for batch := all; len(batch) > 0; {
+		if err := ctx.Err(); err != nil {
+			// Out of time: what was not handed to the exporter waits for
+			// the next flush, ahead of the spans ended meanwhile.
+			p.putBack(batch)
+			all = nil // batch still holds its array
+			if first == nil {
+				first = err
+			}
+			break
+		}
 		n := min(len(batch), p.maxBatch)
 		if err := p.export(ctx, batch[:n]); err != nil {
 			// Not tried again: the request may have arrived, and a span is
@@ -113,6 +123,19 @@ func (p *processor) flush(ctx context.Context) error {
 		p.mu.Unlock()
 	}
 	return first
+}
+
+// putBack puts spans back at the front of the buffer.
+func (p *processor) putBack(spans []sdktrace.ReadOnlySpan) {
+	var n int64
+	for _, s := range spans {
+		n += spanBytes(s)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	buf := make([]sdktrace.ReadOnlySpan, 0, len(spans)+len(p.buf))
+	p.buf = append(append(buf, spans...), p.buf...)
+	p.bufBytes += n
 }
 
 // export hands batch to the exporter. A panic, or a nil pointer returned as

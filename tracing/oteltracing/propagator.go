@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // Propagator is an OpenTelemetry TextMapPropagator for the X-Ray trace
@@ -28,7 +29,7 @@ func (Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier
 	if !sc.IsValid() {
 		return
 	}
-	h := tracing.Header{Root: xrayTraceID(sc.TraceID()), Parent: sc.SpanID().String(), Sampled: tracing.SampledNo}
+	h := tracing.Header{Root: xrayid.FormatTraceID(sc.TraceID()), Parent: sc.SpanID().String(), Sampled: tracing.SampledNo}
 	if sc.IsSampled() {
 		h.Sampled = tracing.SampledYes
 	}

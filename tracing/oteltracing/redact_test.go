@@ -325,3 +325,141 @@ func TestRecordErrorNamesTheDescribedType(t *testing.T) {
 		t.Errorf("exception %v", got)
 	}
 }
+
+// valueStrings returns every string in v, bytes as their text, through
+// slices and maps.
+func valueStrings(v attribute.Value) []string {
+	switch v.Type() {
+	case attribute.STRING:
+		return []string{v.AsString()}
+	case attribute.STRINGSLICE:
+		return v.AsStringSlice()
+	case attribute.BYTESLICE:
+		return []string{string(v.AsByteSlice())}
+	case attribute.SLICE:
+		var out []string
+		for _, x := range v.AsSlice() {
+			out = append(out, valueStrings(x)...)
+		}
+		return out
+	case attribute.MAP:
+		var out []string
+		for _, kv := range v.AsMap() {
+			out = append(out, string(kv.Key))
+			out = append(out, valueStrings(kv.Value)...)
+		}
+		return out
+	}
+	return []string{v.String()}
+}
+
+// Attribute values given as such (slog.Any with an attribute.Value) are
+// redacted all the way down: bytes, slices, maps and their keys.
+func TestAttributeValuesAreRedacted(t *testing.T) {
+	registerSecrets()
+	tests := []struct {
+		name string
+		v    attribute.Value
+	}{
+		{name: "bytes", v: attribute.ByteSliceValue([]byte("key " + procSecret))},
+		{name: "slice", v: attribute.SliceValue(attribute.StringValue("key "+procSecret), attribute.IntValue(1))},
+		{name: "bytes in a slice", v: attribute.SliceValue(attribute.ByteSliceValue([]byte(procSecret)))},
+		{name: "map value", v: attribute.MapValue(attribute.String("note", "key "+procSecret))},
+		{name: "map secret key", v: attribute.MapValue(attribute.String("password", attrKeySecret))},
+		{name: "map key", v: attribute.MapValue(attribute.String("k-"+procSecret, "v"))},
+		{name: "map in a slice", v: attribute.SliceValue(attribute.MapValue(attribute.StringSlice("args", []string{"--key=" + procSecret})))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, exp := newTracer(t, nil)
+			scope := iredact.NewScope(nil)
+			ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), scope)
+			_, s := tracing.Start(ctx, "v", tracing.WithAttributes(slog.Any("at.start", tt.v)))
+			s.SetAttributes(slog.Any("later", tt.v))
+			s.End()
+			_ = tr.Flush(context.Background())
+			sp := byName(t, exp.GetSpans(), "v")
+			for _, key := range []string{"at.start", "later"} {
+				v, ok := attr(sp, key)
+				if !ok {
+					t.Fatalf("no attribute %s", key)
+				}
+				if v.Type() != tt.v.Type() {
+					t.Errorf("%s: type %v, want %v", key, v.Type(), tt.v.Type())
+				}
+				for _, str := range valueStrings(v) {
+					if strings.Contains(str, procSecret) || strings.Contains(str, attrKeySecret) {
+						t.Errorf("%s holds a secret: %q", key, str)
+					}
+				}
+			}
+		})
+	}
+}
+
+// badJSON is a value encoding/json rejects.
+type badJSON struct{ User, Password string }
+
+func (badJSON) MarshalJSON() ([]byte, error) { return nil, errors.New("not JSON") }
+
+// A value under a secret key is remembered by the invocation's scope even
+// when encoding/json rejects it: as the text fmt writes of it.
+func TestUnencodableSecretIsRemembered(t *testing.T) {
+	v := badJSON{User: "ann", Password: "unjson-pw-5521"}
+	quoted := fmt.Sprint(v)
+	tests := []struct {
+		name   string
+		record func(tracing.Span)
+	}{
+		{name: "metadata", record: func(s tracing.Span) { s.SetMetadata("password", v) }},
+		{name: "attribute", record: func(s tracing.Span) { s.SetAttributes(slog.Any("password", v)) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, _ := newTracer(t, nil)
+			scope := iredact.NewScope(nil)
+			ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), scope)
+			_, s := tracing.Start(ctx, "m")
+			tt.record(s)
+			s.End()
+			sc := scope.Scrubber()
+			if got, _ := sc.Values("later line quoting " + quoted); strings.Contains(got, v.Password) {
+				t.Errorf("%q was not remembered by the invocation's scope: %q", quoted, got)
+			}
+		})
+	}
+}
+
+// A span records through the scope of the context it is started from: a
+// scope put in the context under its parent span wins over the parent's.
+func TestChildTakesTheScopeOfItsContext(t *testing.T) {
+	const secret = "scoped-pw-8080"
+	tests := []struct {
+		name      string
+		layer     bool // a new scope between the parent span and the child
+		wantOuter bool // the value is remembered by the parent's scope
+	}{
+		{name: "parent's context", layer: false, wantOuter: true},
+		{name: "scope layered under the parent", layer: true, wantOuter: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, _ := newTracer(t, nil)
+			outer, inner := iredact.NewScope(nil), iredact.NewScope(nil)
+			ctx := iredact.NewContext(tracing.ContextWithTracer(context.Background(), tr), outer)
+			ctx, parent := tracing.Start(ctx, "parent")
+			defer parent.End()
+			if tt.layer {
+				ctx = iredact.NewContext(ctx, inner)
+			}
+			_, child := tracing.Start(ctx, "child", tracing.WithAttributes(slog.String("password", secret)))
+			child.End()
+			o, i := outer.Scrubber(), inner.Scrubber()
+			_, inOuter := o.Values("x " + secret)
+			_, inInner := i.Values("x " + secret)
+			if inOuter != tt.wantOuter || inInner == tt.wantOuter {
+				t.Errorf("remembered by the parent's scope %v, by the layered one %v", inOuter, inInner)
+			}
+		})
+	}
+}

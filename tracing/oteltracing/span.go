@@ -1,13 +1,12 @@
 package oteltracing
 
 import (
+	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
 	"reflect"
-	"slices"
 	"strconv"
 	"time"
 
@@ -32,7 +31,15 @@ import (
 type span struct {
 	s     trace.Span
 	kind  tracing.Kind
-	scope *redact.Scope // nil: the process's
+	scope *redact.Scope   // nil: the process's
+	ctx   context.Context // the context returned with the span
+}
+
+// context returns ctx with s as its span, and s; s keeps that context, so
+// a child started from it finds the scope without a walk (see scopeOf).
+func (s *span) context(ctx context.Context) (context.Context, tracing.Span) {
+	s.ctx = tracing.ContextWithSpan(ctx, s)
+	return s.ctx, s
 }
 
 var _ tracing.Span = (*span)(nil)
@@ -44,11 +51,16 @@ func (s *span) SetAttributes(attrs ...slog.Attr) {
 		return
 	}
 	sc := s.scope.Scrubber()
-	s.s.SetAttributes(attributes(make([]attribute.KeyValue, 0, len(attrs)), attrs, &sc)...)
+	buf := getBuf()
+	defer putBuf(buf)
+	buf.attrs = attributes(buf.attrs[:0], attrs, &sc)
+	s.s.SetAttributes(buf.attrs...)
 }
 
 // SetMetadata sets an attribute holding value: a string as it is,
-// anything else as its JSON.
+// anything else as its JSON (a value encoding/json rejects: a JSON string
+// saying why). Under a secret key the attribute is redact.Redacted, and
+// what value holds is remembered by the span's scope.
 func (s *span) SetMetadata(key string, value any) {
 	if key == "" || !s.s.IsRecording() {
 		return
@@ -60,13 +72,13 @@ func (s *span) SetMetadata(key string, value any) {
 		if isString {
 			sc.Remember(str)
 		} else {
-			scrub.RememberJSON(&sc, key, marshalJSON(value))
+			scrub.Remember(&sc, key, value)
 		}
 		s.s.SetAttributes(attribute.String(k, redact.Redacted))
 		return
 	}
 	if !isString {
-		str = string(marshalJSON(value))
+		str = string(scrub.MarshalJSON(value))
 	}
 	s.s.SetAttributes(attribute.String(k, scrub.Text(&sc, str)))
 }
@@ -137,7 +149,7 @@ func (s *span) SetStatus(code tracing.Code, description string) {
 
 func (s *span) IsRecording() bool { return s.s.IsRecording() }
 
-func (s *span) TraceID() string { return xrayTraceID(s.s.SpanContext().TraceID()) }
+func (s *span) TraceID() string { return xrayid.FormatTraceID(s.s.SpanContext().TraceID()) }
 
 // Header returns the span as an X-Ray trace header: Root = its trace,
 // Parent = it, Sampled = its sampling decision.
@@ -222,7 +234,7 @@ func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr, sc *redact
 		msg, _ := errinfo.Text(x)
 		return append(dst, k.String(scrub.Text(sc, msg)))
 	case []string:
-		ss, _ := texts(sc, x)
+		ss, _ := scrub.Texts(sc, x)
 		return append(dst, k.StringSlice(ss))
 	case []int:
 		return append(dst, k.IntSlice(x))
@@ -239,41 +251,96 @@ func appendAttr(dst []attribute.KeyValue, prefix string, a slog.Attr, sc *redact
 	case fmt.Stringer:
 		return append(dst, k.String(scrub.Text(sc, errinfo.Sprint(x))))
 	default:
-		return append(dst, k.String(scrub.Text(sc, string(marshalJSON(x)))))
+		return append(dst, k.String(scrub.Text(sc, string(scrub.MarshalJSON(x)))))
 	}
 }
 
-// texts returns ss with each string redacted, and whether one changed; ss
-// itself when none does.
-func texts(sc *redact.Scrubber, ss []string) ([]string, bool) {
-	var out []string
-	for i, s := range ss {
-		if t, ok := sc.Text(s); ok {
-			if out == nil {
-				out = slices.Clone(ss)
-			}
-			out[i] = t
-		}
-	}
-	if out == nil {
-		return ss, false
-	}
-	return out, true
-}
-
-// scrubValue redacts the strings of an attribute value given as such.
+// scrubValue redacts an attribute value given as such: its strings and
+// bytes lose the secrets they hold, through slices and maps; in a map, a
+// key loses the secret values in it, and a value under a secret key is
+// redact.Redacted and remembered by sc.
 func scrubValue(sc *redact.Scrubber, v attribute.Value) attribute.Value {
+	out, _ := scrubbed(sc, v)
+	return out
+}
+
+// scrubbed is scrubValue, and whether the value changed.
+func scrubbed(sc *redact.Scrubber, v attribute.Value) (attribute.Value, bool) {
 	switch v.Type() {
 	case attribute.STRING:
 		if t, ok := sc.Text(v.AsString()); ok {
-			return attribute.StringValue(t)
+			return attribute.StringValue(t), true
 		}
 	case attribute.STRINGSLICE:
-		if out, ok := texts(sc, v.AsStringSlice()); ok {
-			return attribute.StringSliceValue(out)
+		if out, ok := scrub.Texts(sc, v.AsStringSlice()); ok {
+			return attribute.StringSliceValue(out), true
+		}
+	case attribute.BYTESLICE:
+		if t, ok := sc.Text(string(v.AsByteSlice())); ok {
+			return attribute.ByteSliceValue([]byte(t)), true
+		}
+	case attribute.SLICE:
+		vs := v.AsSlice() // a copy
+		changed := false
+		for i, x := range vs {
+			if y, ok := scrubbed(sc, x); ok {
+				vs[i], changed = y, true
+			}
+		}
+		if changed {
+			return attribute.SliceValue(vs...), true
+		}
+	case attribute.MAP:
+		kvs := v.AsMap() // a copy
+		changed := false
+		for i, kv := range kvs {
+			key := string(kv.Key)
+			nv, ok := kv.Value, false
+			if sc.Key(key) {
+				rememberValue(sc, kv.Value)
+				nv, ok = attribute.StringValue(redact.Redacted), true
+			} else {
+				nv, ok = scrubbed(sc, nv)
+			}
+			if nk, kok := sc.Values(key); kok {
+				key, ok = nk, true
+			}
+			if ok {
+				kvs[i], changed = attribute.KeyValue{Key: attribute.Key(key), Value: nv}, true
+			}
+		}
+		if changed {
+			return attribute.MapValue(kvs...), true
 		}
 	}
-	return v
+	return v, false
+}
+
+// rememberValue remembers the strings, bytes and numbers of v, a value
+// under a secret key, through slices and maps.
+func rememberValue(sc *redact.Scrubber, v attribute.Value) {
+	if sc == nil || sc.Into == nil {
+		return
+	}
+	switch v.Type() {
+	case attribute.STRINGSLICE:
+		for _, s := range v.AsStringSlice() {
+			sc.Remember(s)
+		}
+	case attribute.BYTESLICE:
+		sc.Remember(string(v.AsByteSlice()))
+	case attribute.SLICE:
+		for _, x := range v.AsSlice() {
+			rememberValue(sc, x)
+		}
+	case attribute.MAP:
+		for _, kv := range v.AsMap() {
+			rememberValue(sc, kv.Value)
+		}
+	case attribute.BOOL, attribute.BOOLSLICE, attribute.EMPTY:
+	default:
+		sc.Remember(v.String())
+	}
 }
 
 // remember keeps the value under a secret key as a secret of the scope, so
@@ -309,32 +376,10 @@ func remember(sc *redact.Scrubber, key string, v slog.Value) {
 	case []byte:
 		sc.Remember(string(x))
 	case attribute.Value:
-		if x.Type() == attribute.STRINGSLICE {
-			for _, s := range x.AsStringSlice() {
-				sc.Remember(s)
-			}
-		} else {
-			sc.Remember(x.String())
-		}
+		rememberValue(sc, x)
 	case fmt.Stringer:
 		sc.Remember(errinfo.Sprint(x))
 	default:
-		scrub.RememberJSON(sc, key, marshalJSON(x))
+		scrub.Remember(sc, key, x)
 	}
-}
-
-// marshalJSON encodes v as JSON, never failing and never panicking: a
-// value encoding/json rejects, or whose MarshalJSON or String method
-// panics, becomes fmt's form of it or a JSON string saying what happened.
-func marshalJSON(v any) (b []byte) {
-	defer func() {
-		if r := recover(); r != nil {
-			b, _ = json.Marshal(fmt.Sprintf("<%s: panic while encoding: %s>", errinfo.Type(v), errinfo.Sprint(r)))
-		}
-	}()
-	b, err := json.Marshal(v)
-	if err != nil {
-		return []byte(errinfo.Sprint(v))
-	}
-	return b
 }

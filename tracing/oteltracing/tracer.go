@@ -25,8 +25,12 @@ import (
 // Tracer is a tracing.Tracer on the OpenTelemetry SDK. Give it to
 // lambdawrap.WithTracer: each invocation then gets a SERVER span, child of
 // Lambda's trace header, and the spans user code starts with tracing.Start
-// are its children. Spans are exported when the wrapper flushes, before
-// the handler returns, in the flushing goroutine.
+// are its children. Ended spans wait in the tracer, which starts no
+// goroutine: they are exported by Flush, in the goroutine that calls it
+// (the wrapper's, before the handler's result is returned, or, when export
+// is deferred (tracing.Deferred), the one that exports after the response),
+// and, unless export is deferred, by the End that brings the spans waiting
+// to the batch size (WithMaxExportBatchSize).
 //
 // A Tracer is safe for concurrent use by invocations running at once.
 type Tracer struct {
@@ -195,7 +199,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 		ctx2 = trace.ContextWithSpan(ctx, s)
 	}
 	sp := &span{s: s, kind: tracing.KindServer, scope: redact.FromContext(ctx)}
-	return tracing.ContextWithSpan(ctx2, sp), sp
+	return sp.context(ctx2)
 }
 
 // Start implements tracing.Tracer: it starts a child of the span in ctx
@@ -206,7 +210,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	if !t.enabled() {
 		return ctx, noopSpan
 	}
-	scope := redact.FromContext(ctx)
+	scope := scopeOf(ctx)
 	st := t.state.Load()
 	if st == nil {
 		st = t.sdk("", "", "", "")
@@ -221,15 +225,21 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 		// No options: nothing more to allocate.
 		ctx2, s := st.tracer.Start(parent, name)
 		sp := &span{s: s, scope: scope}
-		return tracing.ContextWithSpan(ctx2, sp), sp
+		return sp.context(ctx2)
 	}
-	opts := make([]trace.SpanStartOption, 0, 3)
+	// The options and the attributes live in a pooled buffer: the SDK
+	// copies the attributes into the span before Start returns. Only the
+	// option carrying the attributes is allocated.
+	buf := getBuf()
+	defer putBuf(buf)
+	opts := buf.opts[:0]
 	if cfg.Kind != tracing.KindInternal {
 		opts = append(opts, trace.WithSpanKind(spanKind(cfg.Kind)))
 	}
 	if len(cfg.Attributes) > 0 {
 		sc := scope.Scrubber()
-		opts = append(opts, trace.WithAttributes(attributes(make([]attribute.KeyValue, 0, len(cfg.Attributes)), cfg.Attributes, &sc)...))
+		buf.attrs = attributes(buf.attrs[:0], cfg.Attributes, &sc)
+		opts = append(opts, trace.WithAttributes(buf.attrs...))
 	}
 	if len(cfg.Links) > 0 {
 		links := make([]trace.Link, 0, len(cfg.Links))
@@ -243,11 +253,51 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	// In the returned context the new span shadows a remote parent.
 	ctx2, s := st.tracer.Start(parent, name, opts...)
 	sp := &span{s: s, kind: cfg.Kind, scope: scope}
-	return tracing.ContextWithSpan(ctx2, sp), sp
+	return sp.context(ctx2)
+}
+
+// scopeOf returns the redaction scope of ctx. When ctx is the very context
+// Start or StartInvocation returned with a span of this tracer, the scope is
+// that span's (nothing was added to the context since, so it holds no
+// other), found without walking up the context chain.
+func scopeOf(ctx context.Context) *redact.Scope {
+	if p, ok := tracing.SpanFromContext(ctx).(*span); ok && p.ctx == ctx {
+		return p.scope
+	}
+	return redact.FromContext(ctx)
+}
+
+// attrBuf is what a span hands the SDK when it starts or sets attributes:
+// the options and the attributes, which the SDK copies before returning.
+type attrBuf struct {
+	opts  [3]trace.SpanStartOption
+	attrs []attribute.KeyValue
+}
+
+// maxPooledAttrs bounds the attributes a pooled buffer keeps room for.
+const maxPooledAttrs = 64
+
+// attrBufs holds the buffers of the spans being started, so that starting
+// one allocates neither its options nor its attributes.
+var attrBufs = sync.Pool{New: func() any { return new(attrBuf) }}
+
+func getBuf() *attrBuf { return attrBufs.Get().(*attrBuf) }
+
+// putBuf lets b's values go and returns it to the pool.
+func putBuf(b *attrBuf) {
+	clear(b.opts[:])
+	clear(b.attrs)
+	if cap(b.attrs) > maxPooledAttrs {
+		b.attrs = nil
+	}
+	b.attrs = b.attrs[:0]
+	attrBufs.Put(b)
 }
 
 // Flush implements tracing.Tracer: it exports the spans ended so far and
-// returns when they are sent, or when ctx ends. Nothing of the export is
+// returns when they are sent, or when ctx ends (the spans not yet handed to
+// the exporter then wait for the next Flush, and ctx's error is returned).
+// Nothing of the export is
 // left running when it returns. An export that failed or panicked is
 // returned as an error, after it was given to the error handler.
 func (t *Tracer) Flush(ctx context.Context) error {
@@ -315,15 +365,6 @@ func spanContext(h tracing.Header) (trace.SpanContext, trace.TraceID, bool) {
 		flags = trace.FlagsSampled
 	}
 	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID(sid), TraceFlags: flags, Remote: true}), tid, true
-}
-
-// xrayTraceID formats an OTel trace id in X-Ray form
-// ("1-5759e988-bd862e3fe1be46a994272793"), or returns "" for the zero id.
-func xrayTraceID(tid trace.TraceID) string {
-	if !tid.IsValid() {
-		return ""
-	}
-	return xrayid.FormatTraceID(tid)
 }
 
 // arn is the parts of a Lambda function ARN

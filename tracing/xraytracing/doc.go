@@ -44,10 +44,10 @@
 // sets its "error" flag, 429 also "throttle", a 5xx or a failure to reach
 // the service its "fault" flag.
 //
-// Only a trace header with Sampled=1 is recorded, as the X-Ray SDKs do:
-// Sampled=0, Sampled=?, or no header at all (Lambda without active
-// tracing) make spans that record nothing but still carry the trace id for
-// propagation. POWERTOOLS_TRACE_DISABLED=true (or WithDisabled) makes
+// Only a valid trace header with a Parent and Sampled=1 is recorded, as the
+// X-Ray SDKs do: Sampled=0, Sampled=?, no Sampled, no Parent, or no header
+// at all (Lambda without active tracing) make spans that record nothing but
+// still carry the trace id for propagation. POWERTOOLS_TRACE_DISABLED=true (or WithDisabled) makes
 // every span a no-op.
 //
 // # Redaction

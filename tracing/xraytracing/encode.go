@@ -2,7 +2,6 @@ package xraytracing
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -27,8 +26,13 @@ const typeField = `"type":"subsegment",`
 
 // encodeTree returns the documents of s and its descendants: s's own
 // document, fitted to limit bytes, and one for each descendant that did not
-// fit in it. The caller holds s.root.mu.
+// fit in it. A span sent complete already (embedded in an earlier document)
+// is left out, with its descendants: those that were in progress then send
+// themselves when they end. The caller holds s.root.mu.
 func encodeTree(s *span, limit int) [][]byte {
+	if s.done {
+		return nil
+	}
 	e := encoder{limit: limit}
 	if s.parent == nil {
 		return append(e.docs, e.node(s, limit))
@@ -43,15 +47,21 @@ type encoder struct {
 }
 
 // node returns the JSON of s with as many of its descendants embedded as
-// fit in budget bytes; the others go to e.docs.
+// fit in budget bytes; the others go to e.docs. Descendants sent complete
+// already are left out; s, if complete, is marked sent complete.
 func (e *encoder) node(s *span, budget int) []byte {
-	own := ownJSON(s, budget)
-	if len(s.children) == 0 {
-		return own
+	own, complete := ownJSON(s, budget)
+	if complete {
+		s.done = true
 	}
-	kids := make([][]byte, len(s.children))
-	for i, c := range s.children {
-		kids[i] = e.node(c, e.limit-len(typeField))
+	kids := make([][]byte, 0, len(s.children))
+	for _, c := range s.children {
+		if !c.done {
+			kids = append(kids, e.node(c, e.limit-len(typeField)))
+		}
+	}
+	if len(kids) == 0 {
+		return own
 	}
 	const open, closing = `,"subsegments":[`, `]`
 	size := len(own) + len(open) + len(closing) + len(kids) - 1
@@ -101,10 +111,12 @@ func independent(doc []byte) []byte {
 	return append(out, doc[1:]...)
 }
 
-func ownJSON(s *span, budget int) []byte {
+// ownJSON returns the JSON of s without descendants, and whether s is
+// complete in it (not in progress).
+func ownJSON(s *span, budget int) ([]byte, bool) {
 	s.lock.Lock()
 	defer s.lock.Unlock()
-	return segJSON(&s.seg, budget)
+	return segJSON(&s.seg, budget), !s.seg.InProgress
 }
 
 // segJSON returns the JSON of seg without descendants, at most budget bytes
@@ -190,7 +202,7 @@ func scrubSeg(seg *segment) *segment {
 				}
 			}
 		})
-		if names, ok := texts(&sc, a.TableNames); ok {
+		if names, ok := scrub.Texts(&sc, a.TableNames); ok {
 			if cpa == nil {
 				c := *a
 				cpa = &c
@@ -220,24 +232,6 @@ func scrubSeg(seg *segment) *segment {
 	return cp
 }
 
-// texts returns ss with each string redacted by sc, and whether one
-// changed; ss itself when none does.
-func texts(sc *redact.Scrubber, ss []string) ([]string, bool) {
-	var out []string
-	for i, s := range ss {
-		if t, ok := sc.Text(s); ok {
-			if out == nil {
-				out = slices.Clone(ss)
-			}
-			out[i] = t
-		}
-	}
-	if out == nil {
-		return ss, false
-	}
-	return out, true
-}
-
 // scrubMap returns m redacted by sc (a value under a secret key is
 // redact.Redacted; strings lose their secrets; other values are encoded
 // and redacted as JSON, those the tracer encoded already are kept) and
@@ -257,7 +251,7 @@ func scrubMap(sc *redact.Scrubber, m map[string]any) (map[string]any, bool) {
 			}
 		case int, int64, uint64, float64, float32, int32, uint32:
 		default:
-			b := marshalValue(x)
+			b := scrub.MarshalJSON(x)
 			if r := scrub.JSON(sc, b); !bytes.Equal(r, b) {
 				nv, changed = &metaValue{raw: r, size: len(r)}, true
 			}
@@ -455,7 +449,7 @@ type metaValue struct {
 // newMetaValue encodes v, redacted by sc (nil: as it is), and cuts it to
 // limit bytes.
 func newMetaValue(v any, limit int, sc *redact.Scrubber) *metaValue {
-	b := scrub.JSON(sc, marshalValue(v))
+	b := scrub.JSON(sc, scrub.MarshalJSON(v))
 	if len(b) <= limit {
 		return &metaValue{raw: b, size: len(b)}
 	}
@@ -525,32 +519,4 @@ func runeStart(b []byte, n int) int {
 		n--
 	}
 	return n
-}
-
-// marshalValue encodes v as JSON, never failing: a value encoding/json
-// rejects (a channel, NaN, a cycle) or that panics becomes a string saying
-// so; an error becomes its message; a json.RawMessage is kept when valid.
-func marshalValue(v any) (b []byte) {
-	defer func() {
-		if r := recover(); r != nil {
-			b, _ = json.Marshal(fmt.Sprintf("<%s: panic while encoding: %s>", errinfo.Type(v), errinfo.Sprint(r)))
-		}
-	}()
-	switch x := v.(type) {
-	case nil:
-		return []byte("null")
-	case json.RawMessage:
-		var buf bytes.Buffer
-		if json.Compact(&buf, x) == nil {
-			return buf.Bytes()
-		}
-		v = string(x)
-	case error:
-		v = errinfo.Message(x)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(fmt.Sprintf("<%T: %v>", v, err))
-	}
-	return b
 }

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 func TestMarker(t *testing.T) {
-	raw := marshalValue(strings.Repeat(`a"é<`, 1000))
+	raw := scrub.MarshalJSON(strings.Repeat(`a"é<`, 1000))
 	for _, target := range []int{0, 10, 40, 60, 80, 100, 1000, 5000} {
 		m := marker(raw, len(raw), target)
 		var v struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lambdaobs/lambdaobs/internal/jsonenc"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
 // segment holds the fields of an X-Ray segment or subsegment document that
@@ -204,7 +205,7 @@ func frameLabel(function string) string {
 // struct (omitted empty fields included), without reflection: an AWS call's
 // subsegment is encoded in a fraction of encoding/json's time. Values of
 // its maps that are not the tracer's own (strings, numbers, booleans,
-// []string, *metaValue) go through marshalValue.
+// []string, *metaValue) go through scrub.MarshalJSON.
 func appendSegment(dst []byte, seg *segment) []byte {
 	dst = append(dst, '{')
 	if seg.TraceID != "" {
@@ -402,5 +403,5 @@ func appendValue(dst []byte, v any) []byte {
 		b, _ := x.MarshalJSON()
 		return append(dst, b...)
 	}
-	return append(dst, marshalValue(v)...)
+	return append(dst, scrub.MarshalJSON(v)...)
 }

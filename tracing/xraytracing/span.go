@@ -34,7 +34,8 @@ type span struct {
 	parent   *span   // nil for a root
 	children []*span // guarded by root.mu
 	ended    atomic.Bool
-	awsCall  bool          // a call to an AWS service (tracing.RPCSystemAWS); guarded by lock
+	awsCall  bool          // a call to an AWS service (names.RPCSystemAWS); guarded by lock
+	done     bool          // sent complete, in a document already; guarded by root.mu
 	lastErr  string        // message of the last error recorded, redacted; guarded by lock
 	scope    *redact.Scope // what the span redacts (nil: the process's); a child takes its parent's
 
@@ -99,7 +100,8 @@ func (s *span) configure(cfg tracing.StartConfig) {
 
 // End implements tracing.Span. Ending a root sends its document; ending a
 // span whose document was already sent (it outlived the invocation, or the
-// timeout guard sent the document) sends it alone, with its descendants.
+// timeout guard sent the document) sends it alone, with those of its
+// descendants not yet sent complete: each span is sent complete once.
 func (s *span) End() {
 	defer s.t.recoverAs("end span")
 	now := s.t.cfg.now()
@@ -333,7 +335,7 @@ func (s *span) SetMetadata(key string, value any) {
 	sc := s.scope.Scrubber()
 	var mv *metaValue
 	if sc.Key(key) {
-		scrub.RememberJSON(&sc, key, marshalValue(value))
+		scrub.Remember(&sc, key, value)
 		mv = newMetaValue(redact.Redacted, s.t.limit, nil)
 	} else {
 		mv = newMetaValue(value, s.t.limit, &sc)
@@ -471,9 +473,10 @@ func (s *span) Header() tracing.Header {
 	return tracing.Header{Root: s.seg.TraceID, Parent: s.seg.ID, Sampled: tracing.SampledYes}
 }
 
-// unsampled is the span of a trace that is not sampled (Sampled=0, or no
-// trace header at all): it records nothing, and its children are itself,
-// but it carries the trace for propagation.
+// unsampled is the span of a trace that is not recorded (a header that is
+// invalid, has no Parent, or does not say Sampled=1, or no header at all):
+// it records nothing, and its children are itself, but it carries the
+// trace for propagation.
 type unsampled struct {
 	t      *Tracer
 	root   string

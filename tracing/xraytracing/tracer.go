@@ -92,9 +92,11 @@ func (t *Tracer) Close() error {
 // Service and, on the first invocation of a process, InitDurationMs.
 //
 // The header is inv.TraceHeader, which the wrapper took from the context;
-// the _X_AMZN_TRACE_ID environment variable is never read. Without a valid
-// header, or when the header says Sampled=0, the span records nothing but
-// still carries the trace id for propagation.
+// the _X_AMZN_TRACE_ID environment variable is never read. The span records
+// something only when the header is valid, names a Parent and says
+// Sampled=1. Otherwise (no header or an invalid one, no Parent, Sampled=0,
+// Sampled=? or no Sampled) it records nothing, and carries the header's
+// Root and Parent, when it is valid, for propagation.
 //
 // The subsegment and its descendants are sent as one document when the span
 // ends (split if it would not fit one datagram). What they record is

@@ -736,3 +736,104 @@ func TestRecordErrorStackStartsAtTheCaller(t *testing.T) {
 		t.Errorf("exception = %v", ex[0])
 	}
 }
+
+// completeCounts returns, for each (sub)segment id received, how many
+// times it arrived complete (with an end_time), in every document.
+func (d *daemon) completeCounts() map[string]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := map[string]int{}
+	var walk func(m map[string]any)
+	walk = func(m map[string]any) {
+		id, _ := m["id"].(string)
+		if _, ok := m["end_time"].(float64); ok {
+			out[id]++
+		} else {
+			out[id] += 0
+		}
+		subs, _ := m["subsegments"].([]any)
+		for _, s := range subs {
+			walk(s.(map[string]any))
+		}
+	}
+	for _, doc := range d.docs {
+		walk(doc)
+	}
+	return out
+}
+
+// Spans that outlive the document of their invocation (sent in progress at
+// the timeout, say) are sent when they end, each complete exactly once:
+// descendants that went out complete already are not sent again.
+func TestLateSpansAreSentCompleteOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(ctx context.Context, endRoot func())
+	}{
+		{name: "child ended before the root's document", run: func(ctx context.Context, endRoot func()) {
+			pctx, p := tracing.Start(ctx, "parent")
+			_, c := tracing.Start(pctx, "child")
+			c.End()
+			endRoot()
+			p.End()
+		}},
+		{name: "child ended after the root's document", run: func(ctx context.Context, endRoot func()) {
+			pctx, p := tracing.Start(ctx, "parent")
+			_, c := tracing.Start(pctx, "child")
+			endRoot()
+			c.End()
+			p.End()
+		}},
+		{name: "three levels", run: func(ctx context.Context, endRoot func()) {
+			pctx, p := tracing.Start(ctx, "parent")
+			cctx, c := tracing.Start(pctx, "child")
+			_, g := tracing.Start(cctx, "grandchild")
+			_, done := tracing.Start(pctx, "done-early")
+			done.End()
+			endRoot()
+			g.End()
+			c.End()
+			p.End()
+		}},
+		{name: "child ends after its parent", run: func(ctx context.Context, endRoot func()) {
+			pctx, p := tracing.Start(ctx, "parent")
+			_, c := tracing.Start(pctx, "child")
+			endRoot()
+			p.End()
+			c.End()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := startDaemon(t)
+			tr := newTracer(t, d, nil)
+			ctx, root := tr.StartInvocation(tracing.ContextWithTracer(context.Background(), tr), tracing.Invocation{TraceHeader: header1})
+			tt.run(ctx, root.End)
+			// A last document, sent after the others on the same socket,
+			// says when they have all arrived.
+			_, last := tr.StartInvocation(context.Background(), tracing.Invocation{TraceHeader: header2})
+			last.End()
+			if err := tr.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			nodes := d.wait(t, "the last document", func(n map[string]node) bool {
+				for _, x := range n {
+					if x.Trace == root2 {
+						return true
+					}
+				}
+				return false
+			})
+			for _, x := range nodes {
+				if x.Doc["end_time"] == nil {
+					t.Errorf("%s never arrived complete", x.Name)
+				}
+			}
+			for id, n := range d.completeCounts() {
+				if n != 1 {
+					t.Errorf("%s (%s) arrived complete %d times, want once", nodes[id].Name, id, n)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package scrub
 
 import (
+	"encoding/json"
+	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -28,19 +31,20 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-func TestRememberJSON(t *testing.T) {
+func TestRemember(t *testing.T) {
 	scope := redact.NewScope(nil)
 	sc := scope.Scrubber()
-	RememberJSON(&sc, "credentials", []byte(`{"user":"ann-user-1","pin":12345678,"list":["tok-abcdef"]}`))
-	RememberJSON(&sc, "api_key", []byte(`"k-0987654321"`))
+	Remember(&sc, "credentials", json.RawMessage(`{"user":"ann-user-1","pin":12345678,"list":["tok-abcdef"]}`))
+	Remember(&sc, "api_key", json.RawMessage(`"k-0987654321"`))
+	Remember(&sc, "token", map[string]any{"pw": "unjson-pw-5521", "f": math.Inf(1)}) // rejected by encoding/json
 	later := scope.Scrubber()
-	for _, v := range []string{"ann-user-1", "12345678", "tok-abcdef", "k-0987654321"} {
+	for _, v := range []string{"ann-user-1", "12345678", "tok-abcdef", "k-0987654321", "map[f:+Inf pw:unjson-pw-5521]"} {
 		if got, _ := later.Values("quoting " + v); strings.Contains(got, v) {
 			t.Errorf("%q not remembered", v)
 		}
 	}
 	process := Process()
-	RememberJSON(&process, "password", []byte(`"never-kept-1"`)) // nothing to remember into
+	Remember(&process, "password", json.RawMessage(`"never-kept-1"`)) // nothing to remember into
 	if _, changed := process.Values("never-kept-1"); changed {
 		t.Error("the process's scrubber remembered a value")
 	}
@@ -58,5 +62,57 @@ func TestTextAndKey(t *testing.T) {
 	}
 	if got := Text(nil, "password=x"); got != "password=x" {
 		t.Errorf("nil scrubber: %q", got)
+	}
+}
+
+type panicky struct{}
+
+func (panicky) MarshalJSON() ([]byte, error) { panic("boom") }
+
+func TestMarshalJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{name: "nil", v: nil, want: `null`},
+		{name: "map", v: map[string]int{"a": 1}, want: `{"a":1}`},
+		{name: "raw", v: json.RawMessage(`{ "a" : 1 }`), want: `{"a":1}`},
+		{name: "raw not JSON", v: json.RawMessage(`{a`), want: `"{a"`},
+		{name: "error", v: errors.New("boom"), want: `"boom"`},
+		{name: "rejected", v: make(chan int), want: `"\u003cchan int: json: unsupported type: chan int\u003e"`},
+		{name: "panics", v: panicky{}, want: `"\u003cscrub.panicky: panic while encoding: boom\u003e"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := MarshalJSON(tt.v)
+			if string(got) != tt.want {
+				t.Errorf("MarshalJSON = %s, want %s", got, tt.want)
+			}
+			if !json.Valid(got) {
+				t.Errorf("not JSON: %s", got)
+			}
+		})
+	}
+}
+
+func TestTextsAndBytes(t *testing.T) {
+	set := redact.NewSet(nil)
+	set.Add("sk-live-0123456789")
+	sc := &redact.Scrubber{Keys: redact.DefaultKeys(), Sets: [3]*redact.Set{set}}
+	clean := []string{"a", "b"}
+	if got, changed := Texts(sc, clean); changed || &got[0] != &clean[0] {
+		t.Error("strings without secrets were copied")
+	}
+	in := []string{"a", "key sk-live-0123456789"}
+	if got, changed := Texts(sc, in); !changed || got[1] != "key [REDACTED]" || in[1] != "key sk-live-0123456789" {
+		t.Errorf("Texts = %q (input %q)", got, in)
+	}
+	if got := string(Bytes(sc, []byte("key sk-live-0123456789"))); got != "key [REDACTED]" {
+		t.Errorf("Bytes = %q", got)
+	}
+	b := []byte("nothing")
+	if got := Bytes(sc, b); &got[0] != &b[0] {
+		t.Error("bytes without secrets were copied")
 	}
 }

@@ -64,8 +64,13 @@ func NewSpanID() [8]byte {
 	return b
 }
 
-// FormatTraceID returns id in X-Ray form.
+// FormatTraceID returns id in X-Ray form
+// ("1-5759e988-bd862e3fe1be46a994272793"), or "" for the zero id, which is
+// no trace.
 func FormatTraceID(id [16]byte) string {
+	if id == [16]byte{} {
+		return ""
+	}
 	var out [TraceIDLen]byte
 	out[0], out[1], out[10] = '1', '-', '-'
 	hex.Encode(out[2:10], id[:4])

@@ -18,6 +18,9 @@ func TestTraceID(t *testing.T) {
 	if !ValidTraceID(s) || s[:11] != "1-6745a0b1-" {
 		t.Fatalf("FormatTraceID = %q", s)
 	}
+	if got := FormatTraceID([16]byte{}); got != "" {
+		t.Errorf("FormatTraceID(zero) = %q, want no trace", got)
+	}
 	back, ok := ParseTraceID(s)
 	if !ok || back != id {
 		t.Errorf("ParseTraceID(%q) = %x, %v; want %x", s, back, ok, id)

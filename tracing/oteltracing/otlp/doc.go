@@ -9,7 +9,7 @@
 // It does not use the OpenTelemetry otlptracehttp exporter, whose shared
 // configuration links gRPC (about 5 MB of a Lambda binary): it encodes the
 // request itself and links only net/http. Each export is one POST, made when
-// the tracer flushes (before the handler returns), retried on a broken
+// the tracer exports (see oteltracing.Tracer), retried on a broken
 // connection, 429, 502, 503 or 504 while its context allows. Attributes
 // under secret keys and secret values (see package redact) are redacted as
 // the request is encoded.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -112,9 +111,8 @@ func New(opts ...Option) (*Exporter, error) {
 		oc.URL = ev.URL
 	}
 	if c.url != "" {
-		u, err := url.Parse(c.url)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("otlp: endpoint %q is not an http(s) URL", c.url)
+		if err := otlphttp.CheckURL(c.url); err != nil {
+			return nil, fmt.Errorf("otlp: %w", err)
 		}
 		oc.URL = c.url
 	}

@@ -171,6 +171,9 @@ func TestConfig(t *testing.T) {
 		{name: "bad timeout", env: map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, wantErr: "milliseconds"},
 		{name: "bad compression", env: map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, wantErr: "gzip or none"},
 		{name: "bad headers", env: map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "novalue"}, wantErr: "malformed headers"},
+		{name: "password in a bad endpoint", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://ann:pa55-w0rd@collector"}, wantErr: `"ftp://ann:xxxxx@collector/v1/traces" is not an http(s) URL`},
+		{name: "password in a bad option endpoint", opts: []otlp.Option{otlp.WithEndpointURL("ftp://ann:pa55-w0rd@collector")}, wantErr: `"ftp://ann:xxxxx@collector" is not an http(s) URL`},
+		{name: "unparsable endpoint", opts: []otlp.Option{otlp.WithEndpointURL("http://ann:pa55-w0rd@[::1")}, wantErr: "otlp: endpoint is not an http(s) URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,6 +182,9 @@ func TestConfig(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
+				if strings.Contains(err.Error(), "pa55-w0rd") {
+					t.Errorf("the error quotes the password: %v", err)
+				}
 				return
 			}
 			if err != nil {
@@ -186,6 +192,32 @@ func TestConfig(t *testing.T) {
 			}
 			if e.EndpointURL() != tt.want {
 				t.Errorf("endpoint %q, want %q", e.EndpointURL(), tt.want)
+			}
+		})
+	}
+}
+
+// A malformed OTEL_EXPORTER_OTLP_HEADERS is an error naming the entry and
+// its key, never its value: header values are credentials.
+func TestHeaderErrorsHoldNoValue(t *testing.T) {
+	const token = "Bearer%zzsk-live-0123456789"
+	tests := []struct {
+		name    string
+		headers string
+		wantErr string
+	}{
+		{name: "bad escape", headers: "x-ok=1,authorization=" + token, wantErr: `entry 2: the value of "authorization" is not percent-encoded`},
+		{name: "no equals", headers: token, wantErr: "entry 1: no '='"},
+		{name: "no key", headers: "x-ok=1, =" + token, wantErr: "entry 2: no key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := otlp.New(env(map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": tt.headers}))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "sk-live") {
+				t.Errorf("the error quotes the value: %v", err)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package stdout
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/redact"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 // Option configures an Exporter.
@@ -157,7 +157,7 @@ func (e *Exporter) line(s sdktrace.ReadOnlySpan, scr *redact.Scrubber) line {
 		Span:        scrub.Key(scr, s.Name()),
 		Kind:        kind(s.SpanKind()),
 		TraceID:     tid.String(),
-		XRayTraceID: xrayID(tid),
+		XRayTraceID: xrayid.FormatTraceID(tid),
 		SpanID:      sc.SpanID().String(),
 		Attributes:  attrMap(s.Attributes(), scr),
 		Dropped:     s.DroppedAttributes(),
@@ -225,14 +225,6 @@ func kind(k trace.SpanKind) string {
 	return "internal"
 }
 
-func xrayID(tid trace.TraceID) string {
-	if !tid.IsValid() {
-		return ""
-	}
-	h := hex.EncodeToString(tid[:])
-	return "1-" + h[:8] + "-" + h[8:]
-}
-
 // attrMap returns kvs as a map, redacted by sc: a value under a secret key
 // is redact.Redacted; strings lose the secrets they hold.
 func attrMap(kvs []attribute.KeyValue, sc *redact.Scrubber) map[string]any {
@@ -268,6 +260,8 @@ func value(v attribute.Value, sc *redact.Scrubber) any {
 			out[i] = value(x, sc)
 		}
 		return out
+	case attribute.BYTESLICE:
+		return scrub.Bytes(sc, v.AsByteSlice())
 	case attribute.MAP:
 		return attrMap(v.AsMap(), sc)
 	case attribute.FLOAT64:

@@ -3,7 +3,9 @@ package stdout_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -35,6 +37,8 @@ func TestExportRedacts(t *testing.T) {
 			attribute.String("db.password", "hunter22"),
 			attribute.String("note", "key "+secret),
 			attribute.StringSlice("args", []string{"--token=abc123456", "x"}),
+			attribute.ByteSlice("raw", []byte("key "+secret)),
+			{Key: "raws", Value: attribute.SliceValue(attribute.ByteSliceValue([]byte(secret)))},
 		},
 		Events:   []sdktrace.Event{{Name: "exception", Attributes: []attribute.KeyValue{attribute.String("exception.message", "denied: "+secret)}}},
 		Links:    []sdktrace.Link{{Attributes: []attribute.KeyValue{attribute.String("api_key", "lnk-key")}}},
@@ -57,6 +61,16 @@ func TestExportRedacts(t *testing.T) {
 		}
 	}
 	attrs, _ := line["attributes"].(map[string]any)
+	// Bytes are written as base64, as encoding/json writes them.
+	raw, _ := base64.StdEncoding.DecodeString(fmt.Sprint(attrs["raw"]))
+	raws, _ := attrs["raws"].([]any)
+	var rawInSlice []byte
+	if len(raws) == 1 {
+		rawInSlice, _ = base64.StdEncoding.DecodeString(fmt.Sprint(raws[0]))
+	}
+	if string(raw) != "key "+redact.Redacted || string(rawInSlice) != redact.Redacted {
+		t.Errorf("bytes written as %q and %q", raw, rawInSlice)
+	}
 	if attrs["db.password"] != redact.Redacted || attrs["order.id"] != "o-1" || attrs["note"] != "key "+redact.Redacted {
 		t.Errorf("attributes %v", attrs)
 	}

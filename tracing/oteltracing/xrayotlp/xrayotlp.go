@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -40,7 +39,6 @@ type config struct {
 	noGzip  bool
 	client  *http.Client
 	lookup  env.Lookup
-	now     func() time.Time
 }
 
 // WithRegion sets the region of the X-Ray endpoint and of the signature. It
@@ -94,7 +92,6 @@ type Exporter struct {
 	creds  aws.CredentialsProvider
 	region string
 	signer *v4.Signer
-	now    func() time.Time
 }
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
@@ -105,7 +102,7 @@ var _ sdktrace.SpanExporter = (*Exporter)(nil)
 // the endpoint is not an http(s) URL; it does not connect. Nil options are
 // ignored.
 func New(opts ...Option) (*Exporter, error) {
-	c := config{timeout: 10 * time.Second, now: time.Now}
+	c := config{timeout: 10 * time.Second}
 	for _, o := range opts {
 		if o != nil && !errinfo.IsNilPointer(o) {
 			o.apply(&c)
@@ -141,10 +138,10 @@ func New(opts ...Option) (*Exporter, error) {
 		}
 		c.url = "https://xray." + c.region + "." + domain + "/v1/traces"
 	}
-	if u, err := url.Parse(c.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("xrayotlp: endpoint %q is not an http(s) URL", c.url)
+	if err := otlphttp.CheckURL(c.url); err != nil {
+		return nil, fmt.Errorf("xrayotlp: %w", err)
 	}
-	x := &Exporter{creds: c.creds, region: c.region, signer: v4.NewSigner(), now: c.now}
+	x := &Exporter{creds: c.creds, region: c.region, signer: v4.NewSigner()}
 	x.e = otlphttp.New(otlphttp.Config{
 		Name:    "xrayotlp",
 		URL:     c.url,
@@ -163,7 +160,7 @@ func (x *Exporter) sign(ctx context.Context, req *http.Request, body []byte) err
 		return fmt.Errorf("credentials: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	return x.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, x.region, x.now().UTC())
+	return x.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, x.region, time.Now().UTC())
 }
 
 // EndpointURL returns where the exporter sends spans ("" for a nil

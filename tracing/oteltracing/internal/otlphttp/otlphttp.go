@@ -242,13 +242,6 @@ func (e *Exporter) Shutdown(context.Context) error {
 	return nil
 }
 
-// CloseIdleConnections closes the connections kept for the next export.
-func (e *Exporter) CloseIdleConnections() {
-	if e != nil {
-		e.client.CloseIdleConnections()
-	}
-}
-
 // Env is the OTEL_EXPORTER_OTLP_* configuration of traces, read through a
 // lookup: the signal-specific variable wins over the general one.
 type Env struct {
@@ -278,8 +271,8 @@ func ReadEnv(lookup env.Lookup) (Env, error) {
 		e.URL = strings.TrimSuffix(v, "/") + "/v1/traces"
 	}
 	if e.URL != "" {
-		if u, err := url.Parse(e.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("endpoint %q is not an http(s) URL", e.URL))
+		if err := CheckURL(e.URL); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if k, v := get(names.EnvOTelExporterOTLPTracesHeaders, names.EnvOTelExporterOTLPHeaders); v != "" {
@@ -314,30 +307,50 @@ func ReadEnv(lookup env.Lookup) (Env, error) {
 	return e, errors.Join(errs...)
 }
 
+// CheckURL returns an error when s is not an http(s) URL with a host. The
+// error quotes s without its password, or not at all when s does not parse
+// (it may hold credentials).
+func CheckURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("endpoint is not an http(s) URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not an http(s) URL", u.Redacted())
+	}
+	return nil
+}
+
 // ParseHeaders parses "k1=v1,k2=v2" with percent-encoded values, as
-// OTEL_EXPORTER_OTLP_HEADERS is written.
+// OTEL_EXPORTER_OTLP_HEADERS is written. Its error names the malformed
+// entries by position and key, never quoting a value: header values are
+// often credentials.
 func ParseHeaders(s string) (map[string]string, error) {
 	h := map[string]string{}
 	var bad []string
-	for _, p := range strings.Split(s, ",") {
+	for i, p := range strings.Split(s, ",") {
 		if strings.TrimSpace(p) == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			bad = append(bad, p)
+		switch {
+		case !ok:
+			bad = append(bad, fmt.Sprintf("entry %d: no '='", i+1))
+			continue
+		case k == "":
+			bad = append(bad, fmt.Sprintf("entry %d: no key", i+1))
 			continue
 		}
 		dv, err := url.PathUnescape(strings.TrimSpace(v))
 		if err != nil {
-			bad = append(bad, p)
+			bad = append(bad, fmt.Sprintf("entry %d: the value of %q is not percent-encoded", i+1, k))
 			continue
 		}
 		h[k] = dv
 	}
 	if len(bad) > 0 {
-		return h, fmt.Errorf("malformed headers %q", bad)
+		return h, fmt.Errorf("malformed headers (%s)", strings.Join(bad, "; "))
 	}
 	return h, nil
 }

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/lambdaobs/lambdaobs/internal/redact"
+	"github.com/lambdaobs/lambdaobs/tracing/internal/scrub"
 )
 
 // Field numbers of opentelemetry/proto (v1).
@@ -194,7 +195,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan, scr *redact.Scrubber) []byte 
 	if psid := parent.SpanID(); psid.IsValid() {
 		b = appendBytes(b, spanParentSpanID, psid[:])
 	}
-	b = appendString(b, spanName, values(scr, s.Name()))
+	b = appendString(b, spanName, scrub.Key(scr, s.Name()))
 	if k := kind(s.SpanKind()); k != 0 {
 		b = protowire.AppendTag(b, spanKind, protowire.VarintType)
 		b = protowire.AppendVarint(b, k)
@@ -208,7 +209,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan, scr *redact.Scrubber) []byte 
 	for _, e := range s.Events() {
 		b = appendMessage(b, spanEvents, func(b []byte) []byte {
 			b = appendFixed64(b, eventTime, unixNano(e.Time.UnixNano()))
-			b = appendString(b, eventName, values(scr, e.Name))
+			b = appendString(b, eventName, scrub.Key(scr, e.Name))
 			for _, kv := range e.Attributes {
 				b = appendKeyValue(b, eventAttributes, kv, scr)
 			}
@@ -231,7 +232,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan, scr *redact.Scrubber) []byte 
 	b = appendUint32(b, spanDroppedLinks, s.DroppedLinks())
 	st := s.Status()
 	b = appendMessage(b, spanStatus, func(b []byte) []byte {
-		b = appendString(b, statusMessage, text(scr, st.Description))
+		b = appendString(b, statusMessage, scrub.Text(scr, st.Description))
 		var c uint64
 		switch st.Code {
 		case codes.Ok:
@@ -279,25 +280,9 @@ func appendKeyValue(b []byte, field protowire.Number, kv attribute.KeyValue, sc 
 		v = attribute.StringValue(redact.Redacted)
 	}
 	return appendMessage(b, field, func(b []byte) []byte {
-		b = appendString(b, kvKey, values(sc, key))
+		b = appendString(b, kvKey, scrub.Key(sc, key))
 		return appendMessage(b, kvValue, func(b []byte) []byte { return appendValue(b, v, sc) })
 	})
-}
-
-// text returns s redacted by sc.
-func text(sc *redact.Scrubber, s string) string {
-	if t, ok := sc.Text(s); ok {
-		return t
-	}
-	return s
-}
-
-// values returns s without the secret values it holds: a name or a key.
-func values(sc *redact.Scrubber, s string) string {
-	if t, ok := sc.Values(s); ok {
-		return t
-	}
-	return s
 }
 
 // appendValue appends the fields of an AnyValue, its strings redacted by
@@ -315,7 +300,7 @@ func appendValue(b []byte, v attribute.Value, sc *redact.Scrubber) []byte {
 		b = protowire.AppendTag(b, anyDouble, protowire.Fixed64Type)
 		b = protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
 	case attribute.STRING:
-		str := text(sc, v.AsString())
+		str := scrub.Text(sc, v.AsString())
 		if !utf8.ValidString(str) {
 			str = strings.ToValidUTF8(str, "\uFFFD")
 		}
@@ -323,7 +308,7 @@ func appendValue(b []byte, v attribute.Value, sc *redact.Scrubber) []byte {
 		b = protowire.AppendString(b, str)
 	case attribute.BYTESLICE:
 		b = protowire.AppendTag(b, anyBytes, protowire.BytesType)
-		b = protowire.AppendBytes(b, v.AsByteSlice())
+		b = protowire.AppendBytes(b, scrub.Bytes(sc, v.AsByteSlice()))
 	case attribute.BOOLSLICE:
 		b = appendArray(b, func(b []byte) []byte {
 			for _, x := range v.AsBoolSlice() {

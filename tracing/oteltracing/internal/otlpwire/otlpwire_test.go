@@ -1,6 +1,7 @@
 package otlpwire
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"strconv"
@@ -252,6 +253,8 @@ func TestAppendRequestRedacts(t *testing.T) {
 			attribute.StringSlice("args", []string{"ok", "--key=" + secret}),
 			attribute.String("k-"+secret, "v"),
 			{Key: "m", Value: attribute.SliceValue(attribute.StringValue(secret), attribute.IntValue(1))},
+			{Key: "raw", Value: attribute.ByteSliceValue([]byte("key " + secret))},
+			{Key: "raws", Value: attribute.SliceValue(attribute.ByteSliceValue([]byte(secret)))},
 		},
 		Events: []sdktrace.Event{{Name: "exception", Attributes: []attribute.KeyValue{
 			attribute.String("exception.message", "auth failed for "+secret), attribute.String("exception.type", "*errors.errorString")}}},
@@ -260,7 +263,11 @@ func TestAppendRequestRedacts(t *testing.T) {
 		Resource: resource.NewSchemaless(attribute.String("service.name", "orders"), attribute.String("deploy.token", "t0k3n-42")),
 	}
 	var got collpb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(AppendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}, sc), &got); err != nil {
+	req := AppendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}, sc)
+	if bytes.Contains(req, []byte(secret)) {
+		t.Errorf("the request holds the secret")
+	}
+	if err := proto.Unmarshal(req, &got); err != nil {
 		t.Fatal(err)
 	}
 	rs := got.ResourceSpans[0]
@@ -277,6 +284,8 @@ func TestAppendRequestRedacts(t *testing.T) {
 		"args":                              "[ok --key=[REDACTED]]",
 		"k-[REDACTED]":                      "v",
 		"m":                                 "[[REDACTED] 1]",
+		"raw":                               "bytes:key [REDACTED]",
+		"raws":                              "[bytes:[REDACTED]]",
 	}
 	for k, v := range want {
 		if attrs[k] != v {
@@ -318,6 +327,8 @@ func protojsonValue(v *commonpb.AnyValue) string {
 			parts[i] = protojsonValue(e)
 		}
 		return "[" + strings.Join(parts, " ") + "]"
+	case *commonpb.AnyValue_BytesValue:
+		return "bytes:" + string(x.BytesValue)
 	}
 	return v.String()
 }
