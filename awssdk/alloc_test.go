@@ -88,9 +88,9 @@ func TestCallAllocs(t *testing.T) {
 		tr   tracing.Tracer
 		max  float64
 	}{
-		{"no backend", nil, 6},
-		{"oteltracing", otel, 24},
-		{"xraytracing", xray, 14},
+		{"no backend", nil, 4},
+		{"oteltracing", otel, 17},
+		{"xraytracing", xray, 10},
 	} {
 		n := count(db, invocation(tt.tr)) - bare
 		t.Logf("%s: %v allocations over the bare call's %v", tt.name, n, bare)

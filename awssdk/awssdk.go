@@ -73,7 +73,9 @@ func WithTracer(t tracing.Tracer) Option {
 //   - a span, through the tracing backend the context carries (the
 //     invocation's, which lambdawrap puts there; WithTracer's otherwise):
 //     the SDK's own operation span, which the SDK starts through its
-//     clients' TracerProvider, recorded as a tracing.KindClient span with the
+//     clients' TracerProvider (a call made inside another, such as a
+//     credentials provider's call to STS, gets a span of its own, a child
+//     of the other's), recorded as a tracing.KindClient span with the
 //     attributes rpc.system ("aws-api"), rpc.service, rpc.method,
 //     cloud.region, aws.request_id, http.response.status_code and the
 //     resource called (aws.dynamodb.table_names, aws.sqs.queue.url,
@@ -95,7 +97,8 @@ func WithTracer(t tracing.Tracer) Option {
 //     latency and AWS request id, never a payload;
 //   - SQS SendMessage and SendMessageBatch carry the same trace header in
 //     each message's AWSTraceHeader system attribute, so the consumer
-//     continues the trace.
+//     continues the trace. It is set on a copy of the input: the caller's
+//     is left as it is, to be sent again or from several goroutines.
 //
 // A call made outside an invocation (during init, with a context that holds
 // no recorder) is traced (with WithTracer's tracer) and logged, and its
@@ -153,14 +156,26 @@ func (*observe) ID() string { return "lambdaobs.Observe" }
 
 func (o *observe) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	start := time.Now()
-	service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+	var service, op string
 	c, _ := ctx.Value(callKey{}).(*call)
+	if c != nil && c.started {
+		c = nil // the call of an operation this one runs inside: this one has none
+	}
 	if c != nil {
+		service, op = c.operation()
 		ctx = c.start(ctx, service, op, in.Parameters)
+	} else {
+		service, op = awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
 	}
 	if o.c.propagate && service == "SQS" && (op == "SendMessage" || op == "SendMessageBatch") {
-		if h := tracing.OutgoingHeader(ctx); h.Root != "" {
-			setTraceHeader(in.Parameters, h.String())
+		h := ""
+		if c != nil {
+			h = c.traceHeader
+		} else if oh := tracing.OutgoingHeader(ctx); oh.Root != "" {
+			h = oh.String()
+		}
+		if h != "" {
+			in.Parameters = withTraceHeader(in.Parameters, h)
 		}
 	}
 	out, md, err := next.HandleInitialize(ctx, in)
@@ -189,17 +204,19 @@ func (o *observe) HandleInitialize(ctx context.Context, in middleware.Initialize
 		c.finish(status, requestID, err)
 	}
 
-	if rec, _ := hook.Recorder(ctx).(*metrics.Recorder); rec != nil && o.c.metrics {
-		dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: service}, {Name: names.DimAWSOperation, Value: op}}
-		m := rec.With(dims[:]...)
-		m.Add(names.MetricAWSCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)
-		m.Count(names.MetricAWSCallAttempts, float64(attempts))
-		errs := 0.0
-		if err != nil {
-			errs = 1
+	if o.c.metrics {
+		if rec, _ := hook.Recorder(ctx).(*metrics.Recorder); rec != nil {
+			dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: service}, {Name: names.DimAWSOperation, Value: op}}
+			m := rec.With(dims[:]...)
+			m.Add(names.MetricAWSCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)
+			m.Count(names.MetricAWSCallAttempts, float64(attempts))
+			errs := 0.0
+			if err != nil {
+				errs = 1
+			}
+			m.Count(names.MetricAWSCallErrors, errs)
+			m.Count(names.MetricAWSThrottles, float64(throttles))
 		}
-		m.Count(names.MetricAWSCallErrors, errs)
-		m.Count(names.MetricAWSThrottles, float64(throttles))
 	}
 
 	l := o.c.logger
@@ -245,21 +262,21 @@ func errorCode(err error) string {
 }
 
 // traceHeader sets the X-Amzn-Trace-Id header of each request to the trace
-// of the call's context, so the service called continues it.
+// of the call's context, so the service called continues it: the header
+// observe computed when it started the call's span, or, for an operation
+// without a span of its own, tracing.OutgoingHeader's.
 type traceHeader struct{}
 
 func (traceHeader) ID() string { return "lambdaobs.TraceHeader" }
 
 func (traceHeader) HandleBuild(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
 	if req, ok := in.Request.(*smithyhttp.Request); ok {
-		if h := tracing.OutgoingHeader(ctx); h.Root != "" {
-			v := percentEncode(h.String())
-			if c, ok := ctx.Value(callKey{}).(*call); ok {
-				c.header[0] = v // the call's room: no allocation
-				req.Header[tracing.HeaderName] = c.header[:1:1]
-			} else {
-				req.Header[tracing.HeaderName] = []string{v}
+		if c, ok := ctx.Value(callKey{}).(*call); ok && c.started {
+			if c.header[0] != "" {
+				req.Header[tracing.HeaderName] = c.header[:1:1] // the call's room: no allocation
 			}
+		} else if h := tracing.OutgoingHeader(ctx); h.Root != "" {
+			req.Header[tracing.HeaderName] = []string{percentEncode(h.String())}
 		}
 	}
 	return next.HandleBuild(ctx, in)
@@ -290,56 +307,82 @@ func percentEncode(s string) string {
 	return string(b)
 }
 
+// Bytes below 128 that percentEncode leaves as they are, one bit each:
+// letters, digits and -=;:+&[]{}"',.
+const (
+	plainLow  uint64 = 1<<'"' | 1<<'&' | 1<<'\'' | 1<<'+' | 1<<',' | 1<<'-' | 1<<':' | 1<<';' | 1<<'=' | (1<<10-1)<<'0'
+	plainHigh uint64 = (1<<26-1)<<('A'-64) | (1<<26-1)<<('a'-64) | 1<<('['-64) | 1<<(']'-64) | 1<<('{'-64) | 1<<('}'-64)
+)
+
 func escape(c byte) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-		return false
-	}
-	switch c {
-	case '-', '=', ';', ':', '+', '&', '[', ']', '{', '}', '"', '\'', ',':
-		return false
+	switch {
+	case c < 64:
+		return plainLow>>c&1 == 0
+	case c < 128:
+		return plainHigh>>(c-64)&1 == 0
 	}
 	return true
 }
 
-// setTraceHeader sets MessageSystemAttributes["AWSTraceHeader"] on a
-// *sqs.SendMessageInput, or on each entry of a *sqs.SendMessageBatchInput,
-// without linking the SQS client: by the fields' names, as the SDK
-// generates them. An attribute the caller set is kept.
-func setTraceHeader(params any, header string) {
+// withTraceHeader returns a copy of an *sqs.SendMessageInput, or of an
+// *sqs.SendMessageBatchInput, whose message, or each of whose entries,
+// has MessageSystemAttributes["AWSTraceHeader"] set to header, without
+// linking the SQS client: by the fields' names, as the SDK generates
+// them. The caller's input is left as it is, as it may be sent again or
+// from other goroutines at once: the copy is shallow but for what changes
+// (the entries and the attribute maps). An attribute the caller set is
+// kept. Anything else is returned as it is.
+func withTraceHeader(params any, header string) any {
 	v := reflect.ValueOf(params)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return params
 	}
-	v = v.Elem()
-	if v.Kind() != reflect.Struct {
-		return
-	}
-	if entries := v.FieldByName("Entries"); entries.IsValid() && entries.Kind() == reflect.Slice {
-		for i := range entries.Len() {
-			setOn(entries.Index(i), header)
+	cp := reflect.New(v.Elem().Type())
+	s := cp.Elem()
+	s.Set(v.Elem())
+	if entries := s.FieldByName("Entries"); entries.IsValid() && entries.Kind() == reflect.Slice {
+		if entries.Len() == 0 || !entries.CanSet() || entries.Type().Elem().Kind() != reflect.Struct {
+			return params // no entry (the SDK's validation says so), or not the SDK's
 		}
-		return
+		n := entries.Len()
+		dup := reflect.MakeSlice(entries.Type(), n, n)
+		reflect.Copy(dup, entries)
+		for i := range n {
+			setOn(dup.Index(i), header)
+		}
+		entries.Set(dup)
+		return cp.Interface()
 	}
-	setOn(v, header)
+	setOn(s, header)
+	return cp.Interface()
 }
 
+// setOn sets the AWSTraceHeader attribute in a copy of the
+// MessageSystemAttributes map of v, a settable struct, unless the map
+// has one.
 func setOn(v reflect.Value, header string) {
 	m := v.FieldByName("MessageSystemAttributes")
 	if !m.IsValid() || m.Kind() != reflect.Map || m.Type().Key().Kind() != reflect.String || !m.CanSet() {
 		return
 	}
-	key := reflect.ValueOf(names.SQSAttributeTraceHeader)
-	if m.IsNil() {
-		m.Set(reflect.MakeMap(m.Type()))
-	} else if m.MapIndex(key).IsValid() {
+	key := reflect.ValueOf(names.SQSAttributeTraceHeader).Convert(m.Type().Key())
+	if m.MapIndex(key).IsValid() {
 		return
 	}
 	attr := reflect.New(m.Type().Elem()).Elem()
+	if attr.Kind() != reflect.Struct {
+		return
+	}
 	dt, sv := attr.FieldByName("DataType"), attr.FieldByName("StringValue")
 	if !dt.IsValid() || !sv.IsValid() || dt.Type() != reflect.TypeFor[*string]() || sv.Type() != reflect.TypeFor[*string]() {
 		return
 	}
 	dt.Set(reflect.ValueOf(aws.String("String")))
 	sv.Set(reflect.ValueOf(aws.String(header)))
-	m.SetMapIndex(key, attr)
+	dup := reflect.MakeMapWithSize(m.Type(), m.Len()+1)
+	for it := m.MapRange(); it.Next(); {
+		dup.SetMapIndex(it.Key(), it.Value())
+	}
+	dup.SetMapIndex(key, attr)
+	m.Set(dup)
 }

@@ -77,11 +77,12 @@ var putItem = &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: map[
 // retry too, whatever _X_AMZN_TRACE_ID says (Lambda does not set it when a
 // process serves several invocations at once; when it does, it is the
 // function's segment, not the call's): the call's span as Parent with a
-// backend, the invocation's own header without one, Lambda's Lineage kept.
+// backend, the invocation's own header without one, Lambda's Lineage kept
+// (percent-encoded, as the SDK sends it).
 func TestEveryRequestCarriesTheTraceHeader(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
 	t.Setenv("_X_AMZN_TRACE_ID", "Root=1-00000000-000000000000000000000000;Parent=0000000000000001;Sampled=1")
-	const lambdaHeader = header + ";Lineage=a87bd80c:0"
+	const lambdaHeader = header + ";Lineage=a87bd80c:1|68fd508a:5"
 	otel := oteltracing.New(nil, hook.OTelLookupEnv(func(string) (string, bool) { return "", false }).(oteltracing.Option))
 	t.Cleanup(func() { _ = otel.Shutdown(context.Background()) })
 	daemon := testenv.StartXRayDaemon(t)
@@ -116,7 +117,7 @@ func TestEveryRequestCarriesTheTraceHeader(t *testing.T) {
 			if err != nil {
 				t.Fatalf("X-Amzn-Trace-Id %q: %v", got[0], err)
 			}
-			if callHeader.Root != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" || callHeader.Sampled != tracing.SampledYes || strings.Join(callHeader.Other, ";") != "Lineage=a87bd80c:0" {
+			if callHeader.Root != "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b" || callHeader.Sampled != tracing.SampledYes || strings.Join(callHeader.Other, ";") != "Lineage=a87bd80c:1%7C68fd508a:5" {
 				t.Errorf("X-Amzn-Trace-Id = %q", got[0])
 			}
 			if tt.name == "no backend" {

@@ -2,12 +2,14 @@ package awssdk
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/lambdaobs/lambdaobs/internal/names"
 )
@@ -41,7 +43,8 @@ func TestResource(t *testing.T) {
 		{"SQS", nil, ""},
 		{"SQS", "not a struct", ""},
 	} {
-		a, ok := resource(tt.service, tt.params)
+		var room [1]string
+		a, ok := resource(tt.service, tt.params, &room)
 		got := ""
 		if ok {
 			got = a.String()
@@ -84,5 +87,89 @@ func TestStepSpansReadNoContext(t *testing.T) {
 	// An operation's span reads the context for the tracer: none here.
 	if _, s := p.StartSpan(context.Background(), "DynamoDB.GetItem"); s != (nopSpan{}) {
 		t.Errorf("DynamoDB.GetItem without a tracer: %T, want nopSpan", s)
+	}
+}
+
+// withTraceHeader sets the header on a copy and leaves the caller's input,
+// its entries and their maps as they were; what it cannot handle it
+// returns as it is.
+func TestWithTraceHeader(t *testing.T) {
+	const h = "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"
+	mine := map[string]sqstypes.MessageSystemAttributeValue{names.SQSAttributeTraceHeader: {DataType: aws.String("String"), StringValue: aws.String("Root=mine")}}
+	other := map[string]sqstypes.MessageSystemAttributeValue{"Other": {DataType: aws.String("String"), StringValue: aws.String("x")}}
+	header := func(m map[string]sqstypes.MessageSystemAttributeValue) string {
+		return aws.ToString(m[names.SQSAttributeTraceHeader].StringValue)
+	}
+	t.Run("SendMessage", func(t *testing.T) {
+		for _, tt := range []struct {
+			name  string
+			attrs map[string]sqstypes.MessageSystemAttributeValue
+			want  string
+			n     int // attributes in the copy
+		}{
+			{"no map", nil, h, 1},
+			{"another attribute", other, h, 2},
+			{"the caller's header", mine, "Root=mine", 1},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				in := &sqs.SendMessageInput{QueueUrl: aws.String("q"), MessageSystemAttributes: tt.attrs}
+				before := len(in.MessageSystemAttributes)
+				out, ok := withTraceHeader(in, h).(*sqs.SendMessageInput)
+				if !ok || out == in || aws.ToString(out.QueueUrl) != "q" {
+					t.Fatalf("got %#v", out)
+				}
+				if header(out.MessageSystemAttributes) != tt.want || len(out.MessageSystemAttributes) != tt.n {
+					t.Errorf("copy's attributes %v, want AWSTraceHeader %q", out.MessageSystemAttributes, tt.want)
+				}
+				if len(in.MessageSystemAttributes) != before || (tt.want == h && header(in.MessageSystemAttributes) != "") {
+					t.Errorf("the caller's attributes changed: %v", in.MessageSystemAttributes)
+				}
+			})
+		}
+	})
+	t.Run("SendMessageBatch", func(t *testing.T) {
+		in := &sqs.SendMessageBatchInput{Entries: []sqstypes.SendMessageBatchRequestEntry{{Id: aws.String("a")}, {Id: aws.String("b"), MessageSystemAttributes: other}, {Id: aws.String("c"), MessageSystemAttributes: mine}}}
+		out, ok := withTraceHeader(in, h).(*sqs.SendMessageBatchInput)
+		if !ok || out == in || len(out.Entries) != 3 || &out.Entries[0] == &in.Entries[0] {
+			t.Fatalf("got %#v", out)
+		}
+		for i, want := range []string{h, h, "Root=mine"} {
+			if got := header(out.Entries[i].MessageSystemAttributes); got != want || aws.ToString(out.Entries[i].Id) != aws.ToString(in.Entries[i].Id) {
+				t.Errorf("entry %d: AWSTraceHeader %q, want %q", i, got, want)
+			}
+		}
+		if in.Entries[0].MessageSystemAttributes != nil || len(other) != 1 || header(in.Entries[2].MessageSystemAttributes) != "Root=mine" {
+			t.Errorf("the caller's entries changed: %v", in.Entries)
+		}
+	})
+	t.Run("bad input", func(t *testing.T) {
+		type badEntries struct{ Entries []int }
+		type badMap struct{ MessageSystemAttributes map[int]string }
+		type badValue struct{ MessageSystemAttributes map[string]int }
+		noEntries := &sqs.SendMessageBatchInput{}
+		if out := withTraceHeader(noEntries, h); out != any(noEntries) || noEntries.Entries != nil {
+			t.Errorf("a batch without entries: %#v", out)
+		}
+		for _, in := range []any{nil, "x", sqs.SendMessageInput{}, (*sqs.SendMessageInput)(nil), &badEntries{Entries: []int{1}}, &badMap{}, &badValue{}} {
+			out := withTraceHeader(in, h) // no panic
+			if bm, ok := out.(*badMap); ok && bm.MessageSystemAttributes != nil {
+				t.Errorf("%T: %v", out, bm.MessageSystemAttributes)
+			}
+			if bv, ok := out.(*badValue); ok && bv.MessageSystemAttributes != nil {
+				t.Errorf("%T: %v", out, bv.MessageSystemAttributes)
+			}
+		}
+	})
+}
+
+// escape agrees, for every byte, with the list of bytes the SDK's
+// recursion detection leaves as they are.
+func TestEscape(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		plain := 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte(`-=;:+&[]{}"',`, b) >= 0
+		if escape(b) == plain {
+			t.Errorf("escape(%q) = %v", b, escape(b))
+		}
 	}
 }

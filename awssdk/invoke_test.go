@@ -148,14 +148,13 @@ func calleeLines(t *testing.T, b *testenv.Emulator, n int) map[string]map[string
 
 // checkOTelParents checks, at the collector, that B's invocation span of
 // each trace is the child of A's Lambda.Invoke span, itself the child of
-// A's invocation span.
+// A's invocation span. It waits for the three spans of every trace: the
+// collector also gets spans of other traces (B's warm-up, the control).
 func checkOTelParents(t *testing.T, col *testenv.Collector, roots []string) {
 	t.Helper()
 	// Per trace: A's invocation span, its Invoke span, B's invocation span.
-	spans := col.WaitSpans(t, 3*len(roots), 20*time.Second)
-	for _, root := range roots {
+	find := func(spans []testenv.Span, root string) (invoke, callee, caller *testenv.Span) {
 		tid := strings.ReplaceAll(root[2:], "-", "")
-		var invoke, callee, caller *testenv.Span
 		for i := range spans {
 			s := &spans[i]
 			if s.TraceID != tid {
@@ -170,6 +169,22 @@ func checkOTelParents(t *testing.T, col *testenv.Collector, roots []string) {
 				caller = s
 			}
 		}
+		return invoke, callee, caller
+	}
+	complete := func(spans []testenv.Span) bool {
+		for _, root := range roots {
+			if invoke, callee, caller := find(spans, root); invoke == nil || callee == nil || caller == nil {
+				return false
+			}
+		}
+		return true
+	}
+	spans := col.WaitSpans(t, 3*len(roots), 20*time.Second)
+	for deadline := time.Now().Add(20 * time.Second); !complete(spans) && time.Now().Before(deadline); spans = col.Spans() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, root := range roots {
+		invoke, callee, caller := find(spans, root)
 		if invoke == nil || callee == nil || caller == nil {
 			t.Errorf("trace %s: caller %v, Invoke %v, callee %v", root, caller != nil, invoke != nil, callee != nil)
 			continue

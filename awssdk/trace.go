@@ -35,21 +35,20 @@ var (
 // the provider itself.
 func (p *provider) Tracer(string, ...smithytracing.TracerOption) smithytracing.Tracer { return p }
 
-// StartSpan implements smithytracing.Tracer. The first span of an
-// operation (the SDK's operation span) becomes the call; the spans the SDK
-// starts under it record nothing. Without a tracer nothing is recorded and
-// nothing allocated.
+// StartSpan implements smithytracing.Tracer. Each operation's span (the
+// SDK names it Service.Operation) becomes a call of its own, also when the
+// operation runs inside another one's (a credentials provider's call to
+// STS from another call's signing step, S3 Express's CreateSession): the
+// context holds the outer call, whose span the inner call's span is then
+// a child of. The spans the SDK starts for an operation's steps record
+// nothing. Without a tracer nothing is recorded and nothing allocated.
 //
-// The SDK names an operation's span Service.Operation and the spans of its
-// steps with one word (ResolveEndpoint, Attempt, SignRequest, …): a step is
-// told from its name, without a walk up a context that the SDK's
-// middlewares have made deep; a span named like an operation inside one
-// (which the SDK does not start) is told from the context.
+// The SDK names the spans of an operation's steps with one word
+// (ResolveEndpoint, Attempt, SignRequest, …): a step is told from its
+// name, without a walk up a context that the SDK's middlewares have made
+// deep.
 func (p *provider) StartSpan(ctx context.Context, name string, _ ...smithytracing.SpanOption) (context.Context, smithytracing.Span) {
 	if strings.IndexByte(name, '.') < 0 {
-		return ctx, nopSpan{}
-	}
-	if _, inside := ctx.Value(callKey{}).(*call); inside {
 		return ctx, nopSpan{}
 	}
 	tr := tracing.TracerFromContext(ctx)
@@ -72,17 +71,35 @@ type callKey struct{}
 // runs with, the one StartSpan was given carrying the call under callKey:
 // one allocation for both.
 type call struct {
-	parent context.Context
-	tr     tracing.Tracer
-	name   string
-	span   tracing.Span // nil until observe starts it
-	done   bool         // observe set the outcome
+	parent  context.Context
+	tr      tracing.Tracer
+	name    string       // Service.Operation
+	span    tracing.Span // nil until observe starts it
+	started bool         // observe started it: a call found in the context of an operation that has no call of its own is another operation's
+	done    bool         // observe set the outcome
+
+	// The trace header the call's requests and messages carry, from the
+	// call's span, computed once when the span starts: as
+	// tracing.OutgoingHeader gives it (an SQS message's AWSTraceHeader)
+	// and percent-encoded as the SDK would send it (X-Amzn-Trace-Id, in
+	// header[0]). Empty when there is no trace to continue.
+	traceHeader string
+	header      [1]string
 
 	// Room for what the call records, so that recording it does not
-	// allocate: the span's attributes at its start, the value of its
-	// X-Amzn-Trace-Id header.
+	// allocate: the span's attributes at its start and at its end, the
+	// DynamoDB table it names.
 	attrs  [5]slog.Attr
-	header [1]string
+	end    [2]slog.Attr
+	tables [1]string
+}
+
+// operation returns the service and the operation of the call, from its
+// name (the SDK's Service.Operation: the service id and operation name the
+// SDK also puts in the operation's stack values).
+func (c *call) operation() (service, op string) {
+	i := strings.LastIndexByte(c.name, '.')
+	return c.name[:i], c.name[i+1:]
 }
 
 // Deadline implements context.Context.
@@ -103,8 +120,9 @@ func (c *call) Value(key any) any {
 }
 
 // start starts the backend's span of the call, with the attributes of the
-// SDK's operation span and of the resource params name, and returns the
-// context the rest of the call runs with.
+// SDK's operation span and of the resource params name, computes the
+// call's trace header, and returns the context the rest of the call runs
+// with.
 func (c *call) start(ctx context.Context, service, op string, params any) context.Context {
 	attrs := append(c.attrs[:0],
 		slog.String(names.AttrRPCSystem, names.RPCSystemAWS),
@@ -113,10 +131,20 @@ func (c *call) start(ctx context.Context, service, op string, params any) contex
 	if region := awsmiddleware.GetRegion(ctx); region != "" {
 		attrs = append(attrs, slog.String(names.AttrCloudRegion, region))
 	}
-	if a, ok := resource(service, params); ok {
+	if a, ok := resource(service, params, &c.tables); ok {
 		attrs = append(attrs, a)
 	}
 	ctx, c.span = c.tr.Start(ctx, c.name, tracing.StartConfig{Kind: tracing.KindClient, Attributes: attrs})
+	c.started = true
+	if h := tracing.OutgoingHeader(ctx); h.Root != "" {
+		c.traceHeader = h.String()
+		c.header[0] = c.traceHeader
+		if len(h.Other) > 0 {
+			// Root and Parent are hex ids OutgoingHeader checked: only
+			// the other fields can hold a byte to escape.
+			c.header[0] = percentEncode(c.traceHeader)
+		}
+	}
 	return ctx
 }
 
@@ -133,13 +161,15 @@ func (c *call) finish(status int, requestID string, err error) {
 	if !s.IsRecording() {
 		return
 	}
-	switch {
-	case requestID != "" && status > 0:
-		s.SetAttributes(slog.String(names.AttrAWSRequestID, requestID), slog.Int(names.AttrHTTPStatusCode, status))
-	case requestID != "":
-		s.SetAttributes(slog.String(names.AttrAWSRequestID, requestID))
-	case status > 0:
-		s.SetAttributes(slog.Int(names.AttrHTTPStatusCode, status))
+	attrs := c.end[:0]
+	if requestID != "" {
+		attrs = append(attrs, slog.String(names.AttrAWSRequestID, requestID))
+	}
+	if status > 0 {
+		attrs = append(attrs, slog.Int(names.AttrHTTPStatusCode, status))
+	}
+	if len(attrs) > 0 {
+		s.SetAttributes(attrs...)
 	}
 	if err == nil {
 		s.SetStatus(tracing.OK, "")
@@ -208,21 +238,29 @@ func (nopSpan) SetStatus(smithytracing.SpanStatus)            {}
 func (nopSpan) SetProperty(any, any)                          {}
 func (nopSpan) End()                                          {}
 
-// resourceFields names, per service, the input field that names the
+// resourceField names, for a service, the input field that names the
 // resource a call works on, and the attribute it is recorded under.
-var resourceFields = map[string]struct{ field, attr string }{
-	"DynamoDB": {"TableName", names.AttrDynamoDBTableNames},
-	"SQS":      {"QueueUrl", names.AttrSQSQueueURL},
-	"Lambda":   {"FunctionName", names.AttrFaaSInvokedName},
-	"SNS":      {"TopicArn", names.AttrSNSTopicARN},
-	"SFN":      {"StateMachineArn", names.AttrStateMachineARN},
+func resourceField(service string) (field, attr string, ok bool) {
+	switch service {
+	case "DynamoDB":
+		return "TableName", names.AttrDynamoDBTableNames, true
+	case "SQS":
+		return "QueueUrl", names.AttrSQSQueueURL, true
+	case "Lambda":
+		return "FunctionName", names.AttrFaaSInvokedName, true
+	case "SNS":
+		return "TopicArn", names.AttrSNSTopicARN, true
+	case "SFN":
+		return "StateMachineArn", names.AttrStateMachineARN, true
+	}
+	return "", "", false
 }
 
 // fieldIndex caches, per input type, the indexes of its resource fields.
 var fieldIndex sync.Map // reflect.Type → inputFields
 
 // inputFields are the indexes of an input type's fields that name the
-// resource of a call, or -1: the one resourceFields names, and DynamoDB's
+// resource of a call, or -1: the one resourceField names, and DynamoDB's
 // RequestItems.
 type inputFields struct{ name, items int }
 
@@ -231,9 +269,10 @@ type inputFields struct{ name, items int }
 // field's name so that no service client is linked: the table of a
 // DynamoDB call (the tables of a batch), the queue URL of an SQS call, the
 // function of a Lambda call, the topic of an SNS call, the state machine
-// of a Step Functions call.
-func resource(service string, params any) (slog.Attr, bool) {
-	rf, ok := resourceFields[service]
+// of a Step Functions call. The name of a DynamoDB call's single table
+// is kept in room.
+func resource(service string, params any, room *[1]string) (slog.Attr, bool) {
+	field, attr, ok := resourceField(service)
 	if !ok {
 		return slog.Attr{}, false
 	}
@@ -245,7 +284,7 @@ func resource(service string, params any) (slog.Attr, bool) {
 	cached, ok := fieldIndex.Load(v.Type())
 	if !ok {
 		f := inputFields{name: -1, items: -1}
-		if sf, found := v.Type().FieldByName(rf.field); found && len(sf.Index) == 1 && sf.Type == reflect.TypeFor[*string]() {
+		if sf, found := v.Type().FieldByName(field); found && len(sf.Index) == 1 && sf.Type == reflect.TypeFor[*string]() {
 			f.name = sf.Index[0]
 		}
 		if sf, found := v.Type().FieldByName("RequestItems"); found && service == "DynamoDB" && len(sf.Index) == 1 && sf.Type.Kind() == reflect.Map && sf.Type.Key().Kind() == reflect.String {
@@ -261,7 +300,7 @@ func resource(service string, params any) (slog.Attr, bool) {
 				names = append(names, k.String())
 			}
 			sort.Strings(names)
-			return slog.Any(rf.attr, names), true
+			return slog.Any(attr, names), true
 		}
 	}
 	if f.name < 0 {
@@ -271,8 +310,9 @@ func resource(service string, params any) (slog.Attr, bool) {
 	if p == nil || *p == "" {
 		return slog.Attr{}, false
 	}
-	if rf.attr == names.AttrDynamoDBTableNames {
-		return slog.Any(rf.attr, []string{*p}), true
+	if attr == names.AttrDynamoDBTableNames {
+		room[0] = *p
+		return slog.Any(attr, room[:]), true
 	}
-	return slog.String(rf.attr, *p), true
+	return slog.String(attr, *p), true
 }
