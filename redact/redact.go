@@ -25,9 +25,14 @@ const Redacted = redact.Redacted
 const MinSecretLen = redact.MinSecretLen
 
 // AddSecrets registers values that no output of the process may contain,
-// from now on: a database password read at start-up, a signing key. The
-// token of "Bearer <token>" and the values of "a=1; b=2" cookies are
-// registered with the whole value.
+// from now on: a database password read at start-up, a signing key. Of a
+// value, only the parts that are credentials on their own are registered
+// too, so that they are redacted when written alone: the token of
+// "Bearer <token>" and "Basic <credentials>", the values of a cookie header
+// ("a=1; b=2"), and the value of each name=value pair whose name is one of
+// DefaultKeys (the password of "host=db.internal;password=…", the
+// client_secret of a form). The rest (the host, a user name, other words)
+// stays readable wherever it appears alone.
 func AddSecrets(values ...string) { redact.AddSecrets(values...) }
 
 // DefaultKeys returns the words that make a key secret by default. A key is

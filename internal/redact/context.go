@@ -3,16 +3,19 @@ package redact
 import "context"
 
 // Scope is what one invocation redacts: the secret keys of the function and
-// the invocation's set of secret values, a child of Process() that grows
-// with every value an output redacts by key. lambdawrap makes one per
-// invocation and puts it into the context every output reads.
+// the invocation's set of secret values, a child of Process() (or of the
+// scope of an enclosing invocation) that grows with every value an output
+// redacts by key. logger.Handler.Begin makes one per invocation with Init,
+// inside the invocation it allocates anyway, and its context answers
+// ScopeKey with it, so every output reads it from there.
 type Scope struct {
 	Keys   *Keys
 	Values *Set
 }
 
-// NewScope returns the scope of one invocation: keys (DefaultKeys when
-// nil) and a new set whose parent is Process().
+// NewScope returns a scope of its own allocation: keys (DefaultKeys when
+// nil) and a new set whose parent is Process(), as Init makes in place.
+// It stands for an invocation's scope where no logger.Handler begins one.
 func NewScope(keys *Keys) *Scope {
 	if keys == nil {
 		keys = DefaultKeys()

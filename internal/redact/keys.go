@@ -13,6 +13,8 @@
 //     encoding or push an output past its size limit.
 package redact
 
+import "strings"
+
 // Redacted is written in place of a secret.
 const Redacted = "[REDACTED]"
 
@@ -29,7 +31,9 @@ func DefaultWords() []string {
 // Keys matches keys against the secret words.
 type Keys struct {
 	words   []string
-	byFirst [256][]string // words by their first byte, in both cases
+	byFirst [256][]string // words by the bytes that read as their first
+	first   [4]uint64     // bit c: byFirst[c] holds a word
+	minLen  int           // the shortest key a word can match
 }
 
 var defaultKeys = NewKeys(DefaultWords())
@@ -51,13 +55,22 @@ func NewKeys(words []string) *Keys {
 		}
 		w := string(n)
 		k.words = append(k.words, w)
-		c := w[0]
-		k.byFirst[c] = append(k.byFirst[c], w)
-		if c >= 'a' && c <= 'z' {
-			k.byFirst[c-'a'+'A'] = append(k.byFirst[c-'a'+'A'], w)
+		// A camelCase boundary stands for a '_' of w: "apiKey" matches "api_key".
+		if l := len(w) - strings.Count(w[1:], "_"); k.minLen == 0 || l < k.minLen {
+			k.minLen = l
+		}
+		for c := range 256 { // every byte that reads as w[0]
+			if normByte(byte(c)) == w[0] {
+				k.addFirst(byte(c), w)
+			}
 		}
 	}
 	return k
+}
+
+func (k *Keys) addFirst(c byte, w string) {
+	k.byFirst[c] = append(k.byFirst[c], w)
+	k.first[c>>6] |= 1 << (c & 63)
 }
 
 // Empty reports whether no key matches.
@@ -81,12 +94,11 @@ func isSep(c byte) bool   { return c == '_' || c == '-' || c == '.' || c == ' ' 
 // Word starts are the start of the key, the byte after '_', '-', '.' or
 // ' ', and an upper-case letter after a lower-case one (camelCase).
 func (k *Keys) Match(key string) bool {
-	if k.Empty() {
+	if k == nil || len(key) < k.minLen || k.minLen == 0 {
 		return false
 	}
-	for i := 0; i < len(key); i++ {
-		cands := k.byFirst[key[i]]
-		if cands == nil {
+	for i := 0; i <= len(key)-k.minLen; i++ {
+		if c := key[i]; k.first[c>>6]&(1<<(c&63)) == 0 {
 			continue
 		}
 		if i > 0 {
@@ -95,7 +107,14 @@ func (k *Keys) Match(key string) bool {
 				continue
 			}
 		}
-		for _, w := range cands {
+		var next byte // the second byte, as words hold it
+		if i+1 < len(key) {
+			next = normByte(key[i+1])
+		}
+		for _, w := range k.byFirst[key[i]] {
+			if len(w) > 1 && w[1] != '_' && w[1] != next {
+				continue // what matchWordAt would find at once, without the call
+			}
 			if matchWordAt(key, i, w) {
 				return true
 			}

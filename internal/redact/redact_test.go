@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +23,11 @@ func TestKeys(t *testing.T) {
 	} {
 		if got := k.Match(key); got != want {
 			t.Errorf("Match(%q) = %v, want %v", key, got, want)
+		}
+	}
+	for key, want := range map[string]bool{"aB": true, "a_b": true, "x.a-b": true, "ab": false, "a": false, "xaB": false} {
+		if got := NewKeys([]string{"a_b"}).Match(key); got != want {
+			t.Errorf("a_b: Match(%q) = %v, want %v", key, got, want)
 		}
 	}
 	if NewKeys(nil).Match("password") || (*Keys)(nil).Match("password") {
@@ -56,6 +62,47 @@ func TestSetReplacesOverlappingSecretsWhole(t *testing.T) {
 	}
 }
 
+func TestSetAddsOnlyCredentialParts(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		secret string
+		parts  []string // written alone, redacted
+		kept   []string // ordinary words of the secret, never redacted alone
+	}{
+		{"bearer", "Bearer eyJhbGciOi.jwt", []string{"eyJhbGciOi.jwt"}, []string{"Bearer"}},
+		{"basic", "basic dXNlcjpwYXNz", []string{"dXNlcjpwYXNz"}, nil},
+		{"cookies", "session=sess-0123456789; theme=darkmode", []string{"sess-0123456789", "darkmode"}, []string{"session"}},
+		{"one cookie", "sid=abc123def456", []string{"abc123def456"}, nil},
+		{"connection string", "host=db.internal;port=5432;password=hunter22", []string{"hunter22"}, []string{"db.internal"}},
+		{"keyword dsn", "host=db.internal user=app password=pw-123456 dbname=orders_db", []string{"pw-123456"}, []string{"db.internal", "orders_db"}},
+		{"form", "client=orders-app&client_secret=cs-987654", []string{"cs-987654"}, []string{"orders-app"}},
+		{"set-cookie", "sid=abc123def456; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly", []string{"abc123def456"}, []string{"Expires=Wed", "07:28:00"}},
+		{"many cookies", "a=value-01; b=value-02; c=value-03; d=value-04; e=value-05; f=value-06; g=value-07; h=value-08; i=value-09; j=value-10",
+			[]string{"value-01", "value-09", "value-10"}, nil},
+		{"words", "correct horse battery staple", nil, []string{"staple", "battery"}},
+		{"other scheme", "Digest username-long", nil, []string{"username-long"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := NewSet(nil)
+			s.Add(c.secret)
+			sc := &Scrubber{Sets: [3]*Set{s}}
+			if !sc.Secret(c.secret) {
+				t.Errorf("%q not registered", c.secret)
+			}
+			for _, p := range c.parts {
+				if !sc.Secret(p) {
+					t.Errorf("part %q of %q not registered", p, c.secret)
+				}
+			}
+			for _, w := range c.kept {
+				if got, _ := sc.Values("at " + w + " now"); got != "at "+w+" now" {
+					t.Errorf("%q of %q redacted alone: %q", w, c.secret, got)
+				}
+			}
+		})
+	}
+}
+
 func TestTextAssignments(t *testing.T) {
 	into := NewSet(nil)
 	sc := &Scrubber{Keys: DefaultKeys(), Into: into}
@@ -71,14 +118,29 @@ func TestTextAssignments(t *testing.T) {
 		"password=[REDACTED] already":                 "password=[REDACTED] already",
 		"api_key='k-123456789' in config":             "api_key='[REDACTED]' in config",
 		"plain message without anything":              "plain message without anything",
+		// JSON quoted with escapes (fmt's %q, a JSON string holding JSON),
+		// once and twice, and values holding escaped quotes and backslashes.
+		`bad body "{\"user\":\"ann\",\"password\":\"hunter22\"}"`:                     `bad body "{\"user\":\"ann\",\"password\":\"[REDACTED]\"}"`,
+		`"bad body \"{\\\"user\\\":\\\"ann\\\",\\\"password\\\":\\\"hunter23\\\"}\""`: `"bad body \"{\\\"user\\\":\\\"ann\\\",\\\"password\\\":\\\"[REDACTED]\\\"}\""`,
+		`bad body "{\"password\":\"p\\\"q22secret\"}"`:                                `bad body "{\"password\":\"[REDACTED]\"}"`,
+		`bad body "{\"password\":\"pw\\\\\",\"user\":\"ann\"}"`:                       `bad body "{\"password\":\"[REDACTED]\",\"user\":\"ann\"}"`,
+		`bad "password=\"hunter24\" user=ann"`:                                        `bad "password=\"[REDACTED]\" user=ann"`,
+		`{\"token\": \"tok-123456\"`:                                                  `{\"token\": \"[REDACTED]\"`,
+		// An object or array under a secret key, in JSON a message holds.
+		`bad body {"token":{"value":"tok-777777","n":[1]},"user":"ann"} end`: `bad body {"token":[REDACTED],"user":"ann"} end`,
+		`bad body "{\"token\":[\"tok-888888\",\"a]}\"],\"user\":\"ann\"}"`:   `bad body "{\"token\":[REDACTED],\"user\":\"ann\"}"`,
+		`cut {"secret":{"a":{"b":"s3cr3t-999`:                                `cut {"secret":[REDACTED]`,
+		`echo 'api_key=\'k-55555555\' done'`:                                 `echo 'api_key=\'[REDACTED]\' done'`,
 	}
 	for in, want := range cases {
-		if got, _ := sc.Text(in); got != want {
-			t.Errorf("Text(%q)\n got %q\nwant %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got, _ := sc.Text(in); got != want {
+				t.Errorf("Text(%q)\n got %q\nwant %q", in, got, want)
+			}
+		})
 	}
 	later := &Scrubber{Sets: [3]*Set{into}}
-	for _, v := range []string{"hunter22", "abc123xyz", "k-123456789"} {
+	for _, v := range []string{"hunter22", "abc123xyz", "k-123456789", "hunter23", "hunter24", "tok-123456", `p"q22secret`, "tok-777777", "tok-888888"} {
 		if got, _ := later.Values("quoted " + v); strings.Contains(got, v) {
 			t.Errorf("value %q redacted by key was not remembered", v)
 		}
@@ -164,6 +226,7 @@ func FuzzAppendJSON(f *testing.F) {
 	f.Add(`{"password":"hunter22","a":[1,{"token":"x"}],"b":"user=1&secret=abc"}`, "hunter22")
 	f.Add(`["AKIA123456", {"AKIA123456": 1}]`, "AKIA123456")
 	f.Add(`{"a":"\u003ckey123456\u003e","key123456":{"x":1}}`, "key123456")
+	f.Add(`["",{"00000":0}]`, "\x0000000") // a secret that spans two strings only when they are joined
 	f.Fuzz(func(t *testing.T, doc, secret string) {
 		if !json.Valid([]byte(doc)) {
 			return
@@ -178,36 +241,36 @@ func FuzzAppendJSON(f *testing.F) {
 		if len(secret) >= MinSecretLen && !strings.Contains(Redacted, secret) {
 			var v any
 			_ = json.Unmarshal(out, &v)
-			if strings.Contains(flatten(v), secret) {
-				t.Fatalf("secret %q in %s", secret, out)
+			for _, str := range flatten(v) {
+				if strings.Contains(str, secret) {
+					t.Fatalf("secret %q in %s", secret, out)
+				}
 			}
 		}
 	})
 }
 
-// flatten returns every key and string of a decoded JSON value, joined.
-func flatten(v any) string {
-	var b strings.Builder
+// flatten returns every key and string of a decoded JSON value.
+func flatten(v any) []string {
+	var out []string
 	var walk func(any)
 	walk = func(v any) {
 		switch v := v.(type) {
 		case string:
-			b.WriteString(v)
-			b.WriteByte(0)
+			out = append(out, v)
 		case []any:
 			for _, e := range v {
 				walk(e)
 			}
 		case map[string]any:
 			for k, e := range v {
-				b.WriteString(k)
-				b.WriteByte(0)
+				out = append(out, k)
 				walk(e)
 			}
 		}
 	}
 	walk(v)
-	return b.String()
+	return out
 }
 
 func FuzzText(f *testing.F) {
@@ -215,10 +278,19 @@ func FuzzText(f *testing.F) {
 	f.Add("dial postgres://u:p4ssw0rd@h/db", "p4ssw0rd")
 	f.Add(base64.StdEncoding.EncodeToString([]byte(`{"token":"tok-123456"}`)), "tok-123456")
 	f.Add(`{"a":"key123456"}`, "key123456")
+	f.Add(`bad body "{\"user\":\"ann\",\"password\":\"hunter22\"}"`, "hunter22")
+	f.Add(`"bad body \"{\\\"password\\\":\\\"hunter22\\\"}\""`, "hunter22")
+	f.Add(`bad body "{\"password\":\"p\\\"q22secret\"}"`, `p"q22secret`)
+	f.Add(`bad "password=\"hunter24\" user=ann"`, "hunter24")
 	f.Fuzz(func(t *testing.T, v, secret string) {
 		set := NewSet(nil)
 		set.Add(secret)
 		sc := &Scrubber{Keys: DefaultKeys(), Sets: [3]*Set{set}, Into: NewSet(nil)}
+		if v != "" && plain(v) {
+			if out, ok := sc.structured(v); ok || out != v {
+				t.Fatalf("plain %q, yet the key rule changes it to %q", v, out)
+			}
+		}
 		out, changed := sc.Text(v)
 		if !changed && out != v {
 			t.Fatalf("unchanged, yet %q became %q", v, out)
@@ -231,6 +303,88 @@ func FuzzText(f *testing.F) {
 			// revealed new structure (a form inside a base64 body).
 			if _, err := base64.StdEncoding.DecodeString(v); err != nil {
 				t.Fatalf("not idempotent: %q -> %q -> %q", v, out, again)
+			}
+		}
+	})
+}
+
+// FuzzTextQuotedJSON checks that a secret member of JSON that a message
+// quotes, once or more (fmt's %q), is redacted whatever its value holds.
+func FuzzTextQuotedJSON(f *testing.F) {
+	f.Add("hunter22", uint8(1), uint8(0))
+	f.Add(`p"q\\`, uint8(1), uint8(0))
+	f.Add(`a\"b"c\\`, uint8(2), uint8(1))
+	f.Add("tok-123456", uint8(0), uint8(2))
+	f.Add("x\n\u00e9\"]}", uint8(3), uint8(1))
+	f.Fuzz(func(t *testing.T, pw string, levels, shape uint8) {
+		levels %= 4
+		b, err := json.Marshal(pw)
+		if err != nil {
+			return
+		}
+		val := string(b) // a string, or an object or array holding it
+		switch shape % 3 {
+		case 1:
+			val = `{"v":` + val + `,"w":[1,"}"]}`
+		case 2:
+			val = `[` + val + `,{"x":"]"}]`
+		}
+		doc := `{"user":"ann","password":` + val + `,"n":1}`
+		v := doc
+		for range levels {
+			v = strconv.Quote(v)
+		}
+		out, _ := (&Scrubber{Keys: DefaultKeys()}).Text("bad body " + v)
+		inner, ok := strings.CutPrefix(out, "bad body ")
+		if !ok {
+			t.Fatalf("prefix lost: %q", out)
+		}
+		for range levels {
+			if inner, err = strconv.Unquote(inner); err != nil {
+				t.Fatalf("%q: no longer quoted %d times: %q", doc, levels, out)
+			}
+		}
+		if val[0] != '"' { // an object or an array is replaced whole, unquoted
+			if want := `{"user":"ann","password":` + Redacted + `,"n":1}`; inner != want {
+				t.Fatalf("%q quoted %d times became %q", doc, levels, out)
+			}
+			return
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(inner), &m); err != nil {
+			t.Fatalf("%q: invalid JSON once unquoted: %q", doc, inner)
+		}
+		want := any(Redacted)
+		if val == `""` {
+			want = ""
+		}
+		if m["password"] != want || m["user"] != "ann" || m["n"] != 1.0 {
+			t.Fatalf("%q quoted %d times became %q", doc, levels, out)
+		}
+	})
+}
+
+// FuzzKeysMatch checks Match against a plain reading of its rule: a word
+// may start at any byte that starts a word of the key.
+func FuzzKeysMatch(f *testing.F) {
+	for _, k := range []string{"password", "dbPassword", "X-Api-Key", "apiKey", "tokenizer", "a_b", "aB", "xray_trace_id", "user[password]"} {
+		f.Add(k, "a_b")
+	}
+	f.Fuzz(func(t *testing.T, key, word string) {
+		for _, k := range []*Keys{DefaultKeys(), NewKeys([]string{word}), NewKeys([]string{word, "token"})} {
+			want := false
+			for i := 0; i < len(key) && !want; i++ {
+				if i > 0 && !isSep(key[i-1]) && !(isUpper(key[i]) && isLower(key[i-1])) {
+					continue
+				}
+				for _, w := range k.words {
+					if normByte(key[i]) == w[0] && matchWordAt(key, i, w) {
+						want = true
+					}
+				}
+			}
+			if got := k.Match(key); got != want {
+				t.Fatalf("Match(%q) with %q = %v, want %v", key, k.words, got, want)
 			}
 		}
 	})

@@ -28,12 +28,30 @@ type Scrubber struct {
 // Key reports whether the value under key is redacted.
 func (s *Scrubber) Key(key string) bool { return s != nil && s.Keys.Match(key) }
 
+// mayHold reports whether a set of s holds a value short enough for a
+// string of n bytes to contain it.
+func (s *Scrubber) mayHold(n int) bool {
+	for _, set := range s.Sets {
+		for ; set != nil; set = set.parent {
+			if l := set.shortest.Load(); l != 0 && l <= int64(n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Values returns v with every secret value replaced by Redacted, and
 // whether it changed. It allocates only when it changes v.
 func (s *Scrubber) Values(v string) (string, bool) {
-	if s == nil || len(v) < MinSecretLen {
+	if s == nil || len(v) < MinSecretLen || !s.mayHold(len(v)) {
 		return v, false
 	}
+	return s.values(v)
+}
+
+// values is Values once a set may hold a value found in v.
+func (s *Scrubber) values(v string) (string, bool) {
 	found := false
 	for _, set := range s.Sets {
 		if set != nil && contains(set, v) {
@@ -81,6 +99,9 @@ func (s *Scrubber) Text(v string) (string, bool) {
 	if s == nil || v == "" {
 		return v, false
 	}
+	if s.Keys.Empty() || plain(v) {
+		return s.Values(v)
+	}
 	out, changed := v, false
 	if t, ok := s.structured(v); ok {
 		out, changed = t, true
@@ -121,6 +142,35 @@ func (s *Scrubber) structured(v string) (string, bool) {
 	return s.base64(v)
 }
 
+// plain reports whether v holds nothing the key rule looks into: it does
+// not start as JSON does, holds no '=' or ':' (the only bytes at which
+// assignments and URL credentials are looked for) and is not a base64 body
+// (hex digits alone are an id, never decoded). Most values of a log line
+// are plain: an id, a region, a sentence.
+func plain(v string) bool {
+	if c := v[0]; c == '{' || c == '[' {
+		return false
+	}
+	if strings.IndexByte(v, '=') >= 0 || strings.IndexByte(v, ':') >= 0 {
+		return false
+	}
+	return !base64Shaped(v) || isHex(v)
+}
+
+// base64Shaped reports whether v may be a base64 body: at least 8 bytes, a
+// multiple of 4, the base64 alphabet and at most two '=' at its end.
+func base64Shaped(v string) bool {
+	if len(v) < 8 || len(v)%4 != 0 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' && i >= len(v)-2) {
+			return false
+		}
+	}
+	return true
+}
+
 // keyByte reports bytes that may make up a key in free text or a form.
 func keyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
@@ -143,14 +193,22 @@ func (s *Scrubber) assignments(v string) (string, bool) {
 	var b []byte     // nil until something is redacted
 	last := 0        // v[last:] not yet copied to b
 	eq, co := -1, -1 // the next '=' and ':' at or after i, found by IndexByte
+	short := len(v) <= 128
 	for i := 0; i < len(v); i++ {
-		if eq < i {
-			eq = nextByte(v, i, '=')
+		if short { // a call of IndexByte costs more than a short scan
+			for i < len(v) && v[i] != '=' && v[i] != ':' {
+				i++
+			}
+		} else {
+			if eq < i {
+				eq = nextByte(v, i, '=')
+			}
+			if co < i {
+				co = nextByte(v, i, ':')
+			}
+			i = min(eq, co)
 		}
-		if co < i {
-			co = nextByte(v, i, ':')
-		}
-		if i = min(eq, co); i == len(v) {
+		if i == len(v) {
 			break
 		}
 		start, end, ok := s.assignedAt(v, i)
@@ -177,7 +235,7 @@ func (s *Scrubber) assignments(v string) (string, bool) {
 func (s *Scrubber) assignedAt(v string, i int) (start, end int, ok bool) {
 	if v[i] == ':' && strings.HasPrefix(v[i:], "://") {
 		start, end, ok = userPassword(v, i+3)
-	} else if s.Keys.Match(formKey(keyBefore(v, i))) {
+	} else if k := keyBefore(v, i); len(k) >= s.Keys.minLen && s.Keys.Match(formKey(k)) {
 		start, end = valueAfter(v, i)
 		ok = end > start && v[start:end] != Redacted
 	}
@@ -189,15 +247,31 @@ func (s *Scrubber) assignedAt(v string, i int) (start, end int, ok bool) {
 	if d, err := url.QueryUnescape(val); err == nil && d != val {
 		s.Remember(d)
 	}
+	d := val
+	for strings.IndexByte(d, '\\') >= 0 { // escaped as JSON, once or more
+		var u string
+		if json.Unmarshal([]byte(`"`+d+`"`), &u) != nil || u == d {
+			break
+		}
+		s.Remember(u)
+		d = u
+	}
+	if d[0] == '{' || d[0] == '[' {
+		s.RememberJSON(stringBytes(d))
+	}
 	return start, end, true
 }
 
 // keyBefore returns the key assigned at v[i]: the run of key bytes before
-// it, past one closing quote.
+// it, past one closing quote, escaped or not (`\"password\":` in JSON that
+// a message quotes).
 func keyBefore(v string, i int) string {
 	k := i
 	if k > 0 && (v[k-1] == '"' || v[k-1] == '\'') {
 		k--
+		for k > 0 && v[k-1] == '\\' {
+			k--
+		}
 	}
 	kend := k
 	for k > 0 && keyByte(v[k-1]) {
@@ -207,7 +281,8 @@ func keyBefore(v string, i int) string {
 }
 
 // valueAfter returns where the value assigned at v[i] is: after spaces,
-// quoted or up to a value end; empty for a path (":/").
+// quoted (also with a quote escaped once or more, as in JSON that a message
+// quotes) or up to a value end; empty for a path (":/").
 func valueAfter(v string, i int) (start, end int) {
 	j := i + 1
 	if v[i] == ':' && j < len(v) && v[j] == '/' {
@@ -216,22 +291,75 @@ func valueAfter(v string, i int) (start, end int) {
 	for j < len(v) && (v[j] == ' ' || v[j] == '\t') {
 		j++
 	}
-	if j < len(v) && (v[j] == '"' || v[j] == '\'') {
-		q := v[j]
-		end = j + 1
-		for end < len(v) && v[end] != q {
-			if v[end] == '\\' {
-				end++
-			}
-			end++
-		}
-		return j + 1, min(end, len(v))
+	n := 0 // backslashes escaping an opening quote
+	for j+n < len(v) && v[j+n] == '\\' {
+		n++
+	}
+	if j+n < len(v) && (v[j+n] == '"' || v[j+n] == '\'') {
+		start = j + n + 1
+		end, _ = closingQuote(v, start, v[j+n], n)
+		return start, end
+	}
+	if j < len(v) && (v[j] == '{' || v[j] == '[') {
+		return j, containerEnd(v, j)
 	}
 	end = j
 	for end < len(v) && !valueEnd(v[end]) {
 		end++
 	}
 	return j, end
+}
+
+// containerEnd returns the index just past the object or array that starts
+// at v[i], in JSON a message holds (its quotes escaped or not): the bracket
+// that closes it, strings skipped; len(v) when none does.
+func containerEnd(v string, i int) int {
+	depth := 0
+	for ; i < len(v); i++ {
+		switch v[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case '"':
+			r := 0 // the backslashes escaping the opening quote
+			for r < i && v[i-r-1] == '\\' {
+				r++
+			}
+			_, i = closingQuote(v, i+1, '"', r)
+			i-- // the loop steps past the closing quote
+		}
+	}
+	return len(v)
+}
+
+// closingQuote returns where the string value starting at v[start] ends
+// (end) and the index just past its closing quote (next): the quote q that
+// closes it, written with the n backslashes that escaped its opening quote,
+// not counting backslashes that are part of the value (an escaped quote or
+// backslash inside it); len(v) for both when no quote does. Escaping text
+// that holds JSON doubles its backslashes and adds one to each quote, so at
+// n backslashes a closing quote is preceded by n plus a multiple of 2(n+1)
+// of them; a run shorter than n closes the text around the value.
+func closingQuote(v string, start int, q byte, n int) (end, next int) {
+	for p := start; p < len(v); p++ {
+		if v[p] != q {
+			continue
+		}
+		r := 0
+		for p-r > start && v[p-r-1] == '\\' {
+			r++
+		}
+		switch {
+		case r < n:
+			return p - r, p + 1
+		case (r-n)%(2*(n+1)) == 0:
+			return p - n, p + 1
+		}
+	}
+	return len(v), len(v)
 }
 
 // userPassword returns where the password is in the user information of a
@@ -280,17 +408,8 @@ func formKey(k string) string {
 // base64 redacts a base64 body (API Gateway's isBase64Encoded) that holds
 // JSON or a form, and writes it back encoded.
 func (s *Scrubber) base64(v string) (string, bool) {
-	if len(v) < 8 || len(v)%4 != 0 {
-		return v, false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' && i >= len(v)-2) {
-			return v, false
-		}
-	}
-	if isHex(v) {
-		return v, false // an id, not a body
+	if !base64Shaped(v) || isHex(v) {
+		return v, false // not base64, or hex digits alone: an id, not a body
 	}
 	// The first six bytes tell whether decoding the rest is worth it: JSON
 	// or a form starts with text.

@@ -19,9 +19,10 @@ const MinSecretLen = 6
 // Set is a growing set of secret values, safe for concurrent use. Reading
 // it takes no lock: Add publishes a new sorted copy.
 type Set struct {
-	parent *Set
-	mu     sync.Mutex
-	vals   atomic.Pointer[[]string] // sorted by length, shortest first
+	parent   *Set
+	mu       sync.Mutex
+	vals     atomic.Pointer[[]string] // sorted by length, shortest first
+	shortest atomic.Int64             // the length of vals[0]; 0: none
 }
 
 // NewSet returns an empty set that also holds parent's values (parent may be nil).
@@ -41,9 +42,8 @@ func Process() *Set { return process() }
 // AddSecrets registers values as secret for the whole process.
 func AddSecrets(values ...string) { Process().Add(values...) }
 
-// Add adds values, and the pieces of them that may show up alone (the
-// token of "Bearer <token>", the values of "a=1; b=2" cookies). Values
-// shorter than MinSecretLen are ignored.
+// Add adds values, and the pieces of them that may show up alone (see
+// secretParts). Values shorter than MinSecretLen are ignored.
 func (s *Set) Add(values ...string) {
 	if s == nil {
 		return
@@ -79,6 +79,7 @@ func (s *Set) add(parts []string) {
 	}
 	slices.SortStableFunc(next, func(a, b string) int { return len(a) - len(b) })
 	s.vals.Store(&next)
+	s.shortest.Store(int64(len(next[0])))
 }
 
 func (s *Set) parentHas(v string) bool {
@@ -113,21 +114,90 @@ func (s *Set) Len() int {
 	return 0
 }
 
-// secretParts appends v and the pieces of it that may be written alone.
+// secretParts appends v and the pieces of it that are credentials on their
+// own, so that they are redacted also when written alone; nothing else of
+// v is, so that its ordinary words (a host name, a cookie's name) stay
+// readable everywhere:
+//   - the credentials of an Authorization value: "Bearer <token>",
+//     "Basic <credentials>";
+//   - the values of a cookie header: "name=value" pairs separated by "; "
+//     (one pair alone too; a Set-Cookie value's attributes are skipped);
+//   - the value of each "name=value" pair whose name DefaultKeys matches, in
+//     pairs separated by ';', '&' or spaces: the password of a connection
+//     string, the secret of a form.
 func secretParts(v string, parts []string) []string {
 	parts = append(parts, v)
-	if strings.ContainsRune(v, '=') {
-		for kv := range strings.SplitSeq(v, ";") {
-			if _, val, ok := strings.Cut(kv, "="); ok && len(parts) < cap(parts) {
-				parts = append(parts, strings.TrimSpace(val))
-			}
+	if scheme, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic")) {
+		if cred = strings.TrimSpace(cred); cred != "" && !strings.ContainsAny(cred, " \t\r\n") {
+			parts = append(parts, cred)
 		}
 		return parts
 	}
-	if i := strings.LastIndexByte(v, ' '); i >= 0 {
-		parts = append(parts, v[i+1:])
+	if strings.IndexByte(v, '=') < 0 {
+		return parts
+	}
+	parts = cookieValues(v, parts)
+	for pair := range strings.FieldsFuncSeq(v, pairSep) {
+		if name, val, ok := strings.Cut(pair, "="); ok && val != "" && defaultKeys.Match(formKey(name)) {
+			parts = append(parts, val)
+		}
 	}
 	return parts
+}
+
+// pairSep reports the separators of "name=value" pairs.
+func pairSep(r rune) bool {
+	return r == ';' || r == '&' || r == ' ' || r == '\t' || r == '\r' || r == '\n'
+}
+
+// cookieValues appends the values of v when v is a cookie header (see
+// secretParts), and appends nothing when it is not.
+func cookieValues(v string, parts []string) []string {
+	n := len(parts)
+	for seg := range strings.SplitSeq(v, "; ") {
+		name, val, ok := strings.Cut(seg, "=")
+		switch {
+		case !cookieToken(name):
+			return parts[:n]
+		case cookieAttribute(name) && len(parts) > n:
+			continue // Path=/, Expires=…, HttpOnly after a Set-Cookie pair
+		case !ok:
+			return parts[:n]
+		}
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = val[1 : len(val)-1]
+		}
+		for i := 0; i < len(val); i++ {
+			if c := val[i]; c <= ' ' || c == '"' || c == ',' || c == ';' || c == '\\' || c >= 0x7f {
+				return parts[:n]
+			}
+		}
+		parts = append(parts, val)
+	}
+	return parts
+}
+
+// cookieToken reports whether name may be a cookie's name.
+func cookieToken(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// cookieAttribute reports the attribute names of a Set-Cookie value.
+func cookieAttribute(name string) bool {
+	for _, a := range [...]string{"Expires", "Max-Age", "Domain", "Path", "Secure", "HttpOnly", "SameSite", "Partitioned"} {
+		if strings.EqualFold(name, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // span is a part of a string to replace.
