@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,10 +68,21 @@ type extension struct {
 
 	posted chan string // request ids whose result the runtime posted
 
-	mu        sync.Mutex // one export at a time
-	heldSince time.Time  // when spans first waited for a later response
-	starts    [5]time.Time
-	nstarts   int
+	// dead is set when the loop stopped (Lambda's Extensions API failed):
+	// spans are no longer exported after the response, the wrapper flushes
+	// them on the invocation's path.
+	dead atomic.Bool
+
+	// mu serialises exports. The extension's own goroutines and the
+	// off-path flushes (timeout guard, panic, SIGTERM) take it, and, once
+	// the loop stopped, the synchronous flush at an invocation's end;
+	// never an invocation's begin.
+	mu        sync.Mutex
+	heldSince time.Time // when spans first waited for a later response
+
+	startsMu sync.Mutex // guards starts; never held across an export
+	starts   [5]time.Time
+	nstarts  int
 }
 
 // startExtension registers the wrapper's internal extension with Lambda's
@@ -131,7 +143,11 @@ func (w *wrapper) startExtension() *extension {
 }
 
 // exporting reports whether spans are exported after the response.
-func (e *extension) exporting() bool { return e != nil && e.deferred != nil }
+func (e *extension) exporting() bool { return e != nil && e.deferred != nil && !e.dead.Load() }
+
+// holding reports whether the backend keeps ended spans until the
+// extension exports them (tracing.Deferred.DeferExport was called).
+func (e *extension) holding() bool { return e != nil && e.deferred != nil }
 
 func (e *extension) register(events []string) (string, error) {
 	if events == nil {
@@ -194,6 +210,7 @@ func (e *extension) loop() {
 		ev, err := e.next()
 		if err != nil {
 			e.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgExtensionFailed, slog.String(names.KeyError, err.Error()))
+			e.stop()
 			return
 		}
 		if ev.EventType != "INVOKE" {
@@ -202,6 +219,17 @@ func (e *extension) loop() {
 		e.waitPosted(ev.RequestID, time.UnixMilli(ev.DeadlineMS))
 		e.afterResponse(false)
 	}
+}
+
+// stop is called when the loop cannot go on: from then on the wrapper
+// flushes spans on the invocation's path, and what waits is exported now.
+// Under Managed Instances the background exporter goes on as before.
+func (e *extension) stop() {
+	if e.deferred == nil || e.managed {
+		return
+	}
+	e.dead.Store(true)
+	e.exportNow(exportCap)
 }
 
 // waitPosted returns once the runtime posted the result of invocation id,
@@ -225,7 +253,7 @@ func (e *extension) waitPosted(id string, deadline time.Time) {
 // invocation whose original context is ctx (aws-lambda-go ends that context
 // right after the post).
 func (e *extension) onPosted(ctx context.Context, id string) {
-	if e == nil || e.deferred == nil || e.managed {
+	if !e.exporting() || e.managed {
 		return
 	}
 	context.AfterFunc(ctx, func() {
@@ -236,20 +264,24 @@ func (e *extension) onPosted(ctx context.Context, id string) {
 	})
 }
 
-// noteStart records that an invocation began, for the batching decision.
+// noteStart records that an invocation began, for the batching decision
+// after a response (not made under Managed Instances, which export on a
+// timer). It never waits for an export.
 func (e *extension) noteStart(t time.Time) {
-	if e == nil || e.deferred == nil {
+	if e == nil || e.deferred == nil || e.managed {
 		return
 	}
-	e.mu.Lock()
+	e.startsMu.Lock()
 	e.starts[e.nstarts%len(e.starts)] = t
 	e.nstarts++
-	e.mu.Unlock()
+	e.startsMu.Unlock()
 }
 
-// steadyLocked reports whether invocations are frequent: the last ones
-// started less than steadyGap apart.
-func (e *extension) steadyLocked() bool {
+// steady reports whether invocations are frequent: the last ones started
+// less than steadyGap apart.
+func (e *extension) steady() bool {
+	e.startsMu.Lock()
+	defer e.startsMu.Unlock()
 	n := len(e.starts)
 	if e.nstarts < n {
 		return false
@@ -282,7 +314,7 @@ func (e *extension) afterResponse(force bool) {
 	if e.heldSince.IsZero() {
 		e.heldSince = now
 	}
-	if !force && e.steadyLocked() && spans < batchSpans && size < batchBytes && now.Sub(e.heldSince) < batchAge {
+	if !force && e.steady() && spans < batchSpans && size < batchBytes && now.Sub(e.heldSince) < batchAge {
 		return // with a later response
 	}
 	e.exportLocked(exportCap)
@@ -299,8 +331,7 @@ func (e *extension) exportLocked(limit time.Duration) {
 	e.w.exported.Add(int64(time.Since(start)))
 	if err != nil {
 		e.w.carried.Add(1)
-		e.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgTelemetryFailed,
-			slog.String(names.KeyComponent, "tracer.Flush"), slog.String(names.KeyError, errinfo.Message(err)))
+		e.w.logTelemetryFailure(context.Background(), "tracer.Flush", err)
 	}
 	e.reportDropped()
 }
@@ -315,15 +346,21 @@ func (e *extension) reportDropped() {
 }
 
 // exportNow exports everything that waits, within limit: the timeout
-// guard, a panic and SIGTERM call it on their own goroutines.
+// guard, a panic and SIGTERM call it on their own goroutines, the Managed
+// Instances exporter on its timer. With nothing waiting it exports nothing
+// and records no export time; it still reports what the backend dropped.
 func (e *extension) exportNow(limit time.Duration) {
 	if e == nil || e.deferred == nil {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.exportLocked(limit)
 	e.heldSince = time.Time{}
+	if spans, _ := e.deferred.Pending(); spans == 0 {
+		e.reportDropped()
+		return
+	}
+	e.exportLocked(limit)
 }
 
 // background exports on a timer, for Lambda Managed Instances.
@@ -336,12 +373,18 @@ func (e *extension) background() {
 }
 
 // onSignal flushes everything at SIGTERM: Lambda is shutting the sandbox
-// down, within about 300 ms for a runtime with internal extensions. Spans
-// first, then the reports Lambda still has to deliver.
+// down, within about 300 ms for a runtime with internal extensions. The
+// invocations still running first, then the spans in one export, then the
+// reports Lambda still has to deliver.
 func (e *extension) onSignal(signals <-chan os.Signal) {
 	<-signals
-	e.w.onSIGTERM()
-	e.exportNow(200 * time.Millisecond)
+	s := e.w.flushRunning()
+	switch {
+	case e.holding():
+		e.exportNow(200 * time.Millisecond)
+	case s != nil:
+		s.flushTracer()
+	}
 	e.tm.drain(80 * time.Millisecond)
 }
 

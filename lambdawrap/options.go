@@ -102,8 +102,9 @@ func WithLoggerOptions(opts ...logger.Option) Option {
 
 // WithMetricsOptions passes options to the metrics recorders the wrapper
 // makes, which write to WithWriter's writer: dimensions every metric
-// carries, say. The service and the namespace are the wrapper's
-// (WithService, WithNamespace).
+// carries, say. The service is the wrapper's (WithService or
+// POWERTOOLS_SERVICE_NAME), for its metrics and its log lines alike, and so
+// is the namespace when WithNamespace sets one.
 func WithMetricsOptions(opts ...metrics.Option) Option {
 	return optionFunc(func(c *config) { c.metricOpts = append(c.metricOpts, opts...) })
 }
@@ -198,7 +199,11 @@ func newConfig(opts []Option) *config {
 			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 				c.usageEvery = n
 			} else {
-				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; one invocation in %d is sampled", names.EnvLambdaobsUsageMetrics, v, defaultUsageSample))
+				inEffect := "usage metrics are off"
+				if c.usageEvery > 0 {
+					inEffect = fmt.Sprintf("one invocation in %d is sampled", c.usageEvery)
+				}
+				c.warnings = append(c.warnings, fmt.Sprintf("lambdawrap: %s=%q is not a whole number ≥ 0; %s", names.EnvLambdaobsUsageMetrics, v, inEffect))
 			}
 		}
 	}
@@ -217,13 +222,14 @@ func (c *config) loggerOptions() []logger.Option {
 	return append(opts, logger.WithService(c.service))
 }
 
+// metricsOptions are the recorders' options: WithMetricsOptions's first,
+// then the wrapper's service and namespace, which win over theirs.
 func (c *config) metricsOptions(report func(error)) []metrics.Option {
 	opts := []metrics.Option{hook.MetricsLookupEnv(c.lookup).(metrics.Option), metrics.WithErrorHandler(report)}
-	if c.service != "" {
-		opts = append(opts, metrics.WithService(c.service))
-	}
+	opts = append(opts, c.metricOpts...)
+	opts = append(opts, metrics.WithService(c.service))
 	if c.namespace != "" {
 		opts = append(opts, metrics.WithNamespace(c.namespace))
 	}
-	return append(opts, c.metricOpts...)
+	return opts
 }

@@ -10,8 +10,10 @@ import (
 
 // process is the state one Lambda execution environment shares across
 // invocations: whether the cold start and the init duration are still to be
-// reported, and when the process started. It is the only per-process state
-// the toolkit keeps.
+// reported, whether the memory limit was considered, and when the process
+// started. Besides it, the process shares the set of secrets every output
+// redacts and, unless WithoutDefaultLogger, slog's default logger and the
+// log package's output, which the wrapper replaces.
 type process struct {
 	coldTaken  atomic.Bool // the cold start was claimed by an invocation
 	initTaken  atomic.Bool // the init duration was reported

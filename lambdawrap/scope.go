@@ -285,19 +285,27 @@ func (w *wrapper) margin(budget time.Duration) time.Duration {
 // function_name dimensions), made on first use.
 func (s *scope) lifecycle() *metrics.Recorder {
 	if s.life == nil {
-		s.life = s.w.template.Clone()
+		s.life = s.w.lifecycleDocument(s.id.requestID)
 		s.life.SetTimestamp(s.start)
-		if fn := s.w.cfg.functionName; fn != "" {
-			s.life.AddDimension(names.DimFunctionName, fn)
-		}
-		if s.id.requestID != "" {
-			s.life.SetProperty(names.PropRequestID, s.id.requestID)
-		}
 		if s.id.root != "" {
 			s.life.SetProperty(names.PropTraceID, s.id.root)
 		}
 	}
 	return s.life
+}
+
+// lifecycleDocument returns a new recorder with the lifecycle dimensions
+// (service and function_name) and the request id, when known: an
+// invocation's lifecycle document, or one of Lambda's reports.
+func (w *wrapper) lifecycleDocument(requestID string) *metrics.Recorder {
+	r := w.template.Clone()
+	if fn := w.cfg.functionName; fn != "" {
+		r.AddDimension(names.DimFunctionName, fn)
+	}
+	if requestID != "" {
+		r.SetProperty(names.PropRequestID, requestID)
+	}
+	return r
 }
 
 // responseRecorder returns the invocation span when it keeps responses.
@@ -318,18 +326,29 @@ func (s *scope) setResponse(rr tracing.ResponseRecorder, out any) {
 // one WARN line now, and the TelemetryErrors metric at the flush. The
 // invocation goes on.
 func (s *scope) telemetryFailed(component string, err error) {
-	ctx := s.ctx
 	if s.written.Load() {
 		// After the invocation's documents: the next invocation counts it,
 		// and the line is logged with the fields of this one.
-		s.w.carried.Add(1)
-		var inv *logger.Invocation
-		ctx, inv = s.reopen()
-		defer func() { _ = inv.End(false) }()
-	} else {
-		s.failures.Add(1)
+		s.carryFailure(component, err)
+		return
 	}
-	s.w.self.LogAttrs(ctx, slog.LevelWarn, names.MsgTelemetryFailed,
+	s.failures.Add(1)
+	s.w.logTelemetryFailure(s.ctx, component, err)
+}
+
+// carryFailure reports a failure that came once the invocation's log
+// invocation had ended: the line is logged with its fields again, and the
+// next invocation's lifecycle document counts it.
+func (s *scope) carryFailure(component string, err error) {
+	s.w.carried.Add(1)
+	ctx, inv := s.reopen()
+	s.w.logTelemetryFailure(ctx, component, err)
+	_ = inv.End(false)
+}
+
+// logTelemetryFailure writes the WARN line of a telemetry failure.
+func (w *wrapper) logTelemetryFailure(ctx context.Context, component string, err error) {
+	w.self.LogAttrs(ctx, slog.LevelWarn, names.MsgTelemetryFailed,
 		slog.String(names.KeyComponent, component), slog.String(names.KeyError, errinfo.Message(err)))
 }
 
@@ -475,23 +494,37 @@ func (s *scope) flushLocked(final, failed bool) {
 	if final {
 		flush = (*metrics.Recorder).CloseReport
 	}
-	var dropped []error
+	var dropped, failures []error
 	for _, r := range [2]*metrics.Recorder{s.life, s.rec} {
 		if r == nil {
 			continue
 		}
-		if d, _ := flush(r); d != nil {
+		d, err := flush(r)
+		if d != nil {
 			dropped = append(dropped, d)
 		}
+		if err != nil {
+			failures = append(failures, err)
+		}
 	}
+	// Logged before the log invocation ends, with its fields. A failed
+	// write comes after the lifecycle document: the next one counts it.
 	if len(dropped) > 0 {
-		// Logged before the log invocation ends, with its fields.
 		s.w.self.LogAttrs(s.ctx, slog.LevelWarn, names.MsgMetricsDropped, slog.Any(names.KeyError, errors.Join(dropped...)))
 	}
-	if final {
-		_ = s.inv.End(failed)
-	} else {
-		_ = s.inv.FlushBuffer()
+	if len(failures) > 0 {
+		s.w.carried.Add(int64(len(failures)))
+		s.w.logTelemetryFailure(s.ctx, "metrics.Flush", errors.Join(failures...))
+	}
+	if !final {
+		if err := s.inv.FlushBuffer(); err != nil {
+			s.w.carried.Add(1)
+			s.w.logTelemetryFailure(s.ctx, "logger.FlushBuffer", err)
+		}
+		return
+	}
+	if err := s.inv.End(failed); err != nil {
+		s.carryFailure("logger.End", err)
 	}
 }
 
@@ -508,14 +541,13 @@ func (s *scope) flushTracer() {
 	if t == nil {
 		return
 	}
-	if s.w.ext.exporting() {
+	if s.w.ext.holding() {
 		s.w.ext.exportNow(s.exportLimit())
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.exportLimit())
 	defer cancel()
-	defer s.recoverTelemetry("tracer.Flush")
-	if err := t.Flush(ctx); err != nil {
+	if err := flushGuarded(ctx, t); err != nil {
 		s.telemetryFailed("tracer.Flush", err)
 	}
 }
@@ -559,27 +591,38 @@ func (s *scope) traceTimeout() {
 	s.span.SetStatus(tracing.Error, "timeout")
 }
 
-// onSIGTERM flushes every invocation still running: Lambda is shutting the
-// environment down and will not wait for them.
+// onSIGTERM flushes every invocation still running, then the tracer once:
+// Lambda is shutting the environment down and will not wait for them. It
+// is aws-lambda-go's SIGTERM hook when the wrapper has no extension.
 func (w *wrapper) onSIGTERM() {
+	if s := w.flushRunning(); s != nil {
+		s.flushTracer()
+	}
+}
+
+// flushRunning writes what every invocation still running recorded, each
+// under its own lock, and returns the one whose deadline comes first (the
+// tracer's flush must end by then), or nil when none was running.
+func (w *wrapper) flushRunning() *scope {
 	w.mu.Lock()
 	var pending []*scope
 	for s := w.inflight; s != nil; s = s.next {
 		pending = append(pending, s)
 	}
 	w.mu.Unlock()
+	var first *scope
 	for _, s := range pending {
 		s.mu.Lock()
-		flushed := !s.ended
-		if flushed {
+		if !s.ended {
 			w.self.LogAttrs(s.ctx, slog.LevelWarn, names.MsgSIGTERM)
 			s.flushLocked(false, true)
+			if first == nil || s.exportLimit() < first.exportLimit() {
+				first = s
+			}
 		}
 		s.mu.Unlock()
-		if flushed {
-			s.flushTracer()
-		}
 	}
+	return first
 }
 
 func ms(d time.Duration) float64 {

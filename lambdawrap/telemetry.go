@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -128,15 +129,9 @@ func (tm *telemetry) report(ev platformEvent, init bool) {
 			return
 		}
 	}
-	doc := tm.w.template.Clone()
+	doc := tm.w.lifecycleDocument(rec.RequestID)
 	if !ev.Time.IsZero() {
 		doc.SetTimestamp(ev.Time)
-	}
-	if fn := tm.w.cfg.functionName; fn != "" {
-		doc.AddDimension(names.DimFunctionName, fn)
-	}
-	if rec.RequestID != "" {
-		doc.SetProperty(names.PropRequestID, rec.RequestID)
 	}
 	if rec.Status != "" {
 		doc.SetProperty(names.PropReportStatus, rec.Status)
@@ -166,7 +161,7 @@ func (tm *telemetry) report(ev platformEvent, init bool) {
 		}
 	}
 	if dropped, err := doc.CloseReport(); dropped != nil || err != nil {
-		tm.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgMetricsDropped, slog.Any(names.KeyError, dropped))
+		tm.w.self.LogAttrs(context.Background(), slog.LevelWarn, names.MsgMetricsDropped, slog.Any(names.KeyError, errors.Join(dropped, err)))
 	}
 }
 
@@ -201,7 +196,6 @@ func (tm *telemetry) drain(limit time.Duration) {
 	case <-done:
 	case <-time.After(limit):
 		tm.mu.Lock()
-		tm.arrived.Broadcast()
 		tm.awaiting = map[string]bool{} // the waiter gives up
 		tm.arrived.Broadcast()
 		tm.mu.Unlock()

@@ -90,16 +90,13 @@ func WithoutMemoryLimit() Option {
 }
 
 // setMemoryLimit sets the runtime's memory limit from the function's
-// memory, once per process, unless GOMEMLIMIT or code already set one. It
-// returns the limit set, 0 for none.
-func (p *process) setMemoryLimit(memoryMB int, gomemlimit string) int64 {
+// memory, once per process, unless GOMEMLIMIT or code already set one.
+func (p *process) setMemoryLimit(memoryMB int, gomemlimit string) {
 	if memoryMB <= 0 || gomemlimit != "" || !p.limitTaken.CompareAndSwap(false, true) {
-		return 0
+		return
 	}
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
-		return 0 // set by the program itself
+		return // set by the program itself
 	}
-	limit := int64(float64(int64(memoryMB)<<20) * memoryLimitShare)
-	debug.SetMemoryLimit(limit)
-	return limit
+	debug.SetMemoryLimit(int64(float64(int64(memoryMB)<<20) * memoryLimitShare))
 }

@@ -1,7 +1,8 @@
 // Package usage reads what the process has used so far: CPU time, memory
 // of the sandbox (or of the process), garbage collections and the heap. A
 // read is a handful of system calls on files kept open and no allocation,
-// so the Lambda wrapper can take one at the end of every invocation.
+// so the Lambda wrapper can take one when a sampled invocation begins and
+// another when it ends.
 package usage
 
 import (
@@ -17,7 +18,6 @@ import (
 // Snapshot is the process's usage at one moment. Counters (CPU, GC) only
 // grow; an invocation's share is the difference of two snapshots.
 type Snapshot struct {
-	At        time.Time
 	CPU       time.Duration // user + system time of the process
 	GCCycles  int64
 	GCPause   time.Duration // total time the world was stopped for GC
@@ -86,7 +86,6 @@ func (r *Reader) Sandbox() bool { return r.sandbox }
 
 // Read fills s with the usage now.
 func (r *Reader) Read(s *Snapshot) {
-	s.At = time.Now()
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())

@@ -73,6 +73,25 @@ type outcome struct {
 	fail   *Error     // the error answered, nil on success
 	err    error      // the error logged and recorded: the handler's own, wrapping chain included
 	panic  *panicInfo // the panic answered, if any
+
+	// What describe found: read once, for the span and the log line.
+	described bool
+	text, typ string
+	printable bool // err prints itself (describe's ok)
+}
+
+// describe reads what made o fail, once: a panic's value or the error's
+// text and type. The user's String or Error method runs a single time.
+func (o *outcome) describe() (text, typ string, printable bool) {
+	if !o.described {
+		o.described = true
+		if o.panic != nil {
+			o.text, o.typ, o.printable = errinfo.Sprint(o.panic.value), errinfo.Type(o.panic.value), true
+		} else {
+			o.text, o.typ, o.printable = describe(o.err)
+		}
+	}
+	return o.text, o.typ, o.printable
 }
 
 // panicInfo is a panic of the pipeline's, recovered.
@@ -429,11 +448,11 @@ func (a *adapter[In, Out]) report(ctx context.Context, inv *logger.Invocation, l
 // cause returns the text of what made o fail and an error saying it that is
 // safe to hand to a span: o's error itself when it can print itself.
 func (o *outcome) cause() (string, error) {
+	text, _, ok := o.describe()
 	if o.panic != nil {
-		text := "panic: " + errinfo.Sprint(o.panic.value)
+		text = "panic: " + text
 		return text, errors.New(text)
 	}
-	text, _, ok := describe(o.err)
 	if !ok {
 		return text, errors.New(text)
 	}
@@ -483,12 +502,12 @@ func (a *adapter[In, Out]) logFailure(ctx context.Context, l *slog.Logger, r *Re
 		attrs = append(attrs, slog.Float64(names.KeyDurationMS, durationMs(latency)))
 	}
 	attrs = append(attrs, slog.String(names.KeyErrorCode, o.fail.Code))
-	if o.panic != nil {
+	if text, typ, ok := o.describe(); o.panic != nil {
 		attrs = append(attrs,
-			slog.String(names.KeyPanic, errinfo.Sprint(o.panic.value)),
-			slog.String(names.KeyErrorType, errinfo.Type(o.panic.value)),
+			slog.String(names.KeyPanic, text),
+			slog.String(names.KeyErrorType, typ),
 			slog.String(names.KeyStackTrace, string(o.panic.stack)))
-	} else if text, typ, ok := describe(o.err); ok {
+	} else if ok {
 		// The handler writes it with its type, the types it wraps and the
 		// stack of any that carries one (logger.Stack).
 		attrs = append(attrs, slog.Any(names.KeyError, o.err))

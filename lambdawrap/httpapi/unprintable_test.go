@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -191,5 +192,49 @@ func TestErrorTypedNil(t *testing.T) {
 	c := httpapi.NotFound("").WithCause(d)
 	if got := c.Error(); got != "404 NOT_FOUND: Not Found: typed nil error: a nil *httpapi_test.derefError was returned as an error" {
 		t.Errorf("%q", got)
+	}
+}
+
+// countedPanic is a panic value whose String method counts its calls.
+type countedPanic struct{ calls *atomic.Int64 }
+
+func (p countedPanic) String() string { p.calls.Add(1); return "counted panic" }
+
+// countedError is an error whose Error method counts its calls, then
+// panics: it cannot print itself.
+type countedError struct{ calls *atomic.Int64 }
+
+func (e countedError) Error() string { e.calls.Add(1); panic("no text") }
+
+// TestAFailureIsDescribedOnce: the text of a 5xx's panic or error, which
+// the span and the log line both carry, is read once: the user's String or
+// Error method runs a single time.
+func TestAFailureIsDescribedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    func(calls *atomic.Int64) func(context.Context, struct{}) (string, error)
+	}{
+		{"panic", func(calls *atomic.Int64) func(context.Context, struct{}) (string, error) {
+			return func(context.Context, struct{}) (string, error) { panic(countedPanic{calls}) }
+		}},
+		{"unprintable error", func(calls *atomic.Int64) func(context.Context, struct{}) (string, error) {
+			return func(context.Context, struct{}) (string, error) { return "", countedError{calls} }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int64
+			f := lambdaobstest.New(t, httpapi.HTTP(tc.h(&calls)), wrapOpts...)
+			e := load[events.APIGatewayV2HTTPRequest](t, "http-create-order.json")
+			r := f.Invoke(e, lambdaobstest.Request{})
+			if r.Output.StatusCode != 500 {
+				t.Fatalf("status %d", r.Output.StatusCode)
+			}
+			if sp := invocationSpan(t, r.Spans); sp.Status != tracing.Error {
+				t.Errorf("span status %v", sp.Status)
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("the method ran %d times, want 1", n)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lambdaobs/lambdaobs/internal/errinfo"
 	"github.com/lambdaobs/lambdaobs/internal/hook"
@@ -45,12 +46,42 @@ const (
 	failed
 )
 
+// Deadline margin: no record starts later than this before the context's
+// deadline, so that the response listing the records not started still
+// reaches Lambda. It is 5 % of the time left when the batch starts, at
+// least minMargin, at most maxMargin.
+const (
+	minMargin = 100 * time.Millisecond
+	maxMargin = time.Second
+)
+
+// cutoff says when records stop being started: when ctx ends, or at its
+// deadline minus the margin.
+type cutoff struct {
+	ctx  context.Context
+	stop time.Time // zero: no deadline
+}
+
+func newCutoff(ctx context.Context) cutoff {
+	c := cutoff{ctx: ctx}
+	if deadline, ok := ctx.Deadline(); ok {
+		c.stop = deadline.Add(-min(max(time.Until(deadline)/20, minMargin), maxMargin))
+	}
+	return c
+}
+
+// reached reports whether no more records may start.
+func (c *cutoff) reached() bool {
+	return c.ctx.Err() != nil || !c.stop.IsZero() && !time.Now().Before(c.stop)
+}
+
 // run processes recs and returns the indexes of the records to report
 // failed, in order.
 func (p *processor[R]) run(ctx context.Context, recs []R, ordered bool) []int {
 	if len(recs) == 0 {
 		return nil
 	}
+	stop := newCutoff(ctx)
 	span := tracing.SpanFromContext(ctx)
 	if span.IsRecording() {
 		span.SetAttributes(slog.String(names.AttrMessagingSystem, p.src.system), slog.Int(names.AttrMessagingBatchMessageCount, len(recs)))
@@ -59,7 +90,7 @@ func (p *processor[R]) run(ctx context.Context, recs []R, ordered bool) []int {
 	results := make([]result, len(recs))
 	if ordered {
 		for i := range recs {
-			if ctx.Err() != nil {
+			if stop.reached() {
 				break
 			}
 			if !p.one(ctx, &recs[i], dest) {
@@ -69,18 +100,18 @@ func (p *processor[R]) run(ctx context.Context, recs []R, ordered bool) []int {
 			results[i] = succeeded
 		}
 	} else {
-		p.concurrent(ctx, recs, dest, results)
+		p.concurrent(ctx, &stop, recs, dest, results)
 	}
-	return p.report(ctx, recs, results)
+	return p.report(ctx, recs, results, stop.reached())
 }
 
 // concurrent processes recs with at most cfg.concurrency at once. Records
-// not started before ctx ends stay pending.
-func (p *processor[R]) concurrent(ctx context.Context, recs []R, dest string, results []result) {
+// not started before the cutoff stay pending.
+func (p *processor[R]) concurrent(ctx context.Context, stop *cutoff, recs []R, dest string, results []result) {
 	n := min(p.cfg.concurrency, len(recs))
 	if n == 1 {
 		for i := range recs {
-			if ctx.Err() != nil {
+			if stop.reached() {
 				return
 			}
 			results[i] = outcome(p.one(ctx, &recs[i], dest))
@@ -93,7 +124,7 @@ func (p *processor[R]) concurrent(ctx context.Context, recs []R, dest string, re
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(recs) || ctx.Err() != nil {
+				if i >= len(recs) || stop.reached() {
 					return
 				}
 				results[i] = outcome(p.one(ctx, &recs[i], dest))
@@ -111,8 +142,8 @@ func outcome(ok bool) result {
 }
 
 // report logs and counts the batch's outcome and returns the indexes of
-// the failed and pending records.
-func (p *processor[R]) report(ctx context.Context, recs []R, results []result) []int {
+// the failed and pending records. late says the cutoff was reached.
+func (p *processor[R]) report(ctx context.Context, recs []R, results []result, late bool) []int {
 	var bad []int
 	var nFailed, nSkipped int
 	firstSkipped := -1
@@ -134,7 +165,7 @@ func (p *processor[R]) report(ctx context.Context, recs []R, results []result) [
 		l.LogAttrs(ctx, slog.LevelWarn, names.MsgRecordsSkipped,
 			slog.Int(names.KeySkippedRecords, nSkipped),
 			slog.String(names.KeyFirstSkipped, p.src.id(&recs[firstSkipped])),
-			slog.Bool(names.KeyContextDone, ctx.Err() != nil))
+			slog.Bool(names.KeyContextDone, late))
 	}
 	if len(bad) > 0 {
 		l.LogAttrs(ctx, slog.LevelWarn, names.MsgBatchFailed,
@@ -242,6 +273,17 @@ type decodeError struct{ err error }
 
 func (e *decodeError) Error() string { return "sqsbatch: decode body: " + e.err.Error() }
 func (e *decodeError) Unwrap() error { return e.err }
+
+// itemFailures lists the records of recs at the indexes bad as a
+// response's batch item failures, made by failure from each one's
+// identifier.
+func itemFailures[R, F any](src *source[R], recs []R, bad []int, failure func(id string) F) []F {
+	out := make([]F, 0, len(bad))
+	for _, i := range bad {
+		out = append(out, failure(src.item(&recs[i])))
+	}
+	return out
+}
 
 // afterLast returns what follows the last sep in s, or s.
 func afterLast(s, sep string) string {

@@ -25,7 +25,9 @@
 // failure stops the batch and that record and every later one are reported,
 // which keeps the order of a message group, and for streams makes Lambda
 // retry from the failed sequence number. Records not started when the
-// context ends (the invocation's deadline) are reported failed too. The
+// context ends, or by its deadline less a margin (5 % of the time left
+// when the batch starts, at least 100 ms, at most 1 s: time for the
+// response to reach Lambda), are reported failed too. The
 // handler never returns an error itself.
 //
 // # What is recorded

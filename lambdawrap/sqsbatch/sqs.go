@@ -33,7 +33,9 @@ var sqsSource = &source[events.SQSMessage]{
 // (an event source ARN ending in ".fifo", or WithOrdered) are processed in
 // order and processing stops at the first failure: that message and every
 // later one are reported failed, as AWS requires to keep the order. Messages
-// not started when the context ends are reported failed too.
+// not started when the context ends, or by its deadline less a margin (5 %
+// of the time left when the batch starts, between 100 ms and 1 s, so the
+// response reaches Lambda in time), are reported failed too.
 //
 // Each message is processed in a consumer span continuing the producer's
 // trace from its AWSTraceHeader attribute (a child of the invocation span
@@ -69,11 +71,8 @@ func sqsHandler(p *processor[events.SQSMessage]) func(context.Context, events.SQ
 		recs := e.Records
 		ordered := p.cfg.ordered || len(recs) > 0 && strings.HasSuffix(recs[0].EventSourceARN, ".fifo")
 		bad := p.run(ctx, recs, ordered)
-		resp := events.SQSEventResponse{BatchItemFailures: make([]events.SQSBatchItemFailure, 0, len(bad))}
-		for _, i := range bad {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: p.src.item(&recs[i])})
-		}
-		return resp, nil
+		return events.SQSEventResponse{BatchItemFailures: itemFailures(p.src, recs, bad,
+			func(id string) events.SQSBatchItemFailure { return events.SQSBatchItemFailure{ItemIdentifier: id} })}, nil
 	}
 }
 

@@ -321,6 +321,54 @@ func TestContextEnds(t *testing.T) {
 	}
 }
 
+// TestDeadlineMargin: no record starts in the last part of the time left
+// (5 % of it, at least 100 ms), so that the response listing the records
+// not started reaches Lambda before its deadline.
+func TestDeadlineMargin(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []sqsbatch.Option
+	}{
+		{"concurrent", []sqsbatch.Option{sqsbatch.WithConcurrency(1)}},
+		{"ordered", []sqsbatch.Option{sqsbatch.WithOrdered()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := load[events.SQSEvent](t, "sqs-event.json")
+			var mu sync.Mutex
+			started := map[string]time.Time{}
+			var deadline time.Time
+			process := func(ctx context.Context, m events.SQSMessage) error {
+				mu.Lock()
+				started[m.MessageId] = time.Now()
+				deadline, _ = ctx.Deadline()
+				mu.Unlock()
+				time.Sleep(240 * time.Millisecond)
+				return nil
+			}
+			f := lambdaobstest.New(t, sqsbatch.SQS(process, tc.opts...), wrapOpts...)
+			r := f.Invoke(e, lambdaobstest.Request{Timeout: time.Second})
+			var want []string
+			for _, m := range e.Records {
+				at, ok := started[m.MessageId]
+				if !ok {
+					want = append(want, m.MessageId)
+				} else if left := deadline.Sub(at); left < 50*time.Millisecond {
+					t.Errorf("%s started %v before the deadline", m.MessageId, left)
+				}
+			}
+			if len(want) == 0 {
+				t.Fatalf("every record started")
+			}
+			if got := ids(r.Output.BatchItemFailures); !slices.Equal(got, want) {
+				t.Errorf("failures %v, want the records not started %v", got, want)
+			}
+			if sk := linesWith(r.Logs, names.MsgRecordsSkipped); len(sk) != 1 || sk[0]["context_done"] != true {
+				t.Errorf("logs %v", r.Logs)
+			}
+		})
+	}
+}
+
 // TestTraceHeaderMissing: without a valid AWSTraceHeader, the record span
 // is a child of the invocation span.
 func TestTraceHeaderMissing(t *testing.T) {

@@ -52,11 +52,10 @@ func Kinesis(h func(context.Context, events.KinesisEventRecord) error, opts ...O
 		h: func(ctx context.Context, r *events.KinesisEventRecord) error { return h(ctx, *r) }}
 	return func(ctx context.Context, e events.KinesisEvent) (events.KinesisEventResponse, error) {
 		bad := p.run(ctx, e.Records, true)
-		resp := events.KinesisEventResponse{BatchItemFailures: make([]events.KinesisBatchItemFailure, 0, len(bad))}
-		for _, i := range bad {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: kinesisSource.item(&e.Records[i])})
-		}
-		return resp, nil
+		return events.KinesisEventResponse{BatchItemFailures: itemFailures(p.src, e.Records, bad,
+			func(id string) events.KinesisBatchItemFailure {
+				return events.KinesisBatchItemFailure{ItemIdentifier: id}
+			})}, nil
 	}
 }
 
@@ -67,10 +66,9 @@ func DynamoDB(h func(context.Context, events.DynamoDBEventRecord) error, opts ..
 		h: func(ctx context.Context, r *events.DynamoDBEventRecord) error { return h(ctx, *r) }}
 	return func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		bad := p.run(ctx, e.Records, true)
-		resp := events.DynamoDBEventResponse{BatchItemFailures: make([]events.DynamoDBBatchItemFailure, 0, len(bad))}
-		for _, i := range bad {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: dynamoDBSource.item(&e.Records[i])})
-		}
-		return resp, nil
+		return events.DynamoDBEventResponse{BatchItemFailures: itemFailures(p.src, e.Records, bad,
+			func(id string) events.DynamoDBBatchItemFailure {
+				return events.DynamoDBBatchItemFailure{ItemIdentifier: id}
+			})}, nil
 	}
 }
