@@ -142,7 +142,7 @@ const (
 	KeyFailedRecords  = "failed_records"  // records reported failed
 	KeySkippedRecords = "skipped_records" // records not attempted
 	KeyFirstSkipped   = "first_skipped"   // the id of the first record not attempted
-	KeyContextDone    = "context_done"    // whether records were left because the context ended
+	KeyContextDone    = "context_done"    // whether records were left because the context ended or its deadline was near
 )
 
 // MsgLazyInit is the INFO line a params.Lazy writes through slog's default
