@@ -156,86 +156,127 @@ func (*observe) ID() string { return "lambdaobs.Observe" }
 
 func (o *observe) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	start := time.Now()
-	var service, op string
-	c, _ := ctx.Value(callKey{}).(*call)
+	ctx, c, service, op := begin(ctx, in.Parameters)
+	if o.c.propagate && service == "SQS" && (op == "SendMessage" || op == "SendMessageBatch") {
+		in.Parameters = propagate(ctx, c, in.Parameters)
+	}
+	out, md, err := next.HandleInitialize(ctx, in)
+	r := outcome{service: service, op: op, elapsed: time.Since(start), err: err}
+	r.read(md)
+	if c != nil {
+		c.finish(r.status, r.requestID, err)
+	}
+	if o.c.metrics {
+		r.record(ctx)
+	}
+	r.log(ctx, o.c.logger)
+	return out, md, err
+}
+
+// begin starts the span of the operation's own call, if the SDK started
+// one for it, and returns the context the operation runs with, the call
+// (nil without one) and the operation's service and name.
+func begin(ctx context.Context, params any) (_ context.Context, c *call, service, op string) {
+	c, _ = ctx.Value(callKey{}).(*call)
 	if c != nil && c.started {
 		c = nil // the call of an operation this one runs inside: this one has none
 	}
-	if c != nil {
-		service, op = c.operation()
-		ctx = c.start(ctx, service, op, in.Parameters)
-	} else {
-		service, op = awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+	if c == nil {
+		return ctx, nil, awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
 	}
-	if o.c.propagate && service == "SQS" && (op == "SendMessage" || op == "SendMessageBatch") {
-		h := ""
-		if c != nil {
-			h = c.traceHeader
-		} else if oh := tracing.OutgoingHeader(ctx); oh.Root != "" {
-			h = oh.String()
-		}
-		if h != "" {
-			in.Parameters = withTraceHeader(in.Parameters, h)
-		}
-	}
-	out, md, err := next.HandleInitialize(ctx, in)
-	elapsed := time.Since(start)
+	service, op = c.operation()
+	return c.start(ctx, service, op, params), c, service, op
+}
 
-	attempts, throttles := 1, 0
+// propagate returns the input of an SQS send carrying the call's trace
+// header in AWSTraceHeader: a copy, or params itself when there is no
+// trace to carry.
+func propagate(ctx context.Context, c *call, params any) any {
+	h := ""
+	if c != nil {
+		h = c.traceHeader
+	} else if oh := tracing.OutgoingHeader(ctx); oh.Root != "" {
+		h = oh.String()
+	}
+	if h == "" {
+		return params
+	}
+	return withTraceHeader(params, h)
+}
+
+// outcome is what one call came to, as its span, metrics and log line
+// record it.
+type outcome struct {
+	service, op         string
+	elapsed             time.Duration
+	err                 error
+	attempts, throttles int
+	status              int // of the last attempt's response, 0 without one
+	requestID           string
+}
+
+// read takes the attempts, throttles, status and request id from the
+// call's metadata and error.
+func (r *outcome) read(md middleware.Metadata) {
+	r.attempts = 1
 	if results, ok := retry.GetAttemptResults(md); ok && len(results.Results) > 0 {
-		attempts = len(results.Results)
-		for _, r := range results.Results {
-			if r.Err != nil && retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(r.Err) == aws.TrueTernary {
-				throttles++
+		r.attempts = len(results.Results)
+		for _, a := range results.Results {
+			if a.Err != nil && retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(a.Err) == aws.TrueTernary {
+				r.throttles++
 			}
 		}
 	}
-	status := 0
 	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil {
-		status = raw.StatusCode
+		r.status = raw.StatusCode
 	}
-	if err != nil {
-		if s := httpStatus(err); s > 0 {
-			status = s
+	if r.err != nil {
+		if s := httpStatus(r.err); s > 0 {
+			r.status = s
 		}
 	}
-	requestID, _ := awsmiddleware.GetRequestIDMetadata(md)
-	if c != nil {
-		c.finish(status, requestID, err)
-	}
+	r.requestID, _ = awsmiddleware.GetRequestIDMetadata(md)
+}
 
-	if o.c.metrics {
-		if rec, _ := hook.Recorder(ctx).(*metrics.Recorder); rec != nil {
-			dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: service}, {Name: names.DimAWSOperation, Value: op}}
-			m := rec.With(dims[:]...)
-			m.Add(names.MetricAWSCallLatency, float64(elapsed.Microseconds())/1e3, metrics.Milliseconds)
-			m.Count(names.MetricAWSCallAttempts, float64(attempts))
-			errs := 0.0
-			if err != nil {
-				errs = 1
-			}
-			m.Count(names.MetricAWSCallErrors, errs)
-			m.Count(names.MetricAWSThrottles, float64(throttles))
-		}
+// record adds the call's metrics to the invocation's recorder in ctx, in
+// the document of its service and operation; outside an invocation there
+// is none, and nothing is recorded.
+func (r *outcome) record(ctx context.Context) {
+	rec, _ := hook.Recorder(ctx).(*metrics.Recorder)
+	if rec == nil {
+		return
 	}
+	dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: r.service}, {Name: names.DimAWSOperation, Value: r.op}}
+	m := rec.With(dims[:]...)
+	m.Add(names.MetricAWSCallLatency, float64(r.elapsed.Microseconds())/1e3, metrics.Milliseconds)
+	m.Count(names.MetricAWSCallAttempts, float64(r.attempts))
+	errs := 0.0
+	if r.err != nil {
+		errs = 1
+	}
+	m.Count(names.MetricAWSCallErrors, errs)
+	m.Count(names.MetricAWSThrottles, float64(r.throttles))
+}
 
-	l := o.c.logger
+// log writes the call's DEBUG line through l (slog's default when nil),
+// when DEBUG is enabled.
+func (r *outcome) log(ctx context.Context, l *slog.Logger) {
 	if l == nil {
 		l = slog.Default()
 	}
-	if l.Enabled(ctx, slog.LevelDebug) {
-		attrs := []slog.Attr{
-			slog.String(names.KeyAWSService, service), slog.String(names.KeyAWSOperation, op),
-			slog.Int(names.KeyStatusCode, status), slog.Int(names.KeyAttempts, attempts),
-			slog.Float64(names.KeyLatencyMS, float64(elapsed.Microseconds())/1e3),
-			slog.String(names.KeyAWSRequestID, requestID),
-		}
-		if err != nil {
-			attrs = append(attrs, slog.String(names.KeyErrorCode, errorCode(err)))
-		}
-		l.LogAttrs(ctx, slog.LevelDebug, names.MsgAWSCall, attrs...)
+	if !l.Enabled(ctx, slog.LevelDebug) {
+		return
 	}
-	return out, md, err
+	attrs := []slog.Attr{
+		slog.String(names.KeyAWSService, r.service), slog.String(names.KeyAWSOperation, r.op),
+		slog.Int(names.KeyStatusCode, r.status), slog.Int(names.KeyAttempts, r.attempts),
+		slog.Float64(names.KeyLatencyMS, float64(r.elapsed.Microseconds())/1e3),
+		slog.String(names.KeyAWSRequestID, r.requestID),
+	}
+	if r.err != nil {
+		attrs = append(attrs, slog.String(names.KeyErrorCode, errorCode(r.err)))
+	}
+	l.LogAttrs(ctx, slog.LevelDebug, names.MsgAWSCall, attrs...)
 }
 
 // httpStatus returns the HTTP status of the response err describes, or 0.
