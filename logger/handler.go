@@ -404,14 +404,33 @@ func (h *Handler) encode(b []byte, e *encoder, ctx context.Context, inv *Invocat
 // value: a value redacted by key that the invocation (or o.own) did not
 // hold, or, when neither can hold one, whether it redacted anything.
 func (h *Handler) appendRecord(b []byte, e *encoder, ctx context.Context, inv *Invocation, r slog.Record, o lineOptions) ([]byte, bool) {
-	c := h.c
-	s := &c.cfg.scheme
-	limit := o.limit
-	e.begin(h, inv, limit)
+	e.begin(h, inv, o.limit)
 	if o.own != nil {
 		e.sc.Sets[0], e.sc.Into = o.own, o.own
 	}
 	known := e.sc.Into.Len()
+	b = h.appendHead(b, e, ctx, inv, r, o)
+	e.keys[0].seed(h.topKeys)
+	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
+		b = ca.appendTo(b, e)
+	}
+	if o.limit > 0 && len(h.pre) > 8*o.limit {
+		// Attributes bound with With do not fit either: leave them out.
+		b = append(b, `,"`+names.KeyDroppedAttrs+`":true`...)
+		return append(b, '}', '\n'), e.learnt(known)
+	}
+	b = append(b, h.preFor(&e.sc)...)
+	b = h.appendAttrs(b, e, r)
+	return append(b, '}', '\n'), e.learnt(known)
+}
+
+// appendHead opens the line and appends what the handler writes before
+// any attribute: level, time, location, message, the static fields, the
+// invocation's fields (or those the context carries outside one) and,
+// on a shortened line, the truncation mark.
+func (h *Handler) appendHead(b []byte, e *encoder, ctx context.Context, inv *Invocation, r slog.Record, o lineOptions) []byte {
+	c := h.c
+	s := &c.cfg.scheme
 	b = append(b, '{')
 	timeFirst := s.TimeFirst && c.keyTime != nil && !r.Time.IsZero()
 	if timeFirst {
@@ -446,19 +465,16 @@ func (h *Handler) appendRecord(b []byte, e *encoder, ctx context.Context, inv *I
 	} else {
 		b = appendAmbient(b, ctx, s)
 	}
-	if limit > 0 {
+	if o.limit > 0 {
 		b = append(b, `,"`+names.KeyTruncated+`":true`...)
 	}
-	e.keys[0].seed(h.topKeys)
-	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
-		b = ca.appendTo(b, e)
-	}
-	if limit > 0 && len(h.pre) > 8*limit {
-		// Attributes bound with With do not fit either: leave them out.
-		b = append(b, `,"`+names.KeyDroppedAttrs+`":true`...)
-		return append(b, '}', '\n'), e.learnt(known)
-	}
-	b = append(b, h.preFor(&e.sc)...)
+	return b
+}
+
+// appendAttrs appends the record's own attributes inside the handler's
+// groups, and closes the groups the handler opened; groups left empty
+// are not written.
+func (h *Handler) appendAttrs(b []byte, e *encoder, r slog.Record) []byte {
 	open := h.opened
 	if r.NumAttrs() > 0 {
 		mark := len(b)
@@ -485,7 +501,7 @@ func (h *Handler) appendRecord(b []byte, e *encoder, ctx context.Context, inv *I
 	for range open {
 		b = append(b, '}')
 	}
-	return append(b, '}', '\n'), e.learnt(known)
+	return b
 }
 
 // learnt reports whether the line learnt a secret value: its set holds
