@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"testing"
@@ -77,50 +78,96 @@ func runInvoke(b *testing.B, h lambda.Handler) {
 
 func noEnvLookup(string) (string, bool) { return "", false }
 
-func BenchmarkInvoke(b *testing.B) {
-	b.Run("bare", func(b *testing.B) {
-		runInvoke(b, lambda.NewHandler(bareAPIHandler))
-	})
-	b.Run("lambdaobs", func(b *testing.B) {
-		prev := slog.Default()
-		defer slog.SetDefault(prev)
-		h := lambdawrap.Wrap(observedAPIHandler,
-			lambdawrap.WithWriter(io.Discard), lambdawrap.WithService("orders"),
-			lambdawrap.WithNamespace("Bench"), lambdawrap.WithLookupEnv(noEnvLookup))
-		runInvoke(b, lambda.NewHandler(h))
-	})
-	b.Run("otellambda", func(b *testing.B) {
-		tp := noop.NewTracerProvider()
-		runInvoke(b, lambda.NewHandler(otellambda.InstrumentHandler(bareAPIHandler, otellambda.WithTracerProvider(tp))))
-	})
+// invokeRow is one way of handling the invocation.
+type invokeRow struct {
+	name string
+	h    lambda.Handler
+}
+
+// invokeRows builds every row before the first runs: bare; lambdaobs (the
+// log line and five metrics, no tracer); otellambda with a no-op
+// provider; lambdaobs_full, the same with the OpenTelemetry backend
+// recording spans; glued, what teams write without lambdaobs (otellambda
+// with a recording provider, slog.JSONHandler with the Lambda fields added
+// by hand, prozz for EMF).
+func invokeRows(b *testing.B) []invokeRow {
+	prev := slog.Default()
+	b.Cleanup(func() { slog.SetDefault(prev) })
+	rows := []invokeRow{{"bare", lambda.NewHandler(bareAPIHandler)}}
+	rows = append(rows, invokeRow{"lambdaobs", lambda.NewHandler(lambdawrap.Wrap(observedAPIHandler,
+		lambdawrap.WithWriter(io.Discard), lambdawrap.WithService("orders"),
+		lambdawrap.WithNamespace("Bench"), lambdawrap.WithLookupEnv(noEnvLookup)))})
+	rows = append(rows, invokeRow{"otellambda", lambda.NewHandler(otellambda.InstrumentHandler(bareAPIHandler,
+		otellambda.WithTracerProvider(noop.NewTracerProvider())))})
 	// The full stacks: a recording OTel tracer (spans kept, exported
 	// nowhere), the log line and the five metrics flushed.
-	b.Run("lambdaobs_full", func(b *testing.B) {
-		prev := slog.Default()
-		defer slog.SetDefault(prev)
-		tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnvLookup).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
-		h := lambdawrap.Wrap(observedAPIHandler,
-			lambdawrap.WithWriter(io.Discard), lambdawrap.WithService("orders"), lambdawrap.WithTracer(tr),
-			lambdawrap.WithNamespace("Bench"), lambdawrap.WithLookupEnv(noEnvLookup))
-		runInvoke(b, lambda.NewHandler(h))
-	})
-	b.Run("glued", func(b *testing.B) {
-		// What teams write without lambdaobs: otellambda for the span,
-		// slog.JSONHandler with the Lambda fields added by hand, and prozz
-		// for EMF.
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
-		defer func() { _ = tp.Shutdown(context.Background()) }()
-		base := slog.New(slog.NewJSONHandler(io.Discard, nil))
-		h := func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-			lc, _ := lambdacontext.FromContext(ctx)
-			log := base.With("function_request_id", lc.AwsRequestID, "function_arn", lc.InvokedFunctionArn, "service", "orders")
-			log.LogAttrs(ctx, slog.LevelInfo, "order fetched", slog.String("order_id", e.PathParameters["id"]))
-			m := emf.New(emf.WithWriter(io.Discard)).Namespace("Bench").Dimension("service", "orders")
-			m.Metric("OrdersFetched", 1).MetricFloatAs("OrderValue", 59.9, emf.None).MetricAs("Items", 3, emf.Count).
-				MetricAs("PayloadBytes", 1400, emf.Bytes).MetricFloatAs("FetchLatency", 1.25, emf.Milliseconds)
-			m.Log()
-			return events.APIGatewayProxyResponse{StatusCode: 200, Body: e.PathParameters["id"]}, nil
+	tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnvLookup).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+	b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+	rows = append(rows, invokeRow{"lambdaobs_full", lambda.NewHandler(lambdawrap.Wrap(observedAPIHandler,
+		lambdawrap.WithWriter(io.Discard), lambdawrap.WithService("orders"), lambdawrap.WithTracer(tr),
+		lambdawrap.WithNamespace("Bench"), lambdawrap.WithLookupEnv(noEnvLookup)))})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	base := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	glued := func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		lc, _ := lambdacontext.FromContext(ctx)
+		log := base.With("function_request_id", lc.AwsRequestID, "function_arn", lc.InvokedFunctionArn, "service", "orders")
+		log.LogAttrs(ctx, slog.LevelInfo, "order fetched", slog.String("order_id", e.PathParameters["id"]))
+		m := emf.New(emf.WithWriter(io.Discard)).Namespace("Bench").Dimension("service", "orders")
+		m.Metric("OrdersFetched", 1).MetricFloatAs("OrderValue", 59.9, emf.None).MetricAs("Items", 3, emf.Count).
+			MetricAs("PayloadBytes", 1400, emf.Bytes).MetricFloatAs("FetchLatency", 1.25, emf.Milliseconds)
+		m.Log()
+		return events.APIGatewayProxyResponse{StatusCode: 200, Body: e.PathParameters["id"]}, nil
+	}
+	rows = append(rows, invokeRow{"glued", lambda.NewHandler(otellambda.InstrumentHandler(glued, otellambda.WithTracerProvider(tp), otellambda.WithFlusher(tp)))})
+	return rows
+}
+
+func BenchmarkInvoke(b *testing.B) {
+	for _, r := range invokeRows(b) {
+		b.Run(r.name, func(b *testing.B) { runInvoke(b, r.h) })
+	}
+}
+
+// BenchmarkInvokeInterleaved runs one invocation of every row per
+// iteration, in an order shuffled each time, so a slow spell of the
+// shared machine and what the row before left in the caches and the heap
+// weigh on all rows alike. It reports each row's median time per
+// invocation, lambdaobs's overhead over bare, and the ratios of the
+// overheads: lambdaobs's to otellambda's, lambdaobs_full's to glued's.
+func BenchmarkInvokeInterleaved(b *testing.B) {
+	rows := invokeRows(b)
+	payload := apigwEvent(b)
+	ctx, cancel := invokeContext()
+	defer cancel()
+	spent := make([][]float64, len(rows))
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	runtime.GC()
+	for b.Loop() {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			t0 := time.Now()
+			if _, err := rows[i].h.Invoke(ctx, payload); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] = append(spent[i], float64(time.Since(t0)))
 		}
-		runInvoke(b, lambda.NewHandler(otellambda.InstrumentHandler(h, otellambda.WithTracerProvider(tp), otellambda.WithFlusher(tp))))
-	})
+	}
+	t := map[string]float64{}
+	for i, r := range rows {
+		t[r.name] = median(spent[i])
+		b.ReportMetric(t[r.name], r.name+"-ns/invocation")
+	}
+	bare := t["bare"]
+	b.ReportMetric(t["lambdaobs"]-bare, "lambdaobs-overhead-ns")
+	if o := t["otellambda"] - bare; o > 0 {
+		b.ReportMetric((t["lambdaobs"]-bare)/o, "otellambda-overhead-ratio")
+	}
+	if g := t["glued"] - bare; g > 0 {
+		b.ReportMetric((t["lambdaobs_full"]-bare)/g, "glued-overhead-ratio")
+	}
 }

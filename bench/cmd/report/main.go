@@ -298,6 +298,20 @@ func main() {
 			}
 		}
 	}
+	if s := data["InvokeInterleaved"]; s != nil {
+		if v := s.extra["lambdaobs-overhead-ns"]; len(v) > 0 {
+			o := median(v)
+			target("invocation overhead ≤ 3 µs (interleaved)", fmt.Sprintf("%.2f µs", o/1e3), o <= 3000)
+		}
+		if v := s.extra["otellambda-overhead-ratio"]; len(v) > 0 {
+			r := median(v)
+			target("invocation overhead ≤ 0.1x otellambda's (interleaved)", fmt.Sprintf("%.3fx", r), r <= 0.1)
+		}
+		if v := s.extra["glued-overhead-ratio"]; len(v) > 0 {
+			r := median(v)
+			target("full stack overhead ≤ 0.2x the hand-glued stack's (interleaved)", fmt.Sprintf("%.3fx", r), r <= 0.2)
+		}
+	}
 	if s := data["SDKCallInterleaved"]; s != nil {
 		for _, c := range [][2]string{{"otel", "otelaws"}, {"xray", "the X-Ray SDK's AWSV2Instrumentor"}} {
 			if v := s.extra[c[0]+"-overhead-ratio"]; len(v) > 0 {
