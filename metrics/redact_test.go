@@ -74,6 +74,9 @@ func FuzzRedaction(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key, value, secret, dim string) {
 		ctx, sc := invocationContext()
 		secret = "Sx" + secret + "yZ"
+		if len(secret) < redact.MinSecretLen {
+			t.Skip("shorter than a secret is kept") // it would scrub ordinary words
+		}
 		sc.Values.Add(secret)
 		r, w, _ := newTest(t, WithNamespace("Fuzz"))
 		r = r.Clone()
