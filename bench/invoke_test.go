@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"testing"
@@ -140,23 +139,13 @@ func BenchmarkInvokeInterleaved(b *testing.B) {
 	payload := apigwEvent(b)
 	ctx, cancel := invokeContext()
 	defer cancel()
-	spent := make([][]float64, len(rows))
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	runtime.GC()
-	for b.Loop() {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, i := range order {
-			t0 := time.Now()
-			if _, err := rows[i].h.Invoke(ctx, payload); err != nil {
-				b.Fatal(err)
-			}
-			spent[i] = append(spent[i], float64(time.Since(t0)))
+	spent := interleave(b, len(rows), func(i int) float64 {
+		t0 := time.Now()
+		if _, err := rows[i].h.Invoke(ctx, payload); err != nil {
+			b.Fatal(err)
 		}
-	}
+		return float64(time.Since(t0))
+	})
 	t := map[string]float64{}
 	for i, r := range rows {
 		t[r.name] = median(spent[i])

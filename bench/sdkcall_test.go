@@ -199,8 +199,8 @@ func BenchmarkSDKCall(b *testing.B) {
 }
 
 // BenchmarkSDKCallInterleaved runs one invocation of every row per
-// iteration, in an order shuffled each time, so a slow spell of the shared machine weighs on all rows
-// alike instead of on whichever ran during it, and each row's code and
+// iteration, in an order shuffled each time (interleave), so a slow spell
+// of the shared machine weighs on all rows alike, and each row's code and
 // data are as cold as they are between the calls of a real handler. It
 // reports each row's median time per call over its invocations and, per
 // backend, lambdaobs's overhead over the bare client divided by its
@@ -210,31 +210,18 @@ func BenchmarkSDKCall(b *testing.B) {
 // span and the trace header alone.
 func BenchmarkSDKCallInterleaved(b *testing.B) {
 	rows := append(sdkRows(b), otelRow(b, "otel_lambdaobs_nometrics", awssdk.WithoutMetrics()))
-	spent := make([][]float64, len(rows))
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	// A new order every iteration: which row runs after which, and so
-	// what it finds in the caches and the heap, is the same for all rows
-	// on average.
-	rng := rand.New(rand.NewPCG(1, 2))
-	runtime.GC()
-	for b.Loop() {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, i := range order {
-			r := rows[i]
-			t0 := time.Now()
-			ctx, end := r.invocation()
-			for range callsPerInvocation {
-				if _, err := r.db.GetItem(ctx, getItem); err != nil {
-					b.Fatal(err)
-				}
+	spent := interleave(b, len(rows), func(i int) float64 {
+		r := rows[i]
+		t0 := time.Now()
+		ctx, end := r.invocation()
+		for range callsPerInvocation {
+			if _, err := r.db.GetItem(ctx, getItem); err != nil {
+				b.Fatal(err)
 			}
-			end()
-			spent[i] = append(spent[i], float64(time.Since(t0))/callsPerInvocation)
 		}
-	}
+		end()
+		return float64(time.Since(t0)) / callsPerInvocation
+	})
 	perCall := map[string]float64{}
 	for i, r := range rows {
 		perCall[r.name] = median(spent[i])
@@ -250,6 +237,27 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 			b.ReportMetric((perCall[backend[1]]-bare)/peer, backend[0]+"-overhead-ratio")
 		}
 	}
+}
+
+// interleave runs each of n rows once per iteration of b, in an order
+// shuffled every time, and returns what run said of each row's runs:
+// which row runs after which, and so what it finds in the caches and the
+// heap, is the same for all rows on average.
+func interleave(b *testing.B, n int, run func(row int) float64) [][]float64 {
+	spent := make([][]float64, n)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	runtime.GC()
+	for b.Loop() {
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			spent[i] = append(spent[i], run(i))
+		}
+	}
+	return spent
 }
 
 // median returns the middle of x, which it sorts.
