@@ -95,6 +95,13 @@ func (o *Output) String() string {
 	return o.buf.String()
 }
 
+// Since returns what was written from byte off on.
+func (o *Output) Since(off int) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return string(o.buf.Bytes()[min(off, o.buf.Len()):])
+}
+
 // Len returns how many bytes were written so far.
 func (o *Output) Len() int {
 	o.mu.Lock()
