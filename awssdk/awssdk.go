@@ -239,23 +239,26 @@ func (r *outcome) read(md middleware.Metadata) {
 }
 
 // record adds the call's metrics to the invocation's recorder in ctx, in
-// the document of its service and operation; outside an invocation there
-// is none, and nothing is recorded.
+// the document of its service and operation, with one lookup of that
+// document and one lock for the four values (hook.AddWith); outside an
+// invocation there is no recorder, and nothing is recorded.
 func (r *outcome) record(ctx context.Context) {
-	rec, _ := hook.Recorder(ctx).(*metrics.Recorder)
+	rec := hook.Recorder(ctx)
 	if rec == nil {
 		return
 	}
-	dims := [2]metrics.Dimension{{Name: names.DimAWSService, Value: r.service}, {Name: names.DimAWSOperation, Value: r.op}}
-	m := rec.With(dims[:]...)
-	m.Add(names.MetricAWSCallLatency, float64(r.elapsed.Microseconds())/1e3, metrics.Milliseconds)
-	m.Count(names.MetricAWSCallAttempts, float64(r.attempts))
 	errs := 0.0
 	if r.err != nil {
 		errs = 1
 	}
-	m.Count(names.MetricAWSCallErrors, errs)
-	m.Count(names.MetricAWSThrottles, float64(r.throttles))
+	dims := [2]hook.Dimension{{Name: names.DimAWSService, Value: r.service}, {Name: names.DimAWSOperation, Value: r.op}}
+	values := [4]hook.Value{
+		{Name: names.MetricAWSCallLatency, Value: float64(r.elapsed.Microseconds()) / 1e3, Unit: string(metrics.Milliseconds)},
+		{Name: names.MetricAWSCallAttempts, Value: float64(r.attempts), Unit: string(metrics.Count)},
+		{Name: names.MetricAWSCallErrors, Value: errs, Unit: string(metrics.Count)},
+		{Name: names.MetricAWSThrottles, Value: float64(r.throttles), Unit: string(metrics.Count)},
+	}
+	hook.AddWith(rec, dims, values)
 }
 
 // log writes the call's DEBUG line through l (slog's default when nil),

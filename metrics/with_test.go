@@ -408,3 +408,50 @@ func TestWithReportsOnce(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAddWithSDKCall is BenchmarkWithSDKCall through hook.AddWith, as
+// the AWS SDK middleware records a call: one lookup, one lock.
+func BenchmarkAddWithSDKCall(b *testing.B) {
+	r := benchRecorder(io.Discard).Clone()
+	dims := [2]hook.Dimension{{Name: "aws_service", Value: "DynamoDB"}, {Name: "aws_operation", Value: "PutItem"}}
+	values := [4]hook.Value{{Name: "AWSCallLatency", Value: 12.5, Unit: string(Milliseconds)}, {Name: "AWSCallAttempts", Value: 1, Unit: string(Count)}, {Name: "AWSCallErrors", Value: 0, Unit: string(Count)}, {Name: "AWSThrottles", Value: 0, Unit: string(Count)}}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		hook.AddWith(r, dims, values)
+		if i%1000 == 999 {
+			_ = r.Flush()
+		}
+	}
+}
+
+// TestAddWith checks hook.AddWith against what With and Add record: the
+// same document, and after Close every value counted as dropped.
+func TestAddWith(t *testing.T) {
+	dims := [2]hook.Dimension{{Name: "aws_service", Value: "DynamoDB"}, {Name: "aws_operation", Value: "GetItem"}}
+	values := [4]hook.Value{{Name: "AWSCallLatency", Value: 12.5, Unit: string(Milliseconds)}, {Name: "AWSCallAttempts", Value: 2, Unit: string(Count)}, {Name: "AWSCallErrors", Value: 0, Unit: string(Count)}}
+
+	var late atomic.Int64
+	r, w, _ := newTest(t, hook.CountLateMetrics(&late).(Option))
+	hook.AddWith(r, dims, values)
+	hook.AddWith(r, dims, values)
+	want, ww, _ := newTest(t)
+	m := want.With(Dimension{"aws_service", "DynamoDB"}, Dimension{"aws_operation", "GetItem"})
+	for range 2 {
+		m.Add("AWSCallLatency", 12.5, Milliseconds)
+		m.Count("AWSCallAttempts", 2)
+		m.Count("AWSCallErrors", 0)
+	}
+	_ = r.Flush()
+	_ = want.Flush()
+	if got, exp := string(w.bytes()), string(ww.bytes()); got != exp || exp == "" {
+		t.Errorf("AddWith wrote\n%s\nWith and Add write\n%s", got, exp)
+	}
+
+	_ = r.Close()
+	hook.AddWith(r, dims, values)
+	if late.Load() != 3 {
+		t.Errorf("after Close: %d values counted late, want 3", late.Load())
+	}
+	hook.AddWith((*Recorder)(nil), dims, values) // nothing, no panic
+	hook.AddWith(nil, dims, values)
+}

@@ -58,3 +58,21 @@ func Recorder(ctx context.Context) any {
 	}
 	return ctx.Value(RecorderKey{})
 }
+
+// Dimension and Value are a metrics.Dimension and one value of a metric,
+// for AddWith.
+type (
+	Dimension struct{ Name, Value string }
+	Value     struct {
+		Name  string
+		Value float64
+		Unit  string // a metrics.Unit
+	}
+)
+
+// AddWith records values into the recorder that With(dims...) gives on rec
+// (a *metrics.Recorder as any, possibly a nil one), looking it up once and
+// taking its lock once for them all: the AWS SDK middleware's four call
+// metrics. A dimension or value without a name is left out. The arrays are
+// passed by value, so that the call does not move them to the heap.
+var AddWith func(rec any, dims [2]Dimension, values [4]Value)
