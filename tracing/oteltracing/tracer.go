@@ -184,7 +184,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 	if inv.InitDuration > 0 {
 		attrs = append(attrs, attribute.Float64(names.AttrInitDuration, float64(inv.InitDuration.Microseconds())/1e3))
 	}
-	opts = append(opts, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	opts = append(opts, kindOptions[trace.SpanKindServer], trace.WithAttributes(attrs...))
 	if !inv.Start.IsZero() {
 		opts = append(opts, trace.WithTimestamp(inv.Start))
 	}
@@ -234,7 +234,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	defer putBuf(buf)
 	opts := buf.opts[:0]
 	if cfg.Kind != tracing.KindInternal {
-		opts = append(opts, trace.WithSpanKind(spanKind(cfg.Kind)))
+		opts = append(opts, kindOptions[spanKind(cfg.Kind)])
 	}
 	if len(cfg.Attributes) > 0 {
 		sc := scope.Scrubber()
@@ -319,6 +319,17 @@ func (t *Tracer) Shutdown(ctx context.Context) error {
 		return st.tp.Shutdown(ctx) // shuts the processor down too
 	}
 	return t.proc.Shutdown(ctx)
+}
+
+// kindOptions holds the option of each span kind, by its value, made once:
+// trace.WithSpanKind allocates one at every call.
+var kindOptions = [...]trace.SpanStartOption{
+	trace.SpanKindUnspecified: trace.WithSpanKind(trace.SpanKindUnspecified),
+	trace.SpanKindInternal:    trace.WithSpanKind(trace.SpanKindInternal),
+	trace.SpanKindServer:      trace.WithSpanKind(trace.SpanKindServer),
+	trace.SpanKindClient:      trace.WithSpanKind(trace.SpanKindClient),
+	trace.SpanKindProducer:    trace.WithSpanKind(trace.SpanKindProducer),
+	trace.SpanKindConsumer:    trace.WithSpanKind(trace.SpanKindConsumer),
 }
 
 func spanKind(k tracing.Kind) trace.SpanKind {
