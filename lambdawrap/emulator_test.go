@@ -41,11 +41,12 @@ func TestUnderEmulator(t *testing.T) {
 		"LAMBDAOBS_USAGE_METRICS=1", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512")
 
 	invoke := func(id, mode string) (int, string) {
+		mark := emu.Proc.Output.Len()
 		code, body := emu.Invoke(t, id, []byte(fmt.Sprintf(`{"mode":%q}`, mode)))
 		// The emulator prints END after the function's output, or, when
 		// the process died, an "Invoke failed" line naming the invocation.
 		q := regexp.QuoteMeta(id)
-		emu.WaitOutput(t, regexp.MustCompile(`END RequestId: `+q+`|InvokeID=`+q+`\b`), 10*time.Second)
+		emu.WaitOutputFrom(t, mark, regexp.MustCompile(`END RequestId: `+q+`|InvokeID=`+q+`\b`), 10*time.Second)
 		return code, string(body)
 	}
 
