@@ -29,16 +29,16 @@ func addWith(rec any, dims [2]hook.Dimension, values [4]hook.Value) {
 	m := r.With(arr[:n]...)
 	st := m.begin()
 	if st == nil {
-		// Dropped (a closed recorder): begin counted one value; every
-		// other one is counted too, as Add counts it.
-		counted := false
+		// Dropped (a closed recorder): begin counted one value; the others
+		// are counted too, as Add counts each.
+		named := 0
 		for _, v := range values {
 			if v.Name != "" {
-				if counted {
-					m.begin()
-				}
-				counted = true
+				named++
 			}
+		}
+		for range named - 1 {
+			m.begin()
 		}
 		return
 	}
