@@ -80,8 +80,10 @@ func WithTracer(t tracing.Tracer) Option {
 //     cloud.region, aws.request_id, http.response.status_code and the
 //     resource called (aws.dynamodb.table_names, aws.sqs.queue.url,
 //     faas.invoked_name, aws.sns.topic.arn,
-//     aws.step_functions.state_machine.arn); the X-Ray backend makes it an "aws"
-//     subsegment for X-Ray's service map. Without a backend, no span;
+//     aws.step_functions.state_machine.arn), and its status left Unset
+//     when the call succeeds, Error (ClientError for a 4xx answer) when it
+//     fails; the X-Ray backend makes it an "aws" subsegment for X-Ray's
+//     service map. Without a backend, no span;
 //   - on every request, the X-Amzn-Trace-Id header of the invocation's
 //     trace (tracing.OutgoingHeader: the call's span as Parent, or the
 //     invocation's own trace header when no backend records spans), instead

@@ -154,7 +154,7 @@ func TestCallAtInitIsTracedAndLogged(t *testing.T) {
 	}
 	spans := tr.Spans()
 	if len(spans) != 1 || spans[0].Name != "DynamoDB.PutItem" || spans[0].Kind != tracing.KindClient || spans[0].ParentID != "" ||
-		spans[0].Attributes[names.AttrAWSRequestID] != "req-1" || spans[0].Status != tracing.OK {
+		spans[0].Attributes[names.AttrAWSRequestID] != "req-1" || spans[0].Status != tracing.Unset {
 		t.Fatalf("spans at init: %+v", spans)
 	}
 	var line map[string]any

@@ -102,7 +102,7 @@ func TestDynamoDBWithOpenTelemetry(t *testing.T) {
 	if tables := fmt.Sprint(put.Attributes[names.AttrDynamoDBTableNames]); tables != "[orders]" {
 		t.Errorf("%s = %v", names.AttrDynamoDBTableNames, tables)
 	}
-	if put.StatusCode != 1 || get.StatusCode != 2 || get.Attributes[names.AttrHTTPStatusCode] != int64(400) || get.Attributes["api.error_code"] != "ResourceNotFoundException" {
+	if put.StatusCode != 0 || get.StatusCode != 2 || get.Attributes[names.AttrHTTPStatusCode] != int64(400) || get.Attributes["api.error_code"] != "ResourceNotFoundException" {
 		t.Errorf("statuses put %d get %d, get attributes %v", put.StatusCode, get.StatusCode, get.Attributes)
 	}
 	if len(get.Events) != 1 || get.Events[0].Name != "exception" {

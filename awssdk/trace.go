@@ -172,7 +172,8 @@ func (c *call) finish(status int, requestID string, err error) {
 		s.SetAttributes(attrs...)
 	}
 	if err == nil {
-		s.SetStatus(tracing.OK, "")
+		// A call that succeeded keeps the status Unset, as OpenTelemetry
+		// asks of instrumentation libraries: OK is the application's to set.
 		return
 	}
 	s.RecordError(err)
