@@ -13,7 +13,11 @@
 //     encoding or push an output past its size limit.
 package redact
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
+)
 
 // Redacted is written in place of a secret.
 const Redacted = "[REDACTED]"
@@ -94,6 +98,13 @@ func isSep(c byte) bool   { return c == '_' || c == '-' || c == '.' || c == ' ' 
 // Word starts are the start of the key, the byte after '_', '-', '.' or
 // ' ', and an upper-case letter after a lower-case one (camelCase).
 func (k *Keys) Match(key string) bool {
+	if k == defaultKeys && ownAttribute(key) {
+		return false // known not to match (TestOwnAttributesAreNotSecret)
+	}
+	return k.match(key)
+}
+
+func (k *Keys) match(key string) bool {
 	if k == nil || len(key) < k.minLen || k.minLen == 0 {
 		return false
 	}
@@ -153,4 +164,21 @@ func matchWordAt(key string, i int, w string) bool {
 func wordEnd(key string, k int) bool {
 	c, p := key[k], key[k-1]
 	return isSep(c) || (isUpper(c) && isLower(p))
+}
+
+// ownAttribute reports whether key is one of the span attributes lambdaobs
+// sets on every AWS SDK call and invocation: none of them names a secret,
+// and a switch tells them apart in a few comparisons where Match would
+// look at every word boundary.
+func ownAttribute(key string) bool {
+	switch key {
+	case names.AttrRPCSystem, names.AttrRPCService, names.AttrRPCMethod, names.AttrCloudRegion,
+		names.AttrAWSRequestID, names.AttrHTTPStatusCode, names.AttrDynamoDBTableNames,
+		names.AttrSQSQueueURL, names.AttrFaaSInvokedName, names.AttrSNSTopicARN, names.AttrStateMachineARN,
+		names.AttrHTTPRoute, names.AttrHTTPRequestMethod, names.AttrURLPath,
+		names.AttrMessagingSystem, names.AttrMessagingOperationType, names.AttrMessagingOperationName,
+		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount:
+		return true
+	}
+	return false
 }

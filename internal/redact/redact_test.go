@@ -8,9 +8,36 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/lambdaobs/lambdaobs/internal/names"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// The span attributes Match knows without looking at them are the ones
+// it would not match anyway.
+func TestOwnAttributesAreNotSecret(t *testing.T) {
+	own := []string{names.AttrRPCSystem, names.AttrRPCService, names.AttrRPCMethod, names.AttrCloudRegion,
+		names.AttrAWSRequestID, names.AttrHTTPStatusCode, names.AttrDynamoDBTableNames,
+		names.AttrSQSQueueURL, names.AttrFaaSInvokedName, names.AttrSNSTopicARN, names.AttrStateMachineARN,
+		names.AttrHTTPRoute, names.AttrHTTPRequestMethod, names.AttrURLPath,
+		names.AttrMessagingSystem, names.AttrMessagingOperationType, names.AttrMessagingOperationName,
+		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount}
+	for _, key := range own {
+		if !ownAttribute(key) || defaultKeys.match(key) {
+			t.Errorf("%q: ownAttribute %v, match %v", key, ownAttribute(key), defaultKeys.match(key))
+		}
+	}
+	// Other keys take the general path, with other words too.
+	for _, key := range []string{"rpc.token", "aws.request_id.secret", "password", "cloud.region"} {
+		if DefaultKeys().Match(key) != defaultKeys.match(key) {
+			t.Errorf("%q: Match %v, match %v", key, DefaultKeys().Match(key), defaultKeys.match(key))
+		}
+	}
+	if k := NewKeys([]string{"region"}); !k.Match(names.AttrCloudRegion) {
+		t.Errorf("words of one's own match %q", names.AttrCloudRegion)
+	}
+}
 
 func TestKeys(t *testing.T) {
 	k := DefaultKeys()
