@@ -3,6 +3,8 @@ package oteltracing
 import (
 	"context"
 	"log/slog"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,9 +34,12 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	lookup        env.Lookup
-	service       string
-	sampler       sdktrace.Sampler
+	lookup  env.Lookup
+	service string
+	sampler sdktrace.Sampler
+	// samplerAttrs: the sampler may read the attributes a span starts
+	// with, so they are given to it; other spans get them once started.
+	samplerAttrs  bool
 	valueLimit    int
 	valueLimitSet bool
 	batch         int
@@ -57,9 +62,11 @@ func WithService(name string) Option {
 // the sampler OTEL_TRACES_SAMPLER names. When the function's active tracing
 // is off Lambda's header says Sampled=0 and nothing is recorded: use
 // WithSampler(sdktrace.AlwaysSample()) (or OTEL_TRACES_SAMPLER=always_on) to
-// record every invocation anyway. The attributes a sampler is given are the
-// span's only while ShouldSample runs: a sampler that keeps them must copy
-// them, as the SDK's own do not need to.
+// record every invocation anyway. A sampler other than the SDK's
+// AlwaysSample, NeverSample and TraceIDRatioBased is given the attributes a
+// span starts with (the others do not read them, so spans get them once
+// started, which costs less); they are the span's only while ShouldSample
+// runs: a sampler that keeps them must copy them.
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c *config) { c.sampler = s })
 }
@@ -150,8 +157,25 @@ func newConfig(opts []Option) *config {
 	}
 	if c.sampler == nil {
 		c.sampler = c.envSampler()
+	} else {
+		c.samplerAttrs = readsAttributes(c.sampler)
 	}
 	return c
+}
+
+// The SDK's samplers that decide without a span's attributes (the ones
+// OTEL_TRACES_SAMPLER names build on them too).
+var plainSamplers = []reflect.Type{
+	reflect.TypeOf(sdktrace.AlwaysSample()),
+	reflect.TypeOf(sdktrace.NeverSample()),
+	reflect.TypeOf(sdktrace.TraceIDRatioBased(0.5)),
+}
+
+// readsAttributes reports whether s, given with WithSampler, may read the
+// attributes of the spans it samples: any sampler but the SDK's plain
+// ones (a ParentBased may hold one of the caller's).
+func readsAttributes(s sdktrace.Sampler) bool {
+	return !slices.Contains(plainSamplers, reflect.TypeOf(s))
 }
 
 func (c *config) int(key string) (int, bool) {

@@ -184,7 +184,13 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 	if inv.InitDuration > 0 {
 		attrs = append(attrs, attribute.Float64(names.AttrInitDuration, float64(inv.InitDuration.Microseconds())/1e3))
 	}
-	opts = append(opts, kindOptions[trace.SpanKindServer], trace.WithAttributes(attrs...))
+	opts = append(opts, kindOptions[trace.SpanKindServer])
+	var late []attribute.KeyValue
+	if t.cfg.samplerAttrs {
+		opts = append(opts, trace.WithAttributes(attrs...))
+	} else {
+		late = attrs
+	}
 	if !inv.Start.IsZero() {
 		opts = append(opts, trace.WithTimestamp(inv.Start))
 	}
@@ -193,6 +199,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 		name = "handler"
 	}
 	ctx2, s := st.tracer.Start(parent, name, opts...)
+	setLate(s, late)
 	if forced {
 		// Root spans started from the handler's context get trace ids of
 		// their own.
@@ -236,10 +243,15 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	if cfg.Kind != tracing.KindInternal {
 		opts = append(opts, kindOptions[spanKind(cfg.Kind)])
 	}
+	var late []attribute.KeyValue
 	if len(cfg.Attributes) > 0 {
 		sc := scope.Scrubber()
 		buf.attrs = attributes(buf.attrs[:0], cfg.Attributes, &sc)
-		opts = append(opts, trace.WithAttributes(buf.attrs...))
+		if t.cfg.samplerAttrs {
+			opts = append(opts, trace.WithAttributes(buf.attrs...))
+		} else {
+			late = buf.attrs
+		}
 	}
 	if len(cfg.Links) > 0 {
 		links := make([]trace.Link, 0, len(cfg.Links))
@@ -252,8 +264,19 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	}
 	// In the returned context the new span shadows a remote parent.
 	ctx2, s := st.tracer.Start(parent, name, opts...)
+	setLate(s, late)
 	sp := &span{s: s, kind: cfg.Kind, scope: scope}
 	return sp.context(ctx2)
+}
+
+// setLate sets the attributes a span starts with on s once it has started,
+// when the sampler does not read them (config.samplerAttrs): the SDK then
+// copies them once, into the span, where a start option has them copied
+// into the option and the span's configuration first.
+func setLate(s trace.Span, attrs []attribute.KeyValue) {
+	if len(attrs) > 0 {
+		s.SetAttributes(attrs...)
+	}
 }
 
 // scopeOf returns the redaction scope of ctx. When ctx is the very context

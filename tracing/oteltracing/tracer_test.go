@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -376,6 +377,66 @@ func TestSampler(t *testing.T) {
 			}
 		})
 	}
+}
+
+// attrSampler samples the spans whose start attributes hold keep=true, and
+// keeps the keys it was given.
+type attrSampler struct{ seen []string }
+
+func (s *attrSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	d := sdktrace.Drop
+	for _, a := range p.Attributes {
+		s.seen = append(s.seen, string(a.Key))
+		if a.Key == "keep" && a.Value.AsBool() {
+			d = sdktrace.RecordAndSample
+		}
+	}
+	return sdktrace.SamplingResult{Decision: d}
+}
+
+func (*attrSampler) Description() string { return "attrSampler" }
+
+// A sampler of the caller's is given the attributes spans start with; with
+// the SDK's plain samplers, which read none, spans get them once started,
+// and end with the same attributes.
+func TestSamplerAttributes(t *testing.T) {
+	start := func(tr *oteltracing.Tracer, keep bool) {
+		ctx, inv := tr.StartInvocation(tracing.ContextWithTracer(context.Background(), tr), tracing.Invocation{FunctionName: "f", TraceHeader: testHeader})
+		_, s := tracing.Start(ctx, "work", tracing.WithAttributes(slog.Bool("keep", keep), slog.String("order.id", "o-1")))
+		s.End()
+		inv.End()
+		_ = tr.Flush(context.Background())
+	}
+	custom := &attrSampler{}
+	tr, exp := newTracer(t, nil, oteltracing.WithSampler(custom))
+	start(tr, true)
+	start(tr, false)
+	if spans := exp.GetSpans(); len(spans) != 1 || spans[0].Name != "work" {
+		t.Errorf("custom sampler kept %v, want the one work span with keep=true", spans)
+	}
+	if !slices.Contains(custom.seen, "keep") || !slices.Contains(custom.seen, "order.id") || !slices.Contains(custom.seen, "faas.coldstart") {
+		t.Errorf("custom sampler saw %v", custom.seen)
+	}
+	for _, plain := range []sdktrace.Sampler{sdktrace.AlwaysSample(), sdktrace.TraceIDRatioBased(1), nil} {
+		tr, exp := newTracer(t, nil, oteltracing.WithSampler(plain))
+		start(tr, false)
+		work, inv := byName(t, exp.GetSpans(), "work"), byName(t, exp.GetSpans(), "f")
+		if got := attrs(work.Attributes); got["keep"] != false || got["order.id"] != "o-1" {
+			t.Errorf("%v: work span attributes %v", plain, got)
+		}
+		if got := attrs(inv.Attributes); got["faas.trigger"] == nil || got["faas.coldstart"] == nil {
+			t.Errorf("%v: invocation span attributes %v", plain, got)
+		}
+	}
+}
+
+// attrs returns kvs by key, as their Go values.
+func attrs(kvs []attribute.KeyValue) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[string(kv.Key)] = kv.Value.AsInterface()
+	}
+	return m
 }
 
 func TestDisabled(t *testing.T) {
