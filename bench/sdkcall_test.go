@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -40,7 +42,11 @@ import (
 // Both X-Ray rows send their documents to a UDP socket on 127.0.0.1 that
 // nobody reads; the OpenTelemetry rows export nowhere. The invocation
 // around the calls is renewed every ten calls, so its flush is part of
-// lambdaobs' cost.
+// each row's cost. The peers' rows run inside the invocation lambdawrap
+// makes whatever instruments the SDK (a recorder cloned, in the context
+// with the tracer, closed at the end), as they did in lambdaobs before it
+// instrumented the SDK itself: what differs between a peer's row and
+// lambdaobs's is the SDK instrumentation alone.
 
 const callsPerInvocation = 10
 
@@ -132,13 +138,15 @@ func sdkRows(b *testing.B) []sdkRow {
 		if err != nil {
 			b.Fatal(err)
 		}
+		template := benchRecorder()
 		rows = append(rows, sdkRow{"xray_awsv2", ddbClient(cfg, url), func() (context.Context, func()) {
-			ctx, err := xray.ContextWithConfig(context.Background(), xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
+			rec := template.Clone()
+			ctx, err := xray.ContextWithConfig(metrics.ContextWithRecorder(context.Background(), rec), xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
 			if err != nil {
 				panic(err)
 			}
 			ctx, seg := xray.BeginSegment(ctx, "bench")
-			return ctx, func() { seg.Close(nil) }
+			return ctx, func() { seg.Close(nil); _ = rec.Close() }
 		}})
 	}
 	{
@@ -151,10 +159,7 @@ func sdkRows(b *testing.B) []sdkRow {
 		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 		cfg := sdkConfig()
 		otelaws.AppendMiddlewares(&cfg.APIOptions, otelaws.WithTracerProvider(tr.TracerProvider()), otelaws.WithTextMapPropagator(xraypropagator.Propagator{}))
-		rows = append(rows, sdkRow{"otel_otelaws", ddbClient(cfg, url), func() (context.Context, func()) {
-			ctx, span := tr.StartInvocation(context.Background(), tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
-			return ctx, func() { span.End(); _ = tr.Flush(context.Background()) }
-		}})
+		rows = append(rows, sdkRow{"otel_otelaws", ddbClient(cfg, url), sdkInvocation(tr)})
 	}
 	rows = append(rows, otelRow(b, "otel_lambdaobs"))
 	{
@@ -162,7 +167,7 @@ func sdkRows(b *testing.B) []sdkRow {
 		awssdk.Instrument(&cfg)
 		tr := xraytracing.New(xraytracing.WithDaemonAddress(udpSink(b).String()), hook.XRayLookupEnv(noEnv).(xraytracing.Option))
 		b.Cleanup(func() { _ = tr.Close() })
-		template := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
+		template := benchRecorder()
 		n := 0
 		rows = append(rows, sdkRow{"xray_lambdaobs", ddbClient(cfg, url), func() (context.Context, func()) {
 			n++
@@ -182,14 +187,26 @@ func otelRow(b *testing.B, name string, opts ...awssdk.Option) sdkRow {
 	b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 	cfg := sdkConfig()
 	awssdk.Instrument(&cfg, opts...)
-	template := metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
-	return sdkRow{name, ddbClient(cfg, ddbServer(b)), func() (context.Context, func()) {
+	return sdkRow{name, ddbClient(cfg, ddbServer(b)), sdkInvocation(tr)}
+}
+
+// benchRecorder is the recorder lambdawrap clones for each invocation.
+func benchRecorder() *metrics.Recorder {
+	return metrics.New(io.Discard, hook.MetricsLookupEnv(noEnv).(metrics.Option), metrics.WithService("bench"))
+}
+
+// sdkInvocation begins an invocation as lambdawrap does with the
+// OpenTelemetry backend tr: a recorder cloned from the function's, the
+// recorder and the tracer in the context, the invocation's span; its end
+// closes the recorder and flushes the tracer.
+func sdkInvocation(tr *oteltracing.Tracer) func() (context.Context, func()) {
+	template := benchRecorder()
+	return func() (context.Context, func()) {
 		rec := template.Clone()
-		// As lambdawrap does: the recorder and the tracer in the context.
 		ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
 		ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
 		return ctx, func() { span.End(); _ = rec.Close(); _ = tr.Flush(context.Background()) }
-	}}
+	}
 }
 
 func BenchmarkSDKCall(b *testing.B) {
@@ -210,21 +227,40 @@ func BenchmarkSDKCall(b *testing.B) {
 // span and the trace header alone.
 func BenchmarkSDKCallInterleaved(b *testing.B) {
 	rows := append(sdkRows(b), otelRow(b, "otel_lambdaobs_nometrics", awssdk.WithoutMetrics()))
-	spent := interleave(b, len(rows), func(i int) float64 {
+	spent := interleave(b, len(rows), func(i int) (perCall float64) {
 		r := rows[i]
-		t0 := time.Now()
-		ctx, end := r.invocation()
-		for range callsPerInvocation {
-			if _, err := r.db.GetItem(ctx, getItem); err != nil {
-				b.Fatal(err)
+		// Labelled, so that a CPU profile of the benchmark splits by row.
+		pprof.Do(context.Background(), pprof.Labels("row", r.name), func(context.Context) {
+			t0 := time.Now()
+			ctx, end := r.invocation()
+			for range callsPerInvocation {
+				if _, err := r.db.GetItem(ctx, getItem); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		end()
-		return float64(time.Since(t0)) / callsPerInvocation
+			end()
+			perCall = float64(time.Since(t0)) / callsPerInvocation
+		})
+		return perCall
 	})
-	perCall := map[string]float64{}
+	byName := map[string][]float64{}
 	for i, r := range rows {
-		perCall[r.name] = median(spent[i])
+		byName[r.name] = spent[i]
+	}
+	// Each row's overhead over the bare client in the same iteration: a
+	// slow spell of the machine that spans an iteration weighs on both
+	// terms of the difference.
+	over := map[string]float64{}
+	for _, r := range rows {
+		d := make([]float64, len(byName[r.name]))
+		for k := range d {
+			d[k] = byName[r.name][k] - byName["bare"][k]
+		}
+		over[r.name] = median(d)
+	}
+	perCall := map[string]float64{}
+	for _, r := range rows {
+		perCall[r.name] = median(slices.Clone(byName[r.name]))
 		b.ReportMetric(perCall[r.name], r.name+"-ns/call")
 	}
 	bare := perCall["bare"]
@@ -235,6 +271,9 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 	} {
 		if peer := perCall[backend[2]] - bare; peer > 0 {
 			b.ReportMetric((perCall[backend[1]]-bare)/peer, backend[0]+"-overhead-ratio")
+		}
+		if peer := over[backend[2]]; peer > 0 {
+			b.ReportMetric(over[backend[1]]/peer, backend[0]+"-paired-overhead-ratio")
 		}
 	}
 }
