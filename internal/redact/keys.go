@@ -38,6 +38,9 @@ type Keys struct {
 	byFirst [256][]string // words by the bytes that read as their first
 	first   [4]uint64     // bit c: byFirst[c] holds a word
 	minLen  int           // the shortest key a word can match
+	// minBase64 is the length of the shortest base64 body that can hold a
+	// secret: a key minLen long, '=' and one byte of value.
+	minBase64 int
 }
 
 var defaultKeys = NewKeys(DefaultWords())
@@ -69,6 +72,7 @@ func NewKeys(words []string) *Keys {
 			}
 		}
 	}
+	k.minBase64 = max(8, (k.minLen+2+2)/3*4)
 	return k
 }
 

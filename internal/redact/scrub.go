@@ -99,7 +99,7 @@ func (s *Scrubber) Text(v string) (string, bool) {
 	if s == nil || v == "" {
 		return v, false
 	}
-	if s.Keys.Empty() || plain(v) {
+	if s.Keys.Empty() || plain(v, s.Keys.minBase64) {
 		return s.Values(v)
 	}
 	out, changed := v, false
@@ -145,22 +145,24 @@ func (s *Scrubber) structured(v string) (string, bool) {
 // plain reports whether v holds nothing the key rule looks into: it does
 // not start as JSON does, holds no '=' or ':' (the only bytes at which
 // assignments and URL credentials are looked for) and is not a base64 body
-// (hex digits alone are an id, never decoded). Most values of a log line
-// are plain: an id, a region, a sentence.
-func plain(v string) bool {
+// of at least minBase64 bytes (hex digits alone are an id, never decoded).
+// Most values of a log line are plain: an id, a region, a sentence, a name
+// such as "DynamoDB" that only looks like base64.
+func plain(v string, minBase64 int) bool {
 	if c := v[0]; c == '{' || c == '[' {
 		return false
 	}
 	if strings.IndexByte(v, '=') >= 0 || strings.IndexByte(v, ':') >= 0 {
 		return false
 	}
-	return !base64Shaped(v) || isHex(v)
+	return !base64Shaped(v, minBase64) || isHex(v)
 }
 
-// base64Shaped reports whether v may be a base64 body: at least 8 bytes, a
-// multiple of 4, the base64 alphabet and at most two '=' at its end.
-func base64Shaped(v string) bool {
-	if len(v) < 8 || len(v)%4 != 0 {
+// base64Shaped reports whether v may be a base64 body that holds a secret:
+// at least minBase64 bytes (Keys.minBase64), a multiple of 4, the base64
+// alphabet and at most two '=' at its end.
+func base64Shaped(v string, minBase64 int) bool {
+	if len(v) < minBase64 || len(v)%4 != 0 {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -408,7 +410,7 @@ func formKey(k string) string {
 // base64 redacts a base64 body (API Gateway's isBase64Encoded) that holds
 // JSON or a form, and writes it back encoded.
 func (s *Scrubber) base64(v string) (string, bool) {
-	if !base64Shaped(v) || isHex(v) {
+	if !base64Shaped(v, s.Keys.minBase64) || isHex(v) {
 		return v, false // not base64, or hex digits alone: an id, not a body
 	}
 	// The first six bytes tell whether decoding the rest is worth it: JSON
