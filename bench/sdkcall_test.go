@@ -124,7 +124,7 @@ func sdkRows(b *testing.B) []sdkRow {
 	// sets for each invocation): the header's cost in the SDK is not
 	// lambdaobs', which sets it from the invocation's context instead.
 	b.Setenv("AWS_LAMBDA_FUNCTION_NAME", "bench")
-	b.Setenv("_X_AMZN_TRACE_ID", "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1")
+	b.Setenv("_X_AMZN_TRACE_ID", otelBenchHeader)
 	url := ddbServer(b)
 	var rows []sdkRow
 	plain := func() (context.Context, func()) { return context.Background(), func() {} }
@@ -141,7 +141,8 @@ func sdkRows(b *testing.B) []sdkRow {
 		template := benchRecorder()
 		rows = append(rows, sdkRow{"xray_awsv2", ddbClient(cfg, url), func() (context.Context, func()) {
 			rec := template.Clone()
-			ctx, err := xray.ContextWithConfig(metrics.ContextWithRecorder(context.Background(), rec), xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
+			ctx := tracing.ContextWithHeader(metrics.ContextWithRecorder(context.Background(), rec), otelBenchHeader)
+			ctx, err := xray.ContextWithConfig(ctx, xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
 			if err != nil {
 				panic(err)
 			}
@@ -173,7 +174,9 @@ func sdkRows(b *testing.B) []sdkRow {
 			n++
 			rec := template.Clone()
 			ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
-			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: fmt.Sprintf("Root=1-6745a0b1-3c9d2e8f1a4b5c6d%08x;Parent=53995c3f42cd8ad8;Sampled=1", n)})
+			header := fmt.Sprintf("Root=1-6745a0b1-3c9d2e8f1a4b5c6d%08x;Parent=53995c3f42cd8ad8;Sampled=1", n)
+			ctx = tracing.ContextWithHeader(ctx, header)
+			ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: header})
 			return ctx, func() { span.End(); _ = rec.Close() }
 		}})
 	}
@@ -197,14 +200,15 @@ func benchRecorder() *metrics.Recorder {
 
 // sdkInvocation begins an invocation as lambdawrap does with the
 // OpenTelemetry backend tr: a recorder cloned from the function's, the
-// recorder and the tracer in the context, the invocation's span; its end
-// closes the recorder and flushes the tracer.
+// recorder, the tracer and Lambda's trace header in the context, the
+// invocation's span; its end closes the recorder and flushes the tracer.
 func sdkInvocation(tr *oteltracing.Tracer) func() (context.Context, func()) {
 	template := benchRecorder()
 	return func() (context.Context, func()) {
 		rec := template.Clone()
 		ctx := tracing.ContextWithTracer(metrics.ContextWithRecorder(context.Background(), rec), tr)
-		ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1"})
+		ctx = tracing.ContextWithHeader(ctx, otelBenchHeader)
+		ctx, span := tr.StartInvocation(ctx, tracing.Invocation{TraceHeader: otelBenchHeader})
 		return ctx, func() { span.End(); _ = rec.Close(); _ = tr.Flush(context.Background()) }
 	}
 }
