@@ -141,7 +141,15 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, false
 	}
-	if f > -1e15 && f < 1e15 && f != 0 {
+	if f == 0 {
+		// The count of a call that did not fail or was not throttled: most
+		// values of the SDK call metrics.
+		if math.Signbit(f) {
+			return append(dst, '-', '0'), true
+		}
+		return append(dst, '0'), true
+	}
+	if f > -1e15 && f < 1e15 {
 		if i := int64(f); float64(i) == f {
 			return strconv.AppendInt(dst, i, 10), true
 		}

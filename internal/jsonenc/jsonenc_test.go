@@ -26,7 +26,7 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestAppendFloat(t *testing.T) {
-	for _, f := range []float64{0, 1, -1.5, 1e-7, 123456789, 1e21, 1.0000001e-9, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1.5, 1e-7, 123456789, 1e21, 1.0000001e-9, math.MaxFloat64, math.SmallestNonzeroFloat64} {
 		got, ok := AppendFloat(nil, f)
 		want, _ := json.Marshal(f)
 		if !ok || string(got) != string(want) {
@@ -41,7 +41,7 @@ func TestAppendFloat(t *testing.T) {
 }
 
 func FuzzAppendFloat(f *testing.F) {
-	for _, v := range []float64{42.5, 0.1, 0.0001, 999999999.9999, -3.25, 1e-5, 123456.789, 0.30000000000000004} {
+	for _, v := range []float64{0, math.Copysign(0, -1), 42.5, 0.1, 0.0001, 999999999.9999, -3.25, 1e-5, 123456.789, 0.30000000000000004} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v float64) {

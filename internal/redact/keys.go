@@ -102,8 +102,8 @@ func isSep(c byte) bool   { return c == '_' || c == '-' || c == '.' || c == ' ' 
 // Word starts are the start of the key, the byte after '_', '-', '.' or
 // ' ', and an upper-case letter after a lower-case one (camelCase).
 func (k *Keys) Match(key string) bool {
-	if k == defaultKeys && ownAttribute(key) {
-		return false // known not to match (TestOwnAttributesAreNotSecret)
+	if k == defaultKeys && ownName(key) {
+		return false // known not to match (TestOwnNamesAreNotSecret)
 	}
 	return k.match(key)
 }
@@ -170,18 +170,22 @@ func wordEnd(key string, k int) bool {
 	return isSep(c) || (isUpper(c) && isLower(p))
 }
 
-// ownAttribute reports whether key is one of the span attributes lambdaobs
-// sets on every AWS SDK call and invocation: none of them names a secret,
-// and a switch tells them apart in a few comparisons where Match would
-// look at every word boundary.
-func ownAttribute(key string) bool {
+// ownName reports whether key is one of the names lambdaobs itself gives
+// the span attributes of every AWS SDK call and invocation, and the
+// dimensions and properties of its EMF documents: none of them names a
+// secret, and a switch tells them apart in a few comparisons where Match
+// would look at every word boundary.
+func ownName(key string) bool {
 	switch key {
 	case names.AttrRPCSystem, names.AttrRPCService, names.AttrRPCMethod, names.AttrCloudRegion,
 		names.AttrAWSRequestID, names.AttrHTTPStatusCode, names.AttrDynamoDBTableNames,
 		names.AttrSQSQueueURL, names.AttrFaaSInvokedName, names.AttrSNSTopicARN, names.AttrStateMachineARN,
 		names.AttrHTTPRoute, names.AttrHTTPRequestMethod, names.AttrURLPath,
 		names.AttrMessagingSystem, names.AttrMessagingOperationType, names.AttrMessagingOperationName,
-		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount:
+		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount,
+		names.DimService, names.DimFunctionName, names.DimAWSService, names.DimAWSOperation,
+		names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass, names.DimLazy,
+		names.PropRequestID, names.PropTraceID, names.PropInitType, names.PropReportStatus:
 		return true
 	}
 	return false

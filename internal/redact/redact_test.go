@@ -14,18 +14,21 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The span attributes Match knows without looking at them are the ones
-// it would not match anyway.
-func TestOwnAttributesAreNotSecret(t *testing.T) {
+// The names Match knows without looking at them are the ones it would not
+// match anyway.
+func TestOwnNamesAreNotSecret(t *testing.T) {
 	own := []string{names.AttrRPCSystem, names.AttrRPCService, names.AttrRPCMethod, names.AttrCloudRegion,
 		names.AttrAWSRequestID, names.AttrHTTPStatusCode, names.AttrDynamoDBTableNames,
 		names.AttrSQSQueueURL, names.AttrFaaSInvokedName, names.AttrSNSTopicARN, names.AttrStateMachineARN,
 		names.AttrHTTPRoute, names.AttrHTTPRequestMethod, names.AttrURLPath,
 		names.AttrMessagingSystem, names.AttrMessagingOperationType, names.AttrMessagingOperationName,
-		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount}
+		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount,
+		names.DimService, names.DimFunctionName, names.DimAWSService, names.DimAWSOperation,
+		names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass, names.DimLazy,
+		names.PropRequestID, names.PropTraceID, names.PropInitType, names.PropReportStatus}
 	for _, key := range own {
-		if !ownAttribute(key) || defaultKeys.match(key) {
-			t.Errorf("%q: ownAttribute %v, match %v", key, ownAttribute(key), defaultKeys.match(key))
+		if !ownName(key) || defaultKeys.match(key) {
+			t.Errorf("%q: ownName %v, match %v", key, ownName(key), defaultKeys.match(key))
 		}
 	}
 	// Other keys take the general path, with other words too.
