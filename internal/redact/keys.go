@@ -39,8 +39,13 @@ type Keys struct {
 	first   [4]uint64     // bit c: byFirst[c] holds a word
 	minLen  int           // the shortest key a word can match
 	// minBase64 is the length of the shortest base64 body that can hold a
-	// secret: a key minLen long, '=' and one byte of value.
+	// secret: a key minLen long, '=' and one byte of value, or what the
+	// rules that need no key find in 7 bytes ("://:p@h", a known secret in
+	// JSON's "[123456]"): 8 bytes for words of up to 4 letters, 12 above.
 	minBase64 int
+	// ownSafe: no word matches a name of ownNames, so Match may answer for
+	// them without reading them.
+	ownSafe bool
 }
 
 var defaultKeys = NewKeys(DefaultWords())
@@ -72,7 +77,11 @@ func NewKeys(words []string) *Keys {
 			}
 		}
 	}
-	k.minBase64 = max(8, (k.minLen+2+2)/3*4)
+	k.minBase64 = min(12, max(8, (k.minLen+2+2)/3*4))
+	k.ownSafe = true
+	for _, n := range ownNames {
+		k.ownSafe = k.ownSafe && !k.match(n)
+	}
 	return k
 }
 
@@ -102,8 +111,8 @@ func isSep(c byte) bool   { return c == '_' || c == '-' || c == '.' || c == ' ' 
 // Word starts are the start of the key, the byte after '_', '-', '.' or
 // ' ', and an upper-case letter after a lower-case one (camelCase).
 func (k *Keys) Match(key string) bool {
-	if k == defaultKeys && ownName(key) {
-		return false // known not to match (TestOwnNamesAreNotSecret)
+	if k != nil && k.ownSafe && ownName(key) {
+		return false // known not to match (see NewKeys)
 	}
 	return k.match(key)
 }
@@ -170,23 +179,41 @@ func wordEnd(key string, k int) bool {
 	return isSep(c) || (isUpper(c) && isLower(p))
 }
 
-// ownName reports whether key is one of the names lambdaobs itself gives
-// the span attributes of every AWS SDK call and invocation, and the
-// dimensions and properties of its EMF documents: none of them names a
-// secret, and a switch tells them apart in a few comparisons where Match
-// would look at every word boundary.
+// ownNames are names lambdaobs itself gives the attributes of the spans of
+// AWS SDK calls and event sources, and the dimensions and properties of its
+// EMF documents. None of them names a secret with the default words;
+// ownName tells them apart in a comparison or two, where Match would look
+// at every word boundary.
+var ownNames = [...]string{
+	names.AttrRPCSystem, names.AttrRPCService, names.AttrRPCMethod, names.AttrCloudRegion,
+	names.AttrAWSRequestID, names.AttrHTTPStatusCode, names.AttrDynamoDBTableNames,
+	names.AttrSQSQueueURL, names.AttrFaaSInvokedName, names.AttrSNSTopicARN, names.AttrStateMachineARN,
+	names.AttrHTTPRoute, names.AttrHTTPRequestMethod, names.AttrURLPath,
+	names.AttrMessagingSystem, names.AttrMessagingOperationType, names.AttrMessagingOperationName,
+	names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount,
+	names.DimService, names.DimFunctionName, names.DimAWSService, names.DimAWSOperation,
+	names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass, names.DimLazy,
+	names.PropRequestID, names.PropTraceID, names.PropInitType, names.PropReportStatus,
+}
+
+// ownByLen holds ownNames by their length.
+var ownByLen = func() (by [64][]string) {
+	for _, n := range ownNames {
+		by[len(n)] = append(by[len(n)], n)
+	}
+	return by
+}()
+
+// ownName reports whether key is one of ownNames: a comparison with the
+// few of the same length.
 func ownName(key string) bool {
-	switch key {
-	case names.AttrRPCSystem, names.AttrRPCService, names.AttrRPCMethod, names.AttrCloudRegion,
-		names.AttrAWSRequestID, names.AttrHTTPStatusCode, names.AttrDynamoDBTableNames,
-		names.AttrSQSQueueURL, names.AttrFaaSInvokedName, names.AttrSNSTopicARN, names.AttrStateMachineARN,
-		names.AttrHTTPRoute, names.AttrHTTPRequestMethod, names.AttrURLPath,
-		names.AttrMessagingSystem, names.AttrMessagingOperationType, names.AttrMessagingOperationName,
-		names.AttrMessagingMessageID, names.AttrMessagingDestinationName, names.AttrMessagingBatchMessageCount,
-		names.DimService, names.DimFunctionName, names.DimAWSService, names.DimAWSOperation,
-		names.DimHTTPRoute, names.DimHTTPMethod, names.DimHTTPStatusClass, names.DimLazy,
-		names.PropRequestID, names.PropTraceID, names.PropInitType, names.PropReportStatus:
-		return true
+	if len(key) >= len(ownByLen) {
+		return false
+	}
+	for _, n := range ownByLen[len(key)] {
+		if n == key {
+			return true
+		}
 	}
 	return false
 }
