@@ -142,8 +142,8 @@ func AppendFloat(dst []byte, f float64) ([]byte, bool) {
 		return dst, false
 	}
 	if f == 0 {
-		// The count of a call that did not fail or was not throttled: most
-		// values of the SDK call metrics.
+		// Zero is common (counts of what did not happen) and needs no
+		// search for digits.
 		if math.Signbit(f) {
 			return append(dst, '-', '0'), true
 		}

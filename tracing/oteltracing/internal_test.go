@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaobs/lambdaobs/tracing"
@@ -144,14 +145,46 @@ func TestEnvSampler(t *testing.T) {
 				return "", false
 			}),
 		})
-		if got := c.sampler.Description(); got != tt.want {
-			t.Errorf("%s(%s) = %s, want %s", tt.name, tt.arg, got, tt.want)
+		if got := c.sampler.Description(); got != tt.want || c.samplerAttrs {
+			t.Errorf("%s(%s) = %s, want %s; given the start attributes: %v", tt.name, tt.arg, got, tt.want, c.samplerAttrs)
 		}
 		if (tt.arg == "bad" || tt.name == "jaeger_remote") != (len(reported) == 1) {
 			t.Errorf("%s(%s): reported %v", tt.name, tt.arg, reported)
 		}
 	}
 }
+
+// Which samplers given with WithSampler are given the attributes a span
+// starts with: all but the SDK's that decide without them.
+func TestSamplerAttrs(t *testing.T) {
+	for _, tt := range []struct {
+		s    sdktrace.Sampler
+		want bool
+	}{
+		{nil, false},
+		{sdktrace.AlwaysSample(), false},
+		{sdktrace.NeverSample(), false},
+		{sdktrace.TraceIDRatioBased(0.5), false},
+		{sdktrace.TraceIDRatioBased(1), false},
+		{sdktrace.TraceIDRatioBased(0), false},
+		{sdktrace.ParentBased(sdktrace.AlwaysSample()), true},
+		{&attrReader{}, true},
+	} {
+		c := newConfig([]Option{WithSampler(tt.s), WithLookupEnv(func(string) (string, bool) { return "", false })})
+		if c.samplerAttrs != tt.want {
+			t.Errorf("%v: given the start attributes %v, want %v", tt.s, c.samplerAttrs, tt.want)
+		}
+	}
+}
+
+// attrReader is a sampler of the caller's.
+type attrReader struct{}
+
+func (*attrReader) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample, Attributes: p.Attributes}
+}
+
+func (*attrReader) Description() string { return "attrReader" }
 
 func TestXRayTraceID(t *testing.T) {
 	tid, _ := trace.TraceIDFromHex("5759e988bd862e3fe1be46a994272793")

@@ -163,19 +163,18 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-// The SDK's samplers that decide without a span's attributes (the ones
-// OTEL_TRACES_SAMPLER names build on them too).
-var plainSamplers = []reflect.Type{
-	reflect.TypeOf(sdktrace.AlwaysSample()),
-	reflect.TypeOf(sdktrace.NeverSample()),
-	reflect.TypeOf(sdktrace.TraceIDRatioBased(0.5)),
-}
-
 // readsAttributes reports whether s, given with WithSampler, may read the
-// attributes of the spans it samples: any sampler but the SDK's plain
-// ones (a ParentBased may hold one of the caller's).
+// attributes of the spans it samples: any sampler but the SDK's
+// AlwaysSample, NeverSample and TraceIDRatioBased, which decide without
+// them (a ParentBased may hold one of the caller's).
 func readsAttributes(s sdktrace.Sampler) bool {
-	return !slices.Contains(plainSamplers, reflect.TypeOf(s))
+	plain := [...]reflect.Type{
+		reflect.TypeOf(sdktrace.AlwaysSample()),
+		reflect.TypeOf(sdktrace.NeverSample()),
+		reflect.TypeOf(sdktrace.TraceIDRatioBased(0.5)),
+		reflect.TypeOf(sdktrace.TraceIDRatioBased(1)), // and 0: a type of their own
+	}
+	return !slices.Contains(plain[:], reflect.TypeOf(s))
 }
 
 func (c *config) int(key string) (int, bool) {
