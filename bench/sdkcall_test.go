@@ -42,11 +42,12 @@ import (
 // Both X-Ray rows send their documents to a UDP socket on 127.0.0.1 that
 // nobody reads; the OpenTelemetry rows export nowhere. The invocation
 // around the calls is renewed every ten calls, so its flush is part of
-// each row's cost. The peers' rows run inside the invocation lambdawrap
-// makes whatever instruments the SDK (a recorder cloned, in the context
-// with the tracer, closed at the end), as they did in lambdaobs before it
-// instrumented the SDK itself: what differs between a peer's row and
-// lambdaobs's is the SDK instrumentation alone.
+// each row's cost. The peers' rows, like lambdaobs's, clone a recorder for
+// each invocation, put it in the context and close it at the end, as
+// lambdawrap does whatever instruments the SDK, and as they ran in
+// lambdaobs before it instrumented the SDK itself; otelaws's invocation is
+// lambdaobs's OpenTelemetry one (tracer and Lambda's trace header in the
+// context too), the X-Ray SDK's its own segment.
 
 const callsPerInvocation = 10
 
@@ -141,8 +142,9 @@ func sdkRows(b *testing.B) []sdkRow {
 		template := benchRecorder()
 		rows = append(rows, sdkRow{"xray_awsv2", ddbClient(cfg, url), func() (context.Context, func()) {
 			rec := template.Clone()
-			ctx := tracing.ContextWithHeader(metrics.ContextWithRecorder(context.Background(), rec), otelBenchHeader)
-			ctx, err := xray.ContextWithConfig(ctx, xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
+			// No trace header in the context: the X-Ray SDK would parse it
+			// at every call, on top of the segment begun here.
+			ctx, err := xray.ContextWithConfig(metrics.ContextWithRecorder(context.Background(), rec), xray.Config{DaemonAddr: sink.String(), Emitter: emitter})
 			if err != nil {
 				panic(err)
 			}
@@ -228,7 +230,10 @@ func BenchmarkSDKCall(b *testing.B) {
 // peer's (otelaws on OpenTelemetry, the X-Ray SDK's AWSV2Instrumentor on
 // X-Ray): below 1, lambdaobs costs a call less. otel-tracing-overhead-ratio
 // is the same for lambdaobs without its call metrics (WithoutMetrics): the
-// span and the trace header alone.
+// span and the trace header alone. The *-paired-overhead-ratio figures
+// are the same ratios from the median of each iteration's difference to
+// bare, which a change of the machine's speed between iterations moves
+// less.
 func BenchmarkSDKCallInterleaved(b *testing.B) {
 	rows := append(sdkRows(b), otelRow(b, "otel_lambdaobs_nometrics", awssdk.WithoutMetrics()))
 	spent := interleave(b, len(rows), func(i int) (perCall float64) {

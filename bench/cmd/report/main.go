@@ -314,13 +314,23 @@ func main() {
 	}
 	if s := data["SDKCallInterleaved"]; s != nil {
 		for _, c := range [][2]string{{"otel", "otelaws"}, {"xray", "the X-Ray SDK's AWSV2Instrumentor"}} {
+			// Met when the ratio of the rows' medians and the one of the
+			// overheads paired by iteration both are.
 			if v := s.extra[c[0]+"-overhead-ratio"]; len(v) > 0 {
-				r := median(v)
+				r, met := median(v), median(v) <= 1
 				measured := fmt.Sprintf("%.2fx", r)
-				if t := s.extra[c[0]+"-tracing-overhead-ratio"]; len(t) > 0 {
-					measured += fmt.Sprintf(" (without the call metrics %.2fx)", median(t))
+				if p := s.extra[c[0]+"-paired-overhead-ratio"]; len(p) > 0 {
+					measured += fmt.Sprintf(", paired %.2fx", median(p))
+					met = met && median(p) <= 1
 				}
-				target("SDK call overhead, "+c[0]+" backend ≤ "+c[1]+"'s (interleaved)", measured, r <= 1)
+				if t := s.extra[c[0]+"-tracing-overhead-ratio"]; len(t) > 0 {
+					measured += fmt.Sprintf(" (without the call metrics %.2fx", median(t))
+					if p := s.extra[c[0]+"-tracing-paired-overhead-ratio"]; len(p) > 0 {
+						measured += fmt.Sprintf(", paired %.2fx", median(p))
+					}
+					measured += ")"
+				}
+				target("SDK call overhead, "+c[0]+" backend ≤ "+c[1]+"'s (interleaved)", measured, met)
 			}
 		}
 	}
