@@ -232,14 +232,17 @@ func (h *Handler) appendWith(into *Handler, attrs []slog.Attr, sc *redact.Scrubb
 	}
 }
 
-// preFor returns pre, encoded again when a secret value learnt after it was
-// made (in the invocation, or registered since) shows up in it.
-func (h *Handler) preFor(sc *redact.Scrubber) []byte {
+// preFor returns pre and the keys it wrote at the top level and in its
+// innermost open group, encoded again when a secret value learnt after it
+// was made (in the invocation, or registered since) shows up in it: its
+// keys are then the ones written, secret values replaced, so that the
+// line's other keys are told apart from those.
+func (h *Handler) preFor(sc *redact.Scrubber) (pre []byte, topKeys, innerKeys []string) {
 	if len(h.pre) == 0 {
-		return nil
+		return nil, h.topKeys, h.innerKeys
 	}
 	if _, found := sc.Values(bytesString(h.pre)); !found {
-		return h.pre
+		return h.pre, h.topKeys, h.innerKeys
 	}
 	var steps []*withStep
 	for st := h.steps; st != nil; st = st.parent {
@@ -250,7 +253,7 @@ func (h *Handler) preFor(sc *redact.Scrubber) []byte {
 		base.groups = h.groups[:steps[i].groups]
 		base.appendWith(base, steps[i].attrs, sc)
 	}
-	return base.pre
+	return base.pre, base.topKeys, base.innerKeys
 }
 
 // WithGroup returns a handler that puts the attributes that follow into the
@@ -410,17 +413,23 @@ func (h *Handler) appendRecord(b []byte, e *encoder, ctx context.Context, inv *I
 	}
 	known := e.sc.Into.Len()
 	b = h.appendHead(b, e, ctx, inv, r, o)
-	e.keys[0].seed(h.topKeys)
+	dropPre := o.limit > 0 && len(h.pre) > 8*o.limit
+	var pre []byte
+	topKeys, innerKeys := h.topKeys, h.innerKeys
+	if !dropPre {
+		pre, topKeys, innerKeys = h.preFor(&e.sc)
+	}
+	e.keys[0].seed(topKeys)
 	if ca, ok := ctx.Value(attrsKey{}).(*ctxAttrs); ok {
 		b = ca.appendTo(b, e)
 	}
-	if o.limit > 0 && len(h.pre) > 8*o.limit {
+	if dropPre {
 		// Attributes bound with With do not fit either: leave them out.
 		b = append(b, `,"`+names.KeyDroppedAttrs+`":true`...)
 		return append(b, '}', '\n'), e.learnt(known)
 	}
-	b = append(b, h.preFor(&e.sc)...)
-	b = h.appendAttrs(b, e, r)
+	b = append(b, pre...)
+	b = h.appendAttrs(b, e, r, innerKeys)
 	return append(b, '}', '\n'), e.learnt(known)
 }
 
@@ -473,8 +482,9 @@ func (h *Handler) appendHead(b []byte, e *encoder, ctx context.Context, inv *Inv
 
 // appendAttrs appends the record's own attributes inside the handler's
 // groups, and closes the groups the handler opened; groups left empty
-// are not written.
-func (h *Handler) appendAttrs(b []byte, e *encoder, r slog.Record) []byte {
+// are not written. innerKeys are the keys written in the innermost group
+// the handler opened.
+func (h *Handler) appendAttrs(b []byte, e *encoder, r slog.Record, innerKeys []string) []byte {
 	open := h.opened
 	if r.NumAttrs() > 0 {
 		mark := len(b)
@@ -482,7 +492,7 @@ func (h *Handler) appendAttrs(b []byte, e *encoder, r slog.Record) []byte {
 		if h.opened > 0 {
 			l := e.level()
 			l.reset()
-			l.seed(h.innerKeys)
+			l.seed(innerKeys)
 		}
 		for _, g := range h.groups[h.opened:] {
 			b = e.openGroup(b, g)

@@ -69,6 +69,31 @@ func TestKeysAreNeverWrittenTwice(t *testing.T) {
 	}
 }
 
+// Keys bound with With that hold a secret value are told apart from the
+// line's other keys as they are written, secret replaced: a group of the
+// same name is renamed, whether the value was known before the line or
+// learnt in it.
+func TestKeysRedactedInWithAreNeverWrittenTwice(t *testing.T) {
+	for _, known := range []bool{true, false} {
+		var buf bytes.Buffer
+		h := NewHandler(&buf, withLookupEnv(noEnv))
+		ctx, inv := h.Begin(context.Background(), invocationFields())
+		if known {
+			inv.AddSecrets("000000")
+		}
+		l := slog.New(h).With("000000", errors.New("x")).WithGroup("000000")
+		l.InfoContext(ctx, "m", "b", 2, "password", "000000")
+		_ = inv.End(false)
+		line := bytes.TrimSpace(buf.Bytes())
+		uniqueKeys(t, line)
+		var m map[string]any
+		_ = json.Unmarshal(line, &m)
+		if g, _ := m[redact.Redacted+"_2"].(map[string]any); m[redact.Redacted] != "x" || g["b"] != float64(2) || strings.Contains(string(line), "000000") {
+			t.Errorf("known before the line %v: %s", known, line)
+		}
+	}
+}
+
 func TestInitDurationSurvivesDebugBuffering(t *testing.T) {
 	var buf bytes.Buffer
 	h := NewHandler(&buf, withLookupEnv(noEnv), WithDebugBuffer(0))
