@@ -196,10 +196,13 @@ var ownNames = [...]string{
 	names.PropRequestID, names.PropTraceID, names.PropInitType, names.PropReportStatus,
 }
 
-// ownByLen holds ownNames by their length.
+// ownByLen holds ownNames by their length (a longer name would take the
+// general path).
 var ownByLen = func() (by [64][]string) {
 	for _, n := range ownNames {
-		by[len(n)] = append(by[len(n)], n)
+		if len(n) < len(by) {
+			by[len(n)] = append(by[len(n)], n)
+		}
 	}
 	return by
 }()
