@@ -280,12 +280,15 @@ func TestUnderEmulator(t *testing.T) {
 	})
 
 	// The init duration lambdaobs reports against the emulator's own
-	// measurement (its INIT REPORT), over every init of this test and two
-	// more: the median difference must be within max(2 ms, 25 %). One init
-	// measured while the machine is busy can be off by the emulator's own
-	// scheduling delays before the process exists; the median is not.
+	// measurement (its INIT REPORT), over every init of this test and four
+	// more: the median difference must be within max(3 ms, 25 %), which a
+	// measurement from the wrong moment or in the wrong unit misses by far.
+	// One init measured while the machine is busy can be off by the
+	// emulator's own scheduling delays before the process exists (by 7 ms
+	// under -race beside the other packages' tests); the median of seven
+	// is not, where the median of five once came to 2.03 ms.
 	t.Run("init duration agrees with the emulator", func(t *testing.T) {
-		for i := range 2 {
+		for i := range 4 {
 			invoke(fmt.Sprintf("reinit-panic-%d", i), "panic")
 			invoke(fmt.Sprintf("reinit-%d", i), "ok")
 		}
@@ -305,7 +308,7 @@ func TestUnderEmulator(t *testing.T) {
 		slices.Sort(diffs)
 		sorted := slices.Clone(theirs)
 		slices.Sort(sorted)
-		median, tolerance := diffs[len(diffs)/2], max(2*time.Millisecond, sorted[len(sorted)/2]/4)
+		median, tolerance := diffs[len(diffs)/2], max(3*time.Millisecond, sorted[len(sorted)/2]/4)
 		if median > tolerance {
 			t.Errorf("median difference %v > %v", median, tolerance)
 		}
