@@ -184,13 +184,7 @@ func (t *Tracer) StartInvocation(ctx context.Context, inv tracing.Invocation) (c
 	if inv.InitDuration > 0 {
 		attrs = append(attrs, attribute.Float64(names.AttrInitDuration, float64(inv.InitDuration.Microseconds())/1e3))
 	}
-	opts = append(opts, kindOptions[trace.SpanKindServer])
-	var late []attribute.KeyValue
-	if t.cfg.samplerAttrs {
-		opts = append(opts, trace.WithAttributes(attrs...))
-	} else {
-		late = attrs
-	}
+	opts, late := t.startAttributes(append(opts, kindOptions[trace.SpanKindServer]), attrs)
 	if !inv.Start.IsZero() {
 		opts = append(opts, trace.WithTimestamp(inv.Start))
 	}
@@ -247,11 +241,7 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	if len(cfg.Attributes) > 0 {
 		sc := scope.Scrubber()
 		buf.attrs = attributes(buf.attrs[:0], cfg.Attributes, &sc)
-		if t.cfg.samplerAttrs {
-			opts = append(opts, trace.WithAttributes(buf.attrs...))
-		} else {
-			late = buf.attrs
-		}
+		opts, late = t.startAttributes(opts, buf.attrs)
 	}
 	if len(cfg.Links) > 0 {
 		links := make([]trace.Link, 0, len(cfg.Links))
@@ -269,10 +259,20 @@ func (t *Tracer) Start(ctx context.Context, name string, cfg tracing.StartConfig
 	return sp.context(ctx2)
 }
 
+// startAttributes adds the start option holding attrs to opts when the
+// sampler may read them (config.samplerAttrs); otherwise it returns attrs,
+// for setLate once the span has started.
+func (t *Tracer) startAttributes(opts []trace.SpanStartOption, attrs []attribute.KeyValue) ([]trace.SpanStartOption, []attribute.KeyValue) {
+	if t.cfg.samplerAttrs {
+		return append(opts, trace.WithAttributes(attrs...)), nil
+	}
+	return opts, attrs
+}
+
 // setLate sets the attributes a span starts with on s once it has started,
-// when the sampler does not read them (config.samplerAttrs): the SDK then
-// copies them once, into the span, where a start option has them copied
-// into the option and the span's configuration first.
+// when the sampler does not read them: the SDK then copies them once, into
+// the span, where a start option has them copied into the option and the
+// span's configuration first.
 func setLate(s trace.Span, attrs []attribute.KeyValue) {
 	if len(attrs) > 0 {
 		s.SetAttributes(attrs...)
