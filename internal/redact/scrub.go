@@ -103,10 +103,18 @@ func (s *Scrubber) Text(v string) (string, bool) {
 		return s.Values(v)
 	}
 	out, changed := v, false
-	if t, ok := s.structured(v); ok {
-		out, changed = t, true
-	}
-	if t, ok := s.Values(out); ok {
+	// A secret value replaced may take a quote or a separator that the key
+	// rule read ("pw:\"0\"<secret…>"): the structure is read again after it,
+	// so that redacting the result again changes nothing. Each round only
+	// redacts more, and is bounded: FuzzText checks what three rounds leave.
+	for range 3 {
+		if t, ok := s.structured(out); ok {
+			out, changed = t, true
+		}
+		t, ok := s.Values(out)
+		if !ok {
+			break
+		}
 		out, changed = t, true
 	}
 	return out, changed
