@@ -15,12 +15,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-xray-sdk-go/v2/instrumentation/awsv2"
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 	"github.com/aws/aws-xray-sdk-go/v2/xraylog"
+	"github.com/aws/smithy-go/middleware"
 	//lint:ignore SA1019 OpenTelemetry's AWS SDK instrumentation, which this package wraps; deprecated upstream in v0.72.0.
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
 	xraypropagator "go.opentelemetry.io/contrib/propagators/aws/xray"
@@ -28,6 +31,7 @@ import (
 
 	"github.com/lambdaobs/lambdaobs/awssdk"
 	"github.com/lambdaobs/lambdaobs/internal/hook"
+	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/metrics"
 	"github.com/lambdaobs/lambdaobs/tracing"
 	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
@@ -36,7 +40,8 @@ import (
 
 // One DynamoDB GetItem against an in-process HTTP handler, per row: bare
 // client; the X-Ray SDK's instrumentation alone (AWSV2Instrumentor);
-// OpenTelemetry's deprecated otelaws alone; and lambdaobs with each backend
+// OpenTelemetry's deprecated otelaws alone, and with the call metrics
+// lambdaobs records written by hand beside it; and lambdaobs with each backend
 // (awssdk.Instrument: the SDK's operation span through the tracing facade,
 // the X-Amzn-Trace-Id header, the call metrics and the debug line check).
 // Both X-Ray rows send their documents to a UDP socket on 127.0.0.1 that
@@ -164,6 +169,17 @@ func sdkRows(b *testing.B) []sdkRow {
 		otelaws.AppendMiddlewares(&cfg.APIOptions, otelaws.WithTracerProvider(tr.TracerProvider()), otelaws.WithTextMapPropagator(xraypropagator.Propagator{}))
 		rows = append(rows, sdkRow{"otel_otelaws", ddbClient(cfg, url), sdkInvocation(tr)})
 	}
+	{
+		// The same, plus the four call metrics lambdaobs records, written
+		// by hand as a user of otelaws would: lambdaobs's and this row then
+		// give the same telemetry.
+		tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnv).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
+		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+		cfg := sdkConfig()
+		otelaws.AppendMiddlewares(&cfg.APIOptions, otelaws.WithTracerProvider(tr.TracerProvider()), otelaws.WithTextMapPropagator(xraypropagator.Propagator{}))
+		cfg.APIOptions = append(cfg.APIOptions, addCallMetrics)
+		rows = append(rows, sdkRow{"otel_otelaws_metrics", ddbClient(cfg, url), sdkInvocation(tr)})
+	}
 	rows = append(rows, otelRow(b, "otel_lambdaobs"))
 	{
 		cfg := sdkConfig()
@@ -183,6 +199,37 @@ func sdkRows(b *testing.B) []sdkRow {
 		}})
 	}
 	return rows
+}
+
+// addCallMetrics adds to stack a middleware that records, on the
+// invocation's recorder, the metrics awssdk records for each call (latency,
+// attempts, errors, throttles, under the service and the operation), with
+// the metrics package's public API, as a user would write it.
+func addCallMetrics(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("callMetrics", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		start := time.Now()
+		out, md, err := next.HandleInitialize(ctx, in)
+		attempts, throttles, errs := 1, 0, 0
+		if res, ok := retry.GetAttemptResults(md); ok && len(res.Results) > 0 {
+			attempts = len(res.Results)
+			for _, a := range res.Results {
+				if a.Err != nil && retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(a.Err) == aws.TrueTernary {
+					throttles++
+				}
+			}
+		}
+		if err != nil {
+			errs = 1
+		}
+		rec := metrics.FromContext(ctx).With(
+			metrics.Dimension{Name: names.DimAWSService, Value: awsmiddleware.GetServiceID(ctx)},
+			metrics.Dimension{Name: names.DimAWSOperation, Value: awsmiddleware.GetOperationName(ctx)})
+		rec.Add(names.MetricAWSCallLatency, float64(time.Since(start).Microseconds())/1e3, metrics.Milliseconds)
+		rec.Count(names.MetricAWSCallAttempts, float64(attempts))
+		rec.Count(names.MetricAWSCallErrors, float64(errs))
+		rec.Count(names.MetricAWSThrottles, float64(throttles))
+		return out, md, err
+	}), middleware.Before)
 }
 
 // otelRow is lambdaobs with the OpenTelemetry backend, Instrument given
@@ -230,10 +277,12 @@ func BenchmarkSDKCall(b *testing.B) {
 // peer's (otelaws on OpenTelemetry, the X-Ray SDK's AWSV2Instrumentor on
 // X-Ray): below 1, lambdaobs costs a call less. otel-tracing-overhead-ratio
 // is the same for lambdaobs without its call metrics (WithoutMetrics): the
-// span and the trace header alone. The *-paired-overhead-ratio figures
-// are the same ratios from the median of each iteration's difference to
-// bare, which a change of the machine's speed between iterations moves
-// less.
+// span and the trace header alone; otel-samefeatures-overhead-ratio is
+// lambdaobs's over otelaws's with the same four call metrics recorded by
+// hand (addCallMetrics), the two rows then giving the same telemetry. The
+// *-paired-overhead-ratio figures are the same ratios from the median of
+// each iteration's difference to bare, which a change of the machine's
+// speed between iterations moves less.
 func BenchmarkSDKCallInterleaved(b *testing.B) {
 	rows := append(sdkRows(b), otelRow(b, "otel_lambdaobs_nometrics", awssdk.WithoutMetrics()))
 	spent := interleave(b, len(rows), func(i int) (perCall float64) {
@@ -276,6 +325,7 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 	for _, backend := range [][3]string{
 		{"otel", "otel_lambdaobs", "otel_otelaws"},
 		{"otel-tracing", "otel_lambdaobs_nometrics", "otel_otelaws"},
+		{"otel-samefeatures", "otel_lambdaobs", "otel_otelaws_metrics"},
 		{"xray", "xray_lambdaobs", "xray_awsv2"},
 	} {
 		if peer := perCall[backend[2]] - bare; peer > 0 {

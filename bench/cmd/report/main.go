@@ -330,6 +330,13 @@ func main() {
 					}
 					measured += ")"
 				}
+				if t := s.extra[c[0]+"-samefeatures-overhead-ratio"]; len(t) > 0 {
+					measured += fmt.Sprintf(" (against %s with the same call metrics by hand %.2fx", c[1], median(t))
+					if p := s.extra[c[0]+"-samefeatures-paired-overhead-ratio"]; len(p) > 0 {
+						measured += fmt.Sprintf(", paired %.2fx", median(p))
+					}
+					measured += ")"
+				}
 				target("SDK call overhead, "+c[0]+" backend ≤ "+c[1]+"'s (interleaved)", measured, met)
 			}
 		}
