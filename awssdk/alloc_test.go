@@ -89,7 +89,7 @@ func TestCallAllocs(t *testing.T) {
 		max  float64
 	}{
 		{"no backend", nil, 4},
-		{"oteltracing", otel, 14},
+		{"oteltracing", otel, 13},
 		{"xraytracing", xray, 10},
 	} {
 		n := count(db, invocation(tt.tr)) - bare

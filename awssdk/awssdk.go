@@ -197,8 +197,8 @@ func propagate(ctx context.Context, c *call, params any) any {
 	h := ""
 	if c != nil {
 		h = c.traceHeader
-	} else if oh := tracing.OutgoingHeader(ctx); oh.Root != "" {
-		h = oh.String()
+	} else {
+		h, _ = hook.OutgoingHeader(ctx)
 	}
 	if h == "" {
 		return params
@@ -321,8 +321,8 @@ func (traceHeader) HandleBuild(ctx context.Context, in middleware.BuildInput, ne
 			if c.header[0] != "" {
 				req.Header[tracing.HeaderName] = c.header[:1:1] // the call's room: no allocation
 			}
-		} else if h := tracing.OutgoingHeader(ctx); h.Root != "" {
-			req.Header[tracing.HeaderName] = []string{percentEncode(h.String())}
+		} else if h, _ := hook.OutgoingHeader(ctx); h != "" {
+			req.Header[tracing.HeaderName] = []string{percentEncode(h)}
 		}
 	}
 	return next.HandleBuild(ctx, in)

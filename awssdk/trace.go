@@ -12,6 +12,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	smithytracing "github.com/aws/smithy-go/tracing"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing"
 )
@@ -136,13 +137,13 @@ func (c *call) start(ctx context.Context, service, op string, params any) contex
 	}
 	ctx, c.span = c.tr.Start(ctx, c.name, tracing.StartConfig{Kind: tracing.KindClient, Attributes: attrs})
 	c.started = true
-	if h := tracing.OutgoingHeader(ctx); h.Root != "" {
-		c.traceHeader = h.String()
-		c.header[0] = c.traceHeader
-		if len(h.Other) > 0 {
+	if h, other := hook.OutgoingHeader(ctx); h != "" {
+		c.traceHeader = h
+		c.header[0] = h
+		if other {
 			// Root and Parent are hex ids OutgoingHeader checked: only
 			// the other fields can hold a byte to escape.
-			c.header[0] = percentEncode(c.traceHeader)
+			c.header[0] = percentEncode(h)
 		}
 	}
 	return ctx

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 
+	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
 	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
@@ -205,6 +208,14 @@ func HeaderFromContext(ctx context.Context) (string, bool) {
 // recursive loop detection counts) are carried over when the span is in
 // the same trace. The zero Header means there is no trace to continue.
 func OutgoingHeader(ctx context.Context) Header {
+	h := outgoing(ctx)
+	h.Other = slices.Clone(h.Other) // the caller's to change
+	return h
+}
+
+// outgoing is OutgoingHeader, whose Other may be shared with other calls:
+// read only.
+func outgoing(ctx context.Context) Header {
 	h := SpanFromContext(ctx).Header()
 	if h.Root != "" && !h.Valid() {
 		h = Header{}
@@ -213,8 +224,8 @@ func OutgoingHeader(ctx context.Context) Header {
 	if !ok {
 		return h
 	}
-	got, err := ParseHeader(in)
-	if err != nil {
+	got, ok := parseIncoming(in)
+	if !ok {
 		return h
 	}
 	if h.Root == "" {
@@ -225,3 +236,97 @@ func OutgoingHeader(ctx context.Context) Header {
 	}
 	return h
 }
+
+// outgoingString is OutgoingHeader(ctx).String(), "" when there is no
+// trace to continue, and whether the header has fields besides Root,
+// Parent and Sampled (which are hex ids and digits, with nothing to
+// escape). With a span of lambdaobs's backends it is written with one
+// allocation, and no id checked again.
+func outgoingString(ctx context.Context) (header string, other bool) {
+	s, ok := SpanFromContext(ctx).(headerIDs)
+	if !ok {
+		return outgoingFallback(ctx)
+	}
+	ids, hasParent, sampled, ok := s.HeaderIDs()
+	if !ok {
+		return outgoingFallback(ctx) // the invocation's header, if any
+	}
+	root := ids[:xrayid.TraceIDLen]
+	var others []string
+	if in, ok := HeaderFromContext(ctx); ok {
+		if got, ok := parseIncoming(in); ok && string(root) == got.Root {
+			others = got.Other
+		}
+	}
+	n := len("Root=") + len(root) + len(";Sampled=1")
+	if hasParent {
+		n += len(";Parent=") + xrayid.SpanIDLen
+	}
+	for _, o := range others {
+		n += 1 + len(o)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString("Root=")
+	b.Write(root)
+	if hasParent {
+		b.WriteString(";Parent=")
+		b.Write(ids[xrayid.TraceIDLen:])
+	}
+	if sampled {
+		b.WriteString(";Sampled=1")
+	} else {
+		b.WriteString(";Sampled=0")
+	}
+	for _, o := range others {
+		b.WriteByte(';')
+		b.WriteString(o)
+	}
+	return b.String(), len(others) > 0
+}
+
+// outgoingFallback is outgoingString for any span.
+func outgoingFallback(ctx context.Context) (string, bool) {
+	h := outgoing(ctx)
+	if h.Root == "" {
+		return "", false
+	}
+	return h.String(), len(h.Other) > 0
+}
+
+// headerIDs is a span of lambdaobs's backends. HeaderIDs returns the
+// trace id and the span's id of its Header, valid ids, in one array (the
+// span id after the trace id, unless hasParent is false), and whether it
+// is sampled; ok is false when Header returns the zero Header. The array
+// is returned by value, so that nothing escapes to the heap.
+type headerIDs interface {
+	HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool)
+}
+
+// incoming is an invocation's trace header as ParseHeader parsed it.
+type incoming struct {
+	in string
+	h  Header // Other shared by every call that reads it
+}
+
+// lastIncoming is the invocation header parsed last: the calls of an
+// invocation read the same header, which is parsed once for them all.
+var lastIncoming atomic.Pointer[incoming]
+
+// parseIncoming is ParseHeader for the header Lambda gave an invocation,
+// reporting whether it is valid. The Other of what it returns is shared:
+// read only.
+func parseIncoming(in string) (Header, bool) {
+	if last := lastIncoming.Load(); last != nil && last.in == in {
+		return last.h, true
+	}
+	h, err := ParseHeader(in)
+	if err != nil {
+		return Header{}, false
+	}
+	h.Other = slices.Clip(h.Other)
+	lastIncoming.Store(&incoming{in: in, h: h})
+	return h, true
+}
+
+func init() { hook.OutgoingHeader = outgoingString }

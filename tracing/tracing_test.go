@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+
+	"github.com/lambdaobs/lambdaobs/tracing/internal/xrayid"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -155,7 +157,76 @@ func TestOutgoingHeader(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("OutgoingHeader = %q, want %q", got, tt.want)
 			}
+			if s, other := outgoingString(tt.ctx); s != tt.want || other != (len(h.Other) > 0) {
+				t.Errorf("outgoingString = %q, %v; want %q, %v", s, other, tt.want, len(h.Other) > 0)
+			}
 		})
+	}
+}
+
+// spanWithIDs is a span of lambdaobs's backends, which give their ids
+// through headerIDs.
+type spanWithIDs struct{ spanWithHeader }
+
+func (s spanWithIDs) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+	if s.h.Root == "" {
+		return ids, false, false, false
+	}
+	copy(ids[:], s.h.Root)
+	copy(ids[xrayid.TraceIDLen:], s.h.Parent)
+	return ids, s.h.Parent != "", s.h.Sampled == SampledYes, true
+}
+
+// TestOutgoingStringFromIDs checks that the header of a span that gives
+// its ids is OutgoingHeader's, written with one allocation, whichever
+// invocation header was parsed last.
+func TestOutgoingStringFromIDs(t *testing.T) {
+	const root = "1-5759e988-bd862e3fe1be46a994272793"
+	lambda := "Root=" + root + ";Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1;Self=x"
+	another := "Root=1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=ffffffff:2"
+	bg := context.Background()
+	spans := []spanWithIDs{
+		{spanWithHeader{h: Header{Root: root, Parent: "1111111111111111", Sampled: SampledYes}}},
+		{spanWithHeader{h: Header{Root: root, Parent: "1111111111111111", Sampled: SampledNo}}},
+		{spanWithHeader{h: Header{Root: root, Sampled: SampledNo}}},
+		{spanWithHeader{h: Header{Root: "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b", Parent: "2222222222222222", Sampled: SampledYes}}},
+		{}, // no trace of its own
+	}
+	for round := range 2 { // the second finds both headers parsed before
+		for _, in := range []string{"", lambda, another, "Root=junk"} {
+			for _, s := range spans {
+				ctx := ContextWithSpan(bg, s)
+				if in != "" {
+					ctx = ContextWithSpan(ContextWithHeader(bg, in), s)
+				}
+				h := OutgoingHeader(ctx)
+				want := ""
+				if h.Root != "" {
+					want = h.String()
+				}
+				got, other := outgoingString(ctx)
+				if got != want || other != (len(h.Other) > 0) {
+					t.Errorf("round %d, header %q, span %+v: outgoingString = %q, %v; want %q, %v", round, in, s.h, got, other, want, len(h.Other) > 0)
+				}
+			}
+		}
+	}
+	ctx := ContextWithSpan(ContextWithHeader(bg, lambda), spans[0])
+	if n := testing.AllocsPerRun(100, func() { _, _ = outgoingString(ctx) }); n != 1 {
+		t.Errorf("outgoingString allocs = %v, want 1", n)
+	}
+}
+
+// TestOutgoingHeaderOtherIsTheCallers checks that changing the Other of
+// what OutgoingHeader returned changes no later header: the invocation's
+// header is parsed once for all its calls.
+func TestOutgoingHeaderOtherIsTheCallers(t *testing.T) {
+	lambda := "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1"
+	ctx := ContextWithHeader(context.Background(), lambda)
+	h := OutgoingHeader(ctx)
+	h.Other[0] = "Lineage=changed"
+	if got := OutgoingHeader(ctx).String(); got != lambda {
+		t.Errorf("OutgoingHeader after a change to an earlier result's Other = %q, want %q", got, lambda)
 	}
 }
 

@@ -76,3 +76,9 @@ type (
 // metrics. A dimension or value without a name is left out. The arrays are
 // passed by value, so that the call does not move them to the heap.
 var AddWith func(rec any, dims [2]Dimension, values [4]Value)
+
+// OutgoingHeader is tracing.OutgoingHeader(ctx).String() ("" when there is
+// no trace to continue), made with the invocation's header parsed once
+// for all its calls, and whether the header has fields besides Root,
+// Parent and Sampled: the header of every AWS SDK call.
+var OutgoingHeader func(ctx context.Context) (header string, other bool)

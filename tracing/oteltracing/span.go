@@ -173,6 +173,21 @@ func (s *span) Header() tracing.Header {
 	return h
 }
 
+// HeaderIDs returns the ids of s's Header in one array, without
+// allocating: the header of every AWS SDK call is written from them.
+func (s *span) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+	sc := s.s.SpanContext()
+	if !sc.IsValid() {
+		return ids, false, false, false
+	}
+	tid, sid := sc.TraceID(), sc.SpanID()
+	ids[0], ids[1], ids[10] = '1', '-', '-'
+	hex.Encode(ids[2:10], tid[:4])
+	hex.Encode(ids[11:xrayid.TraceIDLen], tid[4:])
+	hex.Encode(ids[xrayid.TraceIDLen:], sid[:])
+	return ids, true, sc.IsSampled(), true
+}
+
 // attributes appends attrs to dst as OTel attributes, redacted by sc (nil:
 // as they are). Groups are flattened with dotted keys ("order.id");
 // durations are nanoseconds, as slog's JSON handler writes them; times are

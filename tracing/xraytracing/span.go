@@ -473,6 +473,16 @@ func (s *span) Header() tracing.Header {
 	return tracing.Header{Root: s.seg.TraceID, Parent: s.seg.ID, Sampled: tracing.SampledYes}
 }
 
+// HeaderIDs returns the ids of s's Header in one array.
+func (s *span) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+	if len(s.seg.TraceID) != xrayid.TraceIDLen || len(s.seg.ID) != xrayid.SpanIDLen {
+		return ids, false, false, false
+	}
+	copy(ids[:], s.seg.TraceID)
+	copy(ids[xrayid.TraceIDLen:], s.seg.ID)
+	return ids, true, true, true
+}
+
 // unsampled is the span of a trace that is not recorded (a header that is
 // invalid, has no Parent, or does not say Sampled=1, or no header at all):
 // it records nothing, and its children are itself, but it carries the
@@ -501,6 +511,16 @@ func (u *unsampled) Header() tracing.Header {
 		return tracing.Header{}
 	}
 	return tracing.Header{Root: u.root, Parent: u.parent, Sampled: tracing.SampledNo}
+}
+
+// HeaderIDs returns the ids of u's Header in one array.
+func (u *unsampled) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+	if len(u.root) != xrayid.TraceIDLen || (u.parent != "" && len(u.parent) != xrayid.SpanIDLen) {
+		return ids, false, false, false
+	}
+	copy(ids[:], u.root)
+	copy(ids[xrayid.TraceIDLen:], u.parent)
+	return ids, u.parent != "", false, true
 }
 
 // recoverAs keeps a bug, or a panicking method of a value the tracer was

@@ -11,8 +11,12 @@ import (
 	"time"
 )
 
-// TraceIDLen is the length of a trace id in X-Ray form.
-const TraceIDLen = 35
+// TraceIDLen is the length of a trace id in X-Ray form, SpanIDLen the
+// length of a span (segment) id.
+const (
+	TraceIDLen = 35
+	SpanIDLen  = 16
+)
 
 // ValidTraceID reports whether s is a trace id in X-Ray form.
 func ValidTraceID(s string) bool {
@@ -20,7 +24,7 @@ func ValidTraceID(s string) bool {
 }
 
 // ValidSpanID reports whether s is 16 hex digits.
-func ValidSpanID(s string) bool { return IsHex(s, 16) }
+func ValidSpanID(s string) bool { return IsHex(s, SpanIDLen) }
 
 // IsHex reports whether s is n hex digits, of either case.
 func IsHex(s string, n int) bool {

@@ -1,0 +1,45 @@
+package oteltracing_test
+
+import (
+	"context"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/lambdaobs/lambdaobs/internal/hook"
+	"github.com/lambdaobs/lambdaobs/tracing"
+	"github.com/lambdaobs/lambdaobs/tracing/oteltracing"
+)
+
+// TestOutgoingHeaderOfSpans checks that the header of an AWS SDK call,
+// written from the span's ids, is OutgoingHeader's, for sampled and
+// unsampled spans, in the invocation's trace and in another.
+func TestOutgoingHeaderOfSpans(t *testing.T) {
+	for _, sampler := range []sdktrace.Sampler{sdktrace.AlwaysSample(), sdktrace.NeverSample()} {
+		tr := oteltracing.New(&countingExporter{}, oteltracing.WithLookupEnv(lookup(nil)), oteltracing.WithSampler(sampler))
+		t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+		for _, in := range []string{
+			testHeader + ";Lineage=a87bd80c:1",
+			"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0;Lineage=a87bd80c:1",
+			"Root=junk",
+		} {
+			ctx := tracing.ContextWithHeader(context.Background(), in)
+			ctx, inv := tr.StartInvocation(ctx, tracing.Invocation{FunctionName: "f", TraceHeader: in})
+			child, s := tr.Start(ctx, "call", tracing.StartConfig{Kind: tracing.KindClient})
+			// A span in another trace: the invocation's Lineage is not its.
+			other, o := tr.Start(ctx, "message", tracing.StartConfig{RemoteParent: &tracing.Header{Root: "1-6745a0b1-3c9d2e8f1a4b5c6d7e8f9a0b", Parent: "2222222222222222", Sampled: tracing.SampledYes}})
+			for _, c := range []context.Context{ctx, child, other} {
+				want := ""
+				if h := tracing.OutgoingHeader(c); h.Root != "" {
+					want = h.String()
+				}
+				if got, _ := hook.OutgoingHeader(c); got != want || got == "" {
+					t.Errorf("sampler %v, header %q: call header %q, want OutgoingHeader's %q", sampler.Description(), in, got, want)
+				}
+			}
+			o.End()
+			s.End()
+			inv.End()
+		}
+	}
+}
