@@ -39,8 +39,8 @@ import (
 )
 
 // One DynamoDB GetItem against an in-process HTTP handler, per row: bare
-// client; the X-Ray SDK's instrumentation alone (AWSV2Instrumentor);
-// OpenTelemetry's deprecated otelaws alone, and with the call metrics
+// client; the X-Ray SDK's instrumentation (AWSV2Instrumentor) and
+// OpenTelemetry's deprecated otelaws, each alone and with the call metrics
 // lambdaobs records written by hand beside it; and lambdaobs with each backend
 // (awssdk.Instrument: the SDK's operation span through the tracing facade,
 // the X-Amzn-Trace-Id header, the call metrics and the debug line check).
@@ -135,9 +135,15 @@ func sdkRows(b *testing.B) []sdkRow {
 	var rows []sdkRow
 	plain := func() (context.Context, func()) { return context.Background(), func() {} }
 	rows = append(rows, sdkRow{"bare", ddbClient(sdkConfig(), url), plain})
-	{
+	for _, withMetrics := range []bool{false, true} {
 		cfg := sdkConfig()
 		awsv2.AWSV2Instrumentor(&cfg.APIOptions)
+		name := "xray_awsv2"
+		if withMetrics {
+			// With the call metrics lambdaobs records, written by hand.
+			cfg.APIOptions = append(cfg.APIOptions, addCallMetrics)
+			name = "xray_awsv2_metrics"
+		}
 		xray.SetLogger(xraylog.NullLogger) // it would print between the benchmark lines
 		sink := udpSink(b)
 		emitter, err := xray.NewDefaultEmitter(sink)
@@ -145,7 +151,7 @@ func sdkRows(b *testing.B) []sdkRow {
 			b.Fatal(err)
 		}
 		template := benchRecorder()
-		rows = append(rows, sdkRow{"xray_awsv2", ddbClient(cfg, url), func() (context.Context, func()) {
+		rows = append(rows, sdkRow{name, ddbClient(cfg, url), func() (context.Context, func()) {
 			rec := template.Clone()
 			// No trace header in the context: the X-Ray SDK would parse it
 			// at every call, on top of the segment begun here.
@@ -277,8 +283,8 @@ func BenchmarkSDKCall(b *testing.B) {
 // peer's (otelaws on OpenTelemetry, the X-Ray SDK's AWSV2Instrumentor on
 // X-Ray): below 1, lambdaobs costs a call less. otel-tracing-overhead-ratio
 // is the same for lambdaobs without its call metrics (WithoutMetrics): the
-// span and the trace header alone; otel-samefeatures-overhead-ratio is
-// lambdaobs's over otelaws's with the same four call metrics recorded by
+// span and the trace header alone; *-samefeatures-overhead-ratio is
+// lambdaobs's over the peer's with the same four call metrics recorded by
 // hand (addCallMetrics), the two rows then giving the same telemetry. The
 // *-paired-overhead-ratio figures are the same ratios from the median of
 // each iteration's difference to bare, which a change of the machine's
@@ -326,6 +332,7 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 		{"otel", "otel_lambdaobs", "otel_otelaws"},
 		{"otel-tracing", "otel_lambdaobs_nometrics", "otel_otelaws"},
 		{"otel-samefeatures", "otel_lambdaobs", "otel_otelaws_metrics"},
+		{"xray-samefeatures", "xray_lambdaobs", "xray_awsv2_metrics"},
 		{"xray", "xray_lambdaobs", "xray_awsv2"},
 	} {
 		if peer := perCall[backend[2]] - bare; peer > 0 {

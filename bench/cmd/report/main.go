@@ -208,6 +208,8 @@ func main() {
 		w("\n")
 	}
 
+	partsTable(w, data["SDKCallParts"])
+
 	var cs []coldstart
 	if *csPath != "" {
 		if b, err := os.ReadFile(*csPath); err == nil {
@@ -377,4 +379,34 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
+}
+
+// sdkParts are the rows of BenchmarkSDKCallParts, each adding one layer to
+// the one before it, and what each is.
+var sdkParts = [][2]string{
+	{"invocation", "the bare client in lambdaobs's OpenTelemetry invocation (recorder, tracer, invocation span, flush)"},
+	{"span", "+ an OpenTelemetry SDK span around each call"},
+	{"span_attrs", "+ the seven attributes of awssdk's span, given straight to the SDK"},
+	{"facade_attrs", "the span and attributes through lambdaobs's tracing facade, which redacts them"},
+	{"facade_attrs_header", "+ X-Amzn-Trace-Id from `tracing.OutgoingHeader(ctx).String()`"},
+	{"otel_lambdaobs_nometrics", "`awssdk.Instrument` without its call metrics"},
+	{"otel_lambdaobs", "`awssdk.Instrument`"},
+	{"otel_otelaws", "otelaws"},
+	{"otel_otelaws_metrics", "otelaws + the four call metrics written by hand"},
+}
+
+// partsTable writes the overhead per call of each row of
+// BenchmarkSDKCallParts, the medians of its counts.
+func partsTable(w func(string, ...any), s *sample) {
+	if s == nil {
+		return
+	}
+	w("## AWS SDK call, layer by layer\n\nThe OpenTelemetry rows of the SDK call, run interleaved, with rows that add one layer at a time: overhead per call over the bare client (the median of the differences paired by iteration).\n\n")
+	w("| row | what it adds | overhead µs per call |\n|---|---|--:|\n")
+	for _, p := range sdkParts {
+		if v := s.extra[p[0]+"-overhead-ns"]; len(v) > 0 {
+			w("| %s | %s | %.2f |\n", p[0], p[1], median(v)/1e3)
+		}
+	}
+	w("\n")
 }
