@@ -141,8 +141,8 @@ func (c *call) start(ctx context.Context, service, op string, params any) contex
 		c.traceHeader = h
 		c.header[0] = h
 		if other {
-			// Root and Parent are hex ids OutgoingHeader checked: only
-			// the other fields can hold a byte to escape.
+			// Root and Parent are hex ids: only the other fields can
+			// hold a byte to escape.
 			c.header[0] = percentEncode(h)
 		}
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/lambdaobs/lambdaobs/internal/hook"
 	"github.com/lambdaobs/lambdaobs/internal/names"
@@ -51,30 +49,30 @@ const (
 )
 
 // parse reads header's fields, in any order, with spaces around them;
-// fields it does not know go to other when other is not nil. bad is the
-// field at fault.
-func parse(header string, other *[]string) (h Header, bad string, e headerError) {
+// fields it does not know go to other when other is not nil, and add
+// their length plus one (for a separator) to otherLen. bad is the field
+// at fault.
+func parse(header string, other *[]string) (h Header, otherLen int, bad string, e headerError) {
 	rest := header
 	for rest != "" {
 		var part string
-		part, rest, _ = strings.Cut(rest, ";")
-		part = strings.TrimSpace(part)
+		part, rest = nextField(rest)
 		if part == "" {
 			continue
 		}
 		key, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return Header{}, part, headerNoEquals
+			return Header{}, 0, part, headerNoEquals
 		}
 		switch key {
 		case "Root":
 			if !xrayid.ValidTraceID(val) {
-				return Header{}, val, headerBadRoot
+				return Header{}, 0, val, headerBadRoot
 			}
 			h.Root = val
 		case "Parent":
 			if !xrayid.ValidSpanID(val) {
-				return Header{}, val, headerBadParent
+				return Header{}, 0, val, headerBadParent
 			}
 			h.Parent = val
 		case "Sampled":
@@ -87,15 +85,16 @@ func parse(header string, other *[]string) (h Header, bad string, e headerError)
 				h.Sampled = SampledUnknown
 			}
 		default:
+			otherLen += 1 + len(part)
 			if other != nil {
 				*other = append(*other, part)
 			}
 		}
 	}
 	if h.Root == "" {
-		return Header{}, "", headerNoRoot
+		return Header{}, 0, "", headerNoRoot
 	}
-	return h, "", headerOK
+	return h, otherLen, "", headerOK
 }
 
 // ParseHeader parses an X-Ray trace header. It accepts fields in any order,
@@ -104,7 +103,7 @@ func parse(header string, other *[]string) (h Header, bad string, e headerError)
 // It allocates only for the unknown fields it keeps, and for an error.
 func ParseHeader(s string) (Header, error) {
 	var other []string
-	h, bad, e := parse(s, &other)
+	h, _, bad, e := parse(s, &other)
 	switch e {
 	case headerNoEquals:
 		return Header{}, fmt.Errorf("tracing: trace header field %q has no '='", bad)
@@ -126,7 +125,7 @@ func Root(header string) string {
 	if header == "" {
 		return ""
 	}
-	h, _, e := parse(header, nil)
+	h, _, _, e := parse(header, nil)
 	if e != headerOK {
 		return ""
 	}
@@ -208,14 +207,6 @@ func HeaderFromContext(ctx context.Context) (string, bool) {
 // recursive loop detection counts) are carried over when the span is in
 // the same trace. The zero Header means there is no trace to continue.
 func OutgoingHeader(ctx context.Context) Header {
-	h := outgoing(ctx)
-	h.Other = slices.Clone(h.Other) // the caller's to change
-	return h
-}
-
-// outgoing is OutgoingHeader, whose Other may be shared with other calls:
-// read only.
-func outgoing(ctx context.Context) Header {
 	h := SpanFromContext(ctx).Header()
 	if h.Root != "" && !h.Valid() {
 		h = Header{}
@@ -224,8 +215,8 @@ func outgoing(ctx context.Context) Header {
 	if !ok {
 		return h
 	}
-	got, ok := parseIncoming(in)
-	if !ok {
+	got, err := ParseHeader(in)
+	if err != nil {
 		return h
 	}
 	if h.Root == "" {
@@ -241,92 +232,76 @@ func outgoing(ctx context.Context) Header {
 // trace to continue, and whether the header has fields besides Root,
 // Parent and Sampled (which are hex ids and digits, with nothing to
 // escape). With a span of lambdaobs's backends it is written with one
-// allocation, and no id checked again.
+// allocation: from the span's ids, with the invocation's header read in
+// place.
 func outgoingString(ctx context.Context) (header string, other bool) {
-	s, ok := SpanFromContext(ctx).(headerIDs)
+	s, ok := SpanFromContext(ctx).(spanIDs)
 	if !ok {
 		return outgoingFallback(ctx)
 	}
-	ids, hasParent, sampled, ok := s.HeaderIDs()
-	if !ok {
+	ids := s.HeaderIDs()
+	if !ids.OK {
 		return outgoingFallback(ctx) // the invocation's header, if any
 	}
-	root := ids[:xrayid.TraceIDLen]
-	var others []string
-	if in, ok := HeaderFromContext(ctx); ok {
-		if got, ok := parseIncoming(in); ok && string(root) == got.Root {
-			others = got.Other
+	root := ids.IDs[:xrayid.TraceIDLen]
+	in, otherLen := "", 0 // the invocation's header, when it has other fields to carry over
+	if h, ok := HeaderFromContext(ctx); ok {
+		if got, n, _, e := parse(h, nil); e == headerOK && n > 0 && got.Root == string(root) {
+			in, otherLen = h, n
 		}
 	}
-	n := len("Root=") + len(root) + len(";Sampled=1")
-	if hasParent {
+	n := len("Root=") + len(root) + len(";Sampled=1") + otherLen
+	if ids.HasParent {
 		n += len(";Parent=") + xrayid.SpanIDLen
-	}
-	for _, o := range others {
-		n += 1 + len(o)
 	}
 	var b strings.Builder
 	b.Grow(n)
 	b.WriteString("Root=")
 	b.Write(root)
-	if hasParent {
+	if ids.HasParent {
 		b.WriteString(";Parent=")
-		b.Write(ids[xrayid.TraceIDLen:])
+		b.Write(ids.IDs[xrayid.TraceIDLen:])
 	}
-	if sampled {
+	if ids.Sampled {
 		b.WriteString(";Sampled=1")
 	} else {
 		b.WriteString(";Sampled=0")
 	}
-	for _, o := range others {
+	// The fields parse keeps in Other, as it reads them.
+	for rest := in; rest != ""; {
+		var part string
+		part, rest = nextField(rest)
+		if key, _, _ := strings.Cut(part, "="); part == "" || key == "Root" || key == "Parent" || key == "Sampled" {
+			continue
+		}
 		b.WriteByte(';')
-		b.WriteString(o)
+		b.WriteString(part)
+		other = true
 	}
-	return b.String(), len(others) > 0
+	return b.String(), other
 }
 
 // outgoingFallback is outgoingString for any span.
 func outgoingFallback(ctx context.Context) (string, bool) {
-	h := outgoing(ctx)
+	h := OutgoingHeader(ctx)
 	if h.Root == "" {
 		return "", false
 	}
 	return h.String(), len(h.Other) > 0
 }
 
-// headerIDs is a span of lambdaobs's backends. HeaderIDs returns the
-// trace id and the span's id of its Header, valid ids, in one array (the
-// span id after the trace id, unless hasParent is false), and whether it
-// is sampled; ok is false when Header returns the zero Header. The array
-// is returned by value, so that nothing escapes to the heap.
-type headerIDs interface {
-	HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool)
+// spanIDs is a span of lambdaobs's backends: HeaderIDs returns the ids of
+// its Header as bytes, without allocating. A span from outside lambdaobs
+// cannot have the method, whose result is of an internal type.
+type spanIDs interface {
+	HeaderIDs() xrayid.HeaderIDs
 }
 
-// incoming is an invocation's trace header as ParseHeader parsed it.
-type incoming struct {
-	in string
-	h  Header // Other shared by every call that reads it
-}
-
-// lastIncoming is the invocation header parsed last: the calls of an
-// invocation read the same header, which is parsed once for them all.
-var lastIncoming atomic.Pointer[incoming]
-
-// parseIncoming is ParseHeader for the header Lambda gave an invocation,
-// reporting whether it is valid. The Other of what it returns is shared:
-// read only.
-func parseIncoming(in string) (Header, bool) {
-	if last := lastIncoming.Load(); last != nil && last.in == in {
-		return last.h, true
-	}
-	h, err := ParseHeader(in)
-	if err != nil {
-		return Header{}, false
-	}
-	h.Other = slices.Clip(h.Other)
-	lastIncoming.Store(&incoming{in: in, h: h})
-	return h, true
+// nextField returns the first field of rest, the rest of a header, with
+// the spaces around it trimmed, and what follows it.
+func nextField(rest string) (field, after string) {
+	field, after, _ = strings.Cut(rest, ";")
+	return strings.TrimSpace(field), after
 }
 
 func init() { hook.OutgoingHeader = outgoingString }

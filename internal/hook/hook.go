@@ -1,5 +1,6 @@
-// Package hook lets lambdawrap and lambdaobstest reach into other packages
-// without widening their public API: those packages fill these in at init.
+// Package hook lets lambdaobs's packages (lambdawrap, awssdk, the event
+// sources, lambdaobstest) reach into each other without widening their
+// public API: the packages reached fill these in at init.
 package hook
 
 import (
@@ -78,7 +79,7 @@ type (
 var AddWith func(rec any, dims [2]Dimension, values [4]Value)
 
 // OutgoingHeader is tracing.OutgoingHeader(ctx).String() ("" when there is
-// no trace to continue), made with the invocation's header parsed once
-// for all its calls, and whether the header has fields besides Root,
+// no trace to continue), written with one allocation for a span of
+// lambdaobs's backends, and whether the header has fields besides Root,
 // Parent and Sampled: the header of every AWS SDK call.
 var OutgoingHeader func(ctx context.Context) (header string, other bool)

@@ -155,37 +155,32 @@ func (s *span) TraceID() string { return xrayid.FormatTraceID(s.s.SpanContext().
 // Parent = it, Sampled = its sampling decision.
 // It allocates once: Root and Parent share one string.
 func (s *span) Header() tracing.Header {
-	sc := s.s.SpanContext()
-	if !sc.IsValid() {
+	h := s.HeaderIDs()
+	if !h.OK {
 		return tracing.Header{}
 	}
-	tid, sid := sc.TraceID(), sc.SpanID()
-	var b [xrayid.TraceIDLen + 16]byte
-	b[0], b[1], b[10] = '1', '-', '-'
-	hex.Encode(b[2:10], tid[:4])
-	hex.Encode(b[11:xrayid.TraceIDLen], tid[4:])
-	hex.Encode(b[xrayid.TraceIDLen:], sid[:])
-	ids := string(b[:])
-	h := tracing.Header{Root: ids[:xrayid.TraceIDLen], Parent: ids[xrayid.TraceIDLen:], Sampled: tracing.SampledNo}
-	if sc.IsSampled() {
-		h.Sampled = tracing.SampledYes
+	ids := string(h.IDs[:])
+	out := tracing.Header{Root: ids[:xrayid.TraceIDLen], Parent: ids[xrayid.TraceIDLen:], Sampled: tracing.SampledNo}
+	if h.Sampled {
+		out.Sampled = tracing.SampledYes
 	}
-	return h
+	return out
 }
 
-// HeaderIDs returns the ids of s's Header in one array, without
-// allocating: the header of every AWS SDK call is written from them.
-func (s *span) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+// HeaderIDs returns the ids of s's Header as bytes, without allocating:
+// the header of every AWS SDK call is written from them.
+func (s *span) HeaderIDs() (h xrayid.HeaderIDs) {
 	sc := s.s.SpanContext()
 	if !sc.IsValid() {
-		return ids, false, false, false
+		return h
 	}
 	tid, sid := sc.TraceID(), sc.SpanID()
-	ids[0], ids[1], ids[10] = '1', '-', '-'
-	hex.Encode(ids[2:10], tid[:4])
-	hex.Encode(ids[11:xrayid.TraceIDLen], tid[4:])
-	hex.Encode(ids[xrayid.TraceIDLen:], sid[:])
-	return ids, true, sc.IsSampled(), true
+	h.IDs[0], h.IDs[1], h.IDs[10] = '1', '-', '-'
+	hex.Encode(h.IDs[2:10], tid[:4])
+	hex.Encode(h.IDs[11:xrayid.TraceIDLen], tid[4:])
+	hex.Encode(h.IDs[xrayid.TraceIDLen:], sid[:])
+	h.HasParent, h.Sampled, h.OK = true, sc.IsSampled(), true
+	return h
 }
 
 // attributes appends attrs to dst as OTel attributes, redacted by sc (nil:

@@ -473,14 +473,15 @@ func (s *span) Header() tracing.Header {
 	return tracing.Header{Root: s.seg.TraceID, Parent: s.seg.ID, Sampled: tracing.SampledYes}
 }
 
-// HeaderIDs returns the ids of s's Header in one array.
-func (s *span) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+// HeaderIDs returns the ids of s's Header as bytes.
+func (s *span) HeaderIDs() (h xrayid.HeaderIDs) {
 	if len(s.seg.TraceID) != xrayid.TraceIDLen || len(s.seg.ID) != xrayid.SpanIDLen {
-		return ids, false, false, false
+		return h
 	}
-	copy(ids[:], s.seg.TraceID)
-	copy(ids[xrayid.TraceIDLen:], s.seg.ID)
-	return ids, true, true, true
+	copy(h.IDs[:], s.seg.TraceID)
+	copy(h.IDs[xrayid.TraceIDLen:], s.seg.ID)
+	h.HasParent, h.Sampled, h.OK = true, true, true
+	return h
 }
 
 // unsampled is the span of a trace that is not recorded (a header that is
@@ -513,14 +514,15 @@ func (u *unsampled) Header() tracing.Header {
 	return tracing.Header{Root: u.root, Parent: u.parent, Sampled: tracing.SampledNo}
 }
 
-// HeaderIDs returns the ids of u's Header in one array.
-func (u *unsampled) HeaderIDs() (ids [xrayid.TraceIDLen + xrayid.SpanIDLen]byte, hasParent, sampled, ok bool) {
+// HeaderIDs returns the ids of u's Header as bytes.
+func (u *unsampled) HeaderIDs() (h xrayid.HeaderIDs) {
 	if len(u.root) != xrayid.TraceIDLen || (u.parent != "" && len(u.parent) != xrayid.SpanIDLen) {
-		return ids, false, false, false
+		return h
 	}
-	copy(ids[:], u.root)
-	copy(ids[xrayid.TraceIDLen:], u.parent)
-	return ids, u.parent != "", false, true
+	copy(h.IDs[:], u.root)
+	copy(h.IDs[xrayid.TraceIDLen:], u.parent)
+	h.HasParent, h.OK = u.parent != "", true
+	return h
 }
 
 // recoverAs keeps a bug, or a panicking method of a value the tracer was

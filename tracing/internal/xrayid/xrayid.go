@@ -18,6 +18,16 @@ const (
 	SpanIDLen  = 16
 )
 
+// HeaderIDs are the ids of a span's trace header, as bytes: the trace id,
+// then the span id unless HasParent is false. OK is false when the span
+// has no trace header of its own; Sampled is its sampling decision. The
+// backends' spans give them, valid, so that the header of an AWS SDK call
+// is written without formatting them as strings first.
+type HeaderIDs struct {
+	IDs                    [TraceIDLen + SpanIDLen]byte
+	HasParent, Sampled, OK bool
+}
+
 // ValidTraceID reports whether s is a trace id in X-Ray form.
 func ValidTraceID(s string) bool {
 	return len(s) == TraceIDLen && s[0] == '1' && s[1] == '-' && s[10] == '-' && IsHex(s[2:10], 8) && IsHex(s[11:], 24)
