@@ -177,8 +177,8 @@ func sdkRows(b *testing.B) []sdkRow {
 	}
 	{
 		// The same, plus the four call metrics lambdaobs records, written
-		// by hand as a user of otelaws would: lambdaobs's and this row then
-		// give the same telemetry.
+		// by hand as a user of otelaws would: a span and the same metrics
+		// for each call, as lambdaobs's row records.
 		tr := oteltracing.New(nil, hook.OTelLookupEnv(noEnv).(oteltracing.Option), oteltracing.WithSampler(sdktrace.AlwaysSample()))
 		b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 		cfg := sdkConfig()
@@ -285,7 +285,8 @@ func BenchmarkSDKCall(b *testing.B) {
 // is the same for lambdaobs without its call metrics (WithoutMetrics): the
 // span and the trace header alone; *-samefeatures-overhead-ratio is
 // lambdaobs's over the peer's with the same four call metrics recorded by
-// hand (addCallMetrics), the two rows then giving the same telemetry. The
+// hand (addCallMetrics): a span and the same four metrics per call in
+// both rows (the spans' attributes differ, and lambdaobs redacts them). The
 // *-paired-overhead-ratio figures are the same ratios from the median of
 // each iteration's difference to bare, which a change of the machine's
 // speed between iterations moves less.

@@ -32,12 +32,12 @@ import (
 //     its spans, straight to the SDK;
 //   - facade_attrs: the span and attributes through lambdaobs's tracing
 //     facade, which redacts them;
-//   - facade_attrs_header: and the X-Amzn-Trace-Id header of each request
-//     from tracing.OutgoingHeader;
-//   - lambdaobs_nometrics and lambdaobs: awssdk.Instrument without and
-//     with its call metrics;
-//   - otelaws and otelaws_metrics: the peer, alone and with the call
-//     metrics recorded by hand (addCallMetrics).
+//   - facade_attrs_header: and the X-Amzn-Trace-Id header of each request,
+//     written as awssdk writes it;
+//   - otel_lambdaobs_nometrics and otel_lambdaobs: awssdk.Instrument
+//     without and with its call metrics;
+//   - otel_otelaws and otel_otelaws_metrics: the peer, alone and with the
+//     call metrics recorded by hand (addCallMetrics).
 //
 // It reports each row's overhead per call over the bare client, the
 // median of the differences paired by iteration, as <row>-overhead-ns.
@@ -139,17 +139,17 @@ func sdkSpan(stack *middleware.Stack, tr *oteltracing.Tracer, attrs bool) error 
 
 // facadeSpan adds a middleware that wraps each call in a span of the
 // tracer in its context, given callAttrs, and, when header is set,
-// computes the call's trace header with tracing.OutgoingHeader once the
-// span has started, as awssdk does, and has another set it on each
-// request.
+// computes the call's trace header once the span has started, as awssdk
+// does (tracing.OutgoingHeader's, written by hook.OutgoingHeader), and has
+// another set it on each request.
 func facadeSpan(stack *middleware.Stack, header bool) error {
 	err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("span", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		start, end := callAttrs(ctx)
 		ctx, span := tracing.TracerFromContext(ctx).Start(ctx, "DynamoDB.GetItem", tracing.StartConfig{Kind: tracing.KindClient, Attributes: start})
 		defer span.End()
 		if header {
-			if h := tracing.OutgoingHeader(ctx); h.Root != "" {
-				ctx = context.WithValue(ctx, headerKey{}, h.String())
+			if h, _ := hook.OutgoingHeader(ctx); h != "" {
+				ctx = context.WithValue(ctx, headerKey{}, h)
 			}
 		}
 		out, md, err := next.HandleInitialize(ctx, in)

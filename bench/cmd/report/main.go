@@ -388,7 +388,7 @@ var sdkParts = [][2]string{
 	{"span", "+ an OpenTelemetry SDK span around each call"},
 	{"span_attrs", "+ the seven attributes of awssdk's span, given straight to the SDK"},
 	{"facade_attrs", "the span and attributes through lambdaobs's tracing facade, which redacts them"},
-	{"facade_attrs_header", "+ X-Amzn-Trace-Id from `tracing.OutgoingHeader(ctx).String()`"},
+	{"facade_attrs_header", "+ X-Amzn-Trace-Id, written as awssdk writes it"},
 	{"otel_lambdaobs_nometrics", "`awssdk.Instrument` without its call metrics"},
 	{"otel_lambdaobs", "`awssdk.Instrument`"},
 	{"otel_otelaws", "otelaws"},
