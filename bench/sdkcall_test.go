@@ -296,15 +296,7 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 		r := rows[i]
 		// Labelled, so that a CPU profile of the benchmark splits by row.
 		pprof.Do(context.Background(), pprof.Labels("row", r.name), func(context.Context) {
-			t0 := time.Now()
-			ctx, end := r.invocation()
-			for range callsPerInvocation {
-				if _, err := r.db.GetItem(ctx, getItem); err != nil {
-					b.Fatal(err)
-				}
-			}
-			end()
-			perCall = float64(time.Since(t0)) / callsPerInvocation
+			perCall = r.timeInvocation(b)
 		})
 		return perCall
 	})
@@ -312,16 +304,10 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 	for i, r := range rows {
 		byName[r.name] = spent[i]
 	}
-	// Each row's overhead over the bare client in the same iteration: a
-	// slow spell of the machine that spans an iteration weighs on both
-	// terms of the difference.
+	// Each row's overhead over the bare client, paired by iteration.
 	over := map[string]float64{}
 	for _, r := range rows {
-		d := make([]float64, len(byName[r.name]))
-		for k := range d {
-			d[k] = byName[r.name][k] - byName["bare"][k]
-		}
-		over[r.name] = median(d)
+		over[r.name] = pairedOverhead(byName[r.name], byName["bare"])
 	}
 	perCall := map[string]float64{}
 	for _, r := range rows {
@@ -343,6 +329,31 @@ func BenchmarkSDKCallInterleaved(b *testing.B) {
 			b.ReportMetric(over[backend[1]]/peer, backend[0]+"-paired-overhead-ratio")
 		}
 	}
+}
+
+// timeInvocation runs one invocation of r with callsPerInvocation calls,
+// and returns the time it took per call, its begin and end included.
+func (r sdkRow) timeInvocation(b *testing.B) float64 {
+	t0 := time.Now()
+	ctx, end := r.invocation()
+	for range callsPerInvocation {
+		if _, err := r.db.GetItem(ctx, getItem); err != nil {
+			b.Fatal(err)
+		}
+	}
+	end()
+	return float64(time.Since(t0)) / callsPerInvocation
+}
+
+// pairedOverhead returns the median of a row's time minus the base row's
+// in each iteration: a slow spell of the machine that spans an iteration
+// weighs on both terms of the difference.
+func pairedOverhead(row, base []float64) float64 {
+	d := make([]float64, len(row))
+	for k := range d {
+		d[k] = row[k] - base[k]
+	}
+	return median(d)
 }
 
 // interleave runs each of n rows once per iteration of b, in an order

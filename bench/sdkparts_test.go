@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"testing"
-	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
@@ -82,24 +81,9 @@ func BenchmarkSDKCallParts(b *testing.B) {
 			return facadeSpan(stack, true)
 		}),
 		otelRow(b, "otel_lambdaobs_nometrics", awssdk.WithoutMetrics()))
-	spent := interleave(b, len(rows), func(i int) float64 {
-		r := rows[i]
-		t0 := time.Now()
-		ctx, end := r.invocation()
-		for range callsPerInvocation {
-			if _, err := r.db.GetItem(ctx, getItem); err != nil {
-				b.Fatal(err)
-			}
-		}
-		end()
-		return float64(time.Since(t0)) / callsPerInvocation
-	})
+	spent := interleave(b, len(rows), func(i int) float64 { return rows[i].timeInvocation(b) })
 	for i, r := range rows[1:] {
-		d := make([]float64, len(spent[0]))
-		for k := range d {
-			d[k] = spent[i+1][k] - spent[0][k]
-		}
-		b.ReportMetric(median(d), r.name+"-overhead-ns")
+		b.ReportMetric(pairedOverhead(spent[i+1], spent[0]), r.name+"-overhead-ns")
 	}
 }
 
