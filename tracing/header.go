@@ -49,9 +49,8 @@ const (
 )
 
 // parse reads header's fields, in any order, with spaces around them;
-// fields it does not know go to other when other is not nil, and add
-// their length plus one (for a separator) to otherLen. bad is the field
-// at fault.
+// fields it does not know go to other when other is not nil. otherLen is
+// their length, with a separator for each; bad is the field at fault.
 func parse(header string, other *[]string) (h Header, otherLen int, bad string, e headerError) {
 	rest := header
 	for rest != "" {
